@@ -1,0 +1,68 @@
+// The admin HTTP server: health, readiness, debug views and Prometheus metrics. Bound to loopback by
+// default: it shows the whole routing configuration.
+
+import http from 'node:http';
+import type { Metrics } from '../metrics.js';
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+
+export interface AdminSources {
+  snapshot(): Snapshot | undefined;
+  diagnostics(): Diagnostic[];
+  streams(): unknown[];
+  metrics: Metrics;
+}
+
+const INDEX = `splitplane admin
+  /healthz             200 while the process runs
+  /readyz              200 once the first snapshot is published, else 503
+  /debug/snapshot      versions and resources per type, as proto JSON
+  /debug/diagnostics   every problem found in the inputs, naming object and field
+  /debug/streams       every connected Envoy: node, subscriptions, sent and acknowledged versions
+  /metrics             Prometheus metrics
+`;
+
+export function createAdminServer(sources: AdminSources): http.Server {
+  return http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://admin');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
+    switch (url.pathname) {
+      case '/':
+        return send(res, 200, 'text/plain', INDEX);
+      case '/healthz':
+        return send(res, 200, 'text/plain', 'ok\n');
+      case '/readyz':
+        return sources.snapshot()
+          ? send(res, 200, 'text/plain', 'ready\n')
+          : send(res, 503, 'text/plain', 'not ready: no snapshot has been published yet\n');
+      case '/debug/snapshot': {
+        const snapshot = sources.snapshot();
+        if (!snapshot) return send(res, 503, 'application/json', JSON.stringify({ error: 'no snapshot has been published yet' }));
+        return send(res, 200, 'application/json', JSON.stringify(snapshot.toJSON(), null, 2));
+      }
+      case '/debug/diagnostics':
+        return send(res, 200, 'application/json', JSON.stringify(sources.diagnostics(), null, 2));
+      case '/debug/streams':
+        return send(res, 200, 'application/json', JSON.stringify(sources.streams(), null, 2));
+      case '/metrics':
+        return send(res, 200, 'text/plain; version=0.0.4', sources.metrics.render());
+      default:
+        return send(res, 404, 'text/plain', `no such page; try:\n${INDEX}`);
+    }
+  });
+}
+
+function send(res: http.ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+export async function listenAdmin(server: http.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error) => reject(new Error(`cannot listen for admin on ${host}:${port}: ${error.message}; choose another --admin-port`)));
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,71 @@
+// Wiring: file source → store → controller (model → resources → snapshot) → cache → ADS and admin.
+// Kept apart from main.ts so tests, the demo and benchmarks start the same thing in-process.
+
+import type http from 'node:http';
+import { createAdminServer, listenAdmin } from './admin/server.js';
+import type { Config } from './config.js';
+import { Controller } from './controller.js';
+import type { Logger } from './log.js';
+import { Metrics } from './metrics.js';
+import { SnapshotCache } from './snapshot/cache.js';
+import { FileSource } from './source/file.js';
+import { ObjectStore } from './store/store.js';
+import { AdsServer } from './xds/server.js';
+
+export interface App {
+  config: Config;
+  store: ObjectStore;
+  cache: SnapshotCache;
+  controller: Controller;
+  ads: AdsServer;
+  source: FileSource;
+  metrics: Metrics;
+  xdsPort: number;
+  adminPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startApp(config: Config, log: Logger): Promise<App> {
+  const metrics = new Metrics();
+  const store = new ObjectStore();
+  const cache = new SnapshotCache();
+  let source: FileSource | undefined;
+  const controller = new Controller(
+    store,
+    cache,
+    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort } }, sourceDiagnostics: () => source?.diagnostics() ?? [] },
+    log.child({ component: 'controller' }),
+    metrics,
+  );
+  source = new FileSource(config.manifests, store, () => controller.changed(), log.child({ component: 'file-source' }));
+  const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics);
+  let admin: http.Server | undefined;
+  try {
+    source.start();
+    controller.rebuild(); // the first snapshot is published before anyone connects
+    const xdsPort = await ads.listen(config.xdsHost, config.xdsPort);
+    admin = createAdminServer({
+      snapshot: () => cache.current(),
+      diagnostics: () => controller.diagnostics(),
+      streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, ...s.stream.describe() })),
+      metrics,
+    });
+    const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);
+    log.info('splitplane serving', { manifests: config.manifests, xds: `${config.xdsHost}:${xdsPort}`, admin: `http://${config.adminHost}:${adminPort}/`, envoyHttpPort: config.httpPort });
+    return {
+      config, store, cache, controller, ads, source, metrics, xdsPort, adminPort,
+      async stop() {
+        source?.stop();
+        controller.stop();
+        await ads.close();
+        await new Promise<void>((resolve) => { admin?.closeAllConnections(); admin?.close(() => resolve()); });
+      },
+    };
+  } catch (error) {
+    source.stop();
+    controller.stop();
+    await ads.close();
+    admin?.close();
+    throw error;
+  }
+}

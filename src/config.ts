@@ -1,0 +1,83 @@
+// Flags and environment into one typed Config. Unknown flags and bad values stop the program with a
+// message that says what to write instead.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Level } from './log.js';
+
+export interface Config {
+  manifests: string;
+  xdsHost: string;
+  xdsPort: number;
+  adminHost: string;
+  adminPort: number;
+  httpPort: number;
+  ingressClass: string;
+  logLevel: Level;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** The embedded default: the seed's blue-green example shipped in this repository. */
+export const DEFAULT_MANIFESTS = path.resolve(here, '..', '..', 'deploy', 'examples', 'blue-green');
+
+export const DEFAULTS: Config = {
+  manifests: DEFAULT_MANIFESTS,
+  xdsHost: '0.0.0.0',
+  xdsPort: 18000,
+  adminHost: '127.0.0.1',
+  adminPort: 19000,
+  httpPort: 8080,
+  ingressClass: 'splitplane',
+  logLevel: 'info',
+};
+
+export const USAGE = `usage: splitplane [flags]
+  --manifests DIR        folder of Ingress/Service/EndpointSlice YAML to serve, watched live (default: deploy/examples/blue-green)
+  --xds-port N           port of the ADS gRPC server Envoy connects to (default 18000)
+  --xds-host ADDR        address of the ADS server (default 0.0.0.0)
+  --admin-port N         port of the admin HTTP server (default 19000)
+  --admin-host ADDR      address of the admin HTTP server (default 127.0.0.1)
+  --http-port N          port Envoy's HTTP listener binds (default 8080)
+  --ingress-class NAME   IngressClass served (default splitplane)
+  --log-level LEVEL      debug, info, warn or error (default info)
+  --help                 this text`;
+
+export class ConfigError extends Error {}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Config {
+  const config: Config = { ...DEFAULTS };
+  if (env.SPLITPLANE_LOG_LEVEL) config.logLevel = parseLevel(env.SPLITPLANE_LOG_LEVEL);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new ConfigError(`${flag} needs a value\n${USAGE}`);
+      return v;
+    };
+    switch (flag) {
+      case '--manifests': config.manifests = path.resolve(value()); break;
+      case '--xds-port': config.xdsPort = parsePort(flag, value()); break;
+      case '--xds-host': config.xdsHost = value(); break;
+      case '--admin-port': config.adminPort = parsePort(flag, value()); break;
+      case '--admin-host': config.adminHost = value(); break;
+      case '--http-port': config.httpPort = parsePort(flag, value(), 1); break;
+      case '--ingress-class': config.ingressClass = value(); break;
+      case '--log-level': config.logLevel = parseLevel(value()); break;
+      case '--help': case '-h': throw new ConfigError(USAGE);
+      default: throw new ConfigError(`unknown flag ${JSON.stringify(arg)}\n${USAGE}`);
+    }
+  }
+  return config;
+}
+
+function parsePort(flag: string, text: string, min = 0): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > 65535) throw new ConfigError(`${flag} ${JSON.stringify(text)} is not a port number (${min}-65535)`);
+  return n;
+}
+
+function parseLevel(text: string): Level {
+  if (text === 'debug' || text === 'info' || text === 'warn' || text === 'error') return text;
+  throw new ConfigError(`log level ${JSON.stringify(text)} is not one of debug, info, warn, error`);
+}

@@ -1,0 +1,134 @@
+// The rebuild loop: store → model → resources → snapshot → cache, debounced. It keeps the only state
+// the pure stages need carried over (the last accepted Ingresses) and the diagnostics of the last build.
+
+import { Debouncer, type Timers, realTimers } from './debounce.js';
+import type { Logger } from './log.js';
+import type { Metrics } from './metrics.js';
+import { buildModel } from './model/build.js';
+import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './model/diagnostics.js';
+import type { EndpointSlice, Ingress, IngressClass, Service } from './model/kube-types.js';
+import { translate, type TranslateOptions } from './resources/translate.js';
+import { PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
+import type { SnapshotCache } from './snapshot/cache.js';
+import { Snapshot } from './snapshot/snapshot.js';
+import type { ObjectStore } from './store/store.js';
+
+export interface ControllerOptions {
+  ingressClass: string;
+  translate: TranslateOptions;
+  /** Diagnostics that come from sources rather than the model (files that do not parse). */
+  sourceDiagnostics?: () => Diagnostic[];
+  holdoffMs?: number;
+  maxMs?: number;
+  timers?: Timers;
+}
+
+export class Controller {
+  private accepted = new Map<string, Ingress>();
+  private lastDiagnostics: Diagnostic[] = [];
+  private readonly debouncer: Debouncer;
+  private readonly recordBuild;
+  private readonly recordDiagnostics;
+  private readonly recordVersion;
+  builds = 0;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cache: SnapshotCache,
+    private readonly options: ControllerOptions,
+    private readonly log: Logger,
+    metrics: Metrics,
+  ) {
+    this.debouncer = new Debouncer(() => this.rebuild(), options.holdoffMs ?? 50, options.maxMs ?? 500, options.timers ?? realTimers);
+    const builds = metrics.counter('splitplane_builds_total', 'Snapshot builds, by result.');
+    const seconds = metrics.counter('splitplane_build_seconds_total', 'Time spent building snapshots.');
+    this.recordBuild = (result: string, ms: number) => {
+      builds({ result });
+      seconds({}, ms / 1000);
+    };
+    this.recordDiagnostics = metrics.gauge('splitplane_diagnostics', 'Current diagnostics, by severity.');
+    const info = metrics.gauge('splitplane_snapshot_info', 'Published snapshot versions, one series per type (value 1).');
+    let previousVersions: Record<string, string> = {};
+    this.recordVersion = (snapshot: Snapshot) => {
+      for (const t of PUSH_ORDER) {
+        const type = SHORT_NAME[t];
+        if (previousVersions[type]) info(0, { type, version: previousVersions[type] });
+        info(1, { type, version: snapshot.version(t) });
+        previousVersions = { ...previousVersions, [type]: snapshot.version(t) };
+      }
+    };
+  }
+
+  /** Input changed: rebuild soon (debounced). */
+  changed(): void {
+    this.debouncer.trigger();
+  }
+
+  /** Rebuilds now; returns the published snapshot, or undefined when nothing was published. */
+  rebuild(): Snapshot | undefined {
+    const started = performance.now();
+    try {
+      const result = buildModel(
+        {
+          ingresses: this.store.list<Ingress>('Ingress'),
+          services: this.store.list<Service>('Service'),
+          endpointSlices: this.store.list<EndpointSlice>('EndpointSlice'),
+          ingressClasses: this.store.list<IngressClass>('IngressClass'),
+          ingressClass: this.options.ingressClass,
+        },
+        this.accepted,
+      );
+      this.accepted = result.accepted;
+      const snapshot = Snapshot.fromResources(translate(result.model, this.options.translate));
+      this.updateDiagnostics([...(this.options.sourceDiagnostics?.() ?? []), ...this.store.conflicts(), ...result.diagnostics]);
+      const previous = this.cache.current();
+      this.builds++;
+      if (previous && PUSH_ORDER.every((t) => previous.version(t) === snapshot.version(t))) {
+        this.recordBuild('unchanged', performance.now() - started);
+        return undefined;
+      }
+      this.cache.publish(snapshot);
+      this.recordVersion(snapshot);
+      const ms = performance.now() - started;
+      this.recordBuild('published', ms);
+      this.log.info('snapshot published', {
+        ms: Math.round(ms * 10) / 10,
+        versions: Object.fromEntries(PUSH_ORDER.map((t) => [SHORT_NAME[t], snapshot.version(t)])),
+        clusters: snapshot.type(PUSH_ORDER[0]).resources.size,
+      });
+      return snapshot;
+    } catch (error) {
+      // A bug of ours; the last published snapshot keeps serving.
+      this.recordBuild('failed', performance.now() - started);
+      this.log.error('snapshot build failed; the previous configuration keeps serving', { error: error instanceof Error ? error.stack : String(error) });
+      return undefined;
+    }
+  }
+
+  diagnostics(): Diagnostic[] {
+    return this.lastDiagnostics;
+  }
+
+  flush(): void {
+    this.debouncer.flush();
+  }
+
+  stop(): void {
+    this.debouncer.cancel();
+  }
+
+  private updateDiagnostics(next: Diagnostic[]): void {
+    const sorted = sortDiagnostics(next);
+    const before = new Set(this.lastDiagnostics.map(formatDiagnostic));
+    for (const d of sorted) {
+      const text = formatDiagnostic(d);
+      if (before.has(text)) continue;
+      const fields = { object: d.object, field: d.field, diagnostic: d.message };
+      if (d.severity === 'error') this.log.error('input rejected', fields);
+      else this.log.warn('input warning', fields);
+    }
+    this.lastDiagnostics = sorted;
+    this.recordDiagnostics(sorted.filter((d) => d.severity === 'error').length, { severity: 'error' });
+    this.recordDiagnostics(sorted.filter((d) => d.severity === 'warning').length, { severity: 'warning' });
+  }
+}

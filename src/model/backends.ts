@@ -1,0 +1,82 @@
+// Backend resolution: Service → port → cluster name → ready endpoints. Readiness is cluster state, not
+// an input error, so nothing here rejects an Ingress; it only says why a version cannot take traffic.
+
+import { SERVICE_NAME_LABEL, namespaceOf, type EndpointSlice, type Service, type ServicePort } from './kube-types.js';
+import type { EndpointAddress } from './types.js';
+
+export interface ClusterState {
+  services: ReadonlyMap<string, Service>;
+  /** EndpointSlices by `<namespace>/<service>`. */
+  slices: ReadonlyMap<string, EndpointSlice[]>;
+}
+
+export function indexClusterState(services: readonly Service[], slices: readonly EndpointSlice[]): ClusterState {
+  const byService = new Map<string, Service>();
+  for (const s of services) byService.set(`${namespaceOf(s)}/${s.metadata.name}`, s);
+  const byOwner = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const owner = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+    if (!owner) continue;
+    const key = `${namespaceOf(slice)}/${owner}`;
+    byOwner.set(key, [...(byOwner.get(key) ?? []), slice]);
+  }
+  for (const list of byOwner.values()) list.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  return { services: byService, slices: byOwner };
+}
+
+/** `<namespace>/<service>/<port>`: derived from content, so it is the same on every build and restart. */
+export function clusterName(namespace: string, service: string, port: number): string {
+  return `${namespace}/${service}/${port}`;
+}
+
+export type Resolution =
+  | { ok: true; cluster: string; port: number; endpoints: EndpointAddress[] }
+  | { ok: false; reason: string; cluster: string | null; port?: number; endpoints: EndpointAddress[] };
+
+export function resolveBackend(state: ClusterState, namespace: string, service: string, port: number | string): Resolution {
+  const svc = state.services.get(`${namespace}/${service}`);
+  if (!svc) return { ok: false, reason: `Service ${namespace}/${service} does not exist`, cluster: null, endpoints: [] };
+  const ports = (svc.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP');
+  const servicePort = typeof port === 'number' ? ports.find((p) => p.port === port) : ports.find((p) => p.name === port);
+  if (!servicePort) {
+    const known = ports.map((p) => (p.name ? `${p.name}=${p.port}` : String(p.port))).join(', ') || 'none';
+    return { ok: false, reason: `Service ${namespace}/${service} has no TCP port ${JSON.stringify(port)} (its ports: ${known})`, cluster: null, endpoints: [] };
+  }
+  const cluster = clusterName(namespace, service, servicePort.port);
+  const endpoints = readyEndpoints(state.slices.get(`${namespace}/${service}`) ?? [], servicePort);
+  if (endpoints.length === 0) {
+    return { ok: false, reason: `Service ${namespace}/${service} port ${servicePort.port} has no ready endpoints`, cluster, port: servicePort.port, endpoints };
+  }
+  return { ok: true, cluster, port: servicePort.port, endpoints };
+}
+
+/**
+ * Ready addresses for one Service port. EndpointSlice ports are matched to the Service port by name,
+ * as kube-proxy does; a hand-written slice without ports falls back to a numeric targetPort.
+ */
+export function readyEndpoints(slices: readonly EndpointSlice[], servicePort: ServicePort): EndpointAddress[] {
+  const wantName = servicePort.name ?? '';
+  const seen = new Set<string>();
+  const out: EndpointAddress[] = [];
+  for (const slice of slices) {
+    if (slice.addressType !== undefined && slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
+    const slicePort = (slice.ports ?? []).find((p) => (p.name ?? '') === wantName && (p.protocol ?? 'TCP') === 'TCP');
+    const port = slicePort?.port ?? (slice.ports?.length ? undefined : fallbackPort(servicePort));
+    if (port === undefined) continue;
+    for (const endpoint of slice.endpoints ?? []) {
+      // The API says a missing `ready` condition means ready.
+      if (endpoint.conditions?.ready === false) continue;
+      for (const address of endpoint.addresses ?? []) {
+        const key = `${address}:${port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ address, port });
+      }
+    }
+  }
+  return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+}
+
+function fallbackPort(servicePort: ServicePort): number {
+  return typeof servicePort.targetPort === 'number' ? servicePort.targetPort : servicePort.port;
+}

@@ -1,0 +1,55 @@
+// Every problem with an input is a Diagnostic: it names the object and the exact field, so the person who
+// wrote the manifest can find and fix it without reading our code.
+
+export type Severity = 'error' | 'warning';
+
+export interface ObjectRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface Diagnostic {
+  severity: Severity;
+  object: ObjectRef;
+  /** Path of the field inside the object, e.g. metadata.annotations["ingress.aliyun.weight/new-nginx"]. */
+  field: string;
+  message: string;
+}
+
+export function objectLabel(ref: ObjectRef): string {
+  return ref.namespace ? `${ref.kind} ${ref.namespace}/${ref.name}` : `${ref.kind} ${ref.name}`;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.severity}: ${objectLabel(d.object)}: ${d.field}: ${d.message}`;
+}
+
+export function annotationField(key: string): string {
+  return `metadata.annotations[${JSON.stringify(key)}]`;
+}
+
+/** Collects diagnostics about one object, so callers need not repeat the object reference. */
+export class DiagnosticSink {
+  readonly items: Diagnostic[] = [];
+  constructor(private readonly object: ObjectRef) {}
+
+  error(field: string, message: string): void {
+    this.items.push({ severity: 'error', object: this.object, field, message });
+  }
+
+  warning(field: string, message: string): void {
+    this.items.push({ severity: 'warning', object: this.object, field, message });
+  }
+
+  hasErrors(): boolean {
+    return this.items.some((d) => d.severity === 'error');
+  }
+}
+
+/** Stable order for output: by object, then field, then message. */
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  const key = (d: Diagnostic) =>
+    `${d.object.kind}\u0000${d.object.namespace ?? ''}\u0000${d.object.name}\u0000${d.field}\u0000${d.message}`;
+  return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}

@@ -1,0 +1,89 @@
+// The seed's dialect (Alibaba Cloud ACK blue-green): `ingress.aliyun.weight/<service>: "<percent>"`.
+// Annotated versions get their percent; unannotated versions share what is left equally. When every
+// version of a group is annotated the numbers are relative weights.
+
+import { annotationField, type DiagnosticSink } from '../diagnostics.js';
+import { TOTAL_BASIS_POINTS } from '../types.js';
+import { normaliseRelative, parsePercent, shareEqually } from '../weights.js';
+
+export const ALIYUN_WEIGHT_PREFIX = 'ingress.aliyun.weight/';
+
+/** The versions of one split group, by service name in manifest order. */
+export interface GroupVersions {
+  /** Human description of the group for messages, e.g. `mini-echo.io/ (Prefix)`. */
+  label: string;
+  services: readonly string[];
+}
+
+export function hasAliyunWeights(annotations: Record<string, string>): boolean {
+  return Object.keys(annotations).some((k) => k.startsWith(ALIYUN_WEIGHT_PREFIX));
+}
+
+/**
+ * Declared basis points for every version of every group, in the order given.
+ * Returns null when any annotation is in error; the errors are in `sink`.
+ */
+export function aliyunWeights(
+  annotations: Record<string, string>,
+  groups: readonly GroupVersions[],
+  sink: DiagnosticSink,
+): number[][] | null {
+  const percents = new Map<string, number>();
+  let failed = false;
+  for (const [key, value] of Object.entries(annotations)) {
+    if (!key.startsWith(ALIYUN_WEIGHT_PREFIX)) continue;
+    const service = key.slice(ALIYUN_WEIGHT_PREFIX.length);
+    if (service === '') {
+      sink.error(annotationField(key), `names no service: write ${ALIYUN_WEIGHT_PREFIX}<service-name>`);
+      failed = true;
+      continue;
+    }
+    const parsed = parsePercent(String(value));
+    if ('error' in parsed) {
+      sink.error(annotationField(key), parsed.error);
+      failed = true;
+      continue;
+    }
+    if (!groups.some((g) => g.services.includes(service))) {
+      sink.warning(annotationField(key), `service ${JSON.stringify(service)} is not a backend of any path of this Ingress; the annotation is ignored`);
+      continue;
+    }
+    percents.set(service, parsed.basisPoints);
+  }
+  if (failed) return null;
+
+  const result: number[][] = [];
+  for (const group of groups) {
+    const weights = weighGroup(group, percents, sink);
+    if (weights === null) failed = true;
+    else result.push(weights);
+  }
+  return failed ? null : result;
+}
+
+function weighGroup(group: GroupVersions, percents: ReadonlyMap<string, number>, sink: DiagnosticSink): number[] | null {
+  const annotated = group.services.map((s) => percents.get(s));
+  const annotatedSum = annotated.reduce<number>((sum, bp) => sum + (bp ?? 0), 0);
+  const fieldOf = (service: string) => annotationField(ALIYUN_WEIGHT_PREFIX + service);
+  const named = [...new Set(group.services.filter((s) => percents.has(s)))];
+
+  if (annotatedSum > TOTAL_BASIS_POINTS) {
+    sink.error(
+      fieldOf(named[named.length - 1]),
+      `weights for ${group.label} add up to ${annotatedSum / 100} percent (${named.map((s) => `${s}=${(percents.get(s) ?? 0) / 100}`).join(', ')}); they must not exceed 100`,
+    );
+    return null;
+  }
+  const unannotatedCount = annotated.filter((bp) => bp === undefined).length;
+  if (unannotatedCount === 0) {
+    if (annotatedSum === 0) {
+      sink.error(fieldOf(named[0]), `every backend of ${group.label} is annotated with weight 0, so no traffic could be served; give at least one a weight above 0`);
+      return null;
+    }
+    // Every version is annotated: the numbers are relative (30/30 means half each).
+    return normaliseRelative(annotated.map((bp) => bp ?? 0));
+  }
+  const shares = shareEqually(TOTAL_BASIS_POINTS - annotatedSum, unannotatedCount);
+  let next = 0;
+  return annotated.map((bp) => (bp === undefined ? shares[next++] : bp));
+}

@@ -1,0 +1,24 @@
+// Which Ingresses are ours: class named by spec.ingressClassName or the legacy annotation equals our
+// class; an Ingress with no class is ours unless another controller's IngressClass is marked default.
+
+import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type Ingress, type IngressClass } from './kube-types.js';
+
+export const CONTROLLER_NAME = 'splitplane.io/ingress-controller';
+
+export interface ClassPolicy {
+  /** Our class name (`--ingress-class`). */
+  ingressClass: string;
+  ingressClasses: readonly IngressClass[];
+}
+
+export function classOf(ingress: Ingress): string | undefined {
+  return ingress.spec?.ingressClassName ?? ingress.metadata.annotations?.[INGRESS_CLASS_ANNOTATION];
+}
+
+export function isOurs(ingress: Ingress, policy: ClassPolicy): boolean {
+  const named = classOf(ingress);
+  if (named !== undefined && named !== '') return named === policy.ingressClass;
+  const defaults = policy.ingressClasses.filter((c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
+  if (defaults.length === 0) return true;
+  return defaults.some((c) => c.metadata.name === policy.ingressClass || c.spec?.controller === CONTROLLER_NAME);
+}

@@ -1,0 +1,46 @@
+// Listener `ingress_http`: one HTTP connection manager whose routes come by RDS over ADS.
+
+import { ADS_CONFIG_SOURCE, type Resource } from './resource.js';
+
+export const HTTP_LISTENER = 'ingress_http';
+export const HTTP_ROUTE_CONFIG = 'ingress_http';
+
+const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+
+export interface ListenerOptions {
+  /** Address Envoy binds; the control plane decides the port, Envoy does not. */
+  address: string;
+  port: number;
+}
+
+export function httpListener(options: ListenerOptions): Resource {
+  return {
+    name: HTTP_LISTENER,
+    body: {
+      name: HTTP_LISTENER,
+      address: { socket_address: { address: options.address, port_value: options.port } },
+      filter_chains: [
+        {
+          filters: [
+            {
+              name: 'envoy.filters.network.http_connection_manager',
+              typed_config: {
+                '@type': HCM_TYPE,
+                stat_prefix: HTTP_LISTENER,
+                codec_type: 'AUTO',
+                rds: { route_config_name: HTTP_ROUTE_CONFIG, config_source: ADS_CONFIG_SOURCE },
+                // Host headers carry the port (`mini-echo.io:8080`); Ingress hosts never do.
+                strip_any_host_port: true,
+                normalize_path: { value: true },
+                merge_slashes: true,
+                // The router must be the last HTTP filter.
+                http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } }],
+              },
+            },
+          ],
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// An immutable snapshot of everything served: per type, each resource encoded to protobuf bytes exactly
+// once (as the Any that goes into a DiscoveryResponse) and a version that is a hash of the content, so
+// an unchanged type keeps its version across rebuilds and restarts and Envoy is not sent it again.
+
+import { createHash } from 'node:crypto';
+import { encodeAny, encodeMessage } from '../proto/encode.js';
+import { JSON_OPTIONS, messageType } from '../proto/registry.js';
+import type { Resource, ResourcesByType } from '../resources/resource.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SHORT_NAME, messageName, type TypeUrl } from '../resources/type-urls.js';
+
+export interface EncodedResource {
+  readonly name: string;
+  readonly body: Resource['body'];
+  /** google.protobuf.Any bytes, reused for every stream and every response. */
+  readonly any: Uint8Array;
+  /** Names of resources of the next type down that this one needs (route configs, clusters). */
+  readonly references: readonly string[];
+}
+
+export interface TypeSnapshot {
+  readonly version: string;
+  readonly resources: ReadonlyMap<string, EncodedResource>;
+}
+
+export class Snapshot {
+  private constructor(private readonly types: Readonly<Record<TypeUrl, TypeSnapshot>>) {}
+
+  static fromResources(resources: ResourcesByType): Snapshot {
+    const types = {} as Record<TypeUrl, TypeSnapshot>;
+    for (const typeUrl of PUSH_ORDER) types[typeUrl] = encodeType(typeUrl, resources[typeUrl]);
+    return new Snapshot(types);
+  }
+
+  /** Reuses the encoded form of another snapshot's type (used to keep stale clusters a little longer). */
+  static encodeType(typeUrl: TypeUrl, resources: readonly Resource[]): TypeSnapshot {
+    return encodeType(typeUrl, resources);
+  }
+
+  type(typeUrl: TypeUrl): TypeSnapshot {
+    return this.types[typeUrl];
+  }
+
+  version(typeUrl: TypeUrl): string {
+    return this.types[typeUrl].version;
+  }
+
+  /** Clusters that the route configurations `routeNames` send traffic to. */
+  clustersReferencedBy(routeNames: Iterable<string>): Set<string> {
+    const out = new Set<string>();
+    const routes = this.types[ROUTE_TYPE].resources;
+    for (const name of routeNames) for (const cluster of routes.get(name)?.references ?? []) out.add(cluster);
+    return out;
+  }
+
+  /** Problems that would make Envoy wait forever or route to nothing; empty when consistent. */
+  consistent(): string[] {
+    const problems: string[] = [];
+    const has = (t: TypeUrl, name: string) => this.types[t].resources.has(name);
+    for (const listener of this.types[LISTENER_TYPE].resources.values()) {
+      for (const route of listener.references) if (!has(ROUTE_TYPE, route)) problems.push(`listener ${listener.name} needs route configuration ${route}, which is missing`);
+    }
+    for (const route of this.types[ROUTE_TYPE].resources.values()) {
+      for (const cluster of route.references) if (!has(CLUSTER_TYPE, cluster)) problems.push(`route configuration ${route.name} sends traffic to cluster ${cluster}, which is missing`);
+    }
+    for (const cluster of this.types[CLUSTER_TYPE].resources.values()) {
+      for (const assignment of cluster.references) if (!has(ENDPOINT_TYPE, assignment)) problems.push(`cluster ${cluster.name} needs endpoints ${assignment}, which are missing`);
+    }
+    return problems;
+  }
+
+  /** Versions and resources as proto JSON, for /debug/snapshot. */
+  toJSON(): Record<string, { version: string; resources: unknown[] }> {
+    const out: Record<string, { version: string; resources: unknown[] }> = {};
+    for (const typeUrl of PUSH_ORDER) {
+      const type = messageType(messageName(typeUrl));
+      const { version, resources } = this.types[typeUrl];
+      out[SHORT_NAME[typeUrl]] = {
+        version,
+        resources: [...resources.values()].map((r) => {
+          const any = messageType('google.protobuf.Any').decode(r.any) as unknown as { value: Uint8Array };
+          return type.toObject(type.decode(any.value), JSON_OPTIONS);
+        }),
+      };
+    }
+    return out;
+  }
+}
+
+function encodeType(typeUrl: TypeUrl, resources: readonly Resource[]): TypeSnapshot {
+  const type = messageType(messageName(typeUrl));
+  const hash = createHash('sha256');
+  const encoded = new Map<string, EncodedResource>();
+  for (const resource of [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (encoded.has(resource.name)) throw new Error(`two ${SHORT_NAME[typeUrl]} resources are named ${resource.name}`);
+    const value = encodeMessage(type, resource.body);
+    hash.update(resource.name).update('\u0000').update(value).update('\u0000');
+    encoded.set(resource.name, { name: resource.name, body: resource.body, any: encodeAny(typeUrl, value), references: referencesOf(typeUrl, resource) });
+  }
+  return { version: hash.digest('hex').slice(0, 16), resources: encoded };
+}
+
+function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {
+  const body = resource.body as Record<string, any>;
+  switch (typeUrl) {
+    case LISTENER_TYPE:
+      return (body.filter_chains ?? []).flatMap((chain: any) =>
+        (chain.filters ?? []).map((f: any) => f.typed_config?.rds?.route_config_name).filter((n: unknown) => typeof n === 'string'),
+      );
+    case ROUTE_TYPE: {
+      const clusters = new Set<string>();
+      for (const vhost of body.virtual_hosts ?? []) {
+        for (const route of vhost.routes ?? []) {
+          if (route.route?.cluster) clusters.add(route.route.cluster);
+          for (const wc of route.route?.weighted_clusters?.clusters ?? []) clusters.add(wc.name);
+        }
+      }
+      return [...clusters].sort();
+    }
+    case CLUSTER_TYPE:
+      return body.type === 'EDS' ? [body.eds_cluster_config?.service_name || resource.name] : [];
+    default:
+      return [];
+  }
+}

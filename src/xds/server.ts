@@ -1,0 +1,154 @@
+// The ADS gRPC server: the one place that touches grpc-js. It owns the streams, wires each to the
+// snapshot cache, and turns stream events into logs and metrics.
+
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics.js';
+import { SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
+import type { SnapshotCache } from '../snapshot/cache.js';
+import { decodeDiscoveryRequest, encodeDiscoveryResponse } from './messages.js';
+import { SotwStream, type DiscoveryRequest } from './sotw.js';
+
+export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
+export const SOTW_METHOD_PATH = `/${ADS_SERVICE}/StreamAggregatedResources`;
+
+const adsDefinition: grpc.ServiceDefinition = {
+  StreamAggregatedResources: {
+    path: SOTW_METHOD_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: Buffer) => value,
+    requestDeserialize: (bytes: Buffer) => decodeDiscoveryRequest(bytes),
+    responseSerialize: (value: Buffer) => value,
+    responseDeserialize: (bytes: Buffer) => bytes,
+  },
+};
+
+export interface StreamInfo {
+  id: number;
+  peer: string;
+  openedAt: string;
+  stream: SotwStream;
+}
+
+export class AdsServer {
+  private readonly server = new grpc.Server({
+    // Envoy keeps one long-lived stream; without keepalive a half-dead peer is noticed only on write.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    'grpc.max_send_message_length': 256 * 1024 * 1024,
+  });
+  private readonly streams = new Map<number, StreamInfo>();
+  private nextId = 1;
+  private readonly count;
+
+  constructor(private readonly cache: SnapshotCache, private readonly log: Logger, private readonly metrics: Metrics) {
+    const responses = metrics.counter('splitplane_xds_responses_total', 'DiscoveryResponses sent, by type.');
+    const acks = metrics.counter('splitplane_xds_acks_total', 'ACKs received, by type.');
+    const nacks = metrics.counter('splitplane_xds_nacks_total', 'NACKs received, by type. Any NACK is a splitplane bug.');
+    const stale = metrics.counter('splitplane_xds_stale_nonce_total', 'Requests ignored because they answered a superseded response.');
+    const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.');
+    this.count = { responses, acks, nacks, stale, streams: () => streamsGauge(this.streams.size) };
+    this.count.streams();
+    this.server.addService(adsDefinition, { StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) => this.open(call) });
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+        if (error) reject(new Error(`cannot listen for xDS on ${host}:${port}: ${error.message}; choose another --xds-port`));
+        else resolve(bound);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.dropStreams();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 1000);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Ends every open stream (clients reconnect); used by tests and on shutdown. */
+  dropStreams(): void {
+    for (const info of this.streams.values()) (info as StreamInfo & { end?: () => void }).end?.();
+  }
+
+  list(): StreamInfo[] {
+    return [...this.streams.values()];
+  }
+
+  private open(call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>): void {
+    const id = this.nextId++;
+    const peer = call.getPeer();
+    let log = this.log.child({ stream: id, peer });
+    const typeLabel = (t: TypeUrl) => ({ type: SHORT_NAME[t] });
+    const stream = new SotwStream(() => this.cache.current(), {
+      send: (response) => {
+        this.count.responses(typeLabel(response.typeUrl));
+        log.debug('xds response', { type: SHORT_NAME[response.typeUrl], version: response.version, nonce: response.nonce, resources: response.resources.length });
+        call.write(encodeDiscoveryResponse(response));
+      },
+      ack: (typeUrl, version) => {
+        this.count.acks(typeLabel(typeUrl));
+        log.debug('xds ack', { type: SHORT_NAME[typeUrl], version });
+      },
+      nack: (typeUrl, version, message) => {
+        this.count.nacks(typeLabel(typeUrl));
+        log.error('Envoy rejected our configuration (NACK); this is a splitplane bug, please report it with this line', { type: SHORT_NAME[typeUrl], version, envoyError: message });
+      },
+      staleNonce: (typeUrl, nonce) => {
+        this.count.stale(typeLabel(typeUrl));
+        log.debug('xds stale nonce ignored', { type: SHORT_NAME[typeUrl], nonce });
+      },
+      unknownType: (typeUrl) => log.warn('xds request for a type splitplane does not serve; ignored', { typeUrl }),
+    });
+    const info: StreamInfo & { end?: () => void } = { id, peer, openedAt: new Date().toISOString(), stream };
+    this.streams.set(id, info);
+    this.count.streams();
+    const unwatch = this.cache.watch(() => stream.pump());
+    let closed = false;
+    const close = (why: string) => {
+      if (closed) return;
+      closed = true;
+      unwatch();
+      this.streams.delete(id);
+      this.count.streams();
+      log.info('xds stream closed', { why });
+    };
+    info.end = () => {
+      call.end();
+      close('closed by server');
+    };
+    call.on('data', (request: DiscoveryRequest) => {
+      const first = stream.node === undefined;
+      try {
+        stream.onRequest(request);
+      } catch (error) {
+        log.error('xds request failed; closing the stream so the client reconnects', { error: String(error) });
+        call.destroy(error as Error);
+        close('internal error');
+        return;
+      }
+      if (first && stream.node) {
+        log = log.child({ node: stream.node.id ?? '', cluster: stream.node.cluster ?? '' });
+        log.info('xds stream opened');
+      }
+    });
+    call.on('end', () => {
+      call.end();
+      close('client ended the stream');
+    });
+    call.on('error', (error) => close(`error: ${error.message}`));
+    call.on('cancelled', () => close('cancelled'));
+    call.on('close', () => close('closed'));
+  }
+}

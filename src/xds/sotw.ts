@@ -1,0 +1,192 @@
+// One State-of-the-World ADS stream: nonces, ACK/NACK, subscriptions and make-before-break ordering.
+//
+// Ordering (DESIGN xDS rule 6): a change goes out as CDS, then EDS, then LDS, then RDS, and a type is
+// held back until the types before it are settled on this stream (sent at the wanted version and
+// acknowledged, and every EDS cluster's endpoints delivered). So routes never name a cluster Envoy is
+// still warming. Clusters that Envoy's running routes still use stay in CDS until the new routes are
+// acknowledged; then a last CDS response drops them.
+
+import { createHash } from 'node:crypto';
+import type { Snapshot, EncodedResource } from '../snapshot/snapshot.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SHORT_NAME, isTypeUrl, type TypeUrl } from '../resources/type-urls.js';
+import { TypeState } from './stream-state.js';
+
+export interface DiscoveryRequest {
+  version_info: string;
+  node?: { id?: string; cluster?: string; [k: string]: unknown };
+  resource_names: string[];
+  type_url: string;
+  response_nonce: string;
+  error_detail?: { code?: number; message?: string } | null;
+}
+
+export interface DiscoveryResponse {
+  version: string;
+  typeUrl: TypeUrl;
+  nonce: string;
+  resources: EncodedResource[];
+}
+
+/** What a stream tells the outside world; the server turns it into logs and metrics. */
+export interface StreamEvents {
+  send(response: DiscoveryResponse): void;
+  ack(typeUrl: TypeUrl, version: string): void;
+  nack(typeUrl: TypeUrl, version: string, message: string): void;
+  staleNonce(typeUrl: TypeUrl, nonce: string): void;
+  unknownType(typeUrl: string): void;
+}
+
+interface Desired {
+  version: string;
+  resources: Map<string, EncodedResource>;
+}
+
+export class SotwStream {
+  readonly types: Record<TypeUrl, TypeState>;
+  node: DiscoveryRequest['node'];
+  private nonceCounter = 0;
+
+  constructor(private readonly snapshot: () => Snapshot | undefined, private readonly events: StreamEvents) {
+    this.types = Object.fromEntries(PUSH_ORDER.map((t) => [t, new TypeState(t)])) as Record<TypeUrl, TypeState>;
+  }
+
+  onRequest(request: DiscoveryRequest): void {
+    // The node is only sent on the first request of a stream (DESIGN xDS rule 2).
+    if (this.node === undefined && request.node) this.node = request.node;
+    if (!isTypeUrl(request.type_url)) {
+      this.events.unknownType(request.type_url);
+      return;
+    }
+    const state = this.types[request.type_url];
+    const nonce = request.response_nonce ?? '';
+    if (nonce !== '') {
+      if (!state.sent || nonce !== state.sent.nonce) {
+        // A reply to a response that has since been superseded: a newer request will follow.
+        this.events.staleNonce(state.typeUrl, nonce);
+        return;
+      }
+      state.awaitingReply = false;
+      if (request.error_detail && (request.error_detail.message || request.error_detail.code)) {
+        state.lastNack = { version: state.sent.version, message: request.error_detail.message ?? '', at: new Date().toISOString() };
+        this.events.nack(state.typeUrl, state.sent.version, request.error_detail.message ?? '');
+      } else {
+        state.ackedVersion = state.sent.version;
+        state.applied = state.sent.resources;
+        this.events.ack(state.typeUrl, state.sent.version);
+      }
+    } else if (!state.requested && request.version_info) {
+      this.resumeFrom(state, request);
+    }
+    state.subscribe(request.resource_names ?? []);
+    this.pump();
+  }
+
+  /** Called when the cache publishes a new snapshot. */
+  pump(): void {
+    const snapshot = this.snapshot();
+    if (!snapshot) return;
+    for (const typeUrl of PUSH_ORDER) {
+      const state = this.types[typeUrl];
+      if (!state.requested || !this.dependenciesSettled(typeUrl, snapshot)) continue;
+      const desired = this.desired(typeUrl, snapshot);
+      if (!this.needsResponse(state, desired)) continue;
+      const nonce = String(++this.nonceCounter);
+      state.sent = { version: desired.version, nonce, resources: desired.resources };
+      state.awaitingReply = true;
+      this.events.send({ version: desired.version, typeUrl, nonce, resources: [...desired.resources.values()] });
+    }
+  }
+
+  // On reconnect a SotW client sends the version it has (DESIGN xDS rule 7). For LDS and CDS, whose
+  // responses are the full state, an equal version means it already has exactly what we would send.
+  private resumeFrom(state: TypeState, request: DiscoveryRequest): void {
+    const snapshot = this.snapshot();
+    if (!snapshot || (state.typeUrl !== LISTENER_TYPE && state.typeUrl !== CLUSTER_TYPE)) return;
+    if ((request.resource_names ?? []).length > 0 || request.version_info !== snapshot.version(state.typeUrl)) return;
+    const resources = new Map(snapshot.type(state.typeUrl).resources);
+    state.sent = { version: request.version_info, nonce: '', resources };
+    state.ackedVersion = request.version_info;
+    state.applied = resources;
+  }
+
+  private needsResponse(state: TypeState, desired: Desired): boolean {
+    if (!state.sent) return true;
+    if (state.sent.version !== desired.version) return true;
+    // Newly requested names are sent even if the type's version did not change (DESIGN xDS rule 5).
+    for (const name of desired.resources.keys()) if (!state.sent.resources.has(name)) return true;
+    return false;
+  }
+
+  private settled(typeUrl: TypeUrl, snapshot: Snapshot): boolean {
+    const state = this.types[typeUrl];
+    if (!state.requested) return true;
+    if (!state.sent || state.awaitingReply || state.ackedVersion !== state.sent.version) return false;
+    return !this.needsResponse(state, this.desired(typeUrl, snapshot));
+  }
+
+  private dependenciesSettled(typeUrl: TypeUrl, snapshot: Snapshot): boolean {
+    if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE) return true;
+    if (!this.settled(CLUSTER_TYPE, snapshot) || !this.settled(ENDPOINT_TYPE, snapshot)) return false;
+    // Every EDS cluster Envoy has must have its endpoints before routes may point at it.
+    const clusters = this.types[CLUSTER_TYPE];
+    if (clusters.requested) {
+      const endpoints = this.types[ENDPOINT_TYPE];
+      for (const cluster of clusters.sent?.resources.values() ?? []) {
+        for (const assignment of cluster.references) {
+          if (!endpoints.applied.has(assignment) && snapshot.type(ENDPOINT_TYPE).resources.has(assignment)) return false;
+        }
+      }
+    }
+    return typeUrl === LISTENER_TYPE || this.settled(LISTENER_TYPE, snapshot);
+  }
+
+  /** What this stream should have of `typeUrl` now. */
+  private desired(typeUrl: TypeUrl, snapshot: Snapshot): Desired {
+    const state = this.types[typeUrl];
+    const current = snapshot.type(typeUrl);
+    const resources = new Map<string, EncodedResource>();
+    for (const [name, resource] of current.resources) {
+      if (state.wildcard || state.names.has(name)) resources.set(name, resource);
+    }
+    // Stale clusters go last: keep what the routes Envoy runs still send traffic to.
+    const retained: string[] = [];
+    if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE) {
+      const inUse = this.clustersInUse();
+      for (const [name, resource] of state.sent?.resources ?? []) {
+        if (resources.has(name) || current.resources.has(name)) continue;
+        const needed = typeUrl === CLUSTER_TYPE ? inUse.has(name) : inUse.has(name) && state.names.has(name);
+        if (needed) {
+          resources.set(name, resource);
+          retained.push(name);
+        }
+      }
+    }
+    if (retained.length === 0) return { version: current.version, resources };
+    const suffix = createHash('sha256').update(retained.sort().join('\u0000')).digest('hex').slice(0, 8);
+    return { version: `${current.version}+${suffix}`, resources };
+  }
+
+  private clustersInUse(): Set<string> {
+    const inUse = new Set<string>();
+    for (const route of this.types[ROUTE_TYPE].applied.values()) for (const c of route.references) inUse.add(c);
+    return inUse;
+  }
+
+  /** A summary for /debug/streams. */
+  describe(): Record<string, unknown> {
+    const types: Record<string, unknown> = {};
+    for (const typeUrl of PUSH_ORDER) {
+      const s = this.types[typeUrl];
+      if (!s.requested) continue;
+      types[SHORT_NAME[typeUrl]] = {
+        subscribed: s.wildcard ? '*' : [...s.names].sort(),
+        sentVersion: s.sent?.version ?? null,
+        ackedVersion: s.ackedVersion ?? null,
+        awaitingReply: s.awaitingReply,
+        lastNack: s.lastNack ?? null,
+      };
+    }
+    const node = this.node ? { id: this.node.id ?? '', cluster: this.node.cluster ?? '', userAgent: [this.node.user_agent_name, (this.node.user_agent_build_version as any)?.version ?? this.node.user_agent_version].filter(Boolean).join(' ') } : null;
+    return { node, types };
+  }
+}
