@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { edsCluster } from '../../src/resources/cluster.js';
+import { loadAssignment } from '../../src/resources/endpoint.js';
+import { httpListener } from '../../src/resources/listener.js';
+import type { ResourcesByType } from '../../src/resources/resource.js';
+import { routeConfiguration } from '../../src/resources/route.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { SnapshotCache } from '../../src/snapshot/cache.js';
+import { Snapshot } from '../../src/snapshot/snapshot.js';
+
+const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
+function resources(clusters: string[], routedTo: string[] = clusters, port = 8080): ResourcesByType {
+  return {
+    [LISTENER_TYPE]: [httpListener({ address: '0.0.0.0', port })],
+    [ROUTE_TYPE]: [routeConfiguration([{ host: 'a.io', groups: [{ source, host: 'a.io', path: '/', pathType: 'Prefix', order: 0, versions: routedTo.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })) }] }])],
+    [CLUSTER_TYPE]: clusters.map((name) => edsCluster({ name })),
+    [ENDPOINT_TYPE]: clusters.map((name) => loadAssignment({ name, endpoints: [{ address: '127.0.0.1', port: 1 }] })),
+  };
+}
+
+describe('snapshot/snapshot', () => {
+  it('versions are content hashes: equal content, equal versions (across processes too)', () => {
+    const a = Snapshot.fromResources(resources(['ns/a/80']));
+    const b = Snapshot.fromResources(resources(['ns/a/80']));
+    expect(a.version(CLUSTER_TYPE)).to.equal(b.version(CLUSTER_TYPE)).and.to.match(/^[0-9a-f]{16}$/);
+  });
+
+  it('a change of one type changes only that type\'s version', () => {
+    const a = Snapshot.fromResources(resources(['ns/a/80']));
+    const b = Snapshot.fromResources(resources(['ns/a/80'], ['ns/a/80'], 9090));
+    expect(a.version(LISTENER_TYPE)).to.not.equal(b.version(LISTENER_TYPE));
+    expect(a.version(CLUSTER_TYPE)).to.equal(b.version(CLUSTER_TYPE));
+    expect(a.version(ROUTE_TYPE)).to.equal(b.version(ROUTE_TYPE));
+  });
+
+  it('resource order does not change the version', () => {
+    const a = resources(['ns/a/80', 'ns/b/80']);
+    const b = resources(['ns/a/80', 'ns/b/80']);
+    b[CLUSTER_TYPE].reverse();
+    expect(Snapshot.fromResources(a).version(CLUSTER_TYPE)).to.equal(Snapshot.fromResources(b).version(CLUSTER_TYPE));
+  });
+
+  it('each resource is encoded once: the same bytes object is handed out every time', () => {
+    const s = Snapshot.fromResources(resources(['ns/a/80']));
+    const first = s.type(CLUSTER_TYPE).resources.get('ns/a/80')!.any;
+    expect(s.type(CLUSTER_TYPE).resources.get('ns/a/80')!.any).to.equal(first);
+  });
+
+  it('consistent() names a route to a missing cluster', () => {
+    const r = resources(['ns/a/80'], ['ns/a/80', 'ns/ghost/80']);
+    expect(Snapshot.fromResources(r).consistent()).to.deep.equal(['route configuration ingress_http sends traffic to cluster ns/ghost/80, which is missing']);
+  });
+
+  it('consistent() names a cluster without endpoints and a listener without routes', () => {
+    const r = resources(['ns/a/80']);
+    r[ENDPOINT_TYPE] = [];
+    r[ROUTE_TYPE] = [];
+    expect(Snapshot.fromResources(r).consistent()).to.deep.equal([
+      'listener ingress_http needs route configuration ingress_http, which is missing',
+      'cluster ns/a/80 needs endpoints ns/a/80, which are missing',
+    ]);
+  });
+
+  it('a field unknown to the Envoy API is a bug and throws', () => {
+    const r = resources(['ns/a/80']);
+    (r[CLUSTER_TYPE][0].body as Record<string, unknown>).conect_timeout = { seconds: 1 };
+    expect(() => Snapshot.fromResources(r)).to.throw(/has no field "conect_timeout"/);
+  });
+
+  it('toJSON shows versions and resources as proto JSON', () => {
+    const json = Snapshot.fromResources(resources(['ns/a/80'])).toJSON() as any;
+    expect(Object.keys(json)).to.deep.equal(['CDS', 'EDS', 'LDS', 'RDS']);
+    expect(json.CDS.resources[0]).to.include({ name: 'ns/a/80', type: 'EDS' });
+    expect(json.RDS.resources[0].virtual_hosts[0].domains).to.deep.equal(['a.io']);
+  });
+
+  describe('cache', () => {
+    it('publishes consistent snapshots to every watcher and refuses inconsistent ones', () => {
+      const cache = new SnapshotCache();
+      const seen: Snapshot[] = [];
+      const stop = cache.watch((s) => seen.push(s));
+      const good = Snapshot.fromResources(resources(['ns/a/80']));
+      cache.publish(good);
+      expect(cache.current()).to.equal(good);
+      expect(() => cache.publish(Snapshot.fromResources(resources(['ns/a/80'], ['ns/b/80'])))).to.throw(/inconsistent/);
+      expect(cache.current()).to.equal(good);
+      stop();
+      cache.publish(good);
+      expect(seen).to.have.length(1);
+    });
+  });
+});
