@@ -1,0 +1,91 @@
+// An in-process ADS client over real gRPC, for driving the server the way Envoy does, step by step.
+
+import * as grpc from '@grpc/grpc-js';
+import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
+import type { DiscoveryRequest } from '../../src/xds/sotw.js';
+import { SOTW_METHOD_PATH } from '../../src/xds/server.js';
+
+export class AdsClient {
+  private readonly client: grpc.Client;
+  private readonly call: grpc.ClientDuplexStream<Partial<DiscoveryRequest>, DecodedResponse>;
+  private readonly queue: DecodedResponse[] = [];
+  private waiter: (() => void) | undefined;
+  ended = false;
+
+  constructor(port: number, readonly nodeId = 'test-node') {
+    this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    this.call = this.client.makeBidiStreamRequest(
+      SOTW_METHOD_PATH,
+      (r: Partial<DiscoveryRequest>) => Buffer.from(encodeDiscoveryRequest(r)),
+      (b: Buffer) => decodeDiscoveryResponse(b),
+    );
+    this.call.on('data', (r: DecodedResponse) => {
+      this.queue.push(r);
+      this.waiter?.();
+    });
+    this.call.on('error', () => undefined);
+    this.call.on('end', () => {
+      this.ended = true;
+      this.waiter?.();
+    });
+  }
+
+  private first = true;
+
+  send(request: Partial<DiscoveryRequest>): void {
+    const withNode = this.first ? { node: { id: this.nodeId, cluster: 'test' }, ...request } : request;
+    this.first = false;
+    this.call.write(withNode);
+  }
+
+  /** Subscribes to a type (first request of that type: no nonce). */
+  subscribe(typeUrl: string, names: string[] = [], version = ''): void {
+    this.send({ type_url: typeUrl, resource_names: names, version_info: version, response_nonce: '' });
+  }
+
+  ack(response: DecodedResponse, names: string[] = []): void {
+    this.send({ type_url: response.type_url, version_info: response.version_info, response_nonce: response.nonce, resource_names: names });
+  }
+
+  nack(response: DecodedResponse, previousVersion: string, message: string, names: string[] = []): void {
+    this.send({ type_url: response.type_url, version_info: previousVersion, response_nonce: response.nonce, resource_names: names, error_detail: { code: 3, message } });
+  }
+
+  /** The next response, optionally of one type (others stay queued); fails after `timeoutMs`. */
+  async next(typeUrl?: string, timeoutMs = 3000): Promise<DecodedResponse> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.queue.findIndex((r) => !typeUrl || r.type_url === typeUrl);
+      if (i >= 0) return this.queue.splice(i, 1)[0];
+      const left = deadline - Date.now();
+      if (left <= 0 || this.ended) throw new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms (queued: ${this.queue.map((r) => r.type_url).join(', ') || 'none'})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+  }
+
+  /** Asserts that nothing (of a type) arrives within `ms`. */
+  async nothing(typeUrl?: string, ms = 300): Promise<void> {
+    try {
+      const r = await this.next(typeUrl, ms);
+      throw new Error(`expected no response, got ${r.type_url} version ${r.version_info}`);
+    } catch (error) {
+      if ((error as Error).message.startsWith('expected no response')) throw error;
+    }
+  }
+
+  close(): void {
+    this.call.end();
+    this.client.close();
+  }
+}
+
+export function names(response: DecodedResponse): string[] {
+  return response.resources.map((r) => (r.name ?? r.cluster_name) as string);
+}
