@@ -1,0 +1,60 @@
+// The seed's example made runnable on one machine: a copy of deploy/examples/blue-green whose
+// EndpointSlices point at local backends, and the Ingress at each step of the seed's release.
+// Used by `npm run demo` and by the integration tests, so both run exactly the same story.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const EXAMPLE_DIR = path.join(repo, 'deploy', 'examples', 'blue-green');
+
+/** Copies the example to a fresh temp folder, with each named Service's endpoints on 127.0.0.1:port. */
+export function localExample(ports: Record<string, number>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-example-'));
+  for (const file of fs.readdirSync(EXAMPLE_DIR)) {
+    const text = fs.readFileSync(path.join(EXAMPLE_DIR, file), 'utf8');
+    const docs = parseAllDocuments(text).map((doc) => {
+      const obj = doc.toJS() as Record<string, any> | null;
+      const owner = obj?.metadata?.labels?.['kubernetes.io/service-name'];
+      if (obj?.kind === 'EndpointSlice' && owner in ports) {
+        obj.endpoints = [{ addresses: ['127.0.0.1'], conditions: { ready: true } }];
+        obj.ports = [{ port: ports[owner], protocol: 'TCP' }];
+      }
+      return obj;
+    });
+    fs.writeFileSync(path.join(dir, file), docs.filter(Boolean).map((d) => stringify(d)).join('---\n'));
+  }
+  return dir;
+}
+
+export type SeedStep = { kind: 'before' } | { kind: 'weight'; percent: string } | { kind: 'finished' };
+
+/** The seed's Ingress (extensions/v1beta1, as in the article) at one step of the release. */
+export function seedIngress(step: SeedStep): string {
+  const backend = (name: string) => `      - path: /\n        backend:\n          serviceName: ${name}\n          servicePort: 80\n`;
+  const annotations = step.kind === 'weight' ? `  annotations:\n    ingress.aliyun.weight/new-nginx: "${step.percent}"\n` : '';
+  const backends = step.kind === 'before' ? backend('old-nginx') : step.kind === 'weight' ? backend('old-nginx') + backend('new-nginx') : backend('new-nginx');
+  return `apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: echo
+${annotations}spec:
+  backend:
+    serviceName: default-http-backend
+    servicePort: 80
+  rules:
+  - host: mini-echo.io
+    http:
+      paths:
+${backends}`;
+}
+
+/** Replaces the Ingress file atomically (write + rename), as editors and kubectl-like tools do. */
+export function writeIngress(dir: string, text: string): void {
+  const tmp = path.join(dir, '.ingress.yaml.tmp');
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, path.join(dir, 'ingress.yaml'));
+}

