@@ -31,6 +31,24 @@ export function protoIncludeDirs(): string[] {
 
 let cached: protobuf.Root | undefined;
 
+// Proto JSON writes wrapper types (google.protobuf.UInt32Value and friends) as the bare value, as
+// Envoy's own config dump does; protobufjs does not, so we teach it before any type is loaded.
+const WRAPPERS = ['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int32Value', 'UInt32Value', 'BoolValue', 'StringValue', 'BytesValue'];
+function registerWrapperTypes(): void {
+  for (const name of WRAPPERS) {
+    protobuf.wrappers[`.google.protobuf.${name}`] = {
+      fromObject(this: protobuf.Type, object: { [k: string]: any }) {
+        const isWrapped = typeof object === 'object' && object !== null && !(object instanceof Uint8Array) && 'value' in object;
+        return this.fromObject(isWrapped ? object : { value: object });
+      },
+      toObject(this: protobuf.Type, message: protobuf.Message, options?: protobuf.IConversionOptions) {
+        const plain = this.toObject(message, { ...options, defaults: true }) as { value: unknown };
+        return (options?.json ? plain.value : plain) as { [k: string]: any };
+      },
+    };
+  }
+}
+
 /** The loaded, resolved root; loading takes about two seconds, so it happens once per process. */
 export function envoyRoot(): protobuf.Root {
   if (cached) return cached;
@@ -39,6 +57,7 @@ export function envoyRoot(): protobuf.Root {
   if (missing.length > 0) {
     throw new Error(`Envoy API protos not found in ${missing.join(', ')}: run "npm install" (they come from the @grpc/grpc-js-xds package)`);
   }
+  registerWrapperTypes();
   const root = new protobuf.Root();
   root.resolvePath = (_origin: string, target: string): string => {
     if (path.isAbsolute(target)) return target;

@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdminServer } from '../../src/admin/server.js';
+import { Metrics } from '../../src/metrics.js';
+import { buildModel } from '../../src/model/build.js';
+import type { Diagnostic } from '../../src/model/diagnostics.js';
+import { translate } from '../../src/resources/translate.js';
+import { Snapshot } from '../../src/snapshot/snapshot.js';
+import { ingress, seedCluster } from '../support/fixtures.js';
+
+describe('admin/server', () => {
+  let server: http.Server;
+  let base: string;
+  let snapshot: Snapshot | undefined;
+  const diagnostics: Diagnostic[] = [{ severity: 'error', object: { kind: 'Ingress', namespace: 'default', name: 'echo' }, field: 'metadata.annotations["ingress.aliyun.weight/new-nginx"]', message: 'bad' }];
+  const metrics = new Metrics();
+  metrics.counter('splitplane_xds_nacks_total', 'NACKs.')({ type: 'CDS' });
+
+  before(async () => {
+    server = createAdminServer({ snapshot: () => snapshot, diagnostics: () => diagnostics, streams: () => [{ id: 1 }], metrics });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('/healthz is 200; /readyz is 503 until the first snapshot, then 200', async () => {
+    expect((await fetch(`${base}/healthz`)).status).to.equal(200);
+    expect((await fetch(`${base}/readyz`)).status).to.equal(503);
+    expect((await fetch(`${base}/debug/snapshot`)).status).to.equal(503);
+    const model = buildModel({ ingresses: [ingress({ annotations: { 'ingress.aliyun.weight/new-nginx': '50' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] })], ...seedCluster(), ingressClasses: [], ingressClass: 'splitplane' }).model;
+    snapshot = Snapshot.fromResources(translate(model, { http: { address: '0.0.0.0', port: 8080 } }));
+    expect((await fetch(`${base}/readyz`)).status).to.equal(200);
+  });
+
+  it('/debug/snapshot shows the version and resources of every type as proto JSON', async () => {
+    const body = (await (await fetch(`${base}/debug/snapshot`)).json()) as any;
+    expect(body.RDS.version).to.equal(snapshot!.version('type.googleapis.com/envoy.config.route.v3.RouteConfiguration'));
+    const route = body.RDS.resources[0].virtual_hosts.find((v: any) => v.name === 'mini-echo.io').routes[0];
+    expect(route.route.weighted_clusters.clusters).to.deep.equal([{ name: 'default/old-nginx/80', weight: 5000 }, { name: 'default/new-nginx/80', weight: 5000 }]);
+  });
+
+  it('/debug/diagnostics lists each problem with object and field', async () => {
+    expect(await (await fetch(`${base}/debug/diagnostics`)).json()).to.deep.equal(diagnostics);
+  });
+
+  it('/debug/streams lists the connected Envoys', async () => {
+    expect(await (await fetch(`${base}/debug/streams`)).json()).to.deep.equal([{ id: 1 }]);
+  });
+
+  it('/metrics is Prometheus text', async () => {
+    const res = await fetch(`${base}/metrics`);
+    expect(res.headers.get('content-type')).to.contain('text/plain');
+    const text = await res.text();
+    expect(text).to.contain('# TYPE splitplane_xds_nacks_total counter');
+    expect(text).to.contain('splitplane_xds_nacks_total{type="CDS"} 1');
+  });
+
+  it('unknown pages are 404 with the list of pages; other methods are 405', async () => {
+    const res = await fetch(`${base}/nope`);
+    expect(res.status).to.equal(404);
+    expect(await res.text()).to.contain('/debug/snapshot');
+    expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).to.equal(405);
+  });
+});

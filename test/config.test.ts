@@ -1,0 +1,35 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { ConfigError, DEFAULTS, parseArgs } from '../src/config.js';
+
+describe('config', () => {
+  it('defaults: the embedded example, xDS 0.0.0.0:18000, admin 127.0.0.1:19000, Envoy HTTP 8080', () => {
+    const c = parseArgs([]);
+    expect(c).to.deep.equal(DEFAULTS);
+    expect(c.manifests.endsWith(path.join('deploy', 'examples', 'blue-green'))).to.equal(true);
+    expect([c.xdsHost, c.xdsPort, c.adminHost, c.adminPort, c.httpPort, c.ingressClass]).to.deep.equal(['0.0.0.0', 18000, '127.0.0.1', 19000, 8080, 'splitplane']);
+  });
+
+  it('reads every flag, as "--flag value" or "--flag=value"', () => {
+    const c = parseArgs(['--manifests', '/tmp/m', '--xds-port=1', '--admin-port', '2', '--http-port', '3', '--ingress-class', 'x', '--log-level', 'debug', '--xds-host', '::1', '--admin-host', '0.0.0.0']);
+    expect(c).to.deep.equal({ manifests: '/tmp/m', xdsPort: 1, adminPort: 2, httpPort: 3, ingressClass: 'x', logLevel: 'debug', xdsHost: '::1', adminHost: '0.0.0.0' });
+  });
+
+  const bad: Array<[string[], RegExp]> = [
+    [['--xds-port', 'abc'], /--xds-port "abc" is not a port number/],
+    [['--http-port', '0'], /--http-port "0" is not a port number/],
+    [['--admin-port', '70000'], /not a port number/],
+    [['--manifests'], /--manifests needs a value/],
+    [['--bogus'], /unknown flag "--bogus"/],
+    [['--log-level', 'loud'], /not one of debug, info, warn, error/],
+  ];
+  for (const [argv, message] of bad) {
+    it(`rejects ${argv.join(' ')} with a message that says what to write`, () => {
+      expect(() => parseArgs(argv)).to.throw(ConfigError, message);
+    });
+  }
+
+  it('--help prints the usage', () => {
+    expect(() => parseArgs(['--help'])).to.throw(ConfigError, /^usage: splitplane/);
+  });
+});

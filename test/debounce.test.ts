@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { Debouncer, type Timers } from '../src/debounce.js';
+
+/** Timers driven by hand, so the test never sleeps. */
+class ManualTimers implements Timers {
+  time = 0;
+  private timers = new Map<number, { at: number; fn: () => void }>();
+  private next = 1;
+  now() { return this.time; }
+  setTimeout(fn: () => void, ms: number) { const id = this.next++; this.timers.set(id, { at: this.time + ms, fn }); return id; }
+  clearTimeout(id: unknown) { this.timers.delete(id as number); }
+  advance(ms: number) {
+    const end = this.time + ms;
+    for (;;) {
+      const due = [...this.timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      this.timers.delete(due[0]);
+      this.time = due[1].at;
+      due[1].fn();
+    }
+    this.time = end;
+  }
+}
+
+describe('debounce', () => {
+  it('a burst of changes becomes one rebuild, holdoff after the last change', () => {
+    const timers = new ManualTimers();
+    let runs = 0;
+    const d = new Debouncer(() => runs++, 50, 500, timers);
+    d.trigger();
+    timers.advance(30);
+    d.trigger();
+    timers.advance(30);
+    expect(runs).to.equal(0);
+    timers.advance(20);
+    expect(runs).to.equal(1);
+  });
+
+  it('a steady stream of changes still rebuilds within the maximum delay', () => {
+    const timers = new ManualTimers();
+    const at: number[] = [];
+    const d = new Debouncer(() => at.push(timers.now()), 50, 500, timers);
+    for (let t = 0; t < 1200; t += 20) {
+      d.trigger();
+      timers.advance(20);
+    }
+    expect(at[0]).to.equal(500);
+    expect(at[1]).to.equal(1000);
+  });
+
+  it('flush runs a pending rebuild now; cancel drops it', () => {
+    const timers = new ManualTimers();
+    let runs = 0;
+    const d = new Debouncer(() => runs++, 50, 500, timers);
+    d.trigger();
+    d.flush();
+    expect(runs).to.equal(1);
+    d.trigger();
+    d.cancel();
+    timers.advance(1000);
+    expect(runs).to.equal(1);
+    expect(d.pending).to.equal(false);
+  });
+});
