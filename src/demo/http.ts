@@ -1,4 +1,5 @@
-// Loopback networking helpers for tests: free ports, HTTP backends, and an HTTP client with Host header.
+// Loopback HTTP for the demo and the tests: free ports, backends that answer a fixed body, and a client
+// that sets the Host header, as the seed's `curl -H "Host: mini-echo.io"` does.
 
 import http from 'node:http';
 import net from 'node:net';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const EXAMPLE_DIR = path.join(repo, 'deploy', 'examples', 'blue-green');
 
 /** Copies the example to a fresh temp folder, with each named Service's endpoints on 127.0.0.1:port. */
