@@ -1,0 +1,34 @@
+// No Docker engine runs here, so the Dockerfile is checked by reading it against the repository.
+
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULTS } from '../../src/config.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const lines = fs.readFileSync(path.join(repo, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+
+describe('Dockerfile', () => {
+  it('copies only paths that exist in the repository', () => {
+    const copies = lines.filter((l) => l.startsWith('COPY ') && !l.includes('--from='));
+    expect(copies.length).to.be.greaterThan(0);
+    for (const line of copies) {
+      const sources = line.split(/\s+/).slice(1, -1);
+      for (const source of sources) expect(fs.existsSync(path.join(repo, source)), `${source} in "${line}"`).to.equal(true);
+    }
+  });
+
+  it('starts the compiled entry point that npm start runs', () => {
+    const entry = lines.find((l) => l.startsWith('ENTRYPOINT'))!;
+    const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
+    expect(JSON.parse(entry.slice('ENTRYPOINT'.length))).to.deep.equal(['node', pkg.scripts.start.split(' ')[1]]);
+    expect(fs.existsSync(path.join(repo, pkg.scripts.start.split(' ')[1])), 'built entry point').to.equal(true);
+  });
+
+  it('uses Node 20 and exposes the default xDS and admin ports', () => {
+    expect(lines.filter((l) => l.startsWith('FROM ')).every((l) => l.includes('node:20'))).to.equal(true);
+    const exposed = lines.filter((l) => l.startsWith('EXPOSE ')).flatMap((l) => l.split(/\s+/).slice(1).map(Number));
+    expect(exposed).to.include.members([DEFAULTS.xdsPort, DEFAULTS.adminPort]);
+  });
+});
