@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
+import { dump, load } from 'js-yaml';
 import { waitFor } from './wait.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -35,12 +35,12 @@ export interface EnvoyProcess {
 
 /** envoy/bootstrap.yaml with the control plane's port and a free admin port, written to a temp file. */
 export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, nodeId: string): string {
-  const bootstrap = parse(fs.readFileSync(BOOTSTRAP, 'utf8'));
+  const bootstrap = load(fs.readFileSync(BOOTSTRAP, 'utf8')) as any;
   bootstrap.node.id = nodeId;
   bootstrap.admin.address.socket_address.port_value = adminPort;
   bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = xdsPort;
   const file = path.join(dir, 'bootstrap.yaml');
-  fs.writeFileSync(file, stringify(bootstrap));
+  fs.writeFileSync(file, dump(bootstrap));
   return file;
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, stringify } from 'yaml';
+import { dump, loadAll } from 'js-yaml';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const EXAMPLE_DIR = path.join(repo, 'deploy', 'examples', 'blue-green');
@@ -16,8 +16,8 @@ export function localExample(ports: Record<string, number>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-example-'));
   for (const file of fs.readdirSync(EXAMPLE_DIR)) {
     const text = fs.readFileSync(path.join(EXAMPLE_DIR, file), 'utf8');
-    const docs = parseAllDocuments(text).map((doc) => {
-      const obj = doc.toJS() as Record<string, any> | null;
+    const docs = loadAll(text).map((doc) => {
+      const obj = doc as Record<string, any> | null;
       const owner = obj?.metadata?.labels?.['kubernetes.io/service-name'];
       if (obj?.kind === 'EndpointSlice' && owner in ports) {
         obj.endpoints = [{ addresses: ['127.0.0.1'], conditions: { ready: true } }];
@@ -25,7 +25,7 @@ export function localExample(ports: Record<string, number>): string {
       }
       return obj;
     });
-    fs.writeFileSync(path.join(dir, file), docs.filter(Boolean).map((d) => stringify(d)).join('---\n'));
+    fs.writeFileSync(path.join(dir, file), docs.filter(Boolean).map((d) => dump(d)).join('---\n'));
   }
   return dir;
 }

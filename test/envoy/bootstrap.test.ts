@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 import { BOOTSTRAP, envoyBinary, writeBootstrap } from '../../src/demo/envoy-process.js';
 
 describe('envoy/bootstrap.yaml', function () {
@@ -15,7 +15,7 @@ describe('envoy/bootstrap.yaml', function () {
   });
 
   it('talks ADS to 127.0.0.1:18000 and keeps its admin on 127.0.0.1:9901', () => {
-    const b = parse(fs.readFileSync(BOOTSTRAP, 'utf8'));
+    const b = load(fs.readFileSync(BOOTSTRAP, 'utf8')) as any;
     expect(b.admin.address.socket_address).to.deep.equal({ address: '127.0.0.1', port_value: 9901 });
     expect(b.dynamic_resources.ads_config.api_type).to.equal('GRPC');
     expect(b.dynamic_resources.cds_config).to.deep.equal({ ads: {}, resource_api_version: 'V3' });
