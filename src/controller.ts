@@ -10,7 +10,7 @@ import type { EndpointSlice, Ingress, IngressClass, Service } from './model/kube
 import { translate, type TranslateOptions } from './resources/translate.js';
 import { PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
-import { Snapshot } from './snapshot/snapshot.js';
+import { Snapshot, SnapshotEncoder } from './snapshot/snapshot.js';
 import type { ObjectStore } from './store/store.js';
 
 export interface ControllerOptions {
@@ -27,6 +27,7 @@ export class Controller {
   private accepted = new Map<string, Ingress>();
   private lastDiagnostics: Diagnostic[] = [];
   private readonly debouncer: Debouncer;
+  private readonly encoder = new SnapshotEncoder();
   private readonly recordBuild;
   private readonly recordDiagnostics;
   private readonly recordVersion;
@@ -79,7 +80,7 @@ export class Controller {
         this.accepted,
       );
       this.accepted = result.accepted;
-      const snapshot = Snapshot.fromResources(translate(result.model, this.options.translate));
+      const snapshot = Snapshot.fromResources(translate(result.model, this.options.translate), this.encoder);
       this.updateDiagnostics([...(this.options.sourceDiagnostics?.() ?? []), ...this.store.conflicts(), ...result.diagnostics]);
       const previous = this.cache.current();
       this.builds++;

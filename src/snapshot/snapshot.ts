@@ -23,17 +23,12 @@ export interface TypeSnapshot {
 }
 
 export class Snapshot {
-  private constructor(private readonly types: Readonly<Record<TypeUrl, TypeSnapshot>>) {}
+  /** Made by SnapshotEncoder (or Snapshot.fromResources), which encodes and versions every type. */
+  constructor(private readonly types: Readonly<Record<TypeUrl, TypeSnapshot>>) {}
 
-  static fromResources(resources: ResourcesByType): Snapshot {
-    const types = {} as Record<TypeUrl, TypeSnapshot>;
-    for (const typeUrl of PUSH_ORDER) types[typeUrl] = encodeType(typeUrl, resources[typeUrl]);
-    return new Snapshot(types);
-  }
-
-  /** Reuses the encoded form of another snapshot's type (used to keep stale clusters a little longer). */
-  static encodeType(typeUrl: TypeUrl, resources: readonly Resource[]): TypeSnapshot {
-    return encodeType(typeUrl, resources);
+  /** Encodes everything; `encoder` carries encodings over from the previous build. */
+  static fromResources(resources: ResourcesByType, encoder: SnapshotEncoder = new SnapshotEncoder()): Snapshot {
+    return encoder.build(resources);
   }
 
   type(typeUrl: TypeUrl): TypeSnapshot {
@@ -86,17 +81,41 @@ export class Snapshot {
   }
 }
 
-function encodeType(typeUrl: TypeUrl, resources: readonly Resource[]): TypeSnapshot {
-  const type = messageType(messageName(typeUrl));
-  const hash = createHash('sha256');
-  const encoded = new Map<string, EncodedResource>();
-  for (const resource of [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (encoded.has(resource.name)) throw new Error(`two ${SHORT_NAME[typeUrl]} resources are named ${resource.name}`);
-    const value = encodeMessage(type, resource.body);
-    hash.update(resource.name).update('\u0000').update(value).update('\u0000');
-    encoded.set(resource.name, { name: resource.name, body: resource.body, any: encodeAny(typeUrl, value), references: referencesOf(typeUrl, resource) });
+/**
+ * Builds snapshots, reusing the encoding of every resource whose content did not change since the
+ * last build: a change to one Ingress re-encodes its own resources, not the other thousands.
+ * The key is the body's JSON, far cheaper to make than a strict protobuf encoding; only the entries of
+ * the last build are kept, so memory follows the size of the configuration.
+ */
+export class SnapshotEncoder {
+  private previous = new Map<string, EncodedResource & { value: Uint8Array }>();
+
+  build(resources: ResourcesByType): Snapshot {
+    const next = new Map<string, EncodedResource & { value: Uint8Array }>();
+    const types = {} as Record<TypeUrl, TypeSnapshot>;
+    for (const typeUrl of PUSH_ORDER) types[typeUrl] = this.encodeType(typeUrl, resources[typeUrl], next);
+    this.previous = next;
+    return new Snapshot(types);
   }
-  return { version: hash.digest('hex').slice(0, 16), resources: encoded };
+
+  private encodeType(typeUrl: TypeUrl, resources: readonly Resource[], next: Map<string, EncodedResource & { value: Uint8Array }>): TypeSnapshot {
+    const type = messageType(messageName(typeUrl));
+    const hash = createHash('sha256');
+    const encoded = new Map<string, EncodedResource>();
+    for (const resource of [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (encoded.has(resource.name)) throw new Error(`two ${SHORT_NAME[typeUrl]} resources are named ${resource.name}`);
+      const key = `${typeUrl}\u0000${resource.name}\u0000${JSON.stringify(resource.body)}`;
+      let entry = this.previous.get(key) ?? next.get(key);
+      if (!entry) {
+        const value = encodeMessage(type, resource.body);
+        entry = { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), references: referencesOf(typeUrl, resource) };
+      }
+      next.set(key, entry);
+      hash.update(resource.name).update('\u0000').update(entry.value).update('\u0000');
+      encoded.set(resource.name, entry);
+    }
+    return { version: hash.digest('hex').slice(0, 16), resources: encoded };
+  }
 }
 
 function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {

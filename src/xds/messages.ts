@@ -21,14 +21,24 @@ export function encodeDiscoveryRequest(request: Partial<DiscoveryRequest>): Uint
 }
 
 // DiscoveryResponse field numbers: version_info 1, resources 2, type_url 4, nonce 5, control_plane 6.
-export function encodeDiscoveryResponse(response: DiscoveryResponse): Buffer {
+// Protobuf readers accept fields in any order, so everything but the nonce is encoded once and shared
+// by every stream that is sent the same resources; the nonce is appended per stream.
+export function encodeResponseBody(response: Omit<DiscoveryResponse, 'nonce'>): Buffer {
   const writer = protobuf.Writer.create();
   writer.uint32((1 << 3) | 2).string(response.version);
   for (const resource of response.resources) writer.uint32((2 << 3) | 2).bytes(resource.any);
   writer.uint32((4 << 3) | 2).string(response.typeUrl);
-  writer.uint32((5 << 3) | 2).string(response.nonce);
   writer.uint32((6 << 3) | 2).fork().uint32((1 << 3) | 2).string(CONTROL_PLANE_ID).ldelim();
   return Buffer.from(writer.finish());
+}
+
+export function withNonce(body: Buffer, nonce: string): Buffer {
+  const field = protobuf.Writer.create().uint32((5 << 3) | 2).string(nonce).finish();
+  return Buffer.concat([body, field]);
+}
+
+export function encodeDiscoveryResponse(response: DiscoveryResponse): Buffer {
+  return withNonce(encodeResponseBody(response), response.nonce);
 }
 
 export interface DecodedResponse {

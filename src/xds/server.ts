@@ -6,7 +6,9 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
-import { decodeDiscoveryRequest, encodeDiscoveryResponse } from './messages.js';
+import { decodeDiscoveryRequest, encodeResponseBody, withNonce } from './messages.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import type { DiscoveryResponse } from './sotw.js';
 import { SotwStream, type DiscoveryRequest } from './sotw.js';
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
@@ -42,6 +44,8 @@ export class AdsServer {
   private readonly streams = new Map<number, StreamInfo>();
   private nextId = 1;
   private readonly count;
+  /** Response bodies of the current snapshot, shared by the streams that get the same resources. */
+  private bodies: { snapshot: Snapshot | undefined; byKey: Map<string, Buffer> } = { snapshot: undefined, byKey: new Map() };
 
   constructor(private readonly cache: SnapshotCache, private readonly log: Logger, private readonly metrics: Metrics) {
     const responses = metrics.counter('splitplane_xds_responses_total', 'DiscoveryResponses sent, by type.');
@@ -86,6 +90,20 @@ export class AdsServer {
     return [...this.streams.values()];
   }
 
+  private body(response: DiscoveryResponse): Buffer {
+    // Responses that keep stale clusters mix resources of older snapshots: not shared.
+    if (response.version.includes('+')) return encodeResponseBody(response);
+    const snapshot = this.cache.current();
+    if (this.bodies.snapshot !== snapshot) this.bodies = { snapshot, byKey: new Map() };
+    const key = `${response.typeUrl}\u0000${response.version}\u0000${response.resources.map((r) => r.name).join('\u0000')}`;
+    let body = this.bodies.byKey.get(key);
+    if (!body) {
+      body = encodeResponseBody(response);
+      this.bodies.byKey.set(key, body);
+    }
+    return body;
+  }
+
   private open(call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>): void {
     const id = this.nextId++;
     const peer = call.getPeer();
@@ -95,7 +113,7 @@ export class AdsServer {
       send: (response) => {
         this.count.responses(typeLabel(response.typeUrl));
         log.debug('xds response', { type: SHORT_NAME[response.typeUrl], version: response.version, nonce: response.nonce, resources: response.resources.length });
-        call.write(encodeDiscoveryResponse(response));
+        call.write(withNonce(this.body(response), response.nonce));
       },
       ack: (typeUrl, version) => {
         this.count.acks(typeLabel(typeUrl));

@@ -112,6 +112,7 @@ export class SotwStream {
   private needsResponse(state: TypeState, desired: Desired): boolean {
     if (!state.sent) return true;
     if (state.sent.version !== desired.version) return true;
+    if (state.sent.resources === desired.resources) return false;
     // Newly requested names are sent even if the type's version did not change (DESIGN xDS rule 5).
     for (const name of desired.resources.keys()) if (!state.sent.resources.has(name)) return true;
     return false;
@@ -127,23 +128,54 @@ export class SotwStream {
   private dependenciesSettled(typeUrl: TypeUrl, snapshot: Snapshot): boolean {
     if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE) return true;
     if (!this.settled(CLUSTER_TYPE, snapshot) || !this.settled(ENDPOINT_TYPE, snapshot)) return false;
-    // Every EDS cluster Envoy has must have its endpoints before routes may point at it.
+    if (!this.endpointsDelivered(snapshot)) return false;
+    return typeUrl === LISTENER_TYPE || this.settled(LISTENER_TYPE, snapshot);
+  }
+
+  private endpointsMemo: { key: unknown[]; value: boolean } | undefined;
+
+  /** Every EDS cluster Envoy has must have its endpoints before routes may point at it. */
+  private endpointsDelivered(snapshot: Snapshot): boolean {
     const clusters = this.types[CLUSTER_TYPE];
-    if (clusters.requested) {
-      const endpoints = this.types[ENDPOINT_TYPE];
-      for (const cluster of clusters.sent?.resources.values() ?? []) {
-        for (const assignment of cluster.references) {
-          if (!endpoints.applied.has(assignment) && snapshot.type(ENDPOINT_TYPE).resources.has(assignment)) return false;
+    const endpoints = this.types[ENDPOINT_TYPE];
+    if (!clusters.requested) return true;
+    const key = [clusters.sent, endpoints.applied, snapshot.type(ENDPOINT_TYPE)];
+    if (this.endpointsMemo && this.endpointsMemo.key.every((k, i) => k === key[i])) return this.endpointsMemo.value;
+    let value = true;
+    outer: for (const cluster of clusters.sent?.resources.values() ?? []) {
+      for (const assignment of cluster.references) {
+        if (!endpoints.applied.has(assignment) && snapshot.type(ENDPOINT_TYPE).resources.has(assignment)) {
+          value = false;
+          break outer;
         }
       }
     }
-    return typeUrl === LISTENER_TYPE || this.settled(LISTENER_TYPE, snapshot);
+    this.endpointsMemo = { key, value };
+    return value;
   }
+
+  // desired() is asked for on every request and every publish, for every type, by every stream: with
+  // thousands of clusters it must not rebuild its answer unless something it depends on changed.
+  private readonly memo = new Map<TypeUrl, { key: unknown[]; value: Desired }>();
 
   /** What this stream should have of `typeUrl` now. */
   private desired(typeUrl: TypeUrl, snapshot: Snapshot): Desired {
     const state = this.types[typeUrl];
+    const key = [snapshot.type(typeUrl), state.subscriptionVersion, state.sent, this.types[ROUTE_TYPE].applied];
+    const memo = this.memo.get(typeUrl);
+    if (memo && memo.key.every((k, i) => k === key[i])) return memo.value;
+    const value = this.computeDesired(typeUrl, snapshot);
+    this.memo.set(typeUrl, { key, value });
+    return value;
+  }
+
+  private computeDesired(typeUrl: TypeUrl, snapshot: Snapshot): Desired {
+    const state = this.types[typeUrl];
     const current = snapshot.type(typeUrl);
+    // The common case: a wildcard subscriber that was last sent this very type gets it as it is.
+    if (state.wildcard && (!state.sent || state.sent.version === current.version)) {
+      return { version: current.version, resources: current.resources as Map<string, EncodedResource> };
+    }
     const resources = new Map<string, EncodedResource>();
     for (const [name, resource] of current.resources) {
       if (state.wildcard || state.names.has(name)) resources.set(name, resource);
@@ -161,7 +193,7 @@ export class SotwStream {
         }
       }
     }
-    if (retained.length === 0) return { version: current.version, resources };
+    if (retained.length === 0) return { version: current.version, resources: state.wildcard ? (current.resources as Map<string, EncodedResource>) : resources };
     const suffix = createHash('sha256').update(retained.sort().join('\u0000')).digest('hex').slice(0, 8);
     return { version: `${current.version}+${suffix}`, resources };
   }

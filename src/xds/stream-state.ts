@@ -22,6 +22,8 @@ export class TypeState {
   /** Resources the client has accepted last (what it is running). */
   applied: ReadonlyMap<string, EncodedResource> = new Map();
   lastNack: { version: string; message: string; at: string } | undefined;
+  /** Bumped whenever the subscription (wildcard or names) changes; lets sotw.ts memoise per state. */
+  subscriptionVersion = 0;
 
   constructor(readonly typeUrl: TypeUrl) {}
 
@@ -29,17 +31,20 @@ export class TypeState {
   subscribe(resourceNames: readonly string[]): void {
     const first = !this.requested;
     this.requested = true;
-    if (isWildcardCapable(this.typeUrl)) {
-      // Legacy wildcard: an empty list on the first request; it stays wildcard while lists stay empty.
-      if (resourceNames.includes('*') || (resourceNames.length === 0 && (first || this.wildcard))) {
-        this.wildcard = true;
-        this.names.clear();
-        for (const n of resourceNames) if (n !== '*') this.names.add(n);
-        return;
-      }
-      this.wildcard = false;
-    }
+    // Legacy wildcard: an empty list on the first request; it stays wildcard while lists stay empty.
+    const wildcard =
+      isWildcardCapable(this.typeUrl) && (resourceNames.includes('*') || (resourceNames.length === 0 && (first || this.wildcard)));
+    const names = resourceNames.filter((n) => n !== '*');
+    if (!first && wildcard === this.wildcard && sameNames(this.names, names)) return;
+    this.wildcard = wildcard;
     this.names.clear();
-    for (const n of resourceNames) this.names.add(n);
+    for (const n of names) this.names.add(n);
+    this.subscriptionVersion++;
   }
+}
+
+function sameNames(current: ReadonlySet<string>, next: readonly string[]): boolean {
+  if (current.size !== new Set(next).size) return false;
+  for (const n of next) if (!current.has(n)) return false;
+  return true;
 }

@@ -6,7 +6,7 @@ import type { ResourcesByType } from '../../src/resources/resource.js';
 import { routeConfiguration } from '../../src/resources/route.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
-import { Snapshot } from '../../src/snapshot/snapshot.js';
+import { Snapshot, SnapshotEncoder } from '../../src/snapshot/snapshot.js';
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 function resources(clusters: string[], routedTo: string[] = clusters, port = 8080): ResourcesByType {
@@ -88,5 +88,24 @@ describe('snapshot/snapshot', () => {
       cache.publish(good);
       expect(seen).to.have.length(1);
     });
+  });
+});
+
+describe('snapshot/SnapshotEncoder', () => {
+  it('reuses the encoding of unchanged resources and encodes changed ones anew', () => {
+    const encoder = new SnapshotEncoder();
+    const a = encoder.build(resources(['ns/a/80', 'ns/b/80']));
+    const b = encoder.build(resources(['ns/a/80', 'ns/b/80'], ['ns/a/80', 'ns/b/80'], 9090));
+    expect(b.type(CLUSTER_TYPE).resources.get('ns/a/80')).to.equal(a.type(CLUSTER_TYPE).resources.get('ns/a/80'));
+    expect(b.type(LISTENER_TYPE).resources.get('ingress_http')).to.not.equal(a.type(LISTENER_TYPE).resources.get('ingress_http'));
+    expect(b.version(CLUSTER_TYPE)).to.equal(a.version(CLUSTER_TYPE));
+  });
+
+  it('gives the same versions as a fresh encoding', () => {
+    const encoder = new SnapshotEncoder();
+    encoder.build(resources(['ns/a/80']));
+    const reused = encoder.build(resources(['ns/a/80', 'ns/c/80']));
+    const fresh = Snapshot.fromResources(resources(['ns/a/80', 'ns/c/80']));
+    for (const t of [LISTENER_TYPE, ROUTE_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE] as const) expect(reused.version(t)).to.equal(fresh.version(t));
   });
 });
