@@ -7,7 +7,7 @@
 // acknowledged; then a last CDS response drops them.
 
 import { createHash } from 'node:crypto';
-import type { Snapshot, EncodedResource } from '../snapshot/snapshot.js';
+import type { EncodedResource, Snapshot, TypeSnapshot } from '../snapshot/snapshot.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SHORT_NAME, isTypeUrl, type TypeUrl } from '../resources/type-urls.js';
 import { TypeState } from './stream-state.js';
 
@@ -156,45 +156,54 @@ export class SotwStream {
 
   // desired() is asked for on every request and every publish, for every type, by every stream: with
   // thousands of clusters it must not rebuild its answer unless something it depends on changed.
-  private readonly memo = new Map<TypeUrl, { key: unknown[]; value: Desired }>();
+  private readonly subscribedMemo = new Map<TypeUrl, { current: TypeSnapshot; subscription: number; value: Desired }>();
+  private readonly retainedMemo = new Map<TypeUrl, { key: unknown[]; value: Desired }>();
 
   /** What this stream should have of `typeUrl` now. */
   private desired(typeUrl: TypeUrl, snapshot: Snapshot): Desired {
     const state = this.types[typeUrl];
-    const key = [snapshot.type(typeUrl), state.subscriptionVersion, state.sent, this.types[ROUTE_TYPE].applied];
-    const memo = this.memo.get(typeUrl);
+    const current = snapshot.type(typeUrl);
+    const subscribed = this.subscribed(state, current);
+    // Stale clusters go last: while Envoy runs routes that use a cluster the snapshot dropped, keep it.
+    // Only possible while this stream is between two versions of the type.
+    if ((typeUrl !== CLUSTER_TYPE && typeUrl !== ENDPOINT_TYPE) || !state.sent || state.sent.version === current.version) return subscribed;
+    const key = [subscribed, state.sent, this.types[ROUTE_TYPE].applied];
+    const memo = this.retainedMemo.get(typeUrl);
     if (memo && memo.key.every((k, i) => k === key[i])) return memo.value;
-    const value = this.computeDesired(typeUrl, snapshot);
-    this.memo.set(typeUrl, { key, value });
+    const value = this.withRetained(state, current, subscribed);
+    this.retainedMemo.set(typeUrl, { key, value });
     return value;
   }
 
-  private computeDesired(typeUrl: TypeUrl, snapshot: Snapshot): Desired {
-    const state = this.types[typeUrl];
-    const current = snapshot.type(typeUrl);
-    // The common case: a wildcard subscriber that was last sent this very type gets it as it is.
-    if (state.wildcard && (!state.sent || state.sent.version === current.version)) {
-      return { version: current.version, resources: current.resources as Map<string, EncodedResource> };
-    }
-    const resources = new Map<string, EncodedResource>();
-    for (const [name, resource] of current.resources) {
-      if (state.wildcard || state.names.has(name)) resources.set(name, resource);
-    }
-    // Stale clusters go last: keep what the routes Envoy runs still send traffic to.
-    const retained: string[] = [];
-    if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE) {
-      const inUse = this.clustersInUse();
-      for (const [name, resource] of state.sent?.resources ?? []) {
-        if (resources.has(name) || current.resources.has(name)) continue;
-        const needed = typeUrl === CLUSTER_TYPE ? inUse.has(name) : inUse.has(name) && state.names.has(name);
-        if (needed) {
-          resources.set(name, resource);
-          retained.push(name);
-        }
+  // desired() is asked for on every request and every publish, for every type, by every stream: with
+  // thousands of clusters the filtered set is made once per snapshot and subscription, and reused.
+  private subscribed(state: TypeState, current: TypeSnapshot): Desired {
+    const memo = this.subscribedMemo.get(state.typeUrl);
+    if (memo && memo.current === current && memo.subscription === state.subscriptionVersion) return memo.value;
+    let resources = current.resources as Map<string, EncodedResource>;
+    if (!state.wildcard) {
+      resources = new Map();
+      for (const name of state.names) {
+        const resource = current.resources.get(name);
+        if (resource) resources.set(name, resource);
       }
     }
-    if (retained.length === 0) return { version: current.version, resources: state.wildcard ? (current.resources as Map<string, EncodedResource>) : resources };
-    const suffix = createHash('sha256').update(retained.sort().join('\u0000')).digest('hex').slice(0, 8);
+    const value = { version: current.version, resources };
+    this.subscribedMemo.set(state.typeUrl, { current, subscription: state.subscriptionVersion, value });
+    return value;
+  }
+
+  private withRetained(state: TypeState, current: TypeSnapshot, subscribed: Desired): Desired {
+    const inUse = this.clustersInUse();
+    const retained: Array<[string, EncodedResource]> = [];
+    for (const [name, resource] of state.sent?.resources ?? []) {
+      if (current.resources.has(name) || !inUse.has(name)) continue;
+      if (state.typeUrl === ENDPOINT_TYPE && !state.names.has(name)) continue;
+      retained.push([name, resource]);
+    }
+    if (retained.length === 0) return subscribed;
+    const resources = new Map([...subscribed.resources, ...retained]);
+    const suffix = createHash('sha256').update(retained.map(([n]) => n).sort().join('\u0000')).digest('hex').slice(0, 8);
     return { version: `${current.version}+${suffix}`, resources };
   }
 
