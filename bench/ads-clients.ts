@@ -23,7 +23,9 @@ const send = (m: unknown) => process.send?.(m);
 const now = () => performance.timeOrigin + performance.now();
 
 function openStream(id: number): void {
-  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  // Envoy's HTTP/2 windows default to 256 MiB; grpc-js's to 64 KiB, which would make every large
+  // response wait for window updates. Behave like Envoy.
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc-node.flow_control_window': 256 * 1024 * 1024 });
   const call = client.makeBidiStreamRequest(SOTW_METHOD_PATH, (r: object) => Buffer.from(encodeDiscoveryRequest(r)), (b: Buffer) => responseType.decode(b) as unknown as Raw);
   let clusters: string[] = [];
   let converged = false;

@@ -70,25 +70,37 @@ async function main(): Promise<void> {
   process.stdout.write(`splitplane bench: ${INGRESSES} Ingresses × 2 versions, ${STREAMS} ADS streams; node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mib(os.totalmem())} MiB\n`);
   process.stdout.write('loading Envoy protos ...\n');
   envoyRoot();
+  global.gc?.();
+  process.stdout.write(`${'RSS with the Envoy API loaded, no world'.padEnd(46)} ${mib(process.memoryUsage().rss)} MiB\n`);
   process.stdout.write(`${calibrate()}\n`);
   const cpuBefore = cpuTimes();
   const dir = writeWorld(INGRESSES);
   try {
     // 1. Full build, cold store each round (the proto root is loaded once per process, as in production).
     const full: number[] = [];
+    const stages: Record<string, number[]> = { 'read + parse the folder': [], model: [], translate: [], encode: [], 'publish (no stream yet)': [] };
     for (let r = 0; r < ROUNDS + 1; r++) {
       const w = world();
       const source = new FileSource(dir, w.store, () => undefined, silentLogger);
       const t0 = performance.now();
       source.scan();
+      const scanned = performance.now();
       const published = w.controller.rebuild();
       const ms = performance.now() - t0;
+      if (r > 0 && w.controller.lastBuild) {
+        stages['read + parse the folder'].push(scanned - t0);
+        stages.model.push(w.controller.lastBuild.model);
+        stages.translate.push(w.controller.lastBuild.translate);
+        stages.encode.push(w.controller.lastBuild.encode);
+        stages['publish (no stream yet)'].push(w.controller.lastBuild.publish);
+      }
       if (!published) throw new Error('the full build published nothing');
       // The first build of a process also compiles protobufjs's codecs for each message type.
       if (r === 0) process.stdout.write(`${'first build in a fresh process'.padEnd(46)} ${ms.toFixed(1)} ms\n`);
       else full.push(ms);
     }
     line('full build (folder read → snapshot published)', full, '≤ 200 ms');
+    for (const [stage, values] of Object.entries(stages)) line(`  ${stage}`, values, '-');
 
     // 2. One Ingress change on a warm world.
     const w = world();
@@ -96,15 +108,18 @@ async function main(): Promise<void> {
     source.scan();
     w.controller.rebuild();
     const change: number[] = [];
+    const changeScan: number[] = [];
     for (let r = 0; r < ROUNDS * 4; r++) {
       fs.writeFileSync(path.join(dir, 'app-7-ingress.yaml'), ingressYaml(7, 20 + r));
       const t0 = performance.now();
       source.scan();
+      changeScan.push(performance.now() - t0);
       const published = w.controller.rebuild();
       change.push(performance.now() - t0);
       if (!published) throw new Error('the change published nothing');
     }
     line('one Ingress change (re-read → published)', change, '≤ 50 ms');
+    line('  stat the folder, re-read the changed file', changeScan, '-');
 
     // 3 and 4. Streams in a child process; a weight flip until the last stream has the new routes.
     const ads = new AdsServer(w.cache, silentLogger, w.metrics);
@@ -124,12 +139,15 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${STREAMS} streams converged in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     const flip: number[] = [];
+    const flipServer: number[] = [];
+    const flipFirst: number[] = [];
     for (let r = 0; r < ROUNDS * 4; r++) {
       // A new percentage every round, so every flip has a route version never seen before.
       fs.writeFileSync(path.join(dir, 'app-9-ingress.yaml'), ingressYaml(9, 50 + r));
       source.scan();
       const t0 = now();
       const snapshot = w.controller.rebuild();
+      flipServer.push(now() - t0);
       if (!snapshot) throw new Error('the flip published nothing');
       const version = snapshot.version('type.googleapis.com/envoy.config.route.v3.RouteConfiguration');
       const deadline = Date.now() + 30_000;
@@ -138,13 +156,16 @@ async function main(): Promise<void> {
         await new Promise((res) => setTimeout(res, 5));
       }
       flip.push(Math.max(...routeTimes.get(version)!) - t0);
+      flipFirst.push(Math.min(...routeTimes.get(version)!) - t0);
       await new Promise((res) => setTimeout(res, 100)); // let the ACKs settle before the next flip
     }
     line(`weight flip → last of ${STREAMS} streams has it`, flip, '≤ 50 ms');
+    line(`  first stream has it`, flipFirst, '-');
+    line(`  rebuild + ${STREAMS} responses written`, flipServer, '-');
     global.gc?.();
     await new Promise((r) => setTimeout(r, 200));
     const mem = process.memoryUsage();
-    process.stdout.write(`${`RSS with ${STREAMS} streams`.padEnd(44)} ${mib(mem.rss)} MiB (heap used ${mib(mem.heapUsed)} MiB; target ≤ 150 MiB)\n`);
+    process.stdout.write(`${`RSS with ${STREAMS} streams`.padEnd(46)} ${mib(mem.rss)} MiB (target ≤ 150 MiB): heap used ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB, external ${mib(mem.external)} MiB, array buffers ${mib(mem.arrayBuffers)} MiB\n`);
     const cpuAfter = cpuTimes();
     if (cpuBefore && cpuAfter) {
       const share = (100 * (cpuAfter.steal - cpuBefore.steal)) / Math.max(1, cpuAfter.total - cpuBefore.total);

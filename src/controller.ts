@@ -32,6 +32,8 @@ export class Controller {
   private readonly recordDiagnostics;
   private readonly recordVersion;
   builds = 0;
+  /** Milliseconds spent in each stage of the last build, for logs and benchmarks. */
+  lastBuild: { model: number; translate: number; encode: number; publish: number } | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -80,7 +82,13 @@ export class Controller {
         this.accepted,
       );
       this.accepted = result.accepted;
-      const snapshot = Snapshot.fromResources(translate(result.model, this.options.translate), this.encoder);
+      const modelled = performance.now();
+      const resources = translate(result.model, this.options.translate);
+      const translated = performance.now();
+      const snapshot = Snapshot.fromResources(resources, this.encoder);
+      const encoded = performance.now();
+      const stages = { model: modelled - started, translate: translated - modelled, encode: encoded - translated, publish: 0 };
+      this.lastBuild = stages;
       this.updateDiagnostics([...(this.options.sourceDiagnostics?.() ?? []), ...this.store.conflicts(), ...result.diagnostics]);
       const previous = this.cache.current();
       this.builds++;
@@ -89,11 +97,13 @@ export class Controller {
         return undefined;
       }
       this.cache.publish(snapshot);
+      stages.publish = performance.now() - encoded;
       this.recordVersion(snapshot);
       const ms = performance.now() - started;
       this.recordBuild('published', ms);
       this.log.info('snapshot published', {
         ms: Math.round(ms * 10) / 10,
+        stagesMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v * 10) / 10])),
         versions: Object.fromEntries(PUSH_ORDER.map((t) => [SHORT_NAME[t], snapshot.version(t)])),
         clusters: snapshot.type(PUSH_ORDER[0]).resources.size,
       });

@@ -103,7 +103,7 @@ export class SotwStream {
     const snapshot = this.snapshot();
     if (!snapshot || (state.typeUrl !== LISTENER_TYPE && state.typeUrl !== CLUSTER_TYPE)) return;
     if ((request.resource_names ?? []).length > 0 || request.version_info !== snapshot.version(state.typeUrl)) return;
-    const resources = new Map(snapshot.type(state.typeUrl).resources);
+    const resources = snapshot.type(state.typeUrl).resources;
     state.sent = { version: request.version_info, nonce: '', resources };
     state.ackedVersion = request.version_info;
     state.applied = resources;
@@ -154,8 +154,6 @@ export class SotwStream {
     return value;
   }
 
-  // desired() is asked for on every request and every publish, for every type, by every stream: with
-  // thousands of clusters it must not rebuild its answer unless something it depends on changed.
   private readonly subscribedMemo = new Map<TypeUrl, { current: TypeSnapshot; subscription: number; value: Desired }>();
   private readonly retainedMemo = new Map<TypeUrl, { key: unknown[]; value: Desired }>();
 
