@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { Controller } from './controller.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
+import { envoyRoot } from './proto/registry.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { FileSource } from './source/file.js';
 import { ObjectStore } from './store/store.js';
@@ -41,6 +42,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics);
   let admin: http.Server | undefined;
   try {
+    // Loading Envoy's API takes seconds on a slow machine: say so rather than sit silent.
+    const loading = performance.now();
+    log.info('loading the Envoy API from @grpc/grpc-js-xds');
+    envoyRoot();
+    log.info('Envoy API loaded', { ms: Math.round(performance.now() - loading) });
     source.start();
     controller.rebuild(); // the first snapshot is published before anyone connects
     const xdsPort = await ads.listen(config.xdsHost, config.xdsPort);
