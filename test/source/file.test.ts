@@ -45,11 +45,11 @@ describe('source/file', () => {
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
     start();
     fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
-    await waitFor('b added', () => names().includes('b'), 5000);
+    await waitFor('b added', () => names().includes('b'), 15_000);
     fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b2'));
-    await waitFor('b edited', () => names().join() === 'a,b2', 5000);
+    await waitFor('b edited', () => names().join() === 'a,b2', 15_000);
     fs.rmSync(path.join(dir, 'a.yaml'));
-    await waitFor('a deleted', () => names().join() === 'b2', 5000);
+    await waitFor('a deleted', () => names().join() === 'b2', 15_000);
     expect(changes).to.be.at.least(3);
   });
 
@@ -58,11 +58,11 @@ describe('source/file', () => {
     fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
     start();
     fs.writeFileSync(path.join(dir, 'a.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: a\n');
-    await waitFor('diagnostic', () => source.diagnostics().length > 0, 5000);
+    await waitFor('diagnostic', () => source.diagnostics().length > 0, 15_000);
     expect(names()).to.deep.equal(['a', 'b']);
     expect(source.diagnostics()[0].object).to.deep.equal({ kind: 'File', name: 'a.yaml' });
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a-fixed'));
-    await waitFor('fixed', () => names().join() === 'a-fixed,b', 5000);
+    await waitFor('fixed', () => names().join() === 'a-fixed,b', 15_000);
     expect(source.diagnostics()).to.deep.equal([]);
   });
 

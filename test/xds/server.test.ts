@@ -12,6 +12,7 @@ import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { AdsServer } from '../../src/xds/server.js';
 import { AdsClient, names } from '../support/ads-client.js';
+import { waitFor } from '../../src/demo/wait.js';
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 
@@ -76,8 +77,8 @@ describe('xds/server (SotW ADS, feature)', () => {
     expect(cds.nonce).to.not.equal('');
     expect(cds.resources.every((r) => r['@type'] === CLUSTER_TYPE)).to.equal(true);
     client.ack(cds);
+    await waitFor('the ACK to be counted', () => metrics.value('splitplane_xds_acks_total', { type: 'CDS' }) === 1);
     await client.nothing();
-    expect(metrics.value('splitplane_xds_acks_total', { type: 'CDS' })).to.equal(1);
   });
 
   it('keeps the node of the first request for the stream', async () => {
@@ -131,8 +132,8 @@ describe('xds/server (SotW ADS, feature)', () => {
     client.subscribe(CLUSTER_TYPE);
     const cds = await client.next(CLUSTER_TYPE);
     client.nack(cds, '', 'cluster ns/a/80: bad thing');
+    await waitFor('the NACK to be counted', () => metrics.value('splitplane_xds_nacks_total', { type: 'CDS' }) === 1);
     await client.nothing(CLUSTER_TYPE);
-    expect(metrics.value('splitplane_xds_nacks_total', { type: 'CDS' })).to.equal(1);
     expect((server.list()[0].stream.describe() as any).types.CDS.lastNack.message).to.equal('cluster ns/a/80: bad thing');
     cache.publish(snapshot(['ns/b/80']));
     const next = await client.next(CLUSTER_TYPE);
@@ -148,12 +149,12 @@ describe('xds/server (SotW ADS, feature)', () => {
     const second = await client.next(CLUSTER_TYPE);
     // A NACK of the old response must not be taken for a NACK of the new one.
     client.nack(first, '', 'old problem');
+    await waitFor('the stale reply to be counted', () => metrics.value('splitplane_xds_stale_nonce_total', { type: 'CDS' }) === 1);
     await client.nothing();
-    expect(metrics.value('splitplane_xds_stale_nonce_total', { type: 'CDS' })).to.equal(1);
     expect(metrics.value('splitplane_xds_nacks_total', { type: 'CDS' })).to.equal(0);
     client.ack(second);
+    await waitFor('the ACK of the newer response', () => (server.list()[0].stream.describe() as any).types.CDS.ackedVersion === second.version_info);
     await client.nothing();
-    expect((server.list()[0].stream.describe() as any).types.CDS.ackedVersion).to.equal(second.version_info);
   });
 
   it('a newly requested EDS name is sent even though the version did not change', async () => {
