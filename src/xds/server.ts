@@ -31,6 +31,8 @@ export interface StreamInfo {
   peer: string;
   openedAt: string;
   stream: SotwStream;
+  /** Ends the stream from our side; the client reconnects. */
+  end(): void;
 }
 
 export class AdsServer {
@@ -83,7 +85,7 @@ export class AdsServer {
 
   /** Ends every open stream (clients reconnect); used by tests and on shutdown. */
   dropStreams(): void {
-    for (const info of this.streams.values()) (info as StreamInfo & { end?: () => void }).end?.();
+    for (const info of [...this.streams.values()]) info.end();
   }
 
   list(): StreamInfo[] {
@@ -129,7 +131,7 @@ export class AdsServer {
       },
       unknownType: (typeUrl) => log.warn('xds request for a type splitplane does not serve; ignored', { typeUrl }),
     });
-    const info: StreamInfo & { end?: () => void } = { id, peer, openedAt: new Date().toISOString(), stream };
+    const info: StreamInfo = { id, peer, openedAt: new Date().toISOString(), stream, end: () => undefined };
     this.streams.set(id, info);
     this.count.streams();
     const unwatch = this.cache.watch(() => stream.pump());
