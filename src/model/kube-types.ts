@@ -92,10 +92,10 @@ export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
 
-export function namespaceOf(obj: KubeObject): string {
+export function namespaceOf(obj: Pick<KubeObject, 'metadata'>): string {
   return obj.metadata.namespace || 'default';
 }
 
-export function objectKey(obj: KubeObject): string {
+export function objectKey(obj: Pick<KubeObject, 'kind' | 'metadata'>): string {
   return `${obj.kind}/${namespaceOf(obj)}/${obj.metadata.name}`;
 }

@@ -25,8 +25,4 @@ export class SnapshotCache {
     this.watchers.add(watcher);
     return () => this.watchers.delete(watcher);
   }
-
-  get watcherCount(): number {
-    return this.watchers.size;
-  }
 }

@@ -50,8 +50,7 @@ export class ObjectStore {
 
   remove(source: string, object: Pick<KubeObject, 'kind' | 'metadata'>): boolean {
     const entries = this.sources.get(source);
-    const key = `${object.kind}/${object.metadata.namespace || 'default'}/${object.metadata.name}`;
-    if (!entries?.delete(key)) return false;
+    if (!entries?.delete(objectKey(object))) return false;
     if (entries.size === 0) this.sources.delete(source);
     this.view = null;
     return true;

@@ -37,9 +37,6 @@ export function withNonce(body: Buffer, nonce: string): Buffer {
   return Buffer.concat([body, field]);
 }
 
-export function encodeDiscoveryResponse(response: DiscoveryResponse): Buffer {
-  return withNonce(encodeResponseBody(response), response.nonce);
-}
 
 export interface DecodedResponse {
   version_info: string;

@@ -15,10 +15,6 @@ export interface GroupVersions {
   services: readonly string[];
 }
 
-export function hasAliyunWeights(annotations: Record<string, string>): boolean {
-  return Object.keys(annotations).some((k) => k.startsWith(ALIYUN_WEIGHT_PREFIX));
-}
-
 /**
  * Declared basis points for every version of every group, in the order given.
  * Returns null when any annotation is in error; the errors are in `sink`.
