@@ -34,7 +34,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const controller = new Controller(
     store,
     cache,
-    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort } }, sourceDiagnostics: () => source?.diagnostics() ?? [] },
+    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort } }, sourceDiagnostics: () => source?.diagnostics() ?? [] },
     log.child({ component: 'controller' }),
     metrics,
   );
@@ -57,7 +57,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       metrics,
     });
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);
-    log.info('splitplane serving', { manifests: config.manifests, xds: `${config.xdsHost}:${xdsPort}`, admin: `http://${config.adminHost}:${adminPort}/`, envoyHttpPort: config.httpPort });
+    log.info('splitplane serving', { manifests: config.manifests, xds: `${config.xdsHost}:${xdsPort}`, admin: `http://${config.adminHost}:${adminPort}/`, envoyHttpPort: config.httpPort, envoyHttpsPort: config.httpsPort });
     return {
       config, store, cache, controller, ads, source, metrics, xdsPort, adminPort,
       async stop() {

@@ -12,6 +12,7 @@ export interface Config {
   adminHost: string;
   adminPort: number;
   httpPort: number;
+  httpsPort: number;
   ingressClass: string;
   logLevel: Level;
 }
@@ -27,6 +28,7 @@ export const DEFAULTS: Config = {
   adminHost: '127.0.0.1',
   adminPort: 19000,
   httpPort: 8080,
+  httpsPort: 8443,
   ingressClass: 'splitplane',
   logLevel: 'info',
 };
@@ -38,6 +40,7 @@ export const USAGE = `usage: splitplane [flags]
   --admin-port N         port of the admin HTTP server (default 19000)
   --admin-host ADDR      address of the admin HTTP server (default 127.0.0.1)
   --http-port N          port Envoy's HTTP listener binds (default 8080)
+  --https-port N         port Envoy's HTTPS listener binds, for Ingresses with spec.tls (default 8443)
   --ingress-class NAME   IngressClass served (default splitplane)
   --log-level LEVEL      debug, info, warn or error (default info)
   --help                 this text`;
@@ -62,6 +65,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       case '--admin-port': config.adminPort = parsePort(flag, value()); break;
       case '--admin-host': config.adminHost = value(); break;
       case '--http-port': config.httpPort = parsePort(flag, value(), 1); break;
+      case '--https-port': config.httpsPort = parsePort(flag, value(), 1); break;
       case '--ingress-class': config.ingressClass = value(); break;
       case '--log-level': config.logLevel = parseLevel(value()); break;
       case '--help': case '-h': throw new ConfigError(USAGE);

@@ -6,7 +6,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModel } from './model/build.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './model/diagnostics.js';
-import type { EndpointSlice, Ingress, IngressClass, Service } from './model/kube-types.js';
+import type { EndpointSlice, Ingress, IngressClass, Secret, Service } from './model/kube-types.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
 import { PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
@@ -77,6 +77,7 @@ export class Controller {
           services: this.store.list<Service>('Service'),
           endpointSlices: this.store.list<EndpointSlice>('EndpointSlice'),
           ingressClasses: this.store.list<IngressClass>('IngressClass'),
+          secrets: this.store.list<Secret>('Secret'),
           ingressClass: this.options.ingressClass,
         },
         this.accepted,

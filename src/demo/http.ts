@@ -40,17 +40,19 @@ export async function startBackend(body: string, status = 200): Promise<Backend>
 export interface Reply {
   status: number;
   body: string;
+  /** Set-Cookie headers of the response. */
+  cookies: string[];
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-export function get(port: number, host: string, path = '/', timeoutMs = 5000): Promise<Reply> {
+export function get(port: number, host: string, path = '/', timeoutMs = 5000, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, headers: { host }, agent, timeout: timeoutMs }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path, headers: { ...headers, host }, agent, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim() }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim(), cookies: res.headers['set-cookie'] ?? [] }));
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${host}${path} timed out`)));
     req.on('error', reject);
@@ -59,7 +61,7 @@ export function get(port: number, host: string, path = '/', timeoutMs = 5000): P
 }
 
 /** Sends `n` requests, `concurrency` at a time; counts bodies (errors count as `error:<message>`). */
-export async function tally(port: number, host: string, n: number, concurrency = 8, path = '/'): Promise<Map<string, number>> {
+export async function tally(port: number, host: string, n: number, concurrency = 8, path = '/', headers: Record<string, string> = {}): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   let sent = 0;
   const worker = async () => {
@@ -67,7 +69,7 @@ export async function tally(port: number, host: string, n: number, concurrency =
       sent++;
       let key: string;
       try {
-        const r = await get(port, host, path);
+        const r = await get(port, host, path, 5000, headers);
         key = r.status === 200 ? r.body : `status:${r.status}:${r.body}`;
       } catch (error) {
         key = `error:${(error as Error).message}`;

@@ -1,21 +1,31 @@
 // buildModel: the store's objects → the routing model and every diagnostic. Pure: the previous
 // accepted Ingresses come in and the new ones go out, so "an error keeps the last accepted form"
 // needs no hidden state.
+//
+// Three steps: plan each Ingress alone (plan.ts); lay the main Ingresses' paths out by age, older
+// first, and attach canary Ingresses to them (attachCanary); then resolve Services and endpoints and
+// turn declared weights into what Envoy gets (resolveGroup).
 
-import { aliyunWeights, type GroupVersions } from './dialects/aliyun.js';
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type ObjectRef } from './diagnostics.js';
+import { annotationField } from './diagnostics.js';
+import { CANARY_WEIGHT } from './annotations.js';
 import { indexClusterState, resolveBackend, type ClusterState } from './backends.js';
-import { groupLabel, parseIngress, type ParsedGroup } from './ingress.js';
+import type { CanaryRule } from './dialects/canary.js';
+import { groupLabel } from './ingress.js';
 import { isOurs } from './ingress-class.js';
-import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type Service } from './kube-types.js';
-import type { ClusterModel, RoutingModel, SplitGroup, Version, VirtualHostModel } from './types.js';
-import { applyReadiness } from './weights.js';
+import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type Secret, type Service } from './kube-types.js';
+import { tlsHosts } from './tls.js';
+import { planIngress, refOf, type IngressPlan, type PlannedGroup } from './plan.js';
+import { TOTAL_BASIS_POINTS, type SecretModel, type TlsHostModel, type ClusterModel, type PathType, type RouteRule, type RoutingModel, type SplitGroup, type Sticky, type Version, type VirtualHostModel } from './types.js';
+import { applyReadiness, normaliseRelative } from './weights.js';
 
 export interface ModelInput {
   ingresses: readonly Ingress[];
   services: readonly Service[];
   endpointSlices: readonly EndpointSlice[];
   ingressClasses: readonly IngressClass[];
+  /** TLS Secrets named by spec.tls; optional so callers without HTTPS need not pass them. */
+  secrets?: readonly Secret[];
   /** Our class (`--ingress-class`). */
   ingressClass: string;
 }
@@ -29,150 +39,304 @@ export interface BuildResult {
   accepted: Map<string, Ingress>;
 }
 
-interface WeighedIngress {
-  ingress: Ingress;
+/** A backend of a group while the groups are laid out, with the object and field it came from. */
+interface DraftVersion {
+  service: string;
+  port: number | string;
+  namespace: string;
+  field: string;
+  sink: DiagnosticSink;
+  canaryOf?: ObjectRef;
+}
+
+interface DraftCanary {
   ref: ObjectRef;
-  groups: Array<ParsedGroup & { declared: number[] }>;
-  defaultBackend?: ParsedGroup & { declared: number[] };
+  version: number;
+  /** canary-weight / canary-weight-total, when canary-weight is set. */
+  share?: number;
+  headerRules: CanaryRule[];
+  cookieRules: CanaryRule[];
+}
+
+interface DraftGroup {
+  source: ObjectRef;
+  host: string;
+  path: string;
+  pathType: PathType;
+  order: number;
+  field: string;
+  sink: DiagnosticSink;
+  versions: DraftVersion[];
+  /** The main Ingress's own versions come first; canaries follow. */
+  mainCount: number;
+  mainDeclared: number[];
+  weightedBy?: string;
+  mainRules: PlannedGroup['rules'];
+  canaries: DraftCanary[];
+  sticky?: Sticky;
 }
 
 export function buildModel(input: ModelInput, previous: AcceptedIngresses = new Map()): BuildResult {
   const diagnostics: Diagnostic[] = [];
   const accepted = new Map<string, Ingress>();
-  const weighed: WeighedIngress[] = [];
   const ours = input.ingresses.filter((i) => isOurs(i, { ingressClass: input.ingressClass, ingressClasses: input.ingressClasses }));
+  const sinks = new Map<string, DiagnosticSink>();
+  const plans: Array<{ plan: IngressPlan; fallback?: IngressPlan }> = [];
 
   for (const ingress of ours) {
     const key = objectKey(ingress);
-    const ref = refOf(ingress);
-    const sink = new DiagnosticSink(ref);
-    const result = weighIngress(ingress, sink);
-    diagnostics.push(...sink.items);
-    if (result) {
-      accepted.set(key, ingress);
-      weighed.push(result);
-      continue;
-    }
+    const sink = new DiagnosticSink(refOf(ingress));
+    sinks.set(key, sink);
+    const plan = planIngress(ingress, sink);
     const last = previous.get(key);
-    if (last) {
-      // The last accepted form validated before and validation depends on the Ingress alone.
-      const again = weighIngress(last, new DiagnosticSink(ref));
-      if (again) {
-        accepted.set(key, last);
-        weighed.push(again);
-        diagnostics.push({ severity: 'warning', object: ref, field: 'metadata', message: 'this version is rejected because of the errors above; the last accepted version of the Ingress keeps serving' });
-        continue;
-      }
+    // The last accepted form validated before; planning depends on the Ingress alone, so it still does.
+    const fallback = last && last !== ingress ? (planIngress(last, new DiagnosticSink(refOf(last))) ?? undefined) : undefined;
+    if (plan) {
+      plans.push({ plan, fallback });
+    } else if (fallback) {
+      plans.push({ plan: fallback });
+      sink.warning('metadata', 'this version is rejected because of the errors above; the last accepted version of the Ingress keeps serving');
+    } else {
+      sink.warning('metadata', 'this Ingress is rejected because of the errors above and has never been accepted, so it serves nothing');
     }
-    diagnostics.push({ severity: 'warning', object: ref, field: 'metadata', message: 'this Ingress is rejected because of the errors above and has never been accepted, so it serves nothing' });
+  }
+  plans.sort((a, b) => byAge(a.plan, b.plan));
+
+  const layout = new Layout();
+  for (const { plan } of plans) {
+    if (plan.canary) continue;
+    layout.addMain(plan, sinks.get(objectKey(plan.ingress))!);
+    accepted.set(objectKey(plan.ingress), plan.ingress);
+  }
+  for (const { plan, fallback } of plans) {
+    if (!plan.canary) continue;
+    const key = objectKey(plan.ingress);
+    const sink = sinks.get(key)!;
+    if (layout.attachCanary(plan, sink)) {
+      accepted.set(key, plan.ingress);
+    } else if (fallback?.canary && layout.attachCanary(fallback, new DiagnosticSink(plan.ref), sink)) {
+      accepted.set(key, fallback.ingress);
+      sink.warning('metadata', 'this version is rejected because of the errors above; the last accepted version of the Ingress keeps serving');
+    } else {
+      sink.warning('metadata', 'this Ingress is rejected because of the errors above and has never been accepted, so it serves nothing');
+    }
   }
 
-  const state = indexClusterState(input.services, input.endpointSlices);
-  const model = assemble(weighed.sort(byAge), state, diagnostics);
+  const model = layout.resolve(indexClusterState(input.services, input.endpointSlices));
+  const secretsByName = new Map((input.secrets ?? []).map((s) => [`${namespaceOf(s)}/${s.metadata.name}`, s]));
+  const taken = new Map<string, ObjectRef>();
+  const secrets = new Map<string, SecretModel>();
+  const https: TlsHostModel[] = [];
+  for (const { plan } of plans) {
+    const key = objectKey(plan.ingress);
+    if (accepted.get(key) !== plan.ingress) continue;
+    if (plan.canary) {
+      if ((plan.ingress.spec?.tls ?? []).length > 0) sinks.get(key)!.warning('spec.tls', 'is ignored on a canary Ingress; the main Ingress decides HTTPS for the host');
+      continue;
+    }
+    https.push(...tlsHosts(plan.ingress, plan.ref, secretsByName, taken, secrets, sinks.get(key)!));
+  }
+  model.tlsHosts = https.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  model.secrets = [...secrets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  for (const sink of sinks.values()) diagnostics.push(...sink.items);
   return { model, diagnostics: sortDiagnostics(diagnostics), accepted };
 }
 
-function weighIngress(ingress: Ingress, sink: DiagnosticSink): WeighedIngress | null {
-  const parsed = parseIngress(ingress, sink);
-  if (sink.hasErrors()) return null;
-  const annotations = ingress.metadata.annotations ?? {};
-  const all = parsed.defaultBackend ? [...parsed.groups, parsed.defaultBackend] : parsed.groups;
-  const shapes: GroupVersions[] = all.map((g) => ({ label: groupLabel(g), services: g.versions.map((v) => v.service) }));
-  const declared = aliyunWeights(annotations, shapes, sink);
-  if (!declared || sink.hasErrors()) return null;
-  const groups = parsed.groups.map((g, i) => ({ ...g, declared: declared[i] }));
-  const result: WeighedIngress = { ingress, ref: refOf(ingress), groups };
-  if (parsed.defaultBackend) result.defaultBackend = { ...parsed.defaultBackend, declared: declared[all.length - 1] };
-  return result;
-}
+class Layout {
+  private readonly groups: DraftGroup[] = [];
+  private readonly claimed = new Map<string, ObjectRef>();
+  /** Main groups by host and path (any path type): where a canary with that host and path attaches. */
+  private readonly byHostPath = new Map<string, DraftGroup[]>();
+  private defaultBackend?: DraftGroup;
 
-function assemble(ingresses: readonly WeighedIngress[], state: ClusterState, diagnostics: Diagnostic[]): RoutingModel {
-  const hosts = new Map<string, VirtualHostModel>();
-  const claimed = new Map<string, ObjectRef>();
-  const clusters = new Map<string, ClusterModel>();
-  let defaultBackend: SplitGroup | undefined;
-  let defaultOwner: ObjectRef | undefined;
-
-  for (const weighedIngress of ingresses) {
-    const { ingress, ref } = weighedIngress;
-    const namespace = namespaceOf(ingress);
-    const sink = new DiagnosticSink(ref);
-    for (const group of weighedIngress.groups) {
+  addMain(plan: IngressPlan, sink: DiagnosticSink): void {
+    for (const group of plan.groups) {
       const claim = `${group.host}\u0000${group.path}\u0000${group.pathType}`;
-      const owner = claimed.get(claim);
+      const owner = this.claimed.get(claim);
       if (owner) {
         sink.warning(group.field, `${groupLabel(group)} is already served by Ingress ${owner.namespace}/${owner.name}, which is older; this path is ignored`);
         continue;
       }
-      claimed.set(claim, ref);
-      const host = group.host === '' ? '*' : group.host;
-      const vhost = hosts.get(host) ?? { host, groups: [] };
-      vhost.groups.push(resolveGroup(group, namespace, ref, state, sink, clusters));
-      hosts.set(host, vhost);
+      this.claimed.set(claim, plan.ref);
+      const draft = this.draft(plan, group, sink);
+      this.groups.push(draft);
+      const key = `${group.host}\u0000${group.path}`;
+      this.byHostPath.set(key, [...(this.byHostPath.get(key) ?? []), draft]);
     }
-    if (weighedIngress.defaultBackend) {
-      if (defaultOwner) {
-        sink.warning('spec.defaultBackend', `the default backend is already set by Ingress ${defaultOwner.namespace}/${defaultOwner.name}, which is older; this one is ignored`);
+    if (plan.defaultBackend) {
+      if (this.defaultBackend) {
+        const owner = this.defaultBackend.source;
+        sink.warning('spec.defaultBackend', `the default backend is already set by Ingress ${owner.namespace}/${owner.name}, which is older; this one is ignored`);
       } else {
-        defaultOwner = ref;
-        defaultBackend = resolveGroup(weighedIngress.defaultBackend, namespace, ref, state, sink, clusters);
+        this.defaultBackend = this.draft(plan, plan.defaultBackend, sink);
+        delete this.defaultBackend.sticky;
       }
     }
-    diagnostics.push(...sink.items);
   }
-  if (defaultBackend && !hosts.has('*')) hosts.set('*', { host: '*', groups: [] });
-  const virtualHosts = [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  if (defaultBackend) for (const vhost of virtualHosts) vhost.defaultBackend = defaultBackend;
-  return { virtualHosts, clusters: [...clusters.values()].sort((a, b) => (a.name < b.name ? -1 : 1)) };
+
+  private draft(plan: IngressPlan, group: PlannedGroup, sink: DiagnosticSink): DraftGroup {
+    const draft: DraftGroup = {
+      source: plan.ref,
+      host: group.host === '' ? '*' : group.host,
+      path: group.path,
+      pathType: group.pathType,
+      order: group.order,
+      field: group.field,
+      sink,
+      versions: group.versions.map((v) => ({ service: v.service, port: v.port, namespace: plan.namespace, field: v.field, sink })),
+      mainCount: group.versions.length,
+      mainDeclared: group.declared,
+      mainRules: group.rules,
+      canaries: [],
+    };
+    if (group.weightedBy) draft.weightedBy = group.weightedBy;
+    if (plan.sticky) draft.sticky = plan.sticky;
+    return draft;
+  }
+
+  /**
+   * Adds a canary's backends to the main groups with the same host and path. Checks everything first
+   * and changes nothing when any check fails, so a rejected canary leaves no trace. `report` receives
+   * the warnings of an attached canary (its own sink for the current form).
+   */
+  attachCanary(plan: IngressPlan, sink: DiagnosticSink, report: DiagnosticSink = sink): boolean {
+    const canary = plan.canary!;
+    const share = canary.weight === undefined ? undefined : canary.weight / canary.total;
+    const targets: Array<{ group: PlannedGroup; mains: DraftGroup[] }> = [];
+    const warnings: Array<[string, string]> = [];
+    for (const group of plan.groups) {
+      const mains = this.byHostPath.get(`${group.host}\u0000${group.path}`) ?? [];
+      if (mains.length === 0) {
+        warnings.push([group.field, `no main (non-canary) Ingress serves ${groupLabel(group)}, so this canary path has nothing to join and is ignored`]);
+        continue;
+      }
+      for (const main of mains) {
+        const service = group.versions[0].service;
+        const label = groupLabel(main);
+        if (main.versions.some((v) => v.service === service && v.namespace === plan.namespace)) {
+          sink.error(`${group.field}.backend.service.name`, `service ${service} is already a backend of ${label}; a canary must add a different Service`);
+        }
+        if (share !== undefined && main.weightedBy) {
+          sink.error(annotationField(CANARY_WEIGHT), `${label} already has weights from ${main.weightedBy} on Ingress ${main.source.namespace}/${main.source.name}; use one weight dialect per path`);
+        }
+        const taken = main.canaries.reduce((sum, c) => sum + (c.share ?? 0), 0);
+        if (share !== undefined && taken + share > 1 + 1e-12) {
+          const others = main.canaries.filter((c) => c.share).map((c) => `${c.ref.namespace}/${c.ref.name} ${(c.share! * 100).toFixed(2).replace(/\.?0+$/, '')}%`);
+          sink.error(annotationField(CANARY_WEIGHT), `canaries of ${label} would take more than the whole: this one asks for ${(share * 100).toFixed(2).replace(/\.?0+$/, '')}% and older canaries already take ${others.join(', ')}`);
+        }
+      }
+      targets.push({ group, mains });
+    }
+    if (sink.hasErrors()) return false;
+    for (const [field, message] of warnings) report.warning(field, message);
+    if (targets.length === 0 && plan.groups.length > 0) return true;
+    for (const { group, mains } of targets) {
+      for (const main of mains) {
+        const v = group.versions[0];
+        main.versions.push({ service: v.service, port: v.port, namespace: plan.namespace, field: v.field, sink: report, canaryOf: plan.ref });
+        const entry: DraftCanary = { ref: plan.ref, version: main.versions.length - 1, headerRules: canary.headerRules, cookieRules: canary.cookieRules };
+        if (share !== undefined) entry.share = share;
+        main.canaries.push(entry);
+      }
+    }
+    return true;
+  }
+
+  resolve(state: ClusterState): RoutingModel {
+    const clusters = new Map<string, ClusterModel>();
+    const hosts = new Map<string, VirtualHostModel>();
+    for (const draft of this.groups) {
+      const vhost = hosts.get(draft.host) ?? { host: draft.host, groups: [] };
+      vhost.groups.push(resolveGroup(draft, state, clusters));
+      hosts.set(draft.host, vhost);
+    }
+    const defaultBackend = this.defaultBackend ? resolveGroup(this.defaultBackend, state, clusters) : undefined;
+    if (defaultBackend && !hosts.has('*')) hosts.set('*', { host: '*', groups: [] });
+    const virtualHosts = [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+    if (defaultBackend) for (const vhost of virtualHosts) vhost.defaultBackend = defaultBackend;
+    return { virtualHosts, clusters: [...clusters.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), tlsHosts: [], secrets: [] };
+  }
 }
 
-function resolveGroup(
-  group: ParsedGroup & { declared: number[] },
-  namespace: string,
-  source: ObjectRef,
-  state: ClusterState,
-  sink: DiagnosticSink,
-  clusters: Map<string, ClusterModel>,
-): SplitGroup {
-  const resolutions = group.versions.map((v) => resolveBackend(state, namespace, v.service, v.port));
+/** Declared basis points of every version: the main Ingress's split scaled into what the canaries leave. */
+export function combineCanaryShares(mainDeclared: readonly number[], shares: ReadonlyArray<number | undefined>): number[] {
+  const canaryExact = shares.map((s) => (s ?? 0) * TOTAL_BASIS_POINTS);
+  const mainShare = TOTAL_BASIS_POINTS - canaryExact.reduce((a, b) => a + b, 0);
+  if (canaryExact.every((x) => x === 0)) return [...mainDeclared, ...shares.map(() => 0)];
+  const exact = [...mainDeclared.map((bp) => (bp * mainShare) / TOTAL_BASIS_POINTS), ...canaryExact];
+  return normaliseRelative(exact);
+}
+
+function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: Map<string, ClusterModel>): SplitGroup {
+  const label = groupLabel(draft);
+  const resolutions = draft.versions.map((v) => resolveBackend(state, v.namespace, v.service, v.port));
   resolutions.forEach((r, i) => {
     if (r.cluster !== null && r.port !== undefined && !clusters.has(r.cluster)) {
-      clusters.set(r.cluster, { name: r.cluster, namespace, service: group.versions[i].service, port: r.port, endpoints: r.endpoints });
+      const v = draft.versions[i];
+      clusters.set(r.cluster, { name: r.cluster, namespace: v.namespace, service: v.service, port: r.port, endpoints: r.endpoints });
     }
   });
   const ready = resolutions.map((r) => r.ok);
-  const { basisPoints, outcome } = applyReadiness(group.declared, ready);
-  const label = groupLabel(group);
-  group.versions.forEach((v, i) => {
+  const declared = combineCanaryShares(draft.mainDeclared, draft.canaries.map((c) => c.share));
+  const { basisPoints, outcome } = applyReadiness(declared, ready);
+  draft.versions.forEach((v, i) => {
     const r = resolutions[i];
     if (r.ok) return;
     const consequence =
       outcome === 'none-ready'
         ? `no backend of ${label} is ready, so the declared weights stay and Envoy answers 503 until one is`
-        : group.declared[i] > 0
-          ? `its ${group.declared[i] / 100}% of ${label} goes to the ready backends`
+        : declared[i] > 0
+          ? `its ${declared[i] / 100}% of ${label} goes to the ready backends`
           : `it takes no traffic of ${label}`;
-    sink.warning(`${v.field}.service.name`, `${r.reason}; ${consequence}`);
+    v.sink.warning(`${v.field}.service.name`, `${r.reason}; ${consequence}`);
   });
   if (outcome === 'ready-had-no-weight') {
-    sink.warning(group.field, `every backend of ${label} with weight is not ready, so the ready backends share the traffic equally`);
+    draft.sink.warning(draft.field, `every backend of ${label} with weight is not ready, so the ready backends share the traffic equally`);
   }
-  const versions: Version[] = group.versions.map((v, i) => ({
-    service: v.service,
-    cluster: resolutions[i].cluster,
-    declaredBasisPoints: group.declared[i],
-    basisPoints: basisPoints[i],
-    ready: ready[i],
-  }));
-  return { source, host: group.host === '' ? '*' : group.host, path: group.path, pathType: group.pathType, versions, order: group.order };
+  const versions: Version[] = draft.versions.map((v, i) => {
+    const version: Version = { service: v.service, cluster: resolutions[i].cluster, declaredBasisPoints: declared[i], basisPoints: basisPoints[i], ready: ready[i] };
+    if (v.canaryOf) version.canaryOf = v.canaryOf;
+    return version;
+  });
+  const group: SplitGroup = { source: draft.source, host: draft.host, path: draft.path, pathType: draft.pathType, versions, rules: routeRules(draft, versions), order: draft.order };
+  if (draft.sticky && versions.length > 1) group.sticky = draft.sticky;
+  return group;
 }
 
-function refOf(ingress: Ingress): ObjectRef {
-  return { kind: 'Ingress', namespace: namespaceOf(ingress), name: ingress.metadata.name };
+// Precedence: service-match rules, then every canary's header rules, then cookie rules; the weighted
+// route comes last. A rule whose target cannot take traffic is left out, so its requests fall through
+// to the next rule instead of failing.
+function routeRules(draft: DraftGroup, versions: readonly Version[]): RouteRule[] {
+  const rules: RouteRule[] = [];
+  const only = (version: number) => (versions[version].ready ? [{ version, basisPoints: TOTAL_BASIS_POINTS }] : []);
+  const main = mainSplit(draft, versions);
+  for (const r of draft.mainRules) {
+    const backends = only(r.version);
+    if (backends.length > 0) rules.push({ conditions: [r.condition], backends, reason: r.reason });
+  }
+  for (const kind of ['headerRules', 'cookieRules'] as const) {
+    for (const canary of draft.canaries) {
+      for (const r of canary[kind]) {
+        const backends = r.to === 'canary' ? only(canary.version) : main;
+        if (backends.length > 0) rules.push({ conditions: [r.condition], backends, reason: `${r.reason} (Ingress ${canary.ref.namespace}/${canary.ref.name})` });
+      }
+    }
+  }
+  return rules;
+}
+
+/** The main Ingress's own ready versions, weighted as it declares them: where "never" sends requests. */
+function mainSplit(draft: DraftGroup, versions: readonly Version[]): RouteRule['backends'] {
+  const indexes = versions.slice(0, draft.mainCount).map((_, i) => i).filter((i) => versions[i].ready);
+  if (indexes.length === 0) return [];
+  let weights = indexes.map((i) => draft.mainDeclared[i]);
+  if (weights.every((w) => w === 0)) weights = indexes.map(() => 1);
+  const bp = normaliseRelative(weights);
+  return indexes.map((version, k) => ({ version, basisPoints: bp[k] })).filter((b) => b.basisPoints > 0);
 }
 
 // Older Ingresses win conflicts, as in ingress-nginx; without timestamps (files) namespace/name decides.
-function byAge(a: WeighedIngress, b: WeighedIngress): number {
+function byAge(a: IngressPlan, b: IngressPlan): number {
   const ta = a.ingress.metadata.creationTimestamp ?? '';
   const tb = b.ingress.metadata.creationTimestamp ?? '';
   if (ta !== tb) return ta < tb ? -1 : 1;

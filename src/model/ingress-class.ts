@@ -17,7 +17,10 @@ export function classOf(ingress: Ingress): string | undefined {
 
 export function isOurs(ingress: Ingress, policy: ClassPolicy): boolean {
   const named = classOf(ingress);
-  if (named !== undefined && named !== '') return named === policy.ingressClass;
+  // Ours by name, or through an IngressClass of that name whose controller is splitplane.
+  if (named !== undefined && named !== '') {
+    return named === policy.ingressClass || policy.ingressClasses.some((c) => c.metadata.name === named && c.spec?.controller === CONTROLLER_NAME);
+  }
   const defaults = policy.ingressClasses.filter((c) => c.metadata.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true');
   if (defaults.length === 0) return true;
   return defaults.some((c) => c.metadata.name === policy.ingressClass || c.spec?.controller === CONTROLLER_NAME);

@@ -23,7 +23,7 @@ export interface ParsedIngress {
 
 const PATH_TYPES: ReadonlySet<string> = new Set(['Exact', 'Prefix', 'ImplementationSpecific']);
 // RFC 1123 host names, optionally with one leading `*.` label, as the Ingress API validates them.
-const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const HOST = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export function groupLabel(group: Pick<ParsedGroup, 'host' | 'path' | 'pathType'>): string {
   return `${group.host === '' ? '*' : group.host}${group.path} (${group.pathType})`;

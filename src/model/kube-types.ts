@@ -88,6 +88,17 @@ export interface IngressClass extends KubeObject {
   spec: { controller?: string };
 }
 
+export interface Secret extends KubeObject {
+  kind: 'Secret';
+  type?: string;
+  /** Base64, as the API returns it. */
+  data?: Record<string, string>;
+  /** Plain text, as people write it in manifests; the API server merges it into data. */
+  stringData?: Record<string, string>;
+}
+
+export const TLS_SECRET_TYPE = 'kubernetes.io/tls';
+
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 export const DEFAULT_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';

@@ -27,6 +27,34 @@ export interface Version {
   /** Weight after readiness, in basis points: this is what Envoy gets. */
   basisPoints: number;
   ready: boolean;
+  /** The canary Ingress that added this version, when it was not written in the group's own Ingress. */
+  canaryOf?: ObjectRef;
+}
+
+/**
+ * One condition on a request, already in the form Envoy matches: a header (cookies are matched on the
+ * `cookie` header) or a query parameter, equal to `exact` or fully matching the RE2 `regex`.
+ */
+export interface Condition {
+  kind: 'header' | 'query';
+  name: string;
+  exact?: string;
+  regex?: string;
+}
+
+/** A route placed before the group's weighted route: requests meeting every condition go to `backends`. */
+export interface RouteRule {
+  conditions: Condition[];
+  /** Indexes into the group's versions with basis points; one entry means a plain cluster route. */
+  backends: Array<{ version: number; basisPoints: number }>;
+  /** Which annotation asked for it, e.g. `canary-by-header always`, for names and the debug view. */
+  reason: string;
+}
+
+/** `splitplane.io/sticky-cookie`: the weighted route sets a cookie naming the version a client reached. */
+export interface Sticky {
+  cookie: string;
+  maxAgeSeconds?: number;
 }
 
 /** Path entries of one Ingress with the same host, path and pathType. */
@@ -36,6 +64,9 @@ export interface SplitGroup {
   path: string;
   pathType: PathType;
   versions: Version[];
+  /** Header, cookie and query routes, in precedence order, before the weighted route. */
+  rules: RouteRule[];
+  sticky?: Sticky;
   /** Position of the group in its Ingress, for "manifest order" ties. */
   order: number;
 }
@@ -61,7 +92,24 @@ export interface ClusterModel {
   endpoints: EndpointAddress[];
 }
 
+/** A host served on HTTPS: Envoy picks the filter chain by SNI and gets the certificate by SDS. */
+export interface TlsHostModel {
+  /** Host name or wildcard, as in spec.tls[].hosts. */
+  host: string;
+  /** SDS secret name, `<namespace>/<secret>`. */
+  secret: string;
+}
+
+/** A certificate and its key, PEM. Only the SDS resource carries the key; nothing else may print it. */
+export interface SecretModel {
+  name: string;
+  certificateChain: string;
+  privateKey: string;
+}
+
 export interface RoutingModel {
   virtualHosts: VirtualHostModel[];
   clusters: ClusterModel[];
+  tlsHosts: TlsHostModel[];
+  secrets: SecretModel[];
 }

@@ -1,8 +1,9 @@
 // Listener `ingress_http`: one HTTP connection manager whose routes come by RDS over ADS.
 
-import { ADS_CONFIG_SOURCE, type Resource } from './resource.js';
+import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
 
 export const HTTP_LISTENER = 'ingress_http';
+export const HTTPS_LISTENER = 'ingress_https';
 export const HTTP_ROUTE_CONFIG = 'ingress_http';
 
 const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
@@ -20,14 +21,18 @@ export function httpListener(options: ListenerOptions): Resource {
     body: {
       name: HTTP_LISTENER,
       address: { socket_address: { address: options.address, port_value: options.port } },
-      filter_chains: [
-        {
-          filters: [
-            {
+      filter_chains: [{ filters: [connectionManager(HTTP_LISTENER)] }],
+    },
+  };
+}
+
+/** The HTTP connection manager both listeners run; routes come by RDS over ADS. */
+export function connectionManager(statPrefix: string): ResourceBody {
+  return {
               name: 'envoy.filters.network.http_connection_manager',
               typed_config: {
                 '@type': HCM_TYPE,
-                stat_prefix: HTTP_LISTENER,
+                stat_prefix: statPrefix,
                 codec_type: 'AUTO',
                 rds: { route_config_name: HTTP_ROUTE_CONFIG, config_source: ADS_CONFIG_SOURCE },
                 // Host headers carry the port (`mini-echo.io:8080`); Ingress hosts never do.
@@ -37,10 +42,5 @@ export function httpListener(options: ListenerOptions): Resource {
                 // The router must be the last HTTP filter.
                 http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } }],
               },
-            },
-          ],
-        },
-      ],
-    },
   };
 }

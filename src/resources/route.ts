@@ -1,15 +1,17 @@
 // RouteConfiguration `ingress_http`: a virtual host per Ingress host, routes in Ingress precedence
-// order, and each split group as `weighted_clusters` in basis points.
+// order. Each split group becomes, in order: its header/cookie/query rules, its sticky-cookie routes,
+// and its weighted route (`weighted_clusters` in basis points).
 
-import type { PathType, SplitGroup, VirtualHostModel } from '../model/types.js';
+import { estimateProgramSize, ENVOY_MAX_PROGRAM_SIZE, cookieHeaderRegex, quoteRegex } from '../model/regex.js';
+import type { Condition, PathType, RouteRule, SplitGroup, Version, VirtualHostModel } from '../model/types.js';
 import { HTTP_ROUTE_CONFIG } from './listener.js';
 import type { Resource, ResourceBody } from './resource.js';
 
-export function routeConfiguration(virtualHosts: readonly VirtualHostModel[]): Resource {
+export function routeConfiguration(virtualHosts: readonly VirtualHostModel[], name = HTTP_ROUTE_CONFIG): Resource {
   return {
-    name: HTTP_ROUTE_CONFIG,
+    name,
     body: {
-      name: HTTP_ROUTE_CONFIG,
+      name,
       virtual_hosts: virtualHosts.map(virtualHost),
       // Routes name clusters that CDS delivers on the same stream; Envoy must not reject the route
       // config while a new cluster is still warming.
@@ -19,8 +21,10 @@ export function routeConfiguration(virtualHosts: readonly VirtualHostModel[]): R
 }
 
 export function virtualHost(vhost: VirtualHostModel): ResourceBody {
-  const routes = orderGroups(vhost.groups).map(route);
-  if (vhost.defaultBackend) routes.push(route({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }));
+  const authority = singleLabelWildcard(vhost.host);
+  const routes = orderGroups(vhost.groups).flatMap((g) => groupRoutes(g, authority));
+  // The default backend also takes what a wildcard's extra labels keep out of the routes above.
+  if (vhost.defaultBackend) routes.push(...groupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }, []));
   return { name: vhost.host, domains: [vhost.host], routes };
 }
 
@@ -39,17 +43,73 @@ export function routeMatch(path: string, pathType: PathType): ResourceBody {
   return trimmed === '' ? { prefix: '/' } : { path_separated_prefix: trimmed };
 }
 
-function route(group: SplitGroup): ResourceBody {
+// Kubernetes says `*.foo.com` matches exactly one label (`bar.foo.com`, not `baz.bar.foo.com`), while
+// Envoy's `*.foo.com` domain matches any number. The domain already guarantees the suffix, so counting
+// the dots is enough. Hosts so deep that the regex would be too big for Envoy keep Envoy's meaning.
+export function singleLabelWildcard(host: string): ResourceBody[] {
+  if (!host.startsWith('*.')) return [];
+  const dots = host.split('.').length - 1;
+  const regex = `[^.]+(?:\\.[^.]+){${dots}}`;
+  if (estimateProgramSize(regex) > ENVOY_MAX_PROGRAM_SIZE) return [];
+  return [{ name: ':authority', string_match: { safe_regex: { regex } } }];
+}
+
+export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[]): ResourceBody[] {
   const name = `${group.source.namespace}/${group.source.name}:${group.host}:${group.pathType}:${group.path}`;
-  const match = routeMatch(group.path, group.pathType);
+  const path = routeMatch(group.path, group.pathType);
+  const match = (conditions: readonly Condition[]) => matchWith(path, authority, conditions);
+  const routes: ResourceBody[] = group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...ruleAction(group, rule) }));
   const live = group.versions.filter((v) => v.cluster !== null && v.basisPoints > 0);
-  if (live.length === 0) {
-    return { name, match, direct_response: { status: 503, body: { inline_string: 'no backend of this route can be resolved\n' } } };
+  const sticky = group.sticky && live.length > 1 ? group.sticky : undefined;
+  if (sticky) {
+    // A client that carries the cookie of a version still in the split goes back to it.
+    for (const v of live) {
+      const cookie: Condition = { kind: 'header', name: 'cookie', regex: cookieHeaderRegex(sticky.cookie, quoteRegex(v.service)) };
+      routes.push({ name: `${name}:sticky:${v.service}`, match: match([cookie]), route: { cluster: v.cluster } });
+    }
   }
-  if (live.length === 1) return { name, match, route: { cluster: live[0].cluster } };
+  routes.push({ name, match: match([]), ...weightedAction(live, sticky ? setCookie(group, sticky.cookie, sticky.maxAgeSeconds) : undefined) });
+  return routes;
+}
+
+function matchWith(path: ResourceBody, authority: readonly ResourceBody[], conditions: readonly Condition[]): ResourceBody {
+  const headers = [...authority, ...conditions.filter((c) => c.kind === 'header').map(matcher)];
+  const query = conditions.filter((c) => c.kind === 'query').map(matcher);
+  const out: ResourceBody = { ...path };
+  if (headers.length > 0) out.headers = headers;
+  if (query.length > 0) out.query_parameters = query;
+  return out;
+}
+
+function matcher(c: Condition): ResourceBody {
+  return { name: c.name, string_match: c.regex !== undefined ? { safe_regex: { regex: c.regex } } : { exact: c.exact ?? '' } };
+}
+
+function ruleAction(group: SplitGroup, rule: RouteRule): ResourceBody {
+  const live = rule.backends.map((b) => ({ ...group.versions[b.version], basisPoints: b.basisPoints })).filter((v) => v.cluster !== null && v.basisPoints > 0);
+  return weightedAction(live);
+}
+
+function weightedAction(live: readonly Version[], cookieFor?: (v: Version) => string): ResourceBody {
+  if (live.length === 0) {
+    return { direct_response: { status: 503, body: { inline_string: 'no backend of this route can be resolved\n' } } };
+  }
+  if (live.length === 1) return { route: { cluster: live[0].cluster } };
   return {
-    name,
-    match,
-    route: { weighted_clusters: { clusters: live.map((v) => ({ name: v.cluster, weight: { value: v.basisPoints } })) } },
+    route: {
+      weighted_clusters: {
+        clusters: live.map((v) => {
+          const weight: ResourceBody = { name: v.cluster, weight: { value: v.basisPoints } };
+          if (cookieFor) weight.response_headers_to_add = [{ header: { key: 'set-cookie', value: cookieFor(v) }, append_action: 'APPEND_IF_EXISTS_OR_ADD' }];
+          return weight;
+        }),
+      },
+    },
   };
+}
+
+/** The Set-Cookie value naming the version; its Path keeps the cookie to this group's path. */
+function setCookie(group: SplitGroup, cookie: string, maxAgeSeconds: number | undefined): (v: Version) => string {
+  const path = group.pathType === 'Exact' ? group.path : group.path.replace(/\/+$/, '') || '/';
+  return (v) => `${cookie}=${v.service}; Path=${path}${maxAgeSeconds === undefined ? '' : `; Max-Age=${maxAgeSeconds}`}; HttpOnly; SameSite=Lax`;
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { encodeAny, encodeMessage } from '../proto/encode.js';
 import { JSON_OPTIONS, messageType } from '../proto/registry.js';
 import type { Resource, ResourcesByType } from '../resources/resource.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SHORT_NAME, messageName, type TypeUrl } from '../resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, messageName, type TypeUrl } from '../resources/type-urls.js';
 
 export interface EncodedResource {
   readonly name: string;
@@ -53,6 +53,7 @@ export class Snapshot {
     const has = (t: TypeUrl, name: string) => this.types[t].resources.has(name);
     for (const listener of this.types[LISTENER_TYPE].resources.values()) {
       for (const route of listener.references) if (!has(ROUTE_TYPE, route)) problems.push(`listener ${listener.name} needs route configuration ${route}, which is missing`);
+      for (const secret of secretsOf(listener.body)) if (!has(SECRET_TYPE, secret)) problems.push(`listener ${listener.name} needs secret ${secret}, which is missing`);
     }
     for (const route of this.types[ROUTE_TYPE].resources.values()) {
       for (const cluster of route.references) if (!has(CLUSTER_TYPE, cluster)) problems.push(`route configuration ${route.name} sends traffic to cluster ${cluster}, which is missing`);
@@ -63,7 +64,7 @@ export class Snapshot {
     return problems;
   }
 
-  /** Versions and resources as proto JSON, for /debug/snapshot. */
+  /** Versions and resources as proto JSON, for /debug/snapshot. Private keys are redacted. */
   toJSON(): Record<string, { version: string; resources: unknown[] }> {
     const out: Record<string, { version: string; resources: unknown[] }> = {};
     for (const typeUrl of PUSH_ORDER) {
@@ -73,7 +74,8 @@ export class Snapshot {
         version,
         resources: [...resources.values()].map((r) => {
           const any = messageType('google.protobuf.Any').decode(r.any) as unknown as { value: Uint8Array };
-          return type.toObject(type.decode(any.value), JSON_OPTIONS);
+          const json = type.toObject(type.decode(any.value), JSON_OPTIONS);
+          return typeUrl === SECRET_TYPE ? redactSecret(json) : json;
         }),
       };
     }
@@ -116,6 +118,31 @@ export class SnapshotEncoder {
     }
     return { version: hash.digest('hex').slice(0, 16), resources: encoded };
   }
+}
+
+/** SDS secret names a listener's filter chains need. */
+function secretsOf(body: Record<string, any>): string[] {
+  const names: string[] = [];
+  for (const chain of body.filter_chains ?? []) {
+    for (const config of chain.transport_socket?.typed_config?.common_tls_context?.tls_certificate_sds_secret_configs ?? []) names.push(config.name);
+  }
+  return names;
+}
+
+// The debug view shows which certificate is served (its PEM is public anyway), never the key.
+export const REDACTED = '[redacted: private keys are never shown]';
+function redactSecret(json: Record<string, any>): Record<string, any> {
+  const tls = json.tls_certificate;
+  if (!tls) return json;
+  const certificate = tls.certificate_chain?.inline_bytes;
+  return {
+    ...json,
+    tls_certificate: {
+      ...tls,
+      certificate_chain: certificate ? { inline_string: Buffer.from(certificate, 'base64').toString('utf8') } : tls.certificate_chain,
+      private_key: REDACTED,
+    },
+  };
 }
 
 function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {

@@ -8,7 +8,7 @@
 
 import { createHash } from 'node:crypto';
 import type { EncodedResource, Snapshot, TypeSnapshot } from '../snapshot/snapshot.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SHORT_NAME, isTypeUrl, type TypeUrl } from '../resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, isTypeUrl, type TypeUrl } from '../resources/type-urls.js';
 import { TypeState } from './stream-state.js';
 
 export interface DiscoveryRequest {
@@ -126,7 +126,9 @@ export class SotwStream {
   }
 
   private dependenciesSettled(typeUrl: TypeUrl, snapshot: Snapshot): boolean {
-    if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE) return true;
+    // Envoy asks for secrets only once a listener needs them, and keeps that listener warming until
+    // they arrive: holding them back would deadlock.
+    if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE || typeUrl === SECRET_TYPE) return true;
     if (!this.settled(CLUSTER_TYPE, snapshot) || !this.settled(ENDPOINT_TYPE, snapshot)) return false;
     if (!this.endpointsDelivered(snapshot)) return false;
     return typeUrl === LISTENER_TYPE || this.settled(LISTENER_TYPE, snapshot);

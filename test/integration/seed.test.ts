@@ -10,14 +10,10 @@ import { rejections, startEnvoy, type EnvoyProcess } from '../../src/demo/envoy-
 import { freePort, startBackend, steadyTraffic, tally, type Backend } from '../../src/demo/http.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
 import { sleep, waitFor } from '../../src/demo/wait.js';
+import { withinBinomial } from '../support/stats.js';
 
 const HOST = 'mini-echo.io';
 
-/** Binomial bounds: `count` out of `n` is within `sigmas` standard deviations of n·p. */
-function withinBinomial(count: number, n: number, p: number, sigmas = 5): [number, number] {
-  const sd = Math.sqrt(n * p * (1 - p));
-  return [Math.floor(n * p - sigmas * sd), Math.ceil(n * p + sigmas * sd)];
-}
 
 describe('integration: the seed walkthrough through a real Envoy', function () {
   this.timeout(120_000);
@@ -72,7 +68,7 @@ describe('integration: the seed walkthrough through a real Envoy', function () {
   it('step 1, new-nginx at 50: the new share of 2,000 requests is within 5 sigma of half', async () => {
     await transition(seedIngress({ kind: 'weight', percent: '50' }));
     const counts = await tally(httpPort, HOST, 2000);
-    const [low, high] = withinBinomial(2000, 2000, 0.5);
+    const [low, high] = withinBinomial(2000, 0.5);
     expect([...counts.keys()].sort()).to.deep.equal(['new', 'old']);
     expect(counts.get('new')).to.be.within(low, high);
     expect((counts.get('new') ?? 0) + (counts.get('old') ?? 0)).to.equal(2000);
@@ -89,7 +85,7 @@ describe('integration: the seed walkthrough through a real Envoy', function () {
       expect(res).to.exist;
       expect(app.cache.current()?.version(ROUTE_TYPE)).to.equal(version);
       const counts = await tally(httpPort, HOST, 2000);
-      const [low, high] = withinBinomial(2000, 2000, 0.5);
+      const [low, high] = withinBinomial(2000, 0.5);
       expect(counts.get('new')).to.be.within(low, high);
       writeIngress(dir, seedIngress({ kind: 'weight', percent: '50' }));
       await waitFor('the diagnostic to clear', () => app.controller.diagnostics().every((d) => d.severity !== 'error'), 10_000);

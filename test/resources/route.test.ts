@@ -5,7 +5,7 @@ import { orderGroups, routeConfiguration, routeMatch, virtualHost } from '../../
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 function group(path: string, pathType: PathType, versions: Array<[string | null, number]>, order = 0): SplitGroup {
   return {
-    source, host: 'mini-echo.io', path, pathType, order,
+    source, host: 'mini-echo.io', path, pathType, order, rules: [],
     versions: versions.map(([cluster, bp], i) => ({ service: `svc${i}`, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })),
   };
 }

@@ -4,7 +4,7 @@ import { loadAssignment } from '../../src/resources/endpoint.js';
 import { httpListener } from '../../src/resources/listener.js';
 import type { ResourcesByType } from '../../src/resources/resource.js';
 import { routeConfiguration } from '../../src/resources/route.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../src/resources/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from '../../src/snapshot/snapshot.js';
 
@@ -12,9 +12,10 @@ const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 function resources(clusters: string[], routedTo: string[] = clusters, port = 8080): ResourcesByType {
   return {
     [LISTENER_TYPE]: [httpListener({ address: '0.0.0.0', port })],
-    [ROUTE_TYPE]: [routeConfiguration([{ host: 'a.io', groups: [{ source, host: 'a.io', path: '/', pathType: 'Prefix', order: 0, versions: routedTo.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })) }] }])],
+    [ROUTE_TYPE]: [routeConfiguration([{ host: 'a.io', groups: [{ source, host: 'a.io', path: '/', pathType: 'Prefix', order: 0, rules: [], versions: routedTo.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })) }] }])],
     [CLUSTER_TYPE]: clusters.map((name) => edsCluster({ name })),
     [ENDPOINT_TYPE]: clusters.map((name) => loadAssignment({ name, endpoints: [{ address: '127.0.0.1', port: 1 }] })),
+    [SECRET_TYPE]: [],
   };
 }
 
@@ -69,7 +70,7 @@ describe('snapshot/snapshot', () => {
 
   it('toJSON shows versions and resources as proto JSON', () => {
     const json = Snapshot.fromResources(resources(['ns/a/80'])).toJSON() as any;
-    expect(Object.keys(json)).to.deep.equal(['CDS', 'EDS', 'LDS', 'RDS']);
+    expect(Object.keys(json)).to.deep.equal(['CDS', 'EDS', 'SDS', 'LDS', 'RDS']);
     expect(json.CDS.resources[0]).to.include({ name: 'ns/a/80', type: 'EDS' });
     expect(json.RDS.resources[0].virtual_hosts[0].domains).to.deep.equal(['a.io']);
   });

@@ -8,8 +8,8 @@ import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import { freePort } from '../../src/demo/http.js';
 import { waitFor } from '../../src/demo/wait.js';
 
-export async function startSplitplane(manifests: string, httpPort: number): Promise<App> {
-  return startApp({ ...DEFAULTS, manifests, xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), httpPort }, silentLogger);
+export async function startSplitplane(manifests: string, httpPort: number, httpsPort?: number): Promise<App> {
+  return startApp({ ...DEFAULTS, manifests, xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), httpPort, httpsPort: httpsPort ?? (await freePort()) }, silentLogger);
 }
 
 /** True when every stream has ACKed the current version of every type it asked for. */

@@ -7,7 +7,7 @@ import { edsCluster } from '../../src/resources/cluster.js';
 import { loadAssignment } from '../../src/resources/endpoint.js';
 import { httpListener } from '../../src/resources/listener.js';
 import { routeConfiguration } from '../../src/resources/route.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../src/resources/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { AdsServer } from '../../src/xds/server.js';
@@ -20,9 +20,10 @@ const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 function snapshot(clusters: string[], routed: string[] = clusters, endpointPort = 1): Snapshot {
   return Snapshot.fromResources({
     [LISTENER_TYPE]: [httpListener({ address: '0.0.0.0', port: 8080 })],
-    [ROUTE_TYPE]: [routeConfiguration([{ host: 'a.io', groups: [{ source, host: 'a.io', path: '/', pathType: 'Prefix', order: 0, versions: routed.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })) }] }])],
+    [ROUTE_TYPE]: [routeConfiguration([{ host: 'a.io', groups: [{ source, host: 'a.io', path: '/', pathType: 'Prefix', order: 0, rules: [], versions: routed.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })) }] }])],
     [CLUSTER_TYPE]: clusters.map((name) => edsCluster({ name })),
     [ENDPOINT_TYPE]: clusters.map((name) => loadAssignment({ name, endpoints: [{ address: '127.0.0.1', port: endpointPort }] })),
+    [SECRET_TYPE]: [],
   });
 }
 
