@@ -51,6 +51,8 @@ interface DraftVersion {
 
 interface DraftCanary {
   ref: ObjectRef;
+  /** Position of the canary Ingress by age: versions are listed in this order, whatever the attach order. */
+  rank: number;
   version: number;
   /** canary-weight / canary-weight-total, when canary-weight is set. */
   share?: number;
@@ -81,7 +83,9 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
   const accepted = new Map<string, Ingress>();
   const ours = input.ingresses.filter((i) => isOurs(i, { ingressClass: input.ingressClass, ingressClasses: input.ingressClasses }));
   const sinks = new Map<string, DiagnosticSink>();
-  const plans: Array<{ plan: IngressPlan; fallback?: IngressPlan }> = [];
+  // `fallback`: the last accepted form, for when the current one cannot be attached; `rejected`: the
+  // current form failed on its own and `plan` already is the last accepted form.
+  const plans: Array<{ plan: IngressPlan; fallback?: IngressPlan; rejected?: boolean }> = [];
 
   for (const ingress of ours) {
     const key = objectKey(ingress);
@@ -94,7 +98,7 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
     if (plan) {
       plans.push({ plan, fallback });
     } else if (fallback) {
-      plans.push({ plan: fallback });
+      plans.push({ plan: fallback, rejected: true });
       sink.warning('metadata', 'this version is rejected because of the errors above; the last accepted version of the Ingress keeps serving');
     } else {
       sink.warning('metadata', 'this Ingress is rejected because of the errors above and has never been accepted, so it serves nothing');
@@ -108,13 +112,26 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
     layout.addMain(plan, sinks.get(objectKey(plan.ingress))!);
     accepted.set(objectKey(plan.ingress), plan.ingress);
   }
-  for (const { plan, fallback } of plans) {
-    if (!plan.canary) continue;
+  // Canaries already serving in their current form attach first, whatever their age: when a changed
+  // canary and an unchanged one no longer fit together, the change is what gets rejected, so what
+  // Envoy serves is never lost to someone else's edit.
+  const unchangedFirst = (p: IngressPlan) => (previous.get(objectKey(p.ingress)) === p.ingress ? 0 : 1);
+  const canaries = plans.filter((p) => p.plan.canary).sort((a, b) => unchangedFirst(a.plan) - unchangedFirst(b.plan));
+  const rank = new Map(plans.map((p, i) => [objectKey(p.plan.ingress), i]));
+  for (const { plan, fallback, rejected } of canaries) {
     const key = objectKey(plan.ingress);
     const sink = sinks.get(key)!;
-    if (layout.attachCanary(plan, sink)) {
+    const errors = layout.attachCanary(plan, rank.get(key)!, sink);
+    if (errors.length === 0) {
       accepted.set(key, plan.ingress);
-    } else if (fallback?.canary && layout.attachCanary(fallback, new DiagnosticSink(plan.ref), sink)) {
+      continue;
+    }
+    if (rejected) {
+      sink.warning('metadata', 'the last accepted version of this canary no longer fits next to the other canaries of its path either, so it serves nothing');
+      continue;
+    }
+    sink.items.push(...errors);
+    if (fallback?.canary && layout.attachCanary(fallback, rank.get(key)!, new DiagnosticSink(plan.ref)).length === 0) {
       accepted.set(key, fallback.ingress);
       sink.warning('metadata', 'this version is rejected because of the errors above; the last accepted version of the Ingress keeps serving');
     } else {
@@ -196,10 +213,11 @@ class Layout {
 
   /**
    * Adds a canary's backends to the main groups with the same host and path. Checks everything first
-   * and changes nothing when any check fails, so a rejected canary leaves no trace. `report` receives
-   * the warnings of an attached canary (its own sink for the current form).
+   * and changes nothing when any check fails, so a rejected canary leaves no trace: the errors are
+   * returned for the caller to report. `report` receives the warnings and readiness of an attached one.
    */
-  attachCanary(plan: IngressPlan, sink: DiagnosticSink, report: DiagnosticSink = sink): boolean {
+  attachCanary(plan: IngressPlan, rank: number, report: DiagnosticSink): Diagnostic[] {
+    const sink = new DiagnosticSink(plan.ref);
     const canary = plan.canary!;
     const share = canary.weight === undefined ? undefined : canary.weight / canary.total;
     const targets: Array<{ group: PlannedGroup; mains: DraftGroup[] }> = [];
@@ -227,22 +245,22 @@ class Layout {
       }
       targets.push({ group, mains });
     }
-    if (sink.hasErrors()) return false;
+    if (sink.hasErrors()) return sink.items;
     for (const [field, message] of warnings) report.warning(field, message);
-    if (targets.length === 0 && plan.groups.length > 0) return true;
     for (const { group, mains } of targets) {
       for (const main of mains) {
         const v = group.versions[0];
         main.versions.push({ service: v.service, port: v.port, namespace: plan.namespace, field: v.field, sink: report, canaryOf: plan.ref });
-        const entry: DraftCanary = { ref: plan.ref, version: main.versions.length - 1, headerRules: canary.headerRules, cookieRules: canary.cookieRules };
+        const entry: DraftCanary = { ref: plan.ref, rank, version: main.versions.length - 1, headerRules: canary.headerRules, cookieRules: canary.cookieRules };
         if (share !== undefined) entry.share = share;
         main.canaries.push(entry);
       }
     }
-    return true;
+    return [];
   }
 
   resolve(state: ClusterState): RoutingModel {
+    for (const draft of this.groups) orderCanaries(draft);
     const clusters = new Map<string, ClusterModel>();
     const hosts = new Map<string, VirtualHostModel>();
     for (const draft of this.groups) {
@@ -256,6 +274,18 @@ class Layout {
     if (defaultBackend) for (const vhost of virtualHosts) vhost.defaultBackend = defaultBackend;
     return { virtualHosts, clusters: [...clusters.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), tlsHosts: [], secrets: [] };
   }
+}
+
+// Canaries attach in the order that protects what is served (unchanged ones first) but are listed by
+// age, so the same Ingresses always give the same bytes.
+function orderCanaries(draft: DraftGroup): void {
+  const sorted = [...draft.canaries].sort((a, b) => a.rank - b.rank);
+  const versions = draft.versions.slice(0, draft.mainCount);
+  draft.canaries = sorted.map((c) => {
+    versions.push(draft.versions[c.version]);
+    return { ...c, version: versions.length - 1 };
+  });
+  draft.versions = versions;
 }
 
 /** Declared basis points of every version: the main Ingress's split scaled into what the canaries leave. */

@@ -21,12 +21,16 @@ export class ObjectStore {
 
   /** Replaces everything `source` supplied with `objects`. Returns true when the visible state changed. */
   replaceSource(source: string, objects: readonly KubeObject[]): boolean {
+    const previous = this.sources.get(source);
     const next = new Map<string, Entry>();
     for (const object of objects) {
       if (!RELEVANT_KINDS.has(object.kind)) continue;
-      next.set(objectKey(object), { object, fingerprint: fingerprint(object) });
+      const key = objectKey(object);
+      const print = fingerprint(object);
+      // An unchanged object keeps its identity, so the model can tell "unchanged" with ===.
+      const kept = previous?.get(key);
+      next.set(key, kept?.fingerprint === print ? kept : { object, fingerprint: print });
     }
-    const previous = this.sources.get(source);
     if (previous && sameEntries(previous, next)) return false;
     if (!previous && next.size === 0) return false;
     if (next.size === 0) this.sources.delete(source);
