@@ -1,0 +1,116 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { envoyBinary } from '../../src/demo/envoy-process.js';
+import { ENVOY_MAX_PROGRAM_SIZE, checkPattern, cookieHeaderRegex, estimateProgramSize, quoteRegex, searchToFullMatch } from '../../src/model/regex.js';
+import { singleLabelWildcard } from '../../src/resources/route.js';
+
+/** Runs `envoy --mode validate` on a static route table that matches a header against each regex. */
+function envoyAccepts(regexes: readonly string[]): { ok: boolean; output: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-regex-'));
+  const routes = regexes.map((regex) => ({ match: { prefix: '/', headers: [{ name: 'x', string_match: { safe_regex: { regex } } }] }, direct_response: { status: 200 } }));
+  const bootstrap = {
+    static_resources: {
+      listeners: [{
+        name: 'l',
+        address: { socket_address: { address: '127.0.0.1', port_value: 10999 } },
+        filter_chains: [{ filters: [{
+          name: 'envoy.filters.network.http_connection_manager',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+            stat_prefix: 'x',
+            route_config: { virtual_hosts: [{ name: 'v', domains: ['*'], routes }] },
+            http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
+          },
+        }] }],
+      }],
+    },
+  };
+  const file = path.join(dir, 'bootstrap.json');
+  fs.writeFileSync(file, JSON.stringify(bootstrap));
+  try {
+    return { ok: true, output: execFileSync(envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '-l', 'critical'], { encoding: 'utf8', stdio: 'pipe' }) };
+  } catch (error) {
+    return { ok: false, output: String((error as { stdout?: string }).stdout ?? '') + String((error as { stderr?: string }).stderr ?? '') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// A small deterministic generator of RE2 patterns, for checking the size estimate against Envoy.
+function corpus(count: number): string[] {
+  let seed = 42;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const atoms = ['a', 'bc', '.', '[a-z]', '[^;]', '\\d', '\\s', '(x|yz)', '(?:v[0-9])', 'é', '\\.', '[[:alpha:]]'];
+  const quantifiers = ['', '', '*', '+', '?', '{2}', '{1,3}'];
+  const out: string[] = [];
+  while (out.length < count) {
+    const n = 1 + Math.floor(next() * 8);
+    let p = next() < 0.3 ? '^' : '';
+    for (let i = 0; i < n; i++) p += atoms[Math.floor(next() * atoms.length)] + quantifiers[Math.floor(next() * quantifiers.length)];
+    if (next() < 0.3) p += '$';
+    out.push(p);
+  }
+  return out;
+}
+
+describe('model/regex', function () {
+  this.timeout(600_000); // the first Envoy call may install it
+
+  it('searchToFullMatch keeps search semantics under Envoy full matching', () => {
+    const cases: Array<[string, string]> = [
+      ['^v2$', '^v2$'],
+      ['v2', '.*(?:v2).*'],
+      ['^v2', '(?:^v2).*'],
+      ['v2$', '.*(?:v2$)'],
+      ['^a|b$', '.*(?:^a|b$).*'],
+      ['a\\$', '.*(?:a\\$).*'],
+    ];
+    for (const [input, expected] of cases) expect(searchToFullMatch(input), input).to.equal(expected);
+  });
+
+  it('checkPattern: RE2 syntax errors and oversized programs are errors that say why', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['(?=a)', /look-around/],
+      ['(a)\\1', /not a regular expression Envoy \(RE2\) can run/],
+      ['a{1001}', /repetition/],
+      ['(beta', /missing \)/],
+      ['', /empty/],
+      ['([a-z]+\\.){6}[a-z]{2,6}', /too complex for Envoy/],
+    ];
+    for (const [pattern, message] of cases) {
+      const result = checkPattern(pattern);
+      expect(result, pattern).to.have.property('error').that.matches(message);
+    }
+    expect(checkPattern('^(beta|gamma)$')).to.deep.equal({ regex: '.*(?:^(beta|gamma)$).*' });
+    expect(checkPattern('(?<ver>v2)')).to.deep.equal({ regex: '.*(?:(?P<ver>v2)).*' });
+  });
+
+  it('cookieHeaderRegex finds one cookie among others, and no other cookie', () => {
+    const re = new RegExp(`^${cookieHeaderRegex('canary', quoteRegex('always'))}$`);
+    for (const header of ['canary=always', 'a=1; canary=always', 'canary=always; b=2', 'a=1;canary=always;b=2']) expect(re.test(header), header).to.equal(true);
+    for (const header of ['xcanary=always', 'canary=alwaysx', 'canary=never', 'a=canary=always']) expect(re.test(header), header).to.equal(false);
+  });
+
+  it('the size estimate is an upper bound: everything it accepts, Envoy 1.40 compiles (envoy --mode validate)', () => {
+    const generated = [...corpus(60).map(searchToFullMatch), ...corpus(20).map((p) => cookieHeaderRegex('session-version', `[^;]*(?:${p})`))];
+    const accepted = generated.filter((r) => estimateProgramSize(r) <= ENVOY_MAX_PROGRAM_SIZE);
+    const ours = [
+      cookieHeaderRegex('a-rather-long-sticky-cookie-name', quoteRegex('a-rather-long-service-name-v2')),
+      ...[1, 2, 3, 4, 5].map((n) => singleLabelWildcard(`*.${'x.'.repeat(n - 1)}test`)).flat().map((m) => (m.string_match as { safe_regex: { regex: string } }).safe_regex.regex),
+    ];
+    expect(accepted.length, 'patterns the estimate accepts').to.be.greaterThan(30);
+    const result = envoyAccepts([...accepted, ...ours]);
+    expect(result.ok, result.output).to.equal(true);
+  });
+
+  it('the limit is real: a program Envoy finds too big is refused by Envoy (the check can fail)', () => {
+    const big = 'a'.repeat(120);
+    expect(estimateProgramSize(big)).to.be.greaterThan(ENVOY_MAX_PROGRAM_SIZE);
+    const result = envoyAccepts([big]);
+    expect(result.ok).to.equal(false);
+    expect(result.output).to.match(/program size/);
+  });
+});
