@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import type { SplitGroup } from '../../src/model/types.js';
+import { groupRoutes, singleLabelWildcard } from '../../src/resources/route.js';
+
+const source = { kind: 'Ingress', namespace: 'default', name: 'shop' };
+const version = (service: string, basisPoints: number, ready = true) => ({ service, cluster: `default/${service}/80`, declaredBasisPoints: basisPoints, basisPoints, ready });
+
+describe('resources/route: rules, sticky cookie and wildcards', () => {
+  const base: SplitGroup = { source, host: 'shop.test', path: '/api/', pathType: 'Prefix', order: 0, rules: [], versions: [version('old', 7000), version('new', 3000)] };
+
+  it('rules come first, each with its matchers, then the weighted route', () => {
+    const group: SplitGroup = {
+      ...base,
+      rules: [
+        { conditions: [{ kind: 'header', name: 'x-canary', exact: 'always' }], backends: [{ version: 1, basisPoints: 10000 }], reason: 'h' },
+        { conditions: [{ kind: 'query', name: 'ver', regex: '.*(?:2).*' }], backends: [{ version: 0, basisPoints: 5000 }, { version: 1, basisPoints: 5000 }], reason: 'q' },
+      ],
+    };
+    const routes = groupRoutes(group, []);
+    expect(routes.map((r) => r.match)).to.deep.equal([
+      { path_separated_prefix: '/api', headers: [{ name: 'x-canary', string_match: { exact: 'always' } }] },
+      { path_separated_prefix: '/api', query_parameters: [{ name: 'ver', string_match: { safe_regex: { regex: '.*(?:2).*' } } }] },
+      { path_separated_prefix: '/api' },
+    ]);
+    expect(routes[0].route).to.deep.equal({ cluster: 'default/new/80' });
+    expect(routes[1].route).to.deep.equal({ weighted_clusters: { clusters: [{ name: 'default/old/80', weight: { value: 5000 } }, { name: 'default/new/80', weight: { value: 5000 } }] } });
+  });
+
+  it('sticky: a cookie route per live version, and the weighted route sets the cookie with Path and Max-Age', () => {
+    const routes = groupRoutes({ ...base, sticky: { cookie: 'sp', maxAgeSeconds: 60 } }, []);
+    expect(routes.map((r) => r.name)).to.deep.equal(['default/shop:shop.test:Prefix:/api/:sticky:old', 'default/shop:shop.test:Prefix:/api/:sticky:new', 'default/shop:shop.test:Prefix:/api/']);
+    expect((routes[0].match as any).headers[0].name).to.equal('cookie');
+    const weighted = (routes[2].route as any).weighted_clusters.clusters;
+    expect(weighted[0].response_headers_to_add).to.deep.equal([{ header: { key: 'set-cookie', value: 'sp=old; Path=/api; Max-Age=60; HttpOnly; SameSite=Lax' }, append_action: 'APPEND_IF_EXISTS_OR_ADD' }]);
+  });
+
+  it('sticky with one live version: a plain route and no cookie (nothing to stick to)', () => {
+    const routes = groupRoutes({ ...base, versions: [version('old', 0), version('new', 10000)], sticky: { cookie: 'sp' } }, []);
+    expect(routes).to.have.length(1);
+    expect(routes[0].route).to.deep.equal({ cluster: 'default/new/80' });
+  });
+
+  it('a wildcard host gets an :authority check for exactly one label; other hosts none', () => {
+    expect(singleLabelWildcard('shop.test')).to.deep.equal([]);
+    const [m] = singleLabelWildcard('*.shop.test');
+    const regex = new RegExp(`^${(m.string_match as any).safe_regex.regex}$`);
+    expect(['a.shop.test', 'x-1.shop.test'].every((h) => regex.test(h))).to.equal(true);
+    expect(['a.b.shop.test', 'shop.test'].some((h) => regex.test(h))).to.equal(false);
+  });
+});
