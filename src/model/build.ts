@@ -6,8 +6,7 @@
 // first, and attach canary Ingresses to them (attachCanary); then resolve Services and endpoints and
 // turn declared weights into what Envoy gets (resolveGroup).
 
-import { DiagnosticSink, sortDiagnostics, type Diagnostic, type ObjectRef } from './diagnostics.js';
-import { annotationField } from './diagnostics.js';
+import { DiagnosticSink, annotationField, sortDiagnostics, type Diagnostic, type ObjectRef } from './diagnostics.js';
 import { CANARY_WEIGHT } from './annotations.js';
 import { indexClusterState, resolveBackend, type ClusterState } from './backends.js';
 import type { CanaryRule } from './dialects/canary.js';
