@@ -93,7 +93,9 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
     const plan = planIngress(ingress, sink);
     const last = previous.get(key);
     // The last accepted form validated before; planning depends on the Ingress alone, so it still does.
-    const fallback = last && last !== ingress ? (planIngress(last, new DiagnosticSink(refOf(last))) ?? undefined) : undefined;
+    // It is planned only when it may be needed: this form failed, or it is a canary that may not fit.
+    const needsFallback = last !== undefined && last !== ingress && (!plan || plan.canary !== undefined);
+    const fallback = needsFallback ? (planIngress(last, new DiagnosticSink(refOf(last))) ?? undefined) : undefined;
     if (plan) {
       plans.push({ plan, fallback });
     } else if (fallback) {

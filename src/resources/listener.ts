@@ -29,18 +29,18 @@ export function httpListener(options: ListenerOptions): Resource {
 /** The HTTP connection manager both listeners run; routes come by RDS over ADS. */
 export function connectionManager(statPrefix: string): ResourceBody {
   return {
-              name: 'envoy.filters.network.http_connection_manager',
-              typed_config: {
-                '@type': HCM_TYPE,
-                stat_prefix: statPrefix,
-                codec_type: 'AUTO',
-                rds: { route_config_name: HTTP_ROUTE_CONFIG, config_source: ADS_CONFIG_SOURCE },
-                // Host headers carry the port (`mini-echo.io:8080`); Ingress hosts never do.
-                strip_any_host_port: true,
-                normalize_path: { value: true },
-                merge_slashes: true,
-                // The router must be the last HTTP filter.
-                http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } }],
-              },
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type': HCM_TYPE,
+      stat_prefix: statPrefix,
+      codec_type: 'AUTO',
+      rds: { route_config_name: HTTP_ROUTE_CONFIG, config_source: ADS_CONFIG_SOURCE },
+      // Host headers carry the port (`mini-echo.io:8080`); Ingress hosts never do.
+      strip_any_host_port: true,
+      normalize_path: { value: true },
+      merge_slashes: true,
+      // The router must be the last HTTP filter.
+      http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } }],
+    },
   };
 }
