@@ -23,7 +23,7 @@ const INDEX = `splitplane admin
 `;
 
 export function createAdminServer(sources: AdminSources): http.Server {
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://admin');
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
     switch (url.pathname) {
@@ -50,7 +50,16 @@ export function createAdminServer(sources: AdminSources): http.Server {
         return send(res, 404, 'text/plain', `no such page; try:\n${INDEX}`);
     }
   });
+  // Node closes an idle keep-alive connection after 5 s. A scraper that reuses its connection just as
+  // that timer fires gets a reset; a stall of this process (a long rebuild, a paused VM) makes the
+  // timer fire exactly when the next request arrives. Keeping idle connections for longer than the
+  // usual client idle timeouts moves the close to the client's side, where it is safe.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  return server;
 }
+
+const KEEP_ALIVE_MS = 65_000;
 
 function send(res: http.ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });

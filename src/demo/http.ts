@@ -46,7 +46,15 @@ export interface Reply {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
-export function get(port: number, host: string, path = '/', timeoutMs = 5000, headers: Record<string, string> = {}): Promise<Reply> {
+/**
+ * How long a client waits for an answer. Longer than Envoy's default route timeout (15 s), so a request
+ * Envoy gives up on is reported as Envoy's 504, not as our own timeout; and long enough that a test
+ * machine whose VM stalls for seconds at a time (seen here: 0.4–2 s pauses of every process) is not
+ * mistaken for a request that failed.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+export function get(port: number, host: string, path = '/', timeoutMs = REQUEST_TIMEOUT_MS, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, headers: { ...headers, host }, agent, timeout: timeoutMs }, (res) => {
       let body = '';
@@ -69,7 +77,7 @@ export async function tally(port: number, host: string, n: number, concurrency =
       sent++;
       let key: string;
       try {
-        const r = await get(port, host, path, 5000, headers);
+        const r = await get(port, host, path, REQUEST_TIMEOUT_MS, headers);
         key = r.status === 200 ? r.body : `status:${r.status}:${r.body}`;
       } catch (error) {
         key = `error:${(error as Error).message}`;

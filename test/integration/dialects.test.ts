@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app.js';
 import { rejections, startEnvoy, type EnvoyProcess } from '../../src/demo/envoy-process.js';
-import { freePort, get, startBackend, tally, type Backend } from '../../src/demo/http.js';
+import { freePort, get, REQUEST_TIMEOUT_MS, startBackend, tally, type Backend } from '../../src/demo/http.js';
 import { waitFor } from '../../src/demo/wait.js';
 import { PUSH_ORDER, SHORT_NAME } from '../../src/resources/type-urls.js';
 import { endpointSlice, ingress, selfSignedCertificate, service, tlsSecret, writeObject, type Obj } from '../support/manifests.js';
@@ -165,7 +165,7 @@ describe('integration: every dialect through a real Envoy', function () {
     const others = names.filter((x) => x !== version);
     expect(resplit.get(version) ?? 0).to.equal(0);
     for (const other of others) expectShare(resplit, other, n, 0.5);
-    const again = await get(httpPort, 'sticky.test', '/', 5000, carried);
+    const again = await get(httpPort, 'sticky.test', '/', REQUEST_TIMEOUT_MS, carried);
     expect(again.cookies.some((c) => c.startsWith(`sp-version=${again.body};`)), 'a re-split request gets a new cookie').to.equal(true);
   });
 
