@@ -34,7 +34,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const controller = new Controller(
     store,
     cache,
-    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort } }, sourceDiagnostics: () => source?.diagnostics() ?? [] },
+    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort }, httpsRedirectPort: config.httpsRedirectPort }, sourceDiagnostics: () => source?.diagnostics() ?? [] },
     log.child({ component: 'controller' }),
     metrics,
   );

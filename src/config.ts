@@ -13,6 +13,8 @@ export interface Config {
   adminPort: number;
   httpPort: number;
   httpsPort: number;
+  /** The port clients reach HTTPS on, when something in front maps it (443 → 8443); else httpsPort. */
+  httpsRedirectPort?: number;
   ingressClass: string;
   logLevel: Level;
 }
@@ -41,6 +43,9 @@ export const USAGE = `usage: splitplane [flags]
   --admin-host ADDR      address of the admin HTTP server (default 127.0.0.1)
   --http-port N          port Envoy's HTTP listener binds (default 8080)
   --https-port N         port Envoy's HTTPS listener binds, for Ingresses with spec.tls (default 8443)
+  --https-redirect-port N
+                         port named in HTTP → HTTPS redirects, when a load balancer or Service maps
+                         another port to --https-port (default: the --https-port)
   --ingress-class NAME   IngressClass served (default splitplane)
   --log-level LEVEL      debug, info, warn or error (default info)
   --help                 this text`;
@@ -66,6 +71,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       case '--admin-host': config.adminHost = value(); break;
       case '--http-port': config.httpPort = parsePort(flag, value(), 1); break;
       case '--https-port': config.httpsPort = parsePort(flag, value(), 1); break;
+      case '--https-redirect-port': config.httpsRedirectPort = parsePort(flag, value(), 1); break;
       case '--ingress-class': config.ingressClass = value(); break;
       case '--log-level': config.logLevel = parseLevel(value()); break;
       case '--help': case '-h': throw new ConfigError(USAGE);

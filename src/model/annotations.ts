@@ -26,10 +26,12 @@ export const CANARY_SETTINGS: readonly string[] = [
   CANARY_BY_COOKIE,
 ];
 
+export const SSL_REDIRECT = `${NGINX_PREFIX}ssl-redirect`;
+
 export const STICKY_COOKIE = `${SPLITPLANE_PREFIX}sticky-cookie`;
 export const STICKY_MAX_AGE = `${SPLITPLANE_PREFIX}sticky-max-age`;
 
-const KNOWN: ReadonlySet<string> = new Set([SERVICE_WEIGHT, SERVICE_MATCH, CANARY, ...CANARY_SETTINGS, STICKY_COOKIE, STICKY_MAX_AGE]);
+const KNOWN: ReadonlySet<string> = new Set([SERVICE_WEIGHT, SERVICE_MATCH, CANARY, ...CANARY_SETTINGS, SSL_REDIRECT, STICKY_COOKIE, STICKY_MAX_AGE]);
 
 /** Warns about annotations in our namespaces, or ingress-nginx's, that splitplane does not act on. */
 export function checkUnknownAnnotations(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): void {

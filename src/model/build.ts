@@ -13,6 +13,7 @@ import type { CanaryRule } from './dialects/canary.js';
 import { groupLabel } from './ingress.js';
 import { isOurs } from './ingress-class.js';
 import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type Secret, type Service } from './kube-types.js';
+import { markHttpsRedirects } from './ssl-redirect.js';
 import { tlsHosts } from './tls.js';
 import { planIngress, refOf, type IngressPlan, type PlannedGroup } from './plan.js';
 import { TOTAL_BASIS_POINTS, type SecretModel, type TlsHostModel, type ClusterModel, type PathType, type RouteRule, type RoutingModel, type SplitGroup, type Sticky, type Version, type VirtualHostModel } from './types.js';
@@ -156,6 +157,8 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
   }
   model.tlsHosts = https.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   model.secrets = [...secrets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const redirects = new Map(plans.filter((p) => !p.plan.canary).map((p) => [`${p.plan.ref.namespace}/${p.plan.ref.name}`, p.plan.sslRedirect]));
+  markHttpsRedirects(model.virtualHosts, model.tlsHosts, (source) => redirects.get(`${source.namespace}/${source.name}`) === true);
   for (const sink of sinks.values()) diagnostics.push(...sink.items);
   return { model, diagnostics: sortDiagnostics(diagnostics), accepted };
 }

@@ -2,7 +2,7 @@
 // errors. Everything that depends only on the Ingress is checked here, so "the last accepted form
 // keeps serving" can re-plan an old form without looking at anything else.
 
-import { SERVICE_MATCH, SERVICE_WEIGHT, STICKY_COOKIE, STICKY_MAX_AGE, checkUnknownAnnotations } from './annotations.js';
+import { SERVICE_MATCH, SERVICE_WEIGHT, SSL_REDIRECT, STICKY_COOKIE, STICKY_MAX_AGE, checkUnknownAnnotations } from './annotations.js';
 import { ackGroupWeights, parseServiceMatch, parseServiceWeight, type ServiceMatch } from './dialects/ack.js';
 import { ALIYUN_WEIGHT_PREFIX, aliyunWeights } from './dialects/aliyun.js';
 import { parseCanary, type CanaryConfig } from './dialects/canary.js';
@@ -10,6 +10,7 @@ import { parseSticky } from './dialects/sticky.js';
 import { annotationField, type DiagnosticSink, type ObjectRef } from './diagnostics.js';
 import { groupLabel, parseIngress, type ParsedGroup } from './ingress.js';
 import { namespaceOf, type Ingress } from './kube-types.js';
+import { parseSslRedirect } from './ssl-redirect.js';
 import type { Condition, Sticky } from './types.js';
 
 export interface PlannedGroup extends ParsedGroup {
@@ -29,6 +30,8 @@ export interface IngressPlan {
   defaultBackend?: PlannedGroup;
   canary?: CanaryConfig;
   sticky?: Sticky;
+  /** Plain HTTP to this Ingress's paths on a host served on HTTPS is redirected (ssl-redirect). */
+  sslRedirect: boolean;
 }
 
 export function refOf(ingress: Ingress): ObjectRef {
@@ -43,9 +46,10 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
   const sticky = parseSticky(annotations, sink);
   const serviceWeight = annotations[SERVICE_WEIGHT] === undefined ? undefined : parseServiceWeight(annotations[SERVICE_WEIGHT], sink);
   const matches = annotations[SERVICE_MATCH] === undefined ? undefined : parseServiceMatch(annotations[SERVICE_MATCH], sink);
-  if (sink.hasErrors() || canary === null || sticky === null || serviceWeight === null || matches === null) return null;
+  const sslRedirect = parseSslRedirect(annotations, sink);
+  if (sink.hasErrors() || canary === null || sticky === null || serviceWeight === null || matches === null || sslRedirect === null) return null;
 
-  const plan: IngressPlan = { ingress, ref: refOf(ingress), namespace: namespaceOf(ingress), groups: [] };
+  const plan: IngressPlan = { ingress, ref: refOf(ingress), namespace: namespaceOf(ingress), groups: [], sslRedirect };
   if (canary) {
     plan.canary = canary;
     return planCanary(plan, parsed.groups, annotations, sink, sticky !== undefined, parsed.defaultBackend !== undefined);
@@ -130,6 +134,7 @@ function planCanary(
       if (annotations[key] !== undefined) sink.warning(annotationField(key), 'is ignored on a canary Ingress; set it on the main Ingress, which owns the split');
     }
   }
+  if (annotations[SSL_REDIRECT] !== undefined) sink.warning(annotationField(SSL_REDIRECT), 'is ignored on a canary Ingress; the main Ingress of the path decides, as in ingress-nginx');
   if (hasDefaultBackend) sink.warning('spec.defaultBackend', 'is ignored on a canary Ingress, as in ingress-nginx');
   plan.groups = groups.map((g) => ({ ...g, declared: [10000], rules: [] }));
   return plan;

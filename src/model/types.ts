@@ -67,6 +67,8 @@ export interface SplitGroup {
   /** Header, cookie and query routes, in precedence order, before the weighted route. */
   rules: RouteRule[];
   sticky?: Sticky;
+  /** Plain HTTP is answered with a redirect to HTTPS: the host has a certificate and the Ingress did not opt out. */
+  redirectToHttps?: true;
   /** Position of the group in its Ingress, for "manifest order" ties. */
   order: number;
 }

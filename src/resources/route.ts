@@ -7,12 +7,17 @@ import type { Condition, PathType, RouteRule, SplitGroup, Version, VirtualHostMo
 import { HTTP_ROUTE_CONFIG } from './listener.js';
 import type { Resource, ResourceBody } from './resource.js';
 
-export function routeConfiguration(virtualHosts: readonly VirtualHostModel[], name = HTTP_ROUTE_CONFIG): Resource {
+export interface RouteOptions {
+  /** The port clients reach HTTPS on, for HTTP → HTTPS redirects; without it nothing redirects. */
+  httpsRedirectPort?: number;
+}
+
+export function routeConfiguration(virtualHosts: readonly VirtualHostModel[], options: RouteOptions = {}, name = HTTP_ROUTE_CONFIG): Resource {
   return {
     name,
     body: {
       name,
-      virtual_hosts: virtualHosts.map(virtualHost),
+      virtual_hosts: virtualHosts.map((v) => virtualHost(v, options)),
       // Routes name clusters that CDS delivers on the same stream; Envoy must not reject the route
       // config while a new cluster is still warming.
       validate_clusters: { value: false },
@@ -20,11 +25,11 @@ export function routeConfiguration(virtualHosts: readonly VirtualHostModel[], na
   };
 }
 
-export function virtualHost(vhost: VirtualHostModel): ResourceBody {
+export function virtualHost(vhost: VirtualHostModel, options: RouteOptions = {}): ResourceBody {
   const authority = singleLabelWildcard(vhost.host);
-  const routes = orderGroups(vhost.groups).flatMap((g) => groupRoutes(g, authority));
+  const routes = orderGroups(vhost.groups).flatMap((g) => groupRoutes(g, authority, options));
   // The default backend also takes what a wildcard's extra labels keep out of the routes above.
-  if (vhost.defaultBackend) routes.push(...groupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }, []));
+  if (vhost.defaultBackend) routes.push(...groupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }, [], options));
   return { name: vhost.host, domains: [vhost.host], routes };
 }
 
@@ -54,11 +59,17 @@ export function singleLabelWildcard(host: string): ResourceBody[] {
   return [{ name: ':authority', string_match: { safe_regex: { regex } } }];
 }
 
-export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[]): ResourceBody[] {
+export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[], options: RouteOptions = {}): ResourceBody[] {
   const name = `${group.source.namespace}/${group.source.name}:${group.host}:${group.pathType}:${group.path}`;
   const path = routeMatch(group.path, group.pathType);
   const match = (conditions: readonly Condition[]) => matchWith(path, authority, conditions);
-  const routes: ResourceBody[] = group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...ruleAction(group, rule) }));
+  const routes: ResourceBody[] = [];
+  if (group.redirectToHttps && options.httpsRedirectPort !== undefined) {
+    // Both listeners share this route configuration; Envoy sets :scheme from the connection, so only
+    // plain-HTTP requests match. 308 keeps the method and body, as ingress-nginx's default does.
+    routes.push({ name: `${name}:https-redirect`, match: match([PLAIN_HTTP]), redirect: httpsRedirect(options.httpsRedirectPort) });
+  }
+  routes.push(...group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...ruleAction(group, rule) })));
   const live = group.versions.filter((v) => v.cluster !== null && v.basisPoints > 0);
   const sticky = group.sticky && live.length > 1 ? group.sticky : undefined;
   if (sticky) {
@@ -70,6 +81,13 @@ export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[
   }
   routes.push({ name, match: match([]), ...weightedAction(live, sticky ? setCookie(group, sticky.cookie, sticky.maxAgeSeconds) : undefined) });
   return routes;
+}
+
+const PLAIN_HTTP: Condition = { kind: 'header', name: ':scheme', exact: 'http' };
+
+function httpsRedirect(port: number): ResourceBody {
+  // Host ports are stripped before routing, so without port_redirect the Location has no port: 443.
+  return { https_redirect: true, ...(port === 443 ? {} : { port_redirect: port }), response_code: 'PERMANENT_REDIRECT' };
 }
 
 function matchWith(path: ResourceBody, authority: readonly ResourceBody[], conditions: readonly Condition[]): ResourceBody {

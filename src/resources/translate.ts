@@ -14,6 +14,8 @@ export interface TranslateOptions {
   http: ListenerOptions;
   /** Where the HTTPS listener binds, when any host has TLS. */
   https?: ListenerOptions;
+  /** The port clients reach HTTPS on, in redirects from HTTP; the HTTPS listener's port by default. */
+  httpsRedirectPort?: number;
 }
 
 export function translate(model: RoutingModel, options: TranslateOptions): ResourcesByType {
@@ -22,7 +24,8 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
   if (https) listeners.push(https);
   return {
     [LISTENER_TYPE]: listeners.sort(byName),
-    [ROUTE_TYPE]: [routeConfiguration(model.virtualHosts)],
+    // Redirects only when the HTTPS listener exists: never send a client to a port nothing serves.
+    [ROUTE_TYPE]: [routeConfiguration(model.virtualHosts, https ? { httpsRedirectPort: options.httpsRedirectPort ?? options.https!.port } : {})],
     [CLUSTER_TYPE]: model.clusters.map(edsCluster).sort(byName),
     [ENDPOINT_TYPE]: model.clusters.map(loadAssignment).sort(byName),
     // Only certificates a listener uses are sent: Envoy asks for them by name.

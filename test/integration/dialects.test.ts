@@ -77,7 +77,7 @@ describe('integration: every dialect through a real Envoy', function () {
     app = await startSplitplane(dir, httpPort, httpsPort);
     envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort() });
     await waitFor('Envoy to ACK everything', () => converged(app) && app.ads.list().some((s) => s.stream.types['type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret'].ackedVersion), 30_000);
-    await waitFor('the first answer', async () => (await tally(httpPort, 'canary.test', 1)).size === 1, 10_000);
+    await waitFor('the first answer', async () => (await tally(httpPort, 'canary.test', 1)).size === 1, 30_000);
   });
 
   after(async () => {
@@ -224,7 +224,7 @@ describe('integration: every dialect through a real Envoy', function () {
 
 function httpsGet(port: number, host: string): Promise<{ subject: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, servername: host, headers: { host }, rejectUnauthorized: false, agent: false, timeout: 5000 }, (res) => {
+    const req = https.request({ host: '127.0.0.1', port, servername: host, headers: { host }, rejectUnauthorized: false, agent: false, timeout: REQUEST_TIMEOUT_MS }, (res) => {
       const subject = String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '');
       let body = '';
       res.setEncoding('utf8');

@@ -30,8 +30,8 @@ describe('integration: the seed walkthrough through a real Envoy', function () {
     httpPort = await freePort();
     app = await startSplitplane(dir, httpPort);
     envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort() });
-    await waitFor('Envoy to serve mini-echo.io', () => converged(app), 20_000);
-    await waitFor('the first answer from old', async () => (await tally(httpPort, HOST, 1)).get('old') === 1, 10_000);
+    await waitFor('Envoy to serve mini-echo.io', () => converged(app), 30_000);
+    await waitFor('the first answer from old', async () => (await tally(httpPort, HOST, 1)).get('old') === 1, 30_000);
   });
 
   after(async () => {
@@ -81,14 +81,14 @@ describe('integration: the seed walkthrough through a real Envoy', function () {
       const res = await waitFor('the diagnostic on the admin endpoint', async () => {
         const list = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/diagnostics`)).json()) as Array<{ severity: string; field: string; object: { name: string } }>;
         return list.find((d) => d.severity === 'error' && d.field === 'metadata.annotations["ingress.aliyun.weight/new-nginx"]' && d.object.name === 'echo');
-      }, 10_000);
+      }, 30_000);
       expect(res).to.exist;
       expect(app.cache.current()?.version(ROUTE_TYPE)).to.equal(version);
       const counts = await tally(httpPort, HOST, 2000);
       const [low, high] = withinBinomial(2000, 0.5);
       expect(counts.get('new')).to.be.within(low, high);
       writeIngress(dir, seedIngress({ kind: 'weight', percent: '50' }));
-      await waitFor('the diagnostic to clear', () => app.controller.diagnostics().every((d) => d.severity !== 'error'), 10_000);
+      await waitFor('the diagnostic to clear', () => app.controller.diagnostics().every((d) => d.severity !== 'error'), 30_000);
     });
   }
 

@@ -52,7 +52,7 @@ export class AdsClient {
   }
 
   /** The next response, optionally of one type (others stay queued); fails after `timeoutMs`. */
-  async next(typeUrl?: string, timeoutMs = 10_000): Promise<DecodedResponse> {
+  async next(typeUrl?: string, timeoutMs = 30_000): Promise<DecodedResponse> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const i = this.queue.findIndex((r) => !typeUrl || r.type_url === typeUrl);

@@ -25,7 +25,7 @@ export function converged(app: App): boolean {
 }
 
 /** Waits until a snapshot other than `before` is published and every Envoy has ACKed it. */
-export async function waitForRollout(app: App, before: Snapshot | undefined, timeoutMs = 15_000): Promise<void> {
+export async function waitForRollout(app: App, before: Snapshot | undefined, timeoutMs = 30_000): Promise<void> {
   await waitFor('a new snapshot to be published', () => app.cache.current() !== before, timeoutMs);
   await waitFor('every Envoy to ACK the new snapshot', () => converged(app), timeoutMs);
 }
