@@ -42,6 +42,7 @@ export interface Reply {
   body: string;
   /** Set-Cookie headers of the response. */
   cookies: string[];
+  headers: http.IncomingHttpHeaders;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
@@ -60,7 +61,7 @@ export function get(port: number, host: string, path = '/', timeoutMs = REQUEST_
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim(), cookies: res.headers['set-cookie'] ?? [] }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim(), cookies: res.headers['set-cookie'] ?? [], headers: res.headers }));
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${host}${path} timed out`)));
     req.on('error', reject);

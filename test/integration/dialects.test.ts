@@ -58,7 +58,7 @@ describe('integration: every dialect through a real Envoy', function () {
     'ours-by-class': ingress('ours-by-class', 'class.test', [{ service: 'b' }], {}, { ingressClassName: 'splitplane' }),
     default: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'default', namespace: 'default' }, spec: { defaultBackend: { service: { name: 'default-http-backend', port: { number: 80 } } } } },
     secure: ingress('secure', 'secure-a.test', [{ service: 'a' }], {}, { tls: [{ hosts: ['secure-a.test'], secretName: 'secure-a' }, { hosts: ['secure-b.test'], secretName: 'secure-b' }] }),
-    'secure-b': ingress('secure-b', 'secure-b.test', [{ service: 'b' }]),
+    'secure-b': ingress('secure-b', 'secure-b.test', [{ service: 'b' }], { 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' }),
   };
 
   before(async () => {
@@ -200,6 +200,21 @@ describe('integration: every dialect through a real Envoy', function () {
     }
     const listener = app.cache.current()!.type('type.googleapis.com/envoy.config.listener.v3.Listener').resources.get('ingress_https');
     expect(JSON.stringify(listener?.body)).to.not.include('PRIVATE KEY');
+  });
+
+  it('HTTP to a host with a certificate is a 308 to the same URL on HTTPS, unless its Ingress opts out', async () => {
+    const reply = await get(httpPort, 'secure-a.test', '/some/path?q=1');
+    expect(reply.status).to.equal(308);
+    expect(reply.headers.location).to.equal(`https://secure-a.test:${httpsPort}/some/path?q=1`);
+    // Envoy takes :scheme from x-forwarded-proto: a request a load balancer already took over HTTPS is
+    // served, as ingress-nginx does with use-forwarded-headers.
+    expect(await get(httpPort, 'secure-a.test', '/', REQUEST_TIMEOUT_MS, { 'x-forwarded-proto': 'https' })).to.include({ status: 200, body: 'a' });
+    // The redirect matches plain HTTP only: the same routes on HTTPS serve.
+    expect((await httpsGet(httpsPort, 'secure-a.test')).body).to.equal('a');
+    // ssl-redirect: "false" on the Ingress of secure-b.test keeps plain HTTP serving there.
+    expect(await get(httpPort, 'secure-b.test')).to.include({ status: 200, body: 'b' });
+    // Hosts without a certificate are not redirected.
+    expect((await get(httpPort, 'class.test')).status).to.equal(200);
   });
 
   it('no private key appears in any /debug output', async () => {

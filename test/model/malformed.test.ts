@@ -133,6 +133,9 @@ const CASES: Case[] = [
   ['unsupported ingress-nginx annotation', 'shop', ann({ [`${N}rewrite-target`]: '/' }), A(`${N}rewrite-target`), 'warning'],
   ['service-weight names no backend', 'shop', weight('nobody: 10'), A(`${N}service-weight`), 'warning'],
   ['aliyun weight names no backend', 'shop', ann({ [W('nobody')]: '10' }), A(W('nobody')), 'warning'],
+  ['ssl-redirect: not a boolean', 'shop', ann({ [`${N}ssl-redirect`]: 'yes' }), A(`${N}ssl-redirect`)],
+  ['ssl-redirect: empty', 'shop', ann({ [`${N}ssl-redirect`]: '' }), A(`${N}ssl-redirect`)],
+  ['ssl-redirect on a canary Ingress (the main one decides)', 'shop-canary', ann({ [`${N}ssl-redirect`]: 'false' }), A(`${N}ssl-redirect`), 'warning'],
   ['canary annotation on a main Ingress, with canary: "false"', 'shop', ann({ [`${N}canary`]: 'false', [`${N}canary-by-cookie`]: 'c' }), A(`${N}canary-by-cookie`)],
 ];
 

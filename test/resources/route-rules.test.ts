@@ -47,4 +47,18 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
     expect(['a.shop.test', 'x-1.shop.test'].every((h) => regex.test(h))).to.equal(true);
     expect(['a.b.shop.test', 'shop.test'].some((h) => regex.test(h))).to.equal(false);
   });
+
+  it('a group that redirects: first a plain-HTTP-only 308 to HTTPS on the given port, then its routes', () => {
+    const group: SplitGroup = { ...base, redirectToHttps: true, rules: [{ conditions: [{ kind: 'header', name: 'x-canary', exact: 'always' }], backends: [{ version: 1, basisPoints: 10000 }], reason: 'h' }] };
+    const authority = singleLabelWildcard('*.shop.test');
+    const routes = groupRoutes(group, authority, { httpsRedirectPort: 8443 });
+    expect(routes.map((r) => r.name)).to.deep.equal(['default/shop:shop.test:Prefix:/api/:https-redirect', 'default/shop:shop.test:Prefix:/api/:rule0', 'default/shop:shop.test:Prefix:/api/']);
+    expect(routes[0].match).to.deep.equal({ path_separated_prefix: '/api', headers: [...authority, { name: ':scheme', string_match: { exact: 'http' } }] });
+    expect(routes[0].redirect).to.deep.equal({ https_redirect: true, port_redirect: 8443, response_code: 'PERMANENT_REDIRECT' });
+    // On 443 the Location carries no port at all.
+    expect(groupRoutes(group, [], { httpsRedirectPort: 443 })[0].redirect).to.deep.equal({ https_redirect: true, response_code: 'PERMANENT_REDIRECT' });
+    // Without an HTTPS port to send clients to, nothing redirects.
+    expect(groupRoutes(group, []).map((r) => r.name)).to.not.include('default/shop:shop.test:Prefix:/api/:https-redirect');
+    expect(groupRoutes(base, [], { httpsRedirectPort: 8443 })).to.have.length(1);
+  });
 });

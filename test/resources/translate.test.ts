@@ -29,6 +29,17 @@ describe('resources/translate', () => {
     expect(hcm.http_filters.at(-1).name).to.equal('envoy.filters.http.router');
   });
 
+  it('redirects to HTTPS name the HTTPS listener port, or --https-redirect-port; none without an HTTPS listener', () => {
+    const model = seedModel();
+    model.tlsHosts = [{ host: 'mini-echo.io', secret: 'default/echo' }];
+    model.secrets = [{ name: 'default/echo', certificateChain: 'c', privateKey: 'k' }];
+    model.virtualHosts[0].groups[0].redirectToHttps = true;
+    const redirect = (o: Parameters<typeof translate>[1]) => ((translate(model, o)[ROUTE_TYPE][0].body as any).virtual_hosts[0].routes as any[]).find((r) => r.redirect)?.redirect;
+    expect(redirect({ ...options, https: { address: '0.0.0.0', port: 8443 } })).to.include({ port_redirect: 8443 });
+    expect(redirect({ ...options, https: { address: '0.0.0.0', port: 8443 }, httpsRedirectPort: 443 })).to.deep.equal({ https_redirect: true, response_code: 'PERMANENT_REDIRECT' });
+    expect(redirect(options)).to.equal(undefined);
+  });
+
   it('clusters are EDS over ADS; endpoints carry a locality weight', () => {
     const r = translate(seedModel(), options);
     const cluster = r[CLUSTER_TYPE][0].body as any;
