@@ -2,7 +2,8 @@
 // order. Each split group becomes, in order: its header/cookie/query rules, its sticky-cookie routes,
 // and its weighted route (`weighted_clusters` in basis points).
 
-import { estimateProgramSize, ENVOY_MAX_PROGRAM_SIZE, cookieHeaderRegex, quoteRegex } from '../model/regex.js';
+import { stickyCookieValues } from '../model/dialects/sticky.js';
+import { estimateProgramSize, ENVOY_MAX_PROGRAM_SIZE, exactCookieRegex } from '../model/regex.js';
 import type { Condition, PathType, RouteRule, SplitGroup, Version, VirtualHostModel } from '../model/types.js';
 import { HTTP_ROUTE_CONFIG } from './listener.js';
 import type { Resource, ResourceBody } from './resource.js';
@@ -72,14 +73,19 @@ export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[
   routes.push(...group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...ruleAction(group, rule) })));
   const live = group.versions.filter((v) => v.cluster !== null && v.basisPoints > 0);
   const sticky = group.sticky && live.length > 1 ? group.sticky : undefined;
+  let values: Map<Version, string> | undefined;
   if (sticky) {
+    const all = stickyCookieValues(sticky.cookie, group.versions);
+    values = new Map(group.versions.map((v, i) => [v, all[i]]));
     // A client that carries the cookie of a version still in the split goes back to it.
     for (const v of live) {
-      const cookie: Condition = { kind: 'header', name: 'cookie', regex: cookieHeaderRegex(sticky.cookie, quoteRegex(v.service)) };
-      routes.push({ name: `${name}:sticky:${v.service}`, match: match([cookie]), route: { cluster: v.cluster } });
+      const checked = exactCookieRegex(sticky.cookie, values.get(v)!);
+      if ('error' in checked) throw new Error(`sticky cookie of ${name}: ${checked.error}`); // parseSticky and stickyCookieValues rule this out
+      const cookie: Condition = { kind: 'header', name: 'cookie', regex: checked.regex };
+      routes.push({ name: `${name}:sticky:${values.get(v)}`, match: match([cookie]), route: { cluster: v.cluster } });
     }
   }
-  routes.push({ name, match: match([]), ...weightedAction(live, sticky ? setCookie(group, sticky.cookie, sticky.maxAgeSeconds) : undefined) });
+  routes.push({ name, match: match([]), ...weightedAction(live, sticky && values ? setCookie(group, sticky.cookie, sticky.maxAgeSeconds, values) : undefined) });
   return routes;
 }
 
@@ -127,7 +133,7 @@ function weightedAction(live: readonly Version[], cookieFor?: (v: Version) => st
 }
 
 /** The Set-Cookie value naming the version; its Path keeps the cookie to this group's path. */
-function setCookie(group: SplitGroup, cookie: string, maxAgeSeconds: number | undefined): (v: Version) => string {
+function setCookie(group: SplitGroup, cookie: string, maxAgeSeconds: number | undefined, values: ReadonlyMap<Version, string>): (v: Version) => string {
   const path = group.pathType === 'Exact' ? group.path : group.path.replace(/\/+$/, '') || '/';
-  return (v) => `${cookie}=${v.service}; Path=${path}${maxAgeSeconds === undefined ? '' : `; Max-Age=${maxAgeSeconds}`}; HttpOnly; SameSite=Lax`;
+  return (v) => `${cookie}=${values.get(v)}; Path=${path}${maxAgeSeconds === undefined ? '' : `; Max-Age=${maxAgeSeconds}`}; HttpOnly; SameSite=Lax`;
 }

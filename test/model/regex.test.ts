@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { envoyBinary } from '../../src/demo/envoy-process.js';
-import { ENVOY_MAX_PROGRAM_SIZE, checkPattern, cookieHeaderRegex, estimateProgramSize, quoteRegex, searchToFullMatch } from '../../src/model/regex.js';
+import { COOKIE_TEXT_BUDGET, ENVOY_MAX_PROGRAM_SIZE, checkPattern, cookieHeaderRegex, estimateProgramSize, exactCookieRegex, quoteRegex, searchToFullMatch } from '../../src/model/regex.js';
 import { singleLabelWildcard } from '../../src/resources/route.js';
 
 /** Runs `envoy --mode validate` on a static route table that matches a header against each regex. */
@@ -104,6 +104,26 @@ describe('model/regex', function () {
     expect(accepted.length, 'patterns the estimate accepts').to.be.greaterThan(30);
     const result = envoyAccepts([...accepted, ...ours]);
     expect(result.ok, result.output).to.equal(true);
+  });
+
+  it('exactCookieRegex is exact at the limit: 81 bytes of name and value Envoy runs, 82 it refuses, and so do we', () => {
+    expect(COOKIE_TEXT_BUDGET).to.equal(81);
+    // ASCII, characters that need quoting, and two-byte UTF-8: the cost is per byte.
+    const fits: Array<[string, string]> = [['sp-version', 'v'.repeat(71)], ['a.b*c', '.'.repeat(76)], ['n', 'é'.repeat(40)]];
+    const over: Array<[string, string]> = [['sp-version', 'v'.repeat(72)], ['a.b*c', '.'.repeat(77)], ['n', `${'é'.repeat(40)}x`]];
+    const regexes = fits.map(([name, value]) => {
+      const checked = exactCookieRegex(name, value);
+      expect(checked, `${name}=${value}`).to.have.property('regex');
+      return (checked as { regex: string }).regex;
+    });
+    const accepted = envoyAccepts(regexes);
+    expect(accepted.ok, accepted.output).to.equal(true);
+    for (const [name, value] of over) {
+      expect(exactCookieRegex(name, value), `${name}=${value}`).to.have.property('error').that.matches(/Envoy refuses more than 100/);
+      const refused = envoyAccepts([cookieHeaderRegex(name, quoteRegex(value))]);
+      expect(refused.ok, `Envoy on ${name}=${value}`).to.equal(false);
+      expect(refused.output).to.match(/program size of 101 >/);
+    }
   });
 
   it('the limit is real: a program Envoy finds too big is refused by Envoy (the check can fail)', () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { SplitGroup } from '../../src/model/types.js';
+import { COOKIE_TEXT_BUDGET } from '../../src/model/regex.js';
 import { groupRoutes, singleLabelWildcard } from '../../src/resources/route.js';
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'shop' };
@@ -60,5 +61,29 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
     // Without an HTTPS port to send clients to, nothing redirects.
     expect(groupRoutes(group, []).map((r) => r.name)).to.not.include('default/shop:shop.test:Prefix:/api/:https-redirect');
     expect(groupRoutes(base, [], { httpsRedirectPort: 8443 })).to.have.length(1);
+  });
+
+  it('sticky cookie values: the Service name when it alone names the version and fits; else a short stable hash', () => {
+    const long = 'a'.repeat(63);
+    const values = (group: SplitGroup) => groupRoutes(group, []).filter((r) => String(r.name).includes(':sticky:')).map((r) => String(r.name).split(':sticky:')[1]);
+    // A 63-character Service name fits with a short cookie name.
+    expect(values({ ...base, versions: [version(long, 5000), version('new', 5000)], sticky: { cookie: 'sp' } })).to.deep.equal([long, 'new']);
+    // With a cookie name of 71 characters only the hash fits.
+    const hashed = values({ ...base, versions: [version(long, 5000), version('new', 5000)], sticky: { cookie: 'c'.repeat(71) } });
+    expect(hashed[0]).to.match(/^v-[0-9a-f]{8}$/);
+    expect(hashed[1]).to.equal('new');
+    // One Service on two ports: two versions, two values, each stable.
+    const twoPorts: SplitGroup = { ...base, versions: [{ ...version('web', 5000), cluster: 'default/web/80' }, { ...version('web', 5000), cluster: 'default/web/8080' }], sticky: { cookie: 'sp' } };
+    const [v80, v8080] = values(twoPorts);
+    expect(v80).to.match(/^v-[0-9a-f]{8}$/);
+    expect(v8080).to.match(/^v-[0-9a-f]{8}$/);
+    expect(v80).to.not.equal(v8080);
+    expect(values(twoPorts)).to.deep.equal([v80, v8080]);
+    // The Set-Cookie of each weighted entry carries the same value its cookie route matches.
+    const weighted = (groupRoutes(twoPorts, []).at(-1)!.route as any).weighted_clusters.clusters;
+    expect(weighted.map((c: any) => c.response_headers_to_add[0].header.value.split(';')[0])).to.deep.equal([`sp=${v80}`, `sp=${v8080}`]);
+    // Every cookie route fits Envoy's regex limit, with the longest cookie name the annotation allows.
+    const longest = 'c'.repeat(COOKIE_TEXT_BUDGET - 10);
+    for (const value of [...hashed, v80, v8080]) expect(longest.length + value.length).to.be.at.most(COOKIE_TEXT_BUDGET);
   });
 });

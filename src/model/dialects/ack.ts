@@ -8,7 +8,7 @@
 
 import { COOKIE_NAME, HEADER_NAME, SERVICE_MATCH, SERVICE_WEIGHT } from '../annotations.js';
 import { annotationField, type DiagnosticSink } from '../diagnostics.js';
-import { checkPattern, cookieHeaderRegex, quoteRegex } from '../regex.js';
+import { checkPattern, cookieHeaderRegex, exactCookieRegex } from '../regex.js';
 import type { Condition } from '../types.js';
 import { normaliseRelative } from '../weights.js';
 
@@ -109,7 +109,8 @@ export function matchCondition(
   if (kind === 'cookie') {
     if ('exact' in value) {
       if (/[;\s",\\]/.test(value.exact)) return { error: `${JSON.stringify(value.exact)} cannot be a cookie value (no ; , " \\ or white space)` };
-      return { kind: 'header', name: 'cookie', regex: cookieHeaderRegex(name, quoteRegex(value.exact)) };
+      const checked = exactCookieRegex(name, value.exact);
+      return 'error' in checked ? checked : { kind: 'header', name: 'cookie', regex: checked.regex };
     }
     const checked = cookiePattern(name, value.pattern);
     return 'error' in checked ? checked : { kind: 'header', name: 'cookie', regex: checked.regex };

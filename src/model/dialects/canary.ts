@@ -103,8 +103,13 @@ export function parseCanary(annotations: Readonly<Record<string, string>>, sink:
   if (cookie !== undefined) {
     if (!COOKIE_NAME.test(cookie)) fail(CANARY_BY_COOKIE, `${JSON.stringify(cookie)} is not a cookie name`);
     else {
-      cookieRules.push(rule(matchCondition('cookie', cookie, { exact: 'always' }), 'canary', `canary-by-cookie ${cookie}=always`));
-      cookieRules.push(rule(matchCondition('cookie', cookie, { exact: 'never' }), 'main', `canary-by-cookie ${cookie}=never`));
+      // A cookie is matched by regex, and a name too long for Envoy's regex limit is refused here.
+      const always = matchCondition('cookie', cookie, { exact: 'always' });
+      if ('error' in always) fail(CANARY_BY_COOKIE, always.error);
+      else {
+        cookieRules.push({ condition: always, to: 'canary', reason: `canary-by-cookie ${cookie}=always` });
+        cookieRules.push(rule(matchCondition('cookie', cookie, { exact: 'never' }), 'main', `canary-by-cookie ${cookie}=never`));
+      }
     }
   }
   if (failed) return null;

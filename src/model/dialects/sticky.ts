@@ -3,9 +3,14 @@
 // version the request reached; later requests carrying it go to that version while it has weight.
 // All the state is in the client's cookie, so it holds across every Envoy of a fleet.
 
+import { createHash } from 'node:crypto';
 import { COOKIE_NAME, STICKY_COOKIE, STICKY_MAX_AGE } from '../annotations.js';
 import { annotationField, type DiagnosticSink } from '../diagnostics.js';
-import type { Sticky } from '../types.js';
+import { COOKIE_TEXT_BUDGET, exactCookieRegex } from '../regex.js';
+import type { Sticky, Version } from '../types.js';
+
+/** A hashed cookie value: `v-` and 8 hex digits. */
+const HASHED_VALUE_LENGTH = 10;
 
 const MAX_AGE_LIMIT = 2 ** 31 - 1;
 
@@ -22,6 +27,10 @@ export function parseSticky(annotations: Readonly<Record<string, string>>, sink:
   if (!COOKIE_NAME.test(cookie)) {
     sink.error(annotationField(STICKY_COOKIE), `${JSON.stringify(cookie)} is not a cookie name (letters, digits and !#$%&'*+-.^_\`|~)`);
     failed = true;
+  } else if ('error' in exactCookieRegex(cookie, 'v'.repeat(HASHED_VALUE_LENGTH))) {
+    // Envoy matches the cookie with a regex, and its size limit leaves room for a short name only.
+    sink.error(annotationField(STICKY_COOKIE), `${JSON.stringify(cookie)} is too long: Envoy's regex size limit leaves room for a cookie name of at most ${COOKIE_TEXT_BUDGET - HASHED_VALUE_LENGTH} characters`);
+    failed = true;
   }
   const sticky: Sticky = { cookie };
   if (maxAge !== undefined) {
@@ -31,4 +40,17 @@ export function parseSticky(annotations: Readonly<Record<string, string>>, sink:
     } else sticky.maxAgeSeconds = Number(maxAge);
   }
   return failed ? null : sticky;
+}
+
+/**
+ * What the sticky cookie says for each version of a group. The Service name, readable and settable by
+ * hand, when it alone names the version and its match fits Envoy's regex limit; otherwise a short hash
+ * of the version's cluster, which is as stable and always fits.
+ */
+export function stickyCookieValues(cookie: string, versions: readonly Version[]): string[] {
+  return versions.map((v) => {
+    const unique = versions.filter((o) => o.service === v.service).length === 1;
+    if (unique && !('error' in exactCookieRegex(cookie, v.service))) return v.service;
+    return `v-${createHash('sha256').update(v.cluster ?? v.service).digest('hex').slice(0, HASHED_VALUE_LENGTH - 2)}`;
+  });
 }
