@@ -56,8 +56,9 @@ export function parseIngress(ingress: Ingress, sink: DiagnosticSink): ParsedIngr
         sink.error(`${field}.path`, `${JSON.stringify(path)} must start with "/"`);
         return;
       }
-      if (/[?#\s]/.test(path)) {
-        sink.error(`${field}.path`, `${JSON.stringify(path)} may not contain "?", "#" or white space`);
+      // Control characters would reach Envoy in route matches and Set-Cookie headers, which it refuses.
+      if (/[?#\s\u0000-\u001f\u007f]/.test(path)) {
+        sink.error(`${field}.path`, `${JSON.stringify(path)} may not contain "?", "#", white space or control characters`);
         return;
       }
       const version = backendVersion(entry.backend, `${field}.backend`, sink);

@@ -134,6 +134,8 @@ function weightedAction(live: readonly Version[], cookieFor?: (v: Version) => st
 
 /** The Set-Cookie value naming the version; its Path keeps the cookie to this group's path. */
 function setCookie(group: SplitGroup, cookie: string, maxAgeSeconds: number | undefined, values: ReadonlyMap<Version, string>): (v: Version) => string {
-  const path = group.pathType === 'Exact' ? group.path : group.path.replace(/\/+$/, '') || '/';
+  const raw = group.pathType === 'Exact' ? group.path : group.path.replace(/\/+$/, '') || '/';
+  // A ";" would end the Path attribute and start another; in the cookie it is percent-encoded.
+  const path = raw.replace(/;/g, '%3B');
   return (v) => `${cookie}=${values.get(v)}; Path=${path}${maxAgeSeconds === undefined ? '' : `; Max-Age=${maxAgeSeconds}`}; HttpOnly; SameSite=Lax`;
 }

@@ -122,6 +122,7 @@ const CASES: Case[] = [
   ['pathType: unknown', 'shop', spec((s) => (s.rules[0].http.paths[0].pathType = 'Regex')), 'spec.rules[0].http.paths[0].pathType'],
   ['path: no leading slash', 'shop', spec((s) => (s.rules[0].http.paths[0].path = 'foo')), 'spec.rules[0].http.paths[0].path'],
   ['path: white space', 'shop', spec((s) => (s.rules[0].http.paths[0].path = '/a b')), 'spec.rules[0].http.paths[0].path'],
+  ['path: a control character', 'shop', spec((s) => (s.rules[0].http.paths[0].path = '/a\u0000b')), 'spec.rules[0].http.paths[0].path'],
   ['backend: no service name', 'shop', spec((s) => delete s.rules[0].http.paths[0].backend.service.name), 'spec.rules[0].http.paths[0].backend.service.name'],
   ['backend: port out of range', 'shop', spec((s) => (s.rules[0].http.paths[0].backend.service.port = { number: 70000 })), 'spec.rules[0].http.paths[0].backend.service.port.number'],
   ['backend: no port', 'shop', spec((s) => delete s.rules[0].http.paths[0].backend.service.port), 'spec.rules[0].http.paths[0].backend.service.port'],

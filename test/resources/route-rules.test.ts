@@ -35,6 +35,12 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
     expect(weighted[0].response_headers_to_add).to.deep.equal([{ header: { key: 'set-cookie', value: 'sp=old; Path=/api; Max-Age=60; HttpOnly; SameSite=Lax' }, append_action: 'APPEND_IF_EXISTS_OR_ADD' }]);
   });
 
+  it('sticky: a ";" in the path is percent-encoded in the cookie\'s Path, so it cannot start another attribute', () => {
+    const routes = groupRoutes({ ...base, path: '/a;b', sticky: { cookie: 'sp' } }, []);
+    const weighted = (routes.at(-1)!.route as any).weighted_clusters.clusters;
+    expect(weighted[0].response_headers_to_add[0].header.value).to.equal('sp=old; Path=/a%3Bb; HttpOnly; SameSite=Lax');
+  });
+
   it('sticky with one live version: a plain route and no cookie (nothing to stick to)', () => {
     const routes = groupRoutes({ ...base, versions: [version('old', 0), version('new', 10000)], sticky: { cookie: 'sp' } }, []);
     expect(routes).to.have.length(1);
