@@ -39,7 +39,31 @@ export function readTlsSecret(secret: Secret | undefined, namespace: string, nam
     return { ok: false, reason: `${label}: data["tls.key"] is not a PEM private key` };
   }
   if (!certificate.checkPrivateKey(key)) return { ok: false, reason: `${label}: data["tls.key"] is not the key of the certificate in data["tls.crt"]` };
+  const unsupported = keyEnvoyRefuses(certificate);
+  if (unsupported) return { ok: false, reason: `${label}: data["tls.crt"] ${unsupported}` };
   return { ok: true, secret: { name: `${namespace}/${name}`, certificateChain, privateKey } };
+}
+
+// Envoy (BoringSSL) loads only these certificate keys; any other would be a rejected SDS update, so it
+// is refused here instead. Measured with Envoy 1.40 in test/model/tls.test.ts.
+const SUPPORTED_CURVES = new Set(['prime256v1', 'secp384r1', 'secp521r1']);
+const MIN_RSA_BITS = 2048;
+const SUPPORTED = `Envoy takes RSA keys of ${MIN_RSA_BITS} bits or more, ECDSA keys on P-256, P-384 or P-521, and Ed25519 keys`;
+
+/** Why Envoy would refuse the certificate's key, or undefined when it loads it. */
+function keyEnvoyRefuses(certificate: X509Certificate): string | undefined {
+  const key = certificate.publicKey;
+  const details = key.asymmetricKeyDetails ?? {};
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return (details.modulusLength ?? 0) >= MIN_RSA_BITS ? undefined : `has an RSA key of ${details.modulusLength} bits; ${SUPPORTED}`;
+    case 'ec':
+      return SUPPORTED_CURVES.has(details.namedCurve ?? '') ? undefined : `has an ECDSA key on curve ${details.namedCurve}; ${SUPPORTED}`;
+    case 'ed25519':
+      return undefined;
+    default:
+      return `has a key of type ${key.asymmetricKeyType}; ${SUPPORTED}`;
+  }
 }
 
 /**

@@ -1,42 +1,20 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { envoyBinary } from '../../src/demo/envoy-process.js';
 import { COOKIE_TEXT_BUDGET, ENVOY_MAX_PROGRAM_SIZE, checkPattern, cookieHeaderRegex, estimateProgramSize, exactCookieRegex, quoteRegex, searchToFullMatch } from '../../src/model/regex.js';
 import { singleLabelWildcard } from '../../src/resources/route.js';
+import { envoyValidates, listenerBootstrap } from '../support/envoy-validate.js';
 
 /** Runs `envoy --mode validate` on a static route table that matches a header against each regex. */
 function envoyAccepts(regexes: readonly string[]): { ok: boolean; output: string } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-regex-'));
   const routes = regexes.map((regex) => ({ match: { prefix: '/', headers: [{ name: 'x', string_match: { safe_regex: { regex } } }] }, direct_response: { status: 200 } }));
-  const bootstrap = {
-    static_resources: {
-      listeners: [{
-        name: 'l',
-        address: { socket_address: { address: '127.0.0.1', port_value: 10999 } },
-        filter_chains: [{ filters: [{
-          name: 'envoy.filters.network.http_connection_manager',
-          typed_config: {
-            '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-            stat_prefix: 'x',
-            route_config: { virtual_hosts: [{ name: 'v', domains: ['*'], routes }] },
-            http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
-          },
-        }] }],
-      }],
+  return envoyValidates(listenerBootstrap([{ filters: [{
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      stat_prefix: 'x',
+      route_config: { virtual_hosts: [{ name: 'v', domains: ['*'], routes }] },
+      http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
     },
-  };
-  const file = path.join(dir, 'bootstrap.json');
-  fs.writeFileSync(file, JSON.stringify(bootstrap));
-  try {
-    return { ok: true, output: execFileSync(envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '-l', 'critical'], { encoding: 'utf8', stdio: 'pipe' }) };
-  } catch (error) {
-    return { ok: false, output: String((error as { stdout?: string }).stdout ?? '') + String((error as { stderr?: string }).stderr ?? '') };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  }] }]));
 }
 
 // A small deterministic generator of RE2 patterns, for checking the size estimate against Envoy.

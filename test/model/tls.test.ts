@@ -4,6 +4,7 @@ import type { Secret } from '../../src/model/kube-types.js';
 import { readTlsSecret, tlsHosts } from '../../src/model/tls.js';
 import type { SecretModel } from '../../src/model/types.js';
 import { ingress } from '../support/fixtures.js';
+import { envoyValidates, listenerBootstrap } from '../support/envoy-validate.js';
 import { selfSignedCertificate, tlsSecret } from '../support/manifests.js';
 
 describe('model/tls', () => {
@@ -48,5 +49,37 @@ describe('model/tls', () => {
     expect(tlsHosts(second, { kind: 'Ingress', namespace: 'default', name: 'second' }, secrets, taken, out, s2)).to.deep.equal([]);
     expect(s2.items.map((d) => d.field)).to.deep.equal(['spec.tls[0].hosts[0]', 'spec.tls[0].hosts[1]']);
     expect([...out.keys()]).to.deep.equal(['default/a']);
+  });
+
+  it('readTlsSecret accepts exactly the keys Envoy 1.40 loads (envoy --mode validate on each)', function () {
+    this.timeout(300_000); // key generation and one Envoy run per kind, on a slow machine
+    const kinds: Array<[string, string[]]> = [
+      ['RSA 1024', ['rsa:1024']],
+      ['RSA 2048', ['rsa:2048']],
+      ['ECDSA P-256', ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']],
+      ['ECDSA P-384', ['ec', '-pkeyopt', 'ec_paramgen_curve:secp384r1']],
+      ['ECDSA secp256k1', ['ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1']],
+      ['Ed25519', ['ed25519']],
+      ['Ed448', ['ed448']],
+    ];
+    const verdicts = kinds.map(([kind, key]) => {
+      const pair = selfSignedCertificate('k.test', key);
+      const ours = readTlsSecret(secret('s', pair.certificate, pair.key), 'default', 's');
+      const envoy = envoyValidates(listenerBootstrap([{
+        transport_socket: {
+          name: 'envoy.transport_sockets.tls',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+            common_tls_context: { tls_certificates: [{ certificate_chain: { inline_string: pair.certificate }, private_key: { inline_string: pair.key } }] },
+          },
+        },
+        filters: [{ name: 'envoy.filters.network.tcp_proxy', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy', stat_prefix: 't', cluster: 'c' } }],
+      }], { clusters: [{ name: 'c', type: 'STATIC', load_assignment: { cluster_name: 'c', endpoints: [] } }] }));
+      if (!ours.ok) expect(ours.reason, kind).to.match(/Envoy takes RSA keys of 2048 bits or more/);
+      return [kind, ours.ok, envoy.ok];
+    });
+    // Both columns must agree, and the table must hold both verdicts, so the check can fail either way.
+    expect(verdicts.map(([kind, ours]) => [kind, ours]), 'ours').to.deep.equal(verdicts.map(([kind, , envoy]) => [kind, envoy]));
+    expect(verdicts.filter(([, ok]) => ok)).to.have.length(4);
   });
 });

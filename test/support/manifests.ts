@@ -65,11 +65,12 @@ export function tlsSecret(name: string, certificate: string, key: string): Obj {
 }
 
 /** A self-signed certificate for `host`, made with openssl: the test's own, nothing checked in. */
-export function selfSignedCertificate(host: string): { certificate: string; key: string } {
+/** `key`: openssl's -newkey and -pkeyopt arguments; an ECDSA P-256 key by default. */
+export function selfSignedCertificate(host: string, key: readonly string[] = ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']): { certificate: string; key: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-cert-'));
   try {
     execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+      'req', '-x509', '-newkey', ...key, '-nodes', '-days', '2',
       '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`,
       '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
     ], { stdio: 'pipe' });
