@@ -15,7 +15,7 @@ import { isOurs } from './ingress-class.js';
 import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type Secret, type Service } from './kube-types.js';
 import { markHttpsRedirects } from './ssl-redirect.js';
 import { tlsHosts } from './tls.js';
-import { planIngress, refOf, type IngressPlan, type PlannedGroup } from './plan.js';
+import { planIngressOnce, refOf, type IngressPlan, type PlannedGroup } from './plan.js';
 import { TOTAL_BASIS_POINTS, type SecretModel, type TlsHostModel, type ClusterModel, type PathType, type RouteRule, type RoutingModel, type SplitGroup, type Sticky, type Version, type VirtualHostModel } from './types.js';
 import { applyReadiness, normaliseRelative } from './weights.js';
 
@@ -91,12 +91,12 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
     const key = objectKey(ingress);
     const sink = new DiagnosticSink(refOf(ingress));
     sinks.set(key, sink);
-    const plan = planIngress(ingress, sink);
+    const plan = planIngressOnce(ingress, sink);
     const last = previous.get(key);
     // The last accepted form validated before; planning depends on the Ingress alone, so it still does.
     // It is planned only when it may be needed: this form failed, or it is a canary that may not fit.
     const needsFallback = last !== undefined && last !== ingress && (!plan || plan.canary !== undefined);
-    const fallback = needsFallback ? (planIngress(last, new DiagnosticSink(refOf(last))) ?? undefined) : undefined;
+    const fallback = needsFallback ? (planIngressOnce(last, new DiagnosticSink(refOf(last))) ?? undefined) : undefined;
     if (plan) {
       plans.push({ plan, fallback });
     } else if (fallback) {
