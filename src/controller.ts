@@ -6,7 +6,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModel } from './model/build.js';
 import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './model/diagnostics.js';
-import type { EndpointSlice, Ingress, IngressClass, Secret, Service } from './model/kube-types.js';
+import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './model/kube-types.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
 import { PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
@@ -24,7 +24,7 @@ export interface ControllerOptions {
 }
 
 export class Controller {
-  private accepted = new Map<string, Ingress>();
+  private accepted = new Map<string, KubeObject>();
   private lastDiagnostics: Diagnostic[] = [];
   private readonly debouncer: Debouncer;
   private readonly encoder = new SnapshotEncoder();
@@ -110,9 +110,18 @@ export class Controller {
       });
       return snapshot;
     } catch (error) {
-      // A bug of ours; the last published snapshot keeps serving.
+      // A bug of ours: every per-object step is guarded, so this is a whole-build failure. The last
+      // published snapshot keeps serving, and the failure is a diagnostic as well as a log line.
       this.recordBuild('failed', performance.now() - started);
-      this.log.error('snapshot build failed; the previous configuration keeps serving', { error: error instanceof Error ? error.stack : String(error) });
+      const reason = error instanceof Error ? error.message : String(error);
+      this.log.error('snapshot build failed; the previous configuration keeps serving', { error: error instanceof Error ? error.stack : reason });
+      const failure: Diagnostic = {
+        severity: 'error',
+        object: { kind: 'Splitplane', name: 'rebuild' },
+        field: 'snapshot',
+        message: `the last rebuild failed (${reason.slice(0, 300)}), so no change since the last published snapshot is served; this is a splitplane bug, please report it with this message`,
+      };
+      this.updateDiagnostics([...this.lastDiagnostics.filter((d) => d.object.kind !== 'Splitplane'), failure]);
       return undefined;
     }
   }
@@ -137,10 +146,10 @@ export class Controller {
       if (before.has(text)) continue;
       const fields = { object: d.object, field: d.field, diagnostic: d.message };
       if (d.severity === 'error') this.log.error('input rejected', fields);
-      else this.log.warn('input warning', fields);
+      else if (d.severity === 'warning') this.log.warn('input warning', fields);
+      else this.log.info('input note', fields);
     }
     this.lastDiagnostics = sorted;
-    this.recordDiagnostics(sorted.filter((d) => d.severity === 'error').length, { severity: 'error' });
-    this.recordDiagnostics(sorted.filter((d) => d.severity === 'warning').length, { severity: 'warning' });
+    for (const severity of ['error', 'warning', 'info'] as const) this.recordDiagnostics(sorted.filter((d) => d.severity === severity).length, { severity });
   }
 }

@@ -67,3 +67,52 @@ describe('controller', () => {
     expect(Object.keys(published.stagesMs)).to.deep.equal(['model', 'translate', 'encode', 'publish']);
   });
 });
+
+// Inputs from the hardening report: each once froze every later change or crashed the process. Now each
+// is a diagnostic naming the object and field, and a later change of the good Ingress still flows.
+const HOSTILE: Array<[string, string, { kind: string; name: string; field: string }]> = [
+  ['v1 spec.rules as a string', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules: "string"\n', { kind: 'Ingress', name: 'bad', field: 'spec.rules' }],
+  ['v1 rules: [null]', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules: [null]\n', { kind: 'Ingress', name: 'bad', field: 'spec.rules[0]' }],
+  ['v1 paths: [null]', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: a.test\n    http:\n      paths: [null]\n', { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].http.paths[0]' }],
+  ['v1 tls: [null]', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  tls: [null]\n', { kind: 'Ingress', name: 'bad', field: 'spec.tls[0]' }],
+  ['legacy Ingress with a null rule', 'apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - \n', { kind: 'Ingress', name: 'bad', field: 'spec.rules[0]' }],
+  ['legacy Ingress with a null path', 'apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: a.test\n    http:\n      paths:\n      - \n', { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].http.paths[0]' }],
+  ['EndpointSlice ports: "8080"', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: "8080"\nendpoints: [{addresses: ["10.0.0.9"]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports' }],
+  ['EndpointSlice endpoints: [null]', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [null]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0]' }],
+  ['EndpointSlice port 70000', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: [{port: 70000}]\nendpoints: [{addresses: ["10.0.0.9"]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports[0].port' }],
+  ['EndpointSlice address localhost', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [localhost]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' }],
+  ['EndpointSlice addresses as a string', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: "127.0.0.1"}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses' }],
+  ['Service ports: "80"', 'apiVersion: v1\nkind: Service\nmetadata: {name: other}\nspec:\n  ports: "80"\n', { kind: 'Service', name: 'other', field: 'spec.ports' }],
+];
+
+describe('controller: hostile manifests never freeze the rebuild loop', () => {
+  for (const [description, yaml, expected] of HOSTILE) {
+    it(`${description}: an error at ${expected.kind} ${expected.name} ${expected.field}, and later changes flow`, async () => {
+      const { parseManifests } = await import('../src/source/manifests.js');
+      const { cache, controller, setIngress, store } = setup();
+      setIngress('50');
+      controller.rebuild();
+      const parsed = parseManifests(yaml, 'bad.yaml');
+      expect(parsed.failed).to.equal(false);
+      store.replaceSource('bad', parsed.objects);
+      controller.rebuild();
+      const found = controller.diagnostics().filter((d) => d.severity === 'error' && d.object.kind === expected.kind && d.object.name === expected.name && d.field === expected.field);
+      expect(found, JSON.stringify(controller.diagnostics())).to.have.length(1);
+      expect(controller.diagnostics()[0].severity, 'errors are listed first').to.equal('error');
+      const before = cache.current()!.version(ROUTE_TYPE);
+      setIngress('100');
+      expect(controller.rebuild(), 'a later change is published').to.not.equal(undefined);
+      expect(cache.current()!.version(ROUTE_TYPE)).to.not.equal(before);
+    });
+  }
+
+  it('a failed rebuild is a diagnostic, not only a log line', () => {
+    const { controller, setIngress, store } = setup();
+    setIngress('50');
+    (store as unknown as { list: () => never }).list = () => {
+      throw new Error('boom');
+    };
+    expect(controller.rebuild()).to.equal(undefined);
+    expect(controller.diagnostics().map((d) => [d.object.kind, d.severity])).to.deep.include(['Splitplane', 'error']);
+  });
+});

@@ -12,7 +12,9 @@ import { indexClusterState, resolveBackend, type ClusterState } from './backends
 import type { CanaryRule } from './dialects/canary.js';
 import { groupLabel } from './ingress.js';
 import { isOurs } from './ingress-class.js';
-import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type Secret, type Service } from './kube-types.js';
+import { KEEPS_SERVING, NEVER_ACCEPTED, admissible, admitAll, type AcceptedObjects, type RejectedObjects } from './admission.js';
+import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type KubeObject, type Secret, type Service } from './kube-types.js';
+import { refOfObject } from './validation/validate.js';
 import { markHttpsRedirects } from './ssl-redirect.js';
 import { tlsHosts } from './tls.js';
 import { planIngressOnce, refOf, type IngressPlan, type PlannedGroup } from './plan.js';
@@ -28,15 +30,15 @@ export interface ModelInput {
   secrets?: readonly Secret[];
   /** Our class (`--ingress-class`). */
   ingressClass: string;
+  /** Forms of objects Envoy refused: treated as invalid, so their last accepted form serves. */
+  rejected?: RejectedObjects;
 }
-
-/** Ingresses last accepted, by `Ingress/<namespace>/<name>`. */
-export type AcceptedIngresses = ReadonlyMap<string, Ingress>;
 
 export interface BuildResult {
   model: RoutingModel;
   diagnostics: Diagnostic[];
-  accepted: Map<string, Ingress>;
+  /** The form of every object used: the previous accepted forms for the next build. */
+  accepted: Map<string, KubeObject>;
 }
 
 /** A backend of a group while the groups are laid out, with the object and field it came from. */
@@ -78,32 +80,41 @@ interface DraftGroup {
   sticky?: Sticky;
 }
 
-export function buildModel(input: ModelInput, previous: AcceptedIngresses = new Map()): BuildResult {
+export function buildModel(input: ModelInput, previous: AcceptedObjects = new Map()): BuildResult {
   const diagnostics: Diagnostic[] = [];
-  const accepted = new Map<string, Ingress>();
-  const ours = input.ingresses.filter((i) => isOurs(i, { ingressClass: input.ingressClass, ingressClasses: input.ingressClasses }));
+  const accepted = new Map<string, KubeObject>();
+  const rejected = input.rejected ?? new Map();
+  // Everything but Ingresses is used in its current form when valid, else in its last valid form.
+  const ingressClasses = admitAll(input.ingressClasses, previous, rejected, accepted, diagnostics);
+  const services = admitAll(input.services, previous, rejected, accepted, diagnostics);
+  const endpointSlices = admitAll(input.endpointSlices, previous, rejected, accepted, diagnostics);
+  const secrets = admitAll(input.secrets ?? [], previous, rejected, accepted, diagnostics);
+  // Another controller's Ingresses are ignored quietly, whatever their shape.
+  const ours = input.ingresses.filter((i) => isOurs(i, { ingressClass: input.ingressClass, ingressClasses }));
   const sinks = new Map<string, DiagnosticSink>();
   // `fallback`: the last accepted form, for when the current one cannot be attached; `rejected`: the
   // current form failed on its own and `plan` already is the last accepted form.
   const plans: Array<{ plan: IngressPlan; fallback?: IngressPlan; rejected?: boolean }> = [];
 
-  for (const ingress of ours) {
-    const key = objectKey(ingress);
-    const sink = new DiagnosticSink(refOf(ingress));
+  for (const raw of ours) {
+    const key = objectKey(raw);
+    const sink = new DiagnosticSink(refOfObject(raw));
     sinks.set(key, sink);
-    const plan = planIngressOnce(ingress, sink);
-    const last = previous.get(key);
+    const ingress = admissible(raw, rejected, sink);
+    const plan = ingress ? planSafely(ingress, sink) : null;
+    const previousForm = previous.get(key) as Ingress | undefined;
+    const last = previousForm && !rejected.has(previousForm) ? previousForm : undefined;
     // The last accepted form validated before; planning depends on the Ingress alone, so it still does.
     // It is planned only when it may be needed: this form failed, or it is a canary that may not fit.
     const needsFallback = last !== undefined && last !== ingress && (!plan || plan.canary !== undefined);
-    const fallback = needsFallback ? (planIngressOnce(last, new DiagnosticSink(refOf(last))) ?? undefined) : undefined;
+    const fallback = needsFallback ? (planSafely(last, new DiagnosticSink(refOf(last))) ?? undefined) : undefined;
     if (plan) {
       plans.push({ plan, fallback });
     } else if (fallback) {
       plans.push({ plan: fallback, rejected: true });
-      sink.warning('metadata', 'this version is rejected because of the errors above; the last accepted version of the Ingress keeps serving');
+      sink.warning('metadata', KEEPS_SERVING);
     } else {
-      sink.warning('metadata', 'this Ingress is rejected because of the errors above and has never been accepted, so it serves nothing');
+      sink.warning('metadata', `this Ingress ${NEVER_ACCEPTED}: it serves nothing`);
     }
   }
   plans.sort((a, b) => byAge(a.plan, b.plan));
@@ -111,8 +122,8 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
   const layout = new Layout();
   for (const { plan } of plans) {
     if (plan.canary) continue;
-    layout.addMain(plan, sinks.get(objectKey(plan.ingress))!);
-    accepted.set(objectKey(plan.ingress), plan.ingress);
+    const sink = sinks.get(objectKey(plan.ingress))!;
+    if (guard(sink, 'laid out', () => (layout.addMain(plan, sink), true))) accepted.set(objectKey(plan.ingress), plan.ingress);
   }
   // Canaries already serving in their current form attach first, whatever their age: when a changed
   // canary and an unchanged one no longer fit together, the change is what gets rejected, so what
@@ -120,15 +131,16 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
   const unchangedFirst = (p: IngressPlan) => (previous.get(objectKey(p.ingress)) === p.ingress ? 0 : 1);
   const canaries = plans.filter((p) => p.plan.canary).sort((a, b) => unchangedFirst(a.plan) - unchangedFirst(b.plan));
   const rank = new Map(plans.map((p, i) => [objectKey(p.plan.ingress), i]));
-  for (const { plan, fallback, rejected } of canaries) {
+  for (const { plan, fallback, rejected: lastForm } of canaries) {
     const key = objectKey(plan.ingress);
     const sink = sinks.get(key)!;
-    const errors = layout.attachCanary(plan, rank.get(key)!, sink);
+    const errors = guard(sink, 'attached to its main Ingress', () => layout.attachCanary(plan, rank.get(key)!, sink));
+    if (errors === undefined) continue;
     if (errors.length === 0) {
       accepted.set(key, plan.ingress);
       continue;
     }
-    if (rejected) {
+    if (lastForm) {
       sink.warning('metadata', 'the last accepted version of this canary no longer fits next to the other canaries of its path either, so it serves nothing');
       continue;
     }
@@ -141,10 +153,10 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
     }
   }
 
-  const model = layout.resolve(indexClusterState(input.services, input.endpointSlices));
-  const secretsByName = new Map((input.secrets ?? []).map((s) => [`${namespaceOf(s)}/${s.metadata.name}`, s]));
+  const model = layout.resolve(indexClusterState(services, endpointSlices));
+  const secretsByName = new Map(secrets.map((s) => [`${namespaceOf(s)}/${s.metadata.name}`, s]));
   const taken = new Map<string, ObjectRef>();
-  const secrets = new Map<string, SecretModel>();
+  const tlsSecrets = new Map<string, SecretModel>();
   const https: TlsHostModel[] = [];
   for (const { plan } of plans) {
     const key = objectKey(plan.ingress);
@@ -153,10 +165,11 @@ export function buildModel(input: ModelInput, previous: AcceptedIngresses = new 
       if ((plan.ingress.spec?.tls ?? []).length > 0) sinks.get(key)!.warning('spec.tls', 'is ignored on a canary Ingress; the main Ingress decides HTTPS for the host');
       continue;
     }
-    https.push(...tlsHosts(plan.ingress, plan.ref, secretsByName, taken, secrets, sinks.get(key)!));
+    const sink = sinks.get(key)!;
+    https.push(...(guard(sink, 'given its HTTPS hosts', () => tlsHosts(plan.ingress, plan.ref, secretsByName, taken, tlsSecrets, sink)) ?? []));
   }
   model.tlsHosts = https.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  model.secrets = [...secrets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  model.secrets = [...tlsSecrets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   const redirects = new Map(plans.filter((p) => !p.plan.canary).map((p) => [`${p.plan.ref.namespace}/${p.plan.ref.name}`, p.plan.sslRedirect]));
   markHttpsRedirects(model.virtualHosts, model.tlsHosts, (source) => redirects.get(`${source.namespace}/${source.name}`) === true);
   for (const sink of sinks.values()) diagnostics.push(...sink.items);
@@ -268,11 +281,14 @@ class Layout {
     const clusters = new Map<string, ClusterModel>();
     const hosts = new Map<string, VirtualHostModel>();
     for (const draft of this.groups) {
+      const group = guard(draft.sink, `given the routes of ${groupLabel(draft)}`, () => resolveGroup(draft, state, clusters));
+      if (!group) continue;
       const vhost = hosts.get(draft.host) ?? { host: draft.host, groups: [] };
-      vhost.groups.push(resolveGroup(draft, state, clusters));
+      vhost.groups.push(group);
       hosts.set(draft.host, vhost);
     }
-    const defaultBackend = this.defaultBackend ? resolveGroup(this.defaultBackend, state, clusters) : undefined;
+    const defaultDraft = this.defaultBackend;
+    const defaultBackend = defaultDraft ? guard(defaultDraft.sink, 'given its default backend', () => resolveGroup(defaultDraft, state, clusters)) : undefined;
     if (defaultBackend && !hosts.has('*')) hosts.set('*', { host: '*', groups: [] });
     const virtualHosts = [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
     if (defaultBackend) for (const vhost of virtualHosts) vhost.defaultBackend = defaultBackend;
@@ -367,6 +383,25 @@ function mainSplit(draft: DraftGroup, versions: readonly Version[]): RouteRule['
   if (weights.every((w) => w === 0)) weights = indexes.map(() => 1);
   const bp = normaliseRelative(weights);
   return indexes.map((version, k) => ({ version, basisPoints: bp[k] })).filter((b) => b.basisPoints > 0);
+}
+
+/** planIngressOnce, with an unexpected exception turned into an error on the Ingress. */
+function planSafely(ingress: Ingress, sink: DiagnosticSink): IngressPlan | null {
+  return guard(sink, 'planned', () => planIngressOnce(ingress, sink)) ?? null;
+}
+
+/**
+ * Runs one object's step of the build. An exception is a bug of ours, but it must cost that object
+ * only: it becomes an error on the object, and every other object keeps flowing.
+ */
+function guard<T>(sink: DiagnosticSink, step: string, run: () => T): T | undefined {
+  try {
+    return run();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    sink.error('metadata', `could not be ${step} (${reason.slice(0, 200)}); this is a splitplane bug, please report it with this message`);
+    return undefined;
+  }
 }
 
 // Older Ingresses win conflicts, as in ingress-nginx; without timestamps (files) namespace/name decides.

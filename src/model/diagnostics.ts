@@ -1,7 +1,7 @@
 // Every problem with an input is a Diagnostic: it names the object and the exact field, so the person who
 // wrote the manifest can find and fix it without reading our code.
 
-export type Severity = 'error' | 'warning';
+export type Severity = 'error' | 'warning' | 'info';
 
 export interface ObjectRef {
   kind: string;
@@ -42,14 +42,23 @@ export class DiagnosticSink {
     this.items.push({ severity: 'warning', object: this.object, field, message });
   }
 
+  info(field: string, message: string): void {
+    this.items.push({ severity: 'info', object: this.object, field, message });
+  }
+
   hasErrors(): boolean {
     return this.items.some((d) => d.severity === 'error');
   }
 }
 
-/** Stable order for output: by object, then field, then message. */
-export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
+
+/**
+ * Stable order for output: errors first, then warnings, then infos (a warning that says "because of
+ * the errors above" must come after them); within a severity by object, then field, then message.
+ */
+export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   const key = (d: Diagnostic) =>
-    `${d.object.kind}\u0000${d.object.namespace ?? ''}\u0000${d.object.name}\u0000${d.field}\u0000${d.message}`;
+    `${SEVERITY_RANK[d.severity]}\u0000${d.object.kind}\u0000${d.object.namespace ?? ''}\u0000${d.object.name}\u0000${d.field}\u0000${d.message}`;
   return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

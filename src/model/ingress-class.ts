@@ -11,8 +11,13 @@ export interface ClassPolicy {
   ingressClasses: readonly IngressClass[];
 }
 
+// Read before the Ingress's shape is checked (another controller's Ingresses are not ours to judge), so
+// anything but a string counts as no class.
 export function classOf(ingress: Ingress): string | undefined {
-  return ingress.spec?.ingressClassName ?? ingress.metadata.annotations?.[INGRESS_CLASS_ANNOTATION];
+  const named = ingress.spec?.ingressClassName;
+  if (typeof named === 'string') return named;
+  const annotation = ingress.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION];
+  return typeof annotation === 'string' ? annotation : undefined;
 }
 
 export function isOurs(ingress: Ingress, policy: ClassPolicy): boolean {

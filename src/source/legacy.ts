@@ -3,7 +3,7 @@
 // serviceName/servicePort become service.name/service.port, spec.backend becomes spec.defaultBackend,
 // and a missing pathType becomes ImplementationSpecific (the v1beta1 default).
 
-import type { HTTPIngressPath, Ingress, IngressBackend, ServiceBackendPort } from '../model/kube-types.js';
+import type { Ingress, IngressBackend, ServiceBackendPort } from '../model/kube-types.js';
 
 export const LEGACY_INGRESS_VERSIONS = new Set(['extensions/v1beta1', 'networking.k8s.io/v1beta1']);
 
@@ -17,45 +17,47 @@ export function isLegacyIngress(obj: { apiVersion?: string; kind?: string }): bo
   return obj.kind === 'Ingress' && LEGACY_INGRESS_VERSIONS.has(String(obj.apiVersion));
 }
 
+// Only shapes the conversion understands are converted; anything else (a null rule, paths written as a
+// string) is passed on as it is, for the shape check to name the field.
 export function convertLegacyIngress(obj: Record<string, any>): Ingress {
-  const spec = (obj.spec ?? {}) as Record<string, any>;
-  const converted: Ingress['spec'] = {};
+  const spec = obj.spec;
+  if (!isMapping(spec)) return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: obj.metadata, spec } as Ingress;
+  const converted: Record<string, unknown> = {};
   if (spec.ingressClassName !== undefined) converted.ingressClassName = spec.ingressClassName;
   if (spec.backend !== undefined) converted.defaultBackend = convertBackend(spec.backend);
   if (spec.tls !== undefined) converted.tls = spec.tls;
-  if (Array.isArray(spec.rules)) {
-    converted.rules = spec.rules.map((rule: Record<string, any>) => ({
-      ...(rule.host !== undefined ? { host: rule.host } : {}),
-      ...(rule.http
-        ? {
-            http: {
-              paths: (Array.isArray(rule.http.paths) ? rule.http.paths : []).map(
-                (p: Record<string, any>): HTTPIngressPath => ({
-                  ...(p.path !== undefined ? { path: p.path } : {}),
-                  pathType: p.pathType ?? 'ImplementationSpecific',
-                  backend: convertBackend(p.backend),
-                }),
-              ),
-            },
-          }
-        : {}),
-    }));
-  }
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: obj.metadata, spec: converted };
+  if (spec.rules !== undefined) converted.rules = Array.isArray(spec.rules) ? spec.rules.map(convertRule) : spec.rules;
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: obj.metadata, spec: converted as Ingress['spec'] };
 }
 
-function convertBackend(backend: LegacyBackend | undefined): IngressBackend {
-  if (!backend || typeof backend !== 'object') return {};
-  if (backend.resource) return { resource: backend.resource };
-  if (backend.serviceName === undefined) return {};
-  return { service: { name: backend.serviceName, port: convertPort(backend.servicePort) } };
+function convertRule(rule: unknown): unknown {
+  if (!isMapping(rule) || !isMapping(rule.http) || !Array.isArray(rule.http.paths)) return rule;
+  const paths = rule.http.paths.map((p: unknown) => {
+    if (!isMapping(p)) return p;
+    const out: Record<string, unknown> = { ...p, pathType: p.pathType ?? 'ImplementationSpecific', backend: convertBackend(p.backend) };
+    if (p.path === undefined) delete out.path;
+    return out;
+  });
+  return { ...rule, http: { ...rule.http, paths } };
+}
+
+function isMapping(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function convertBackend(backend: unknown): unknown {
+  if (!isMapping(backend)) return backend;
+  const legacy = backend as LegacyBackend;
+  if (legacy.resource) return { resource: legacy.resource };
+  if (legacy.serviceName === undefined) return {};
+  return { service: { name: legacy.serviceName, port: convertPort(legacy.servicePort) } };
 }
 
 // servicePort is an IntOrString: a number is a port number, a string is a port name. Digits written as
 // a string ("80") are taken as the number, which is what every author of such a manifest meant.
-function convertPort(port: number | string | undefined): ServiceBackendPort | undefined {
-  if (port === undefined) return undefined;
+function convertPort(port: unknown): ServiceBackendPort | undefined {
+  if (port === undefined || port === null) return undefined;
   if (typeof port === 'number') return { number: port };
-  if (/^\d+$/.test(port)) return { number: Number(port) };
-  return { name: port };
+  if (typeof port === 'string' && /^\d+$/.test(port)) return { number: Number(port) };
+  return { name: port as string };
 }

@@ -52,20 +52,8 @@ export function parseManifests(text: string, fileName: string): ParsedManifests 
       diagnostics.push({ severity: 'error', object: fileRef, field: `${field}.metadata.name`, message: `${obj.kind} has no metadata.name` });
       return;
     }
-    if (obj.metadata.annotations !== undefined) {
-      obj.metadata.annotations = stringifyAnnotations(obj.metadata.annotations);
-    }
     objects.push(isLegacyIngress(obj) ? convertLegacyIngress(obj) : (obj as KubeObject));
   }
-}
-
-// Kubernetes annotations are strings; YAML authors often write `weight: 50` unquoted. The API server
-// would reject that, but the intent is clear, so we keep the text and let the dialect judge it.
-function stringifyAnnotations(annotations: unknown): Record<string, string> {
-  if (typeof annotations !== 'object' || annotations === null) return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(annotations)) out[k] = v === null ? '' : String(v);
-  return out;
 }
 
 /** `documents[i]` for the document holding the error: count the `---` separators before its line. */

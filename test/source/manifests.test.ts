@@ -19,9 +19,10 @@ describe('source/manifests', () => {
     expect(r.objects[0].apiVersion).to.equal('networking.k8s.io/v1');
   });
 
-  it('turns unquoted annotation values into strings', () => {
+  it('keeps values as YAML typed them: the model checks their shape and names the field', () => {
     const r = parseManifests('apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: echo\n  annotations:\n    ingress.aliyun.weight/new-nginx: 50\n', 'x.yaml');
-    expect(r.objects[0].metadata.annotations).to.deep.equal({ 'ingress.aliyun.weight/new-nginx': '50' });
+    expect(r.objects[0].metadata.annotations).to.deep.equal({ 'ingress.aliyun.weight/new-nginx': 50 });
+    expect(r.diagnostics).to.deep.equal([]);
   });
 
   it('a YAML syntax error fails the file with its line', () => {

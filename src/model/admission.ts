@@ -1,0 +1,64 @@
+// Admission: which form of each object the model uses. An object whose current form is valid (and not
+// refused by Envoy) is used as it is; otherwise its last accepted form keeps serving, and an object that
+// was never accepted is left out. Diagnostics say which happened, after the errors that caused it.
+
+import { DiagnosticSink, type Diagnostic } from './diagnostics.js';
+import { objectKey, type KubeObject } from './kube-types.js';
+import { refOfObject, validateObject } from './validation/validate.js';
+
+/** The last accepted form of every object, by `Kind/<namespace>/<name>`. */
+export type AcceptedObjects = ReadonlyMap<string, KubeObject>;
+
+/** Forms of objects that Envoy refused (a NACK traced back to them), with what to say about it. */
+export type RejectedObjects = ReadonlyMap<KubeObject, { field: string; message: string }>;
+
+export const KEEPS_SERVING = 'this version is rejected because of the errors above; the last accepted version keeps serving';
+export const NEVER_ACCEPTED = 'is rejected because of the errors above and has never been accepted, so it is left out';
+
+/**
+ * The current form of `object` if it may be used, else null. Its diagnostics go to `sink`; the caller
+ * decides about the fallback (Ingresses have more to check before they are accepted).
+ */
+export function admissible<T extends KubeObject>(object: T, rejected: RejectedObjects, sink: DiagnosticSink): T | null {
+  const validation = validateObject(object);
+  sink.items.push(...validation.diagnostics);
+  if (!validation.valid) return null;
+  const refusal = rejected.get(validation.object);
+  if (refusal) {
+    sink.error(refusal.field, refusal.message);
+    return null;
+  }
+  return validation.object;
+}
+
+/** Admits every object of one kind: the form to use for each, recorded in `accepted`. */
+export function admitAll<T extends KubeObject>(
+  objects: readonly T[],
+  previous: AcceptedObjects,
+  rejected: RejectedObjects,
+  accepted: Map<string, KubeObject>,
+  diagnostics: Diagnostic[],
+): T[] {
+  const out: T[] = [];
+  for (const object of objects) {
+    const key = objectKey(object);
+    const sink = new DiagnosticSink(refOfObject(object));
+    const current = admissible(object, rejected, sink);
+    let used: T | undefined = current ?? undefined;
+    if (!current) {
+      const last = previous.get(key) as T | undefined;
+      if (last && !rejected.has(last)) {
+        used = last;
+        sink.warning('metadata', KEEPS_SERVING);
+      } else {
+        sink.warning('metadata', `this ${object.kind} ${NEVER_ACCEPTED}`);
+      }
+    }
+    diagnostics.push(...sink.items);
+    if (used) {
+      out.push(used);
+      accepted.set(key, used);
+    }
+  }
+  return out;
+}
