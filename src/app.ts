@@ -38,7 +38,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     log.child({ component: 'controller' }),
     metrics,
   );
-  source = new FileSource(config.manifests, store, () => controller.changed(), log.child({ component: 'file-source' }));
+  source = new FileSource(config.manifests, store, () => controller.changed(), log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
   const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics);
   let admin: http.Server | undefined;
   try {

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Level } from './log.js';
+import { DEFAULT_MAX_FILE_BYTES } from './source/file.js';
 
 export interface Config {
   manifests: string;
@@ -17,6 +18,8 @@ export interface Config {
   httpsRedirectPort?: number;
   ingressClass: string;
   logLevel: Level;
+  /** Manifest files larger than this are not read. */
+  maxFileBytes: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -33,6 +36,7 @@ export const DEFAULTS: Config = {
   httpsPort: 8443,
   ingressClass: 'splitplane',
   logLevel: 'info',
+  maxFileBytes: DEFAULT_MAX_FILE_BYTES,
 };
 
 export const USAGE = `usage: splitplane [flags]
@@ -47,6 +51,7 @@ export const USAGE = `usage: splitplane [flags]
                          port named in HTTP → HTTPS redirects, when a load balancer or Service maps
                          another port to --https-port (default: the --https-port)
   --ingress-class NAME   IngressClass served (default splitplane)
+  --max-file-bytes N     manifest files larger than this are not read (default ${DEFAULT_MAX_FILE_BYTES}, 4 MiB)
   --log-level LEVEL      debug, info, warn or error (default info)
   --help                 this text`;
 
@@ -74,6 +79,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       case '--https-redirect-port': config.httpsRedirectPort = parsePort(flag, value(), 1); break;
       case '--ingress-class': config.ingressClass = value(); break;
       case '--log-level': config.logLevel = parseLevel(value()); break;
+      case '--max-file-bytes': config.maxFileBytes = parseCount(flag, value()); break;
       case '--help': case '-h': throw new ConfigError(USAGE);
       default: throw new ConfigError(`unknown flag ${JSON.stringify(arg)}\n${USAGE}`);
     }
@@ -84,6 +90,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
 function parsePort(flag: string, text: string, min = 0): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > 65535) throw new ConfigError(`${flag} ${JSON.stringify(text)} is not a port number (${min}-65535)`);
+  return n;
+}
+
+function parseCount(flag: string, text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n)) throw new ConfigError(`${flag} ${JSON.stringify(text)} is not a whole number above 0`);
   return n;
 }
 

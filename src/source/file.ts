@@ -1,19 +1,41 @@
 // The file source, the embedded default: a folder of YAML manifests, watched. Adding, editing and
-// deleting files applies live. A file that does not parse is a diagnostic and its previous objects
-// stay in force, so a half-saved edit never takes a route away.
+// deleting files applies live. The folder is input like any other, and can be turned against the data
+// by accident: so only regular files are read, each up to a size limit; a file that does not parse
+// keeps its previous objects; a folder that is missing or unreadable keeps the last state; and a scan
+// that would remove every object is applied only once a later scan confirms it.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { Diagnostic } from '../model/diagnostics.js';
+import type { KubeObject } from '../model/kube-types.js';
 import type { ObjectStore } from '../store/store.js';
 import { parseManifests } from './manifests.js';
+import { readRegularFile } from './read-file.js';
 
 interface FileState {
   stamp: string;
   text: string;
   diagnostics: Diagnostic[];
+  /** Objects the store holds from this file (the previous ones while it does not parse). */
+  objects: number;
 }
+
+export interface FileSourceOptions {
+  /**
+   * File events are not always delivered (some sandboxes and network file systems have no inotify,
+   * editors replace files by rename), so a stat-only scan runs on this period as well.
+   */
+  pollMs?: number;
+  /** Larger files are not read (`--max-file-bytes`). */
+  maxFileBytes?: number;
+  /** How long a folder must stay empty before its objects are removed. */
+  confirmEmptyMs?: number;
+  now?: () => number;
+}
+
+export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_CONFIRM_EMPTY_MS = 5000;
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
@@ -22,27 +44,44 @@ export class FileSource {
   private watcher: fs.FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
+  /** Why the folder itself cannot be read, while it cannot. */
+  private folderProblem: Diagnostic | undefined;
+  /** When a scan first found nothing left to serve; cleared when objects come back. */
+  private emptySince: number | undefined;
+  private readonly pollMs: number;
+  private readonly maxFileBytes: number;
+  private readonly confirmEmptyMs: number;
+  private readonly now: () => number;
 
   constructor(
     readonly dir: string,
     private readonly store: ObjectStore,
     private readonly onChange: () => void,
     private readonly log: Logger,
-    /**
-     * File events are not always delivered (some sandboxes and network file systems have no inotify,
-     * editors replace files by rename), so a stat-only scan runs on this period as well.
-     */
-    private readonly pollMs = 250,
-  ) {}
+    options: FileSourceOptions = {},
+  ) {
+    this.pollMs = options.pollMs ?? 250;
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.confirmEmptyMs = options.confirmEmptyMs ?? DEFAULT_CONFIRM_EMPTY_MS;
+    this.now = options.now ?? Date.now;
+  }
 
   /** Reads the folder once and starts watching it. */
   start(): void {
-    if (!fs.existsSync(this.dir) || !fs.statSync(this.dir).isDirectory()) {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(this.dir);
+    } catch {
       throw new Error(`manifest folder ${this.dir} does not exist: pass --manifests DIR with a folder of YAML files`);
     }
+    if (!stat.isDirectory()) throw new Error(`--manifests ${this.dir} is a file, not a folder: pass the folder that holds it (--manifests ${path.dirname(this.dir)})`);
     this.scan();
-    this.watcher = fs.watch(this.dir, { recursive: true }, () => this.scheduleScan());
-    this.watcher.on('error', (error) => this.log.warn('watching the manifest folder failed; falling back to polling', { dir: this.dir, error: String(error) }));
+    try {
+      this.watcher = fs.watch(this.dir, { recursive: true }, () => this.scheduleScan());
+      this.watcher.on('error', (error) => this.log.warn('watching the manifest folder failed; polling it instead', { dir: this.dir, error: String(error) }));
+    } catch (error) {
+      this.log.warn('cannot watch the manifest folder; polling it instead', { dir: this.dir, error: String(error) });
+    }
     this.poller = setInterval(() => this.scan(), this.pollMs);
     this.poller.unref();
   }
@@ -54,53 +93,119 @@ export class FileSource {
   }
 
   diagnostics(): Diagnostic[] {
-    return [...this.files.values()].flatMap((f) => f.diagnostics);
+    const out = [...this.files.values()].flatMap((f) => f.diagnostics);
+    if (this.folderProblem) out.push(this.folderProblem);
+    if (this.emptySince !== undefined) {
+      out.push({
+        severity: 'warning',
+        object: { kind: 'Folder', name: this.dir },
+        field: '--manifests',
+        message: `holds no objects any more; everything it served keeps serving until a scan ${this.confirmEmptyMs / 1000} s later confirms the folder is really empty (a folder being replaced is briefly empty)`,
+      });
+    }
+    return out;
   }
 
   /** Reads what changed since the last scan into the store; calls onChange when anything did. */
   scan(): boolean {
+    const listing = listManifests(this.dir);
+    if ('error' in listing) return this.folderUnreadable(listing.error);
     let changed = false;
-    const seen = new Set<string>();
-    for (const file of listManifests(this.dir)) {
-      const rel = path.relative(this.dir, file);
-      seen.add(rel);
-      let stamp: string;
-      try {
-        const st = fs.statSync(file);
-        stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
-      } catch {
-        continue; // deleted between listing and stat; the next scan sees it gone
-      }
-      const known = this.files.get(rel);
-      if (known?.stamp === stamp) continue;
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch {
-        continue;
-      }
-      if (known?.text === text) {
-        known.stamp = stamp;
-        continue;
-      }
-      const parsed = parseManifests(text, rel);
-      const hadDiagnostics = (known?.diagnostics.length ?? 0) > 0 || parsed.diagnostics.length > 0;
-      this.files.set(rel, { stamp, text, diagnostics: parsed.diagnostics });
-      if (parsed.failed) {
-        this.log.warn('manifest file does not parse; its previous contents stay in force', { file: rel, problems: parsed.diagnostics.map((d) => d.message) });
-        changed ||= hadDiagnostics;
-        continue;
-      }
-      changed = this.store.replaceSource(`file:${rel}`, parsed.objects) || changed || hadDiagnostics;
-    }
-    for (const rel of [...this.files.keys()]) {
-      if (seen.has(rel)) continue;
-      this.files.delete(rel);
-      this.store.deleteSource(`file:${rel}`);
+    if (this.folderProblem) {
+      this.log.info('the manifest folder can be read again', { dir: this.dir });
+      this.folderProblem = undefined;
       changed = true;
     }
-    if (changed) this.onChange();
-    return changed;
+    const updates = new Map<string, { state: FileState; objects?: readonly KubeObject[]; fields?: string[] } | null>();
+    const seen = new Set<string>();
+    for (const file of listing.files) {
+      const rel = path.relative(this.dir, file);
+      seen.add(rel);
+      const update = this.read(file, rel);
+      if (update) updates.set(rel, update);
+    }
+    for (const rel of this.files.keys()) {
+      // Files under a subfolder that cannot be read now are kept as they were.
+      if (!seen.has(rel) && !listing.unreadable.some((d) => rel.startsWith(d + path.sep))) updates.set(rel, null);
+    }
+    if (updates.size === 0) return changed && this.notify();
+
+    // Would this scan take away everything? A folder being replaced (renamed away and back, a ConfigMap
+    // swap, a checkout) is briefly empty: hold the removal until a later scan confirms it.
+    let after = 0;
+    for (const [rel, state] of this.files) if (!updates.has(rel)) after += state.objects;
+    for (const update of updates.values()) after += update?.state.objects ?? 0;
+    const before = [...this.files.values()].reduce((n, f) => n + f.objects, 0);
+    if (after === 0 && before > 0) {
+      const now = this.now();
+      if (this.emptySince === undefined) {
+        this.emptySince = now;
+        this.log.warn('the manifest folder holds no objects any more; keeping what is served until a later scan confirms it', { dir: this.dir, confirmAfterMs: this.confirmEmptyMs });
+        return this.notify();
+      }
+      if (now - this.emptySince < this.confirmEmptyMs) return changed && this.notify();
+      this.log.warn('the manifest folder is still empty; removing everything it served', { dir: this.dir });
+    }
+    if (this.emptySince !== undefined) changed = true;
+    this.emptySince = undefined;
+
+    for (const [rel, update] of updates) {
+      if (update === null) {
+        this.files.delete(rel);
+        this.store.deleteSource(`file:${rel}`);
+        changed = true;
+        continue;
+      }
+      const known = this.files.get(rel);
+      const hadDiagnostics = (known?.diagnostics.length ?? 0) > 0 || update.state.diagnostics.length > 0;
+      this.files.set(rel, update.state);
+      changed ||= hadDiagnostics;
+      if (update.objects) changed = this.store.replaceSource(`file:${rel}`, update.objects, update.fields) || changed;
+    }
+    return changed && this.notify();
+  }
+
+  private notify(): true {
+    this.onChange();
+    return true;
+  }
+
+  /**
+   * The new state of one file, or undefined when it did not change. A file that cannot be used (not a
+   * regular file, too large, not parsed) gets diagnostics and keeps its previous objects.
+   */
+  private read(file: string, rel: string): { state: FileState; objects?: readonly KubeObject[]; fields?: string[] } | undefined {
+    const known = this.files.get(rel);
+    const result = readRegularFile(file, this.maxFileBytes, known?.stamp);
+    if (result.kind === 'unchanged' || result.kind === 'gone') return undefined;
+    if (result.kind === 'refused') {
+      if (known?.diagnostics.length === 1 && known.diagnostics[0].message === result.reason) return undefined;
+      this.log.warn('manifest file not read', { file: rel, reason: result.reason });
+      const diagnostics: Diagnostic[] = [{ severity: 'error', object: { kind: 'File', name: rel }, field: 'file', message: result.reason }];
+      return { state: { stamp: result.stamp, text: known?.text ?? '', diagnostics, objects: known?.objects ?? 0 } };
+    }
+    if (known?.text === result.text) {
+      known.stamp = result.stamp;
+      return undefined;
+    }
+    const parsed = parseManifests(result.text, rel);
+    if (parsed.failed) {
+      this.log.warn('manifest file does not parse; its previous contents stay in force', { file: rel, problems: parsed.diagnostics.map((d) => d.message) });
+      return { state: { stamp: result.stamp, text: result.text, diagnostics: parsed.diagnostics, objects: known?.objects ?? 0 } };
+    }
+    return {
+      state: { stamp: result.stamp, text: result.text, diagnostics: parsed.diagnostics, objects: parsed.objects.length },
+      objects: parsed.objects,
+      fields: parsed.fields,
+    };
+  }
+
+  private folderUnreadable(error: string): boolean {
+    const message = `${error}; everything read from it before keeps serving until it can be read again`;
+    if (this.folderProblem?.message === message) return false;
+    this.log.error('the manifest folder cannot be read; keeping the last state', { dir: this.dir, error });
+    this.folderProblem = { severity: 'error', object: { kind: 'Folder', name: this.dir }, field: '--manifests', message };
+    return this.notify();
   }
 
   // Editors write a file in several steps; a short pause turns them into one scan.
@@ -110,22 +215,31 @@ export class FileSource {
   }
 }
 
-function listManifests(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
+/** Manifest files under `dir`, sorted; subfolders that cannot be read are listed apart. */
+function listManifests(dir: string): { files: string[]; unreadable: string[] } | { error: string } {
+  const files: string[] = [];
+  const unreadable: string[] = [];
+  try {
+    if (!fs.statSync(dir).isDirectory()) return { error: `${dir} is no longer a folder` };
+  } catch (error) {
+    return { error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist any more` : `${dir} cannot be read (${(error as Error).message})` };
+  }
+  const walk = (d: string): boolean => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(d, { withFileTypes: true });
     } catch {
-      return;
+      return false;
     }
     for (const e of entries) {
       if (e.name.startsWith('.')) continue; // editor swap files, Kubernetes ConfigMap ..data links
       const full = path.join(d, e.name);
-      if (e.isDirectory()) walk(full);
-      else if (MANIFEST.test(e.name)) out.push(full);
+      if (e.isDirectory()) {
+        if (!walk(full)) unreadable.push(path.relative(dir, full));
+      } else if (MANIFEST.test(e.name)) files.push(full);
     }
+    return true;
   };
-  walk(dir);
-  return out.sort();
+  if (!walk(dir)) return { error: `${dir} cannot be read` };
+  return { files: files.sort(), unreadable };
 }

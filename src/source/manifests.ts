@@ -3,11 +3,13 @@
 
 import { loadAll, YAMLException } from 'js-yaml';
 import type { Diagnostic } from '../model/diagnostics.js';
-import type { KubeObject } from '../model/kube-types.js';
+import { namespaceOf, objectKey, type KubeObject } from '../model/kube-types.js';
 import { convertLegacyIngress, isLegacyIngress } from './legacy.js';
 
 export interface ParsedManifests {
   objects: KubeObject[];
+  /** Where each object is in the file, e.g. `documents[1]` or `documents[0].items[2]`. */
+  fields: string[];
   diagnostics: Diagnostic[];
   /** True when the file could not be read as a whole: its previous objects should stay served. */
   failed: boolean;
@@ -15,6 +17,8 @@ export interface ParsedManifests {
 
 export function parseManifests(text: string, fileName: string): ParsedManifests {
   const objects: KubeObject[] = [];
+  const fields: string[] = [];
+  const seen = new Map<string, string>();
   const diagnostics: Diagnostic[] = [];
   const fileRef = { kind: 'File', name: fileName };
   let documents: unknown[];
@@ -26,13 +30,20 @@ export function parseManifests(text: string, fileName: string): ParsedManifests 
     const where = error instanceof YAMLException && error.mark ? `line ${error.mark.line + 1}, column ${error.mark.column + 1}` : 'an unknown place';
     const reason = error instanceof YAMLException ? error.reason : String(error);
     diagnostics.push({ severity: 'error', object: fileRef, field: documentField(text, error), message: `YAML does not parse at ${where}: ${reason}; the file's previous contents stay in force until it is fixed` });
-    return { objects, diagnostics, failed: true };
+    return { objects, fields, diagnostics, failed: true };
+  }
+  // Aliases are references, not copies, so a few lines can stand for billions of nodes: everything
+  // that walks the objects later (change detection, the model) would stall or run out of memory.
+  const expansion = aliasExpansion(documents, Math.max(MIN_EXPANSION_BUDGET, EXPANSION_FACTOR * text.length));
+  if (expansion) {
+    diagnostics.push({ severity: 'error', object: fileRef, field: 'documents', message: `${expansion}; the file's previous contents stay in force until it is fixed` });
+    return { objects, fields, diagnostics, failed: true };
   }
   documents.forEach((value, index) => {
     if (value === null || value === undefined) return;
     collect(value, `documents[${index}]`);
   });
-  return { objects, diagnostics, failed: false };
+  return { objects, fields, diagnostics, failed: false };
 
   function collect(value: unknown, field: string): void {
     if (typeof value !== 'object' || Array.isArray(value) || value === null) {
@@ -52,8 +63,55 @@ export function parseManifests(text: string, fileName: string): ParsedManifests 
       diagnostics.push({ severity: 'error', object: fileRef, field: `${field}.metadata.name`, message: `${obj.kind} has no metadata.name` });
       return;
     }
-    objects.push(isLegacyIngress(obj) ? convertLegacyIngress(obj) : (obj as KubeObject));
+    const object = isLegacyIngress(obj) ? convertLegacyIngress(obj) : (obj as KubeObject);
+    const first = seen.get(objectKey(object));
+    if (first !== undefined) {
+      diagnostics.push({ severity: 'error', object: fileRef, field: `${field}.metadata.name`, message: `${obj.kind} ${namespaceOf(object)}/${obj.metadata.name} is already defined in ${first} of this file; this definition is ignored: remove one of them` });
+      return;
+    }
+    seen.set(objectKey(object), field);
+    objects.push(object);
+    fields.push(field);
   }
+}
+
+/** At most this many uses of an alias per file; hand-written manifests use a few. */
+export const MAX_ALIASES = 1000;
+/** What the documents may expand to, in nodes plus characters of text: this many times the file's size. */
+const EXPANSION_FACTOR = 10;
+const MIN_EXPANSION_BUDGET = 1024 * 1024;
+
+/**
+ * Why the documents expand too much, or undefined. Each distinct node is visited once (its expanded
+ * size is remembered), so the check costs the size of the file, not of the expansion.
+ */
+export function aliasExpansion(documents: readonly unknown[], budget: number): string | undefined {
+  const sizes = new Map<object, number>();
+  let aliases = 0;
+  const size = (value: unknown): number => {
+    if (typeof value === 'string') return 1 + value.length;
+    if (typeof value !== 'object' || value === null) return 1;
+    const known = sizes.get(value);
+    if (known !== undefined) {
+      aliases++;
+      return known;
+    }
+    sizes.set(value, Infinity); // a node inside itself (never made by js-yaml) counts as too large
+    let total = 1;
+    for (const child of Array.isArray(value) ? value : Object.entries(value).flat()) {
+      total += size(child);
+      if (total > budget) break;
+    }
+    sizes.set(value, total);
+    return total;
+  };
+  let total = 0;
+  for (const document of documents) {
+    total += size(document);
+    if (aliases > MAX_ALIASES) return `YAML aliases are used more than ${MAX_ALIASES} times`;
+    if (total > budget) return `YAML aliases expand the file to more than ${budget} nodes and characters (${EXPANSION_FACTOR} times its size), which would stall splitplane`;
+  }
+  return undefined;
 }
 
 /** `documents[i]` for the document holding the error: count the `---` separators before its line. */

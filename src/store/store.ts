@@ -12,25 +12,36 @@ interface Entry {
   object: KubeObject;
   /** Canonical JSON without fields that change on every write, for change detection. */
   fingerprint: string;
+  /** When the source first defined this object: of two definitions, the earlier one stays in force. */
+  seq: number;
+  /** Where in the source the object is written (`documents[1]`), for diagnostics. */
+  field?: string;
 }
 
 export class ObjectStore {
   private readonly sources = new Map<string, Map<string, Entry>>();
   private view: Map<string, { object: KubeObject; source: string }> | null = null;
   private duplicates: Diagnostic[] = [];
+  private nextSeq = 0;
 
-  /** Replaces everything `source` supplied with `objects`. Returns true when the visible state changed. */
-  replaceSource(source: string, objects: readonly KubeObject[]): boolean {
+  /**
+   * Replaces everything `source` supplied with `objects` (`fields[i]` says where objects[i] is written).
+   * Returns true when the visible state changed.
+   */
+  replaceSource(source: string, objects: readonly KubeObject[], fields: readonly string[] = []): boolean {
     const previous = this.sources.get(source);
     const next = new Map<string, Entry>();
-    for (const object of objects) {
-      if (!RELEVANT_KINDS.has(object.kind)) continue;
+    objects.forEach((object, i) => {
+      if (!RELEVANT_KINDS.has(object.kind)) return;
       const key = objectKey(object);
       const print = fingerprint(object);
       // An unchanged object keeps its identity, so the model can tell "unchanged" with ===.
       const kept = previous?.get(key);
-      next.set(key, kept?.fingerprint === print ? kept : { object, fingerprint: print });
-    }
+      const entry: Entry = kept?.fingerprint === print && kept.field === fields[i] ? kept : { object: kept?.fingerprint === print ? kept.object : object, fingerprint: print, seq: kept?.seq ?? this.nextSeq++ };
+      if (fields[i] !== undefined) entry.field = fields[i];
+      // Defined twice in one source: the first definition counts (the source reports it).
+      if (!next.has(key)) next.set(key, entry);
+    });
     if (previous && sameEntries(previous, next)) return false;
     if (!previous && next.size === 0) return false;
     if (next.size === 0) this.sources.delete(source);
@@ -45,8 +56,9 @@ export class ObjectStore {
     const entries = this.sources.get(source) ?? new Map<string, Entry>();
     const key = objectKey(object);
     const print = fingerprint(object);
-    if (entries.get(key)?.fingerprint === print) return false;
-    entries.set(key, { object, fingerprint: print });
+    const kept = entries.get(key);
+    if (kept?.fingerprint === print) return false;
+    entries.set(key, { object, fingerprint: print, seq: kept?.seq ?? this.nextSeq++ });
     this.sources.set(source, entries);
     this.view = null;
     return true;
@@ -76,7 +88,10 @@ export class ObjectStore {
     return this.visible().get(`${kind}/${namespace}/${name}`)?.object as T | undefined;
   }
 
-  /** Objects defined by two sources at once (e.g. two files): the first source by name wins. */
+  /**
+   * Objects defined by two sources at once (e.g. two files): an error on both, naming the other. The
+   * definition that came first stays in force, so adding a file can never silently replace a live object.
+   */
   conflicts(): Diagnostic[] {
     this.visible();
     return this.duplicates;
@@ -84,27 +99,46 @@ export class ObjectStore {
 
   private visible(): Map<string, { object: KubeObject; source: string }> {
     if (this.view) return this.view;
+    const definitions = new Map<string, Array<{ source: string; entry: Entry }>>();
+    for (const [source, entries] of this.sources) {
+      for (const [key, entry] of entries) definitions.set(key, [...(definitions.get(key) ?? []), { source, entry }]);
+    }
     const view = new Map<string, { object: KubeObject; source: string }>();
     const duplicates: Diagnostic[] = [];
-    for (const source of [...this.sources.keys()].sort()) {
-      for (const [key, { object }] of this.sources.get(source)!) {
-        const winner = view.get(key);
-        if (winner) {
-          duplicates.push({
-            severity: 'warning',
-            object: { kind: object.kind, namespace: namespaceOf(object), name: object.metadata.name },
-            field: 'metadata.name',
-            message: `defined twice, in ${winner.source} and in ${source}; using the one in ${winner.source}`,
-          });
-          continue;
-        }
-        view.set(key, { object, source });
+    for (const [key, list] of definitions) {
+      list.sort((a, b) => a.entry.seq - b.entry.seq || (a.source < b.source ? -1 : 1));
+      const [winner, ...losers] = list;
+      view.set(key, { object: winner.entry.object, source: winner.source });
+      const label = `${winner.entry.object.kind} ${namespaceOf(winner.entry.object)}/${winner.entry.object.metadata.name}`;
+      for (const loser of losers) {
+        duplicates.push({
+          severity: 'error',
+          object: sourceRef(loser.source),
+          field: `${loser.entry.field ?? 'documents'}.metadata.name`,
+          message: `${label} is already defined in ${where(winner)}, which was read first and stays in force; this definition is ignored: remove one of them`,
+        });
+        duplicates.push({
+          severity: 'error',
+          object: sourceRef(winner.source),
+          field: `${winner.entry.field ?? 'documents'}.metadata.name`,
+          message: `${label} is defined again in ${where(loser)}; this definition, read first, stays in force until one of them is removed`,
+        });
       }
     }
     this.view = view;
     this.duplicates = duplicates;
     return view;
   }
+}
+
+/** A source as diagnostics name it: `file:a.yaml` is the File a.yaml. */
+function sourceRef(source: string): { kind: string; name: string } {
+  return source.startsWith('file:') ? { kind: 'File', name: source.slice(5) } : { kind: 'Source', name: source };
+}
+
+function where({ source, entry }: { source: string; entry: Entry }): string {
+  const ref = sourceRef(source);
+  return `${ref.kind === 'File' ? ref.name : source}${entry.field ? ` (${entry.field})` : ''}`;
 }
 
 function fingerprint(object: KubeObject): string {
@@ -115,6 +149,6 @@ function fingerprint(object: KubeObject): string {
 
 function sameEntries(a: Map<string, Entry>, b: Map<string, Entry>): boolean {
   if (a.size !== b.size) return false;
-  for (const [key, entry] of a) if (b.get(key)?.fingerprint !== entry.fingerprint) return false;
+  for (const [key, entry] of a) if (b.get(key)?.fingerprint !== entry.fingerprint || b.get(key)?.field !== entry.field) return false;
   return true;
 }

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { FileSource } from '../../src/source/file.js';
+import type { Service } from '../../src/model/kube-types.js';
 import { ObjectStore } from '../../src/store/store.js';
 import { waitFor } from '../../src/demo/wait.js';
 
@@ -27,7 +29,7 @@ describe('source/file', () => {
 
   const names = () => store.list('Service').map((s) => s.metadata.name).sort();
   const start = () => {
-    source = new FileSource(dir, store, () => changes++, silentLogger, 50);
+    source = new FileSource(dir, store, () => changes++, silentLogger, { pollMs: 50 });
     source.start();
   };
 
@@ -78,5 +80,119 @@ describe('source/file', () => {
   it('a missing folder is an error that says what to pass', () => {
     source = new FileSource(path.join(dir, 'nope'), store, () => undefined, silentLogger);
     expect(() => source.start()).to.throw(/--manifests/);
+  });
+
+  it('--manifests naming a file says it is a file, and names its folder', () => {
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    source = new FileSource(path.join(dir, 'a.yaml'), store, () => undefined, silentLogger);
+    expect(() => source.start()).to.throw(/is a file, not a folder.*--manifests/);
+  });
+
+  const fileErrors = () => source.diagnostics().filter((d) => d.severity === 'error').map((d) => [d.object.kind, d.object.name, d.field]);
+
+  it('a FIFO named x.yaml is a diagnostic, never a read that blocks', () => {
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    execFileSync('mkfifo', [path.join(dir, 'x.yaml')]);
+    start();
+    expect(names()).to.deep.equal(['a']);
+    expect(fileErrors()).to.deep.equal([['File', 'x.yaml', 'file']]);
+    expect(source.diagnostics()[0].message).to.match(/FIFO/);
+  });
+
+  it('a link to /dev/zero is a diagnostic, never an endless read; a link to a regular file is read', () => {
+    fs.writeFileSync(path.join(dir, 'real.txt'), svc('linked'));
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.yaml'));
+    fs.symlinkSync(path.join(dir, 'real.txt'), path.join(dir, 'link.yaml'));
+    const rss = process.memoryUsage().rss;
+    start();
+    expect(names()).to.deep.equal(['linked']);
+    expect(fileErrors()).to.deep.equal([['File', 'zero.yaml', 'file']]);
+    expect(process.memoryUsage().rss - rss).to.be.below(100 * 1024 * 1024);
+  });
+
+  it('a file over the size limit is not read, and says which flag raises the limit', async () => {
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    source = new FileSource(dir, store, () => changes++, silentLogger, { pollMs: 50, maxFileBytes: 200 });
+    source.start();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a') + '# ' + 'x'.repeat(300) + '\n');
+    await waitFor('the size diagnostic', () => fileErrors().length === 1, 15_000);
+    expect(source.diagnostics()[0].message).to.contain('--max-file-bytes');
+    expect(names(), 'the previous contents stay').to.deep.equal(['a']);
+  });
+
+  it('a YAML alias bomb fails its file quickly; the previous contents stay', () => {
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    start();
+    let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
+    let last = 'a';
+    for (const n of 'bcdefghi') {
+      bomb += `${n}: &${n} [${Array(9).fill('*' + last).join(',')}]\n`;
+      last = n;
+    }
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a') + 'data:\n' + bomb.split('\n').map((l) => '  ' + l).join('\n'));
+    const started = Date.now();
+    source.scan();
+    expect(Date.now() - started).to.be.below(5000);
+    expect(fileErrors()).to.deep.equal([['File', 'a.yaml', 'documents']]);
+    expect(source.diagnostics()[0].message).to.match(/aliases/);
+    expect(names()).to.deep.equal(['a']);
+  });
+
+  it('a folder renamed away, or replaced by a file, keeps the last state with an error', () => {
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    start();
+    const moved = dir + '-moved';
+    fs.renameSync(dir, moved);
+    try {
+      source.scan();
+      expect(names()).to.deep.equal(['a']);
+      expect(fileErrors()).to.deep.equal([['Folder', dir, '--manifests']]);
+      fs.writeFileSync(dir, 'not a folder');
+      source.scan();
+      expect(names()).to.deep.equal(['a']);
+      expect(fileErrors()).to.deep.equal([['Folder', dir, '--manifests']]);
+      fs.rmSync(dir);
+    } finally {
+      fs.renameSync(moved, dir);
+    }
+    source.scan();
+    expect(fileErrors()).to.deep.equal([]);
+    expect(names()).to.deep.equal(['a']);
+  });
+
+  it('a folder that turns empty is emptied only when a scan after the grace period confirms it', () => {
+    let now = 0;
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
+    source = new FileSource(dir, store, () => changes++, silentLogger, { pollMs: 60_000, confirmEmptyMs: 5000, now: () => now });
+    source.start();
+    fs.rmSync(path.join(dir, 'a.yaml'));
+    fs.rmSync(path.join(dir, 'b.yaml'));
+    source.scan();
+    expect(names(), 'held').to.deep.equal(['a', 'b']);
+    expect(source.diagnostics().map((d) => d.severity)).to.deep.equal(['warning']);
+    now = 3000;
+    fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
+    source.scan();
+    expect(names(), 'a folder refilled in time: only what is really gone goes').to.deep.equal(['b']);
+    expect(source.diagnostics()).to.deep.equal([]);
+    fs.rmSync(path.join(dir, 'b.yaml'));
+    now = 4000;
+    source.scan();
+    now = 8000;
+    source.scan();
+    expect(names(), 'not yet confirmed').to.deep.equal(['b']);
+    now = 9000;
+    source.scan();
+    expect(names(), 'confirmed').to.deep.equal([]);
+  });
+
+  it('an object defined again in another file is an error on both, and the live one stays', async () => {
+    fs.writeFileSync(path.join(dir, 'b.yaml'), svc('a').replace('port: 80', 'port: 81'));
+    start();
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    await waitFor('the conflict', () => store.conflicts().length === 2, 15_000);
+    expect(store.list<Service>('Service')[0].spec.ports![0].port).to.equal(81);
+    expect(store.conflicts().map((d) => d.object.name).sort()).to.deep.equal(['a.yaml', 'b.yaml']);
   });
 });

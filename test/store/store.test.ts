@@ -31,14 +31,22 @@ describe('store/store', () => {
     expect(store.get('Service', 'default', 'b')).to.equal(undefined);
   });
 
-  it('an object defined in two files: the first file by name wins, with a warning', () => {
+  it('an object defined in two files: an error on both, and the one read first stays, whatever the file names', () => {
     const store = new ObjectStore();
-    store.replaceSource('file:b.yaml', [service('a', [{ port: 2 }])]);
-    store.replaceSource('file:a.yaml', [service('a', [{ port: 1 }])]);
+    store.replaceSource('file:b.yaml', [service('a', [{ port: 2 }])], ['documents[0]']);
+    store.replaceSource('file:a.yaml', [service('a', [{ port: 1 }])], ['documents[3]']);
+    expect(store.list<Service>('Service')[0].spec.ports![0].port, 'the live one stays').to.equal(2);
+    const errors = store.conflicts();
+    expect(errors.map((d) => [d.severity, d.object.kind, d.object.name, d.field])).to.deep.equal([
+      ['error', 'File', 'a.yaml', 'documents[3].metadata.name'],
+      ['error', 'File', 'b.yaml', 'documents[0].metadata.name'],
+    ]);
+    expect(errors[0].message).to.contain('b.yaml (documents[0])').and.contain('stays in force');
+    // Editing the winner keeps it the winner; removing it lets the other take over.
+    store.replaceSource('file:b.yaml', [service('a', [{ port: 3 }])], ['documents[0]']);
+    expect(store.list<Service>('Service')[0].spec.ports![0].port).to.equal(3);
+    store.deleteSource('file:b.yaml');
     expect(store.list<Service>('Service')[0].spec.ports![0].port).to.equal(1);
-    const [warning] = store.conflicts();
-    expect(warning.severity).to.equal('warning');
-    expect(warning.object).to.deep.equal({ kind: 'Service', namespace: 'default', name: 'a' });
-    expect(warning.message).to.contain('file:a.yaml').and.contain('file:b.yaml');
+    expect(store.conflicts()).to.deep.equal([]);
   });
 });
