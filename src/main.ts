@@ -11,8 +11,13 @@ async function main(): Promise<void> {
     config = parseArgs(process.argv.slice(2), process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
+      // Asked-for help goes to stdout with success; a mistake goes to stderr with the usage after it.
+      if (error.message.startsWith('usage:')) {
+        process.stdout.write(error.message + '\n');
+        process.exit(0);
+      }
       process.stderr.write(error.message + '\n');
-      process.exit(error.message.startsWith('usage:') ? 0 : 2);
+      process.exit(2);
     }
     throw error;
   }

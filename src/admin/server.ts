@@ -24,31 +24,20 @@ const INDEX = `splitplane admin
 
 export function createAdminServer(sources: AdminSources): http.Server {
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://admin');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
-    switch (url.pathname) {
-      case '/':
-        return send(res, 200, 'text/plain', INDEX);
-      case '/healthz':
-        return send(res, 200, 'text/plain', 'ok\n');
-      case '/readyz':
-        return sources.snapshot()
-          ? send(res, 200, 'text/plain', 'ready\n')
-          : send(res, 503, 'text/plain', 'not ready: no snapshot has been published yet\n');
-      case '/debug/snapshot': {
-        const snapshot = sources.snapshot();
-        if (!snapshot) return send(res, 503, 'application/json', JSON.stringify({ error: 'no snapshot has been published yet' }));
-        return send(res, 200, 'application/json', JSON.stringify(snapshot.toJSON(), null, 2));
-      }
-      case '/debug/diagnostics':
-        return send(res, 200, 'application/json', JSON.stringify(sources.diagnostics(), null, 2));
-      case '/debug/streams':
-        return send(res, 200, 'application/json', JSON.stringify(sources.streams(), null, 2));
-      case '/metrics':
-        return send(res, 200, 'text/plain; version=0.0.4', sources.metrics.render());
-      default:
-        return send(res, 404, 'text/plain', `no such page; try:\n${INDEX}`);
+    // Any request line must get an answer, never an exception: the admin port is where people look
+    // when something is wrong, and one odd request (`GET //[/`) must not take it away.
+    try {
+      route(req, res, sources);
+    } catch (error) {
+      if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+      else res.destroy();
     }
+  });
+  // Requests Node's parser cannot read (bad request lines, oversized headers) get a 400, not a reset.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nthe request could not be read\n`);
   });
   // Node closes an idle keep-alive connection after 5 s. A scraper that reuses its connection just as
   // that timer fires gets a reset; a stall of this process (a long rebuild, a paused VM) makes the
@@ -57,6 +46,45 @@ export function createAdminServer(sources: AdminSources): http.Server {
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.headersTimeout = KEEP_ALIVE_MS + 1000;
   return server;
+}
+
+/** The path of a request target: origin form (`/x?y`), or absolute form (`http://host/x`) as proxies send. */
+export function requestPath(target: string): string | undefined {
+  if (target.startsWith('/') && !target.startsWith('//')) return target.split(/[?#]/, 1)[0];
+  try {
+    return new URL(target, 'http://admin').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+function route(req: http.IncomingMessage, res: http.ServerResponse, sources: AdminSources): void {
+  const pathname = requestPath(req.url ?? '/');
+  if (pathname === undefined) return send(res, 400, 'text/plain', `cannot read the request target ${JSON.stringify((req.url ?? '').slice(0, 100))}; try:\n${INDEX}`);
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
+  switch (pathname) {
+    case '/':
+      return send(res, 200, 'text/plain', INDEX);
+    case '/healthz':
+      return send(res, 200, 'text/plain', 'ok\n');
+    case '/readyz':
+      return sources.snapshot()
+        ? send(res, 200, 'text/plain', 'ready\n')
+        : send(res, 503, 'text/plain', 'not ready: no snapshot has been published yet\n');
+    case '/debug/snapshot': {
+      const snapshot = sources.snapshot();
+      if (!snapshot) return send(res, 503, 'application/json', JSON.stringify({ error: 'no snapshot has been published yet' }));
+      return send(res, 200, 'application/json', JSON.stringify(snapshot.toJSON(), null, 2));
+    }
+    case '/debug/diagnostics':
+      return send(res, 200, 'application/json', JSON.stringify(sources.diagnostics(), null, 2));
+    case '/debug/streams':
+      return send(res, 200, 'application/json', JSON.stringify(sources.streams(), null, 2));
+    case '/metrics':
+      return send(res, 200, 'text/plain; version=0.0.4', sources.metrics.render());
+    default:
+      return send(res, 404, 'text/plain', `no such page; try:\n${INDEX}`);
+  }
 }
 
 const KEEP_ALIVE_MS = 65_000;

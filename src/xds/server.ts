@@ -2,6 +2,7 @@
 // snapshot cache, and turns stream events into logs and metrics.
 
 import * as grpc from '@grpc/grpc-js';
+import { format } from 'node:util';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
@@ -35,6 +36,13 @@ export interface StreamInfo {
   end(): void;
 }
 
+// grpc-js prints its own lines (`E No address added out of total 1 resolved`) straight to stderr;
+// they are folded into the structured log instead, so every line of splitplane's output is JSON.
+function useStructuredGrpcLogs(log: Logger): void {
+  const write = (level: 'debug' | 'info' | 'error') => (message?: unknown, ...rest: unknown[]) => log[level]('grpc-js', { message: format(message, ...rest) });
+  grpc.setLogger({ error: write('error'), info: write('info'), debug: write('debug') } as unknown as Partial<Console>);
+}
+
 export class AdsServer {
   private readonly server = new grpc.Server({
     // Envoy keeps one long-lived stream; without keepalive a half-dead peer is noticed only on write.
@@ -50,6 +58,7 @@ export class AdsServer {
   private bodies: { snapshot: Snapshot | undefined; byKey: Map<string, Buffer> } = { snapshot: undefined, byKey: new Map() };
 
   constructor(private readonly cache: SnapshotCache, private readonly log: Logger, private readonly metrics: Metrics) {
+    useStructuredGrpcLogs(log);
     const responses = metrics.counter('splitplane_xds_responses_total', 'DiscoveryResponses sent, by type.');
     const acks = metrics.counter('splitplane_xds_acks_total', 'ACKs received, by type.');
     const nacks = metrics.counter('splitplane_xds_nacks_total', 'NACKs received, by type. Any NACK is a splitplane bug.');

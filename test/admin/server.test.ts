@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { createAdminServer } from '../../src/admin/server.js';
 import { Metrics } from '../../src/metrics.js';
 import { buildModel } from '../../src/model/build.js';
@@ -71,5 +71,48 @@ describe('admin/server', () => {
     const until = Date.now() + 5_500;
     while (Date.now() < until);
     expect((await fetch(`${base}/healthz`)).status).to.equal(200);
+  });
+
+  // One raw request on its own connection; the status of the answer, or 'closed' when there is none.
+  const raw = (request: string) =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect((server.address() as AddressInfo).port, '127.0.0.1');
+      let answer = '';
+      socket.setTimeout(10_000, () => socket.destroy());
+      socket.on('data', (d) => (answer += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(answer.split('\r\n')[0] || 'closed'));
+      socket.write(request);
+      socket.end();
+    });
+
+  const HOSTILE = [
+    'GET //[/ HTTP/1.1\r\nHost: a\r\n\r\n',
+    'GET http://[ HTTP/1.1\r\nHost: a\r\n\r\n',
+    'GET http://a:99999/ HTTP/1.1\r\nHost: a\r\n\r\n',
+    'GET //evil.example/healthz HTTP/1.1\r\nHost: a\r\n\r\n',
+    'GET %%% HTTP/1.1\r\nHost: a\r\n\r\n',
+    'GET /\u0000 HTTP/1.1\r\n\r\n',
+    'BREW /pot HTCPCP/1.0\r\n\r\n',
+    'GARBAGE\r\n\r\n',
+    '\r\n\r\n',
+    `GET /${'a'.repeat(100_000)} HTTP/1.1\r\nHost: a\r\n\r\n`,
+    `GET / HTTP/1.1\r\nX: ${'b'.repeat(100_000)}\r\n\r\n`,
+    'GET /healthz HTTP/9.9\r\n\r\n',
+    'POST /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello',
+  ];
+
+  it('answers hostile request lines with 4xx, and keeps serving', async () => {
+    for (const request of HOSTILE) {
+      const status = await raw(request);
+      expect(status, JSON.stringify(request.slice(0, 40))).to.match(/^HTTP\/1\.[01] (4\d\d|200)|^closed$/);
+      expect((await fetch(`${base}/healthz`)).status, `alive after ${JSON.stringify(request.slice(0, 40))}`).to.equal(200);
+    }
+    expect(await raw('GET //[/ HTTP/1.1\r\nHost: a\r\n\r\n')).to.match(/^HTTP\/1\.1 400/);
+    expect(await raw('GET http://a:99999/ HTTP/1.1\r\nHost: a\r\n\r\n')).to.match(/^HTTP\/1\.1 400/);
+  });
+
+  it('an absolute-form request target is served by its path', async () => {
+    expect(await raw('GET http://127.0.0.1/healthz HTTP/1.1\r\nHost: a\r\n\r\n')).to.match(/^HTTP\/1\.1 200/);
   });
 });
