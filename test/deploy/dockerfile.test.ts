@@ -22,8 +22,10 @@ describe('Dockerfile', () => {
   it('starts the compiled entry point that npm start runs', () => {
     const entry = lines.find((l) => l.startsWith('ENTRYPOINT'))!;
     const pkg = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8'));
-    expect(JSON.parse(entry.slice('ENTRYPOINT'.length))).to.deep.equal(['node', pkg.scripts.start.split(' ')[1]]);
-    expect(fs.existsSync(path.join(repo, pkg.scripts.start.split(' ')[1])), 'built entry point').to.equal(true);
+    // npm start is `exec node <entry>`: exec so that npm's SIGTERM reaches node itself.
+    const script = pkg.scripts.start.replace(/^exec /, '').split(' ');
+    expect(JSON.parse(entry.slice('ENTRYPOINT'.length))).to.deep.equal(['node', script[1]]);
+    expect(fs.existsSync(path.join(repo, script[1])), 'built entry point').to.equal(true);
   });
 
   it('uses Node 20 and exposes the default xDS and admin ports', () => {
