@@ -53,7 +53,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     admin = createAdminServer({
       snapshot: () => cache.current(),
       diagnostics: () => controller.diagnostics(),
-      streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, ...s.stream.describe() })),
+      streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, unsentBytes: s.unsentBytes(), ...s.stream.describe() })),
       metrics,
     });
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);

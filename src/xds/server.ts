@@ -3,6 +3,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import { format } from 'node:util';
+import { LogLimiter, truncate } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
@@ -32,6 +33,8 @@ export interface StreamInfo {
   peer: string;
   openedAt: string;
   stream: SotwStream;
+  /** Bytes written to the stream that the client has not taken yet. */
+  unsentBytes(): number;
   /** Ends the stream from our side; the client reconnects. */
   end(): void;
 }
@@ -42,6 +45,26 @@ function useStructuredGrpcLogs(log: Logger): void {
   const write = (level: 'debug' | 'info' | 'error') => (message?: unknown, ...rest: unknown[]) => log[level]('grpc-js', { message: format(message, ...rest) });
   grpc.setLogger({ error: write('error'), info: write('info'), debug: write('debug') } as unknown as Partial<Console>);
 }
+
+/** A NACK, as the controller needs it to find the objects behind it. */
+export interface NackReport {
+  typeUrl: TypeUrl;
+  /** The version refused. */
+  version: string;
+  /** The version the client still runs, if it ever accepted one. */
+  running: string | undefined;
+  message: string;
+  node: string;
+  stream: number;
+  /** Other streams that accepted this very version. */
+  acceptedElsewhere: number;
+}
+
+export interface AdsServerOptions {
+  onNack?(report: NackReport): void;
+}
+
+const MAX_NODE_LABELS = 500;
 
 export class AdsServer {
   private readonly server = new grpc.Server({
@@ -57,11 +80,18 @@ export class AdsServer {
   /** Response bodies of the current snapshot, shared by the streams that get the same resources. */
   private bodies: { snapshot: Snapshot | undefined; byKey: Map<string, Buffer> } = { snapshot: undefined, byKey: new Map() };
 
-  constructor(private readonly cache: SnapshotCache, private readonly log: Logger, private readonly metrics: Metrics) {
+  private readonly limiter = new LogLimiter();
+
+  constructor(
+    private readonly cache: SnapshotCache,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+    private readonly options: AdsServerOptions = {},
+  ) {
     useStructuredGrpcLogs(log);
     const responses = metrics.counter('splitplane_xds_responses_total', 'DiscoveryResponses sent, by type.');
     const acks = metrics.counter('splitplane_xds_acks_total', 'ACKs received, by type.');
-    const nacks = metrics.counter('splitplane_xds_nacks_total', 'NACKs received, by type. Any NACK is a splitplane bug.');
+    const nacks = metrics.counter('splitplane_xds_nacks_total', 'NACKs received, by type and node. A NACK of a version other proxies accepted points at that proxy; any other is a splitplane bug.');
     const stale = metrics.counter('splitplane_xds_stale_nonce_total', 'Requests ignored because they answered a superseded response.');
     const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.');
     this.count = { responses, acks, nacks, stale, streams: () => streamsGauge(this.streams.size) };
@@ -120,27 +150,50 @@ export class AdsServer {
     const peer = call.getPeer();
     let log = this.log.child({ stream: id, peer });
     const typeLabel = (t: TypeUrl) => ({ type: SHORT_NAME[t] });
+    // Lines a client can cause are limited per stream and reason; the next line says what was dropped.
+    const limited = (level: 'debug' | 'warn' | 'error', reason: string, msg: string, fields: Record<string, unknown>) => {
+      const line = this.limiter.take(`${id}:${reason}`);
+      if (line.ok) log[level](msg, line.suppressed > 0 ? { ...fields, suppressedSinceLast: line.suppressed } : fields);
+    };
+    // One response per type may be in flight: while it is, the type waits, and when it has been written
+    // the stream sends the latest state. A client that stops reading holds at most one per type.
+    const unsent = new Map<TypeUrl, number>();
     const stream = new SotwStream(() => this.cache.current(), {
+      canSend: (typeUrl) => !unsent.has(typeUrl),
       send: (response) => {
         this.count.responses(typeLabel(response.typeUrl));
         log.debug('xds response', { type: SHORT_NAME[response.typeUrl], version: response.version, nonce: response.nonce, resources: response.resources.length });
-        call.write(withNonce(this.body(response), response.nonce));
+        const bytes = withNonce(this.body(response), response.nonce);
+        unsent.set(response.typeUrl, bytes.length);
+        call.write(bytes, () => {
+          unsent.delete(response.typeUrl);
+          if (!closed) stream.pump();
+        });
       },
       ack: (typeUrl, version) => {
         this.count.acks(typeLabel(typeUrl));
         log.debug('xds ack', { type: SHORT_NAME[typeUrl], version });
       },
-      nack: (typeUrl, version, message) => {
-        this.count.nacks(typeLabel(typeUrl));
-        log.error('Envoy rejected our configuration (NACK); this is a splitplane bug, please report it with this line', { type: SHORT_NAME[typeUrl], version, envoyError: message });
+      nack: (typeUrl, version, message, running) => {
+        const node = stream.node?.id ?? '';
+        this.count.nacks({ ...typeLabel(typeUrl), node: this.nodeLabel(node) });
+        // Another proxy running this very version says the configuration is fine: this client is odd.
+        const acceptedElsewhere = this.list().filter((s) => s.id !== id && s.stream.types[typeUrl].ackedVersion === version).length;
+        limited('error', `nack:${typeUrl}`, acceptedElsewhere > 0 ? 'a proxy rejected a configuration other proxies accepted (NACK); check that proxy' : 'Envoy rejected our configuration (NACK); this is a splitplane bug, please report it with this line', {
+          type: SHORT_NAME[typeUrl],
+          version,
+          acceptedElsewhere,
+          envoyError: message,
+        });
+        this.options.onNack?.({ typeUrl, version, running, message, node, stream: id, acceptedElsewhere });
       },
       staleNonce: (typeUrl, nonce) => {
         this.count.stale(typeLabel(typeUrl));
-        log.debug('xds stale nonce ignored', { type: SHORT_NAME[typeUrl], nonce });
+        limited('debug', `stale:${typeUrl}`, 'xds stale nonce ignored', { type: SHORT_NAME[typeUrl], nonce: truncate(nonce, 64) });
       },
-      unknownType: (typeUrl) => log.warn('xds request for a type splitplane does not serve; ignored', { typeUrl }),
+      unknownType: (typeUrl) => limited('warn', 'unknown-type', 'xds request for a type splitplane does not serve; ignored', { typeUrl: truncate(typeUrl, 200) }),
     });
-    const info: StreamInfo = { id, peer, openedAt: new Date().toISOString(), stream, end: () => undefined };
+    const info: StreamInfo = { id, peer, openedAt: new Date().toISOString(), stream, unsentBytes: () => [...unsent.values()].reduce((a, b) => a + b, 0), end: () => undefined };
     this.streams.set(id, info);
     this.count.streams();
     const unwatch = this.cache.watch(() => stream.pump());
@@ -150,6 +203,7 @@ export class AdsServer {
       closed = true;
       unwatch();
       this.streams.delete(id);
+      this.limiter.forget(`${id}:`);
       this.count.streams();
       log.info('xds stream closed', { why });
     };
@@ -162,13 +216,13 @@ export class AdsServer {
       try {
         stream.onRequest(request);
       } catch (error) {
-        log.error('xds request failed; closing the stream so the client reconnects', { error: String(error) });
+        log.error('xds request failed; closing the stream so the client reconnects', { error: truncate(String(error), 500) });
         call.destroy(error as Error);
         close('internal error');
         return;
       }
       if (first && stream.node) {
-        log = log.child({ node: stream.node.id ?? '', cluster: stream.node.cluster ?? '' });
+        log = log.child({ node: truncate(String(stream.node.id ?? ''), 128), cluster: truncate(String(stream.node.cluster ?? ''), 128) });
         log.info('xds stream opened');
       }
     });
@@ -179,5 +233,16 @@ export class AdsServer {
     call.on('error', (error) => close(`error: ${error.message}`));
     call.on('cancelled', () => close('cancelled'));
     call.on('close', () => close('closed'));
+  }
+
+  // A label per node shows one odd client as such; their number is capped, so clients inventing node
+  // ids cannot grow the metrics without bound.
+  private readonly nodeLabels = new Set<string>();
+  private nodeLabel(node: string): string {
+    const label = truncate(node, 128) || '(none)';
+    if (this.nodeLabels.has(label)) return label;
+    if (this.nodeLabels.size >= MAX_NODE_LABELS) return '(other)';
+    this.nodeLabels.add(label);
+    return label;
   }
 }

@@ -9,7 +9,11 @@
 import { createHash } from 'node:crypto';
 import type { EncodedResource, Snapshot, TypeSnapshot } from '../snapshot/snapshot.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, isTypeUrl, type TypeUrl } from '../resources/type-urls.js';
+import { truncate } from '../log-limit.js';
 import { TypeState } from './stream-state.js';
+
+/** Characters of a NACK's error text kept. */
+export const NACK_TEXT_LIMIT = 1024;
 
 export interface DiscoveryRequest {
   version_info: string;
@@ -31,7 +35,10 @@ export interface DiscoveryResponse {
 export interface StreamEvents {
   send(response: DiscoveryResponse): void;
   ack(typeUrl: TypeUrl, version: string): void;
-  nack(typeUrl: TypeUrl, version: string, message: string): void;
+  /** A NACK of `version`; `running` is the version the client still runs (its last ACK), if any. */
+  nack(typeUrl: TypeUrl, version: string, message: string, running: string | undefined): void;
+  /** False while a response of this type is still being written: the next one waits, then sends the latest. */
+  canSend(typeUrl: TypeUrl): boolean;
   staleNonce(typeUrl: TypeUrl, nonce: string): void;
   unknownType(typeUrl: string): void;
 }
@@ -67,8 +74,11 @@ export class SotwStream {
       }
       state.awaitingReply = false;
       if (request.error_detail && (request.error_detail.message || request.error_detail.code)) {
-        state.lastNack = { version: state.sent.version, message: request.error_detail.message ?? '', at: new Date().toISOString() };
-        this.events.nack(state.typeUrl, state.sent.version, request.error_detail.message ?? '');
+        // Envoy's text is kept short: it is shown, logged and put in diagnostics, and a client can
+        // send a megabyte of it.
+        const message = truncate(String(request.error_detail.message ?? ''), NACK_TEXT_LIMIT);
+        state.lastNack = { version: state.sent.version, message, at: new Date().toISOString() };
+        this.events.nack(state.typeUrl, state.sent.version, message, state.ackedVersion);
       } else {
         state.ackedVersion = state.sent.version;
         state.applied = state.sent.resources;
@@ -87,7 +97,7 @@ export class SotwStream {
     if (!snapshot) return;
     for (const typeUrl of PUSH_ORDER) {
       const state = this.types[typeUrl];
-      if (!state.requested || !this.dependenciesSettled(typeUrl, snapshot)) continue;
+      if (!state.requested || !this.events.canSend(typeUrl) || !this.dependenciesSettled(typeUrl, snapshot)) continue;
       const desired = this.desired(typeUrl, snapshot);
       if (!this.needsResponse(state, desired)) continue;
       const nonce = String(++this.nonceCounter);

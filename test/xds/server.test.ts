@@ -133,7 +133,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     client.subscribe(CLUSTER_TYPE);
     const cds = await client.next(CLUSTER_TYPE);
     client.nack(cds, '', 'cluster ns/a/80: bad thing');
-    await waitFor('the NACK to be counted', () => metrics.value('splitplane_xds_nacks_total', { type: 'CDS' }) === 1);
+    await waitFor('the NACK to be counted', () => metrics.value('splitplane_xds_nacks_total', { type: 'CDS', node: 'test-node' }) === 1);
     await client.nothing(CLUSTER_TYPE);
     expect((server.list()[0].stream.describe() as any).types.CDS.lastNack.message).to.equal('cluster ns/a/80: bad thing');
     cache.publish(snapshot(['ns/b/80']));

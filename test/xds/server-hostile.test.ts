@@ -1,0 +1,192 @@
+// Hostile and broken clients: one that stops reading, one that floods requests for unknown types, one
+// that sends megabytes of NACK text. The server's memory per stream and its log output stay bounded.
+
+import { expect } from 'chai';
+import http2 from 'node:http2';
+import { createLogger } from '../../src/log.js';
+import { Metrics } from '../../src/metrics.js';
+import { edsCluster } from '../../src/resources/cluster.js';
+import { loadAssignment } from '../../src/resources/endpoint.js';
+import { httpListener } from '../../src/resources/listener.js';
+import { routeConfiguration } from '../../src/resources/route.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../src/resources/type-urls.js';
+import { SnapshotCache } from '../../src/snapshot/cache.js';
+import { Snapshot } from '../../src/snapshot/snapshot.js';
+import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
+import { AdsServer, SOTW_METHOD_PATH, type NackReport } from '../../src/xds/server.js';
+import type { DiscoveryRequest } from '../../src/xds/sotw.js';
+import { waitFor } from '../../src/demo/wait.js';
+import { AdsClient } from '../support/ads-client.js';
+
+const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
+
+/** A snapshot with `hosts` virtual hosts (about 200 bytes each) and one cluster; `tag` makes it new. */
+function bigSnapshot(tag: number, hosts = 1000): Snapshot {
+  const vhosts = Array.from({ length: hosts }, (_, i) => ({
+    host: `host-${i}-${tag}.example`,
+    groups: [{ source, host: `host-${i}-${tag}.example`, path: '/', pathType: 'Prefix' as const, order: 0, rules: [], versions: [{ service: 'a', cluster: 'ns/a/80', declaredBasisPoints: 10000, basisPoints: 10000, ready: true }] }],
+  }));
+  return Snapshot.fromResources({
+    [LISTENER_TYPE]: [httpListener({ address: '0.0.0.0', port: 8080 })],
+    [ROUTE_TYPE]: [routeConfiguration(vhosts)],
+    [CLUSTER_TYPE]: [edsCluster({ name: 'ns/a/80' })],
+    [ENDPOINT_TYPE]: [loadAssignment({ name: 'ns/a/80', endpoints: [{ address: '127.0.0.1', port: 1 }] })],
+    [SECRET_TYPE]: [],
+  });
+}
+
+/** A raw HTTP/2 gRPC client whose reading can be stopped, as a stuck or malicious proxy would. */
+class RawAdsClient {
+  private readonly session: http2.ClientHttp2Session;
+  private readonly stream: http2.ClientHttp2Stream;
+  private pending = Buffer.alloc(0);
+  readonly received: DecodedResponse[] = [];
+  bytes = 0;
+
+  constructor(port: number) {
+    this.session = http2.connect(`http://127.0.0.1:${port}`);
+    this.session.on('error', () => undefined);
+    this.stream = this.session.request({ ':method': 'POST', ':path': SOTW_METHOD_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+    this.stream.on('error', () => undefined);
+    this.stream.on('data', (chunk: Buffer) => {
+      this.bytes += chunk.length;
+      this.pending = Buffer.concat([this.pending, chunk]);
+      while (this.pending.length >= 5 && this.pending.length >= 5 + this.pending.readUInt32BE(1)) {
+        const length = this.pending.readUInt32BE(1);
+        this.received.push(decodeDiscoveryResponse(this.pending.subarray(5, 5 + length)));
+        this.pending = this.pending.subarray(5 + length);
+      }
+    });
+  }
+
+  send(request: Partial<DiscoveryRequest>): void {
+    const body = Buffer.from(encodeDiscoveryRequest(request));
+    const frame = Buffer.alloc(5 + body.length);
+    frame.writeUInt32BE(body.length, 1);
+    body.copy(frame, 5);
+    this.stream.write(frame);
+  }
+
+  stopReading(): void {
+    this.stream.pause();
+  }
+
+  resumeReading(): void {
+    this.stream.resume();
+  }
+
+  close(): void {
+    this.stream.close();
+    this.session.close();
+  }
+}
+
+describe('xds/server under hostile clients', () => {
+  let cache: SnapshotCache;
+  let metrics: Metrics;
+  let server: AdsServer;
+  let port: number;
+  let lines: string[];
+  let nacks: NackReport[];
+
+  beforeEach(async () => {
+    cache = new SnapshotCache();
+    metrics = new Metrics();
+    lines = [];
+    nacks = [];
+    server = new AdsServer(cache, createLogger('debug', {}, (l) => lines.push(l)), metrics, { onNack: (r) => nacks.push(r) });
+    port = await server.listen('127.0.0.1', 0);
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  it('a stream that stops reading holds at most one response per type; when it reads again it gets the latest, not every state between', async () => {
+    cache.publish(bigSnapshot(0));
+    const client = new RawAdsClient(port);
+    try {
+      client.send({ node: { id: 'stuck' }, type_url: ROUTE_TYPE, resource_names: ['ingress_http'] });
+      await waitFor('the first routes', () => client.received.length === 1);
+      const routeBytes = client.bytes;
+      client.stopReading();
+      const flips = 40;
+      let maxUnsent = 0;
+      for (let tag = 1; tag <= flips; tag++) {
+        cache.publish(bigSnapshot(tag));
+        await new Promise((r) => setImmediate(r));
+        maxUnsent = Math.max(maxUnsent, server.list()[0].unsentBytes());
+      }
+      const sent = metrics.value('splitplane_xds_responses_total', { type: 'RDS' });
+      expect(sent, 'responses written while the client did not read').to.be.at.most(3);
+      expect(maxUnsent, 'bytes held for the stuck stream').to.be.at.most(2 * routeBytes);
+      client.resumeReading();
+      const latest = cache.current()!.version(ROUTE_TYPE);
+      await waitFor('the latest routes', () => client.received.some((r) => r.version_info === latest));
+      expect(client.received.length, 'responses received in all').to.be.at.most(4);
+      expect(server.list()[0].unsentBytes()).to.equal(0);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('5,000 requests for an unknown type write a handful of log lines, not 5,000', async () => {
+    cache.publish(bigSnapshot(0, 1));
+    const client = new RawAdsClient(port);
+    try {
+      for (let i = 0; i < 5000; i++) client.send({ node: { id: 'flood' }, type_url: `type.googleapis.com/unknown.${'x'.repeat(1000)}`, resource_names: [] });
+      client.send({ type_url: CLUSTER_TYPE, resource_names: [] });
+      await waitFor('the CDS answer after the flood', () => client.received.some((r) => r.type_url === CLUSTER_TYPE));
+      const unknown = lines.filter((l) => l.includes('does not serve'));
+      expect(unknown.length).to.be.within(1, 10);
+      expect(lines.join('\n').length, 'log bytes').to.be.below(50_000);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('fifty NACKs of 1 MiB each: the text is truncated in logs, the debug view and the report, and logs are limited', async () => {
+    cache.publish(bigSnapshot(0, 1));
+    const client = new AdsClient(port, 'noisy');
+    try {
+      client.subscribe(ROUTE_TYPE, ['ingress_http']);
+      let response = await client.next(ROUTE_TYPE);
+      const huge = 'e'.repeat(1024 * 1024);
+      for (let i = 0; i < 50; i++) {
+        client.nack(response, '', huge, ['ingress_http']);
+        await waitFor('the NACK', () => nacks.length === i + 1);
+        cache.publish(bigSnapshot(i + 1, 1));
+        response = await client.next(ROUTE_TYPE);
+      }
+      await waitFor('every NACK counted', () => metrics.value('splitplane_xds_nacks_total', { type: 'RDS', node: 'noisy' }) === 50);
+      expect(lines.join('\n').length, 'log bytes').to.be.below(100_000);
+      expect(lines.filter((l) => l.includes('NACK')).length).to.be.at.most(10);
+      const described = server.list()[0].stream.describe() as { types: Record<string, { lastNack: { message: string } }> };
+      expect(described.types.RDS.lastNack.message.length).to.be.below(1200);
+      expect(nacks).to.have.length(50);
+      expect(Math.max(...nacks.map((n) => n.message.length))).to.be.below(1200);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('the NACK metric names the node, and a NACK of a version another proxy accepted says so', async () => {
+    cache.publish(bigSnapshot(0, 1));
+    const good = new AdsClient(port, 'good-proxy');
+    const odd = new AdsClient(port, 'odd-proxy');
+    try {
+      good.subscribe(CLUSTER_TYPE);
+      good.ack(await good.next(CLUSTER_TYPE));
+      await waitFor('the ACK', () => metrics.value('splitplane_xds_acks_total', { type: 'CDS' }) === 1);
+      odd.subscribe(CLUSTER_TYPE);
+      odd.nack(await odd.next(CLUSTER_TYPE), '', 'odd');
+      await waitFor('the NACK', () => nacks.length === 1);
+      expect(metrics.value('splitplane_xds_nacks_total', { type: 'CDS', node: 'odd-proxy' })).to.equal(1);
+      expect(metrics.value('splitplane_xds_nacks_total', { type: 'CDS', node: 'good-proxy' })).to.equal(0);
+      expect(nacks[0]).to.include({ node: 'odd-proxy', acceptedElsewhere: 1, running: undefined });
+      expect(lines.some((l) => l.includes('other proxies accepted'))).to.equal(true);
+    } finally {
+      good.close();
+      odd.close();
+    }
+  });
+});
