@@ -39,7 +39,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     metrics,
   );
   source = new FileSource(config.manifests, store, () => controller.changed(), log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
-  const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics);
+  const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics, { onNack: (nack) => controller.envoyRejected(nack) });
   let admin: http.Server | undefined;
   try {
     // Loading Envoy's API takes seconds on a slow machine: say so rather than sit silent.

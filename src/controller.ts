@@ -12,6 +12,8 @@ import { PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from './snapshot/snapshot.js';
 import type { ObjectStore } from './store/store.js';
+import { traceNack, type BuildRecord } from './nack/trace.js';
+import type { NackReport } from './xds/server.js';
 
 export interface ControllerOptions {
   ingressClass: string;
@@ -23,8 +25,17 @@ export interface ControllerOptions {
   timers?: Timers;
 }
 
+/** How many published builds are remembered for tracing NACKs back to objects. */
+const HISTORY = 32;
+
+/** The field a refusal by Envoy is reported on, by kind: where the refused resource's content comes from. */
+const REFUSED_FIELD: Readonly<Record<string, string>> = { Ingress: 'spec', Service: 'spec.ports', EndpointSlice: 'endpoints', Secret: 'data', IngressClass: 'spec' };
+
 export class Controller {
   private accepted = new Map<string, KubeObject>();
+  /** Forms of objects that Envoy refused; weak, so forms nobody holds any more are forgotten. */
+  private readonly rejected = new WeakMap<KubeObject, { field: string; message: string }>();
+  private history: BuildRecord[] = [];
   private lastDiagnostics: Diagnostic[] = [];
   private readonly debouncer: Debouncer;
   private readonly encoder = new SnapshotEncoder();
@@ -79,6 +90,7 @@ export class Controller {
           ingressClasses: this.store.list<IngressClass>('IngressClass'),
           secrets: this.store.list<Secret>('Secret'),
           ingressClass: this.options.ingressClass,
+          rejected: this.rejected,
         },
         this.accepted,
       );
@@ -98,6 +110,7 @@ export class Controller {
         return undefined;
       }
       this.cache.publish(snapshot);
+      this.history = [...this.history.slice(1 - HISTORY), { snapshot, accepted: result.accepted }];
       stages.publish = performance.now() - encoded;
       this.recordVersion(snapshot);
       const ms = performance.now() - started;
@@ -128,6 +141,35 @@ export class Controller {
 
   diagnostics(): Diagnostic[] {
     return this.lastDiagnostics;
+  }
+
+  /**
+   * Envoy refused a version (a NACK). The objects behind it fall back to the forms the proxy still runs,
+   * with an error carrying Envoy's text; every other change keeps flowing. A version that other
+   * proxies accepted is not the configuration's fault, and one proxy cannot roll it back.
+   */
+  envoyRejected(nack: NackReport): void {
+    const fields = { type: SHORT_NAME[nack.typeUrl], version: nack.version, node: nack.node };
+    if (nack.acceptedElsewhere > 0) {
+      this.log.warn('NACK not traced: other proxies accepted this version, so the refusing proxy is the odd one', fields);
+      return;
+    }
+    const trace = traceNack(nack, this.history);
+    if ('why' in trace) {
+      this.log.error('NACK could not be traced to an object; the refusing proxy keeps its last accepted configuration until the next change', { ...fields, why: trace.why });
+      return;
+    }
+    for (const suspect of trace.suspects) {
+      const message = `Envoy (node ${JSON.stringify(nack.node.slice(0, 64))}) refused the ${SHORT_NAME[nack.typeUrl]} update built from this ${suspect.object.kind} (${suspect.resources.slice(0, 3).join(', ')}): ${JSON.stringify(nack.message)}; its last accepted form keeps serving until it changes. Envoy refusing what splitplane sends is a splitplane bug: please report it with this message`;
+      this.rejected.set(suspect.object, { field: REFUSED_FIELD[suspect.object.kind] ?? 'metadata', message });
+      // The next build falls back to what the proxy runs, not to the refused form it replaced.
+      if (this.accepted.get(suspect.key) === suspect.object) {
+        if (suspect.running) this.accepted.set(suspect.key, suspect.running);
+        else this.accepted.delete(suspect.key);
+      }
+    }
+    this.log.error('Envoy refused a configuration (NACK); the objects behind it fall back to their last accepted form', { ...fields, objects: trace.suspects.map((s) => s.key) });
+    this.changed();
   }
 
   flush(): void {

@@ -10,7 +10,10 @@ import { refOfObject, validateObject } from './validation/validate.js';
 export type AcceptedObjects = ReadonlyMap<string, KubeObject>;
 
 /** Forms of objects that Envoy refused (a NACK traced back to them), with what to say about it. */
-export type RejectedObjects = ReadonlyMap<KubeObject, { field: string; message: string }>;
+export interface RejectedObjects {
+  get(object: KubeObject): { field: string; message: string } | undefined;
+  has(object: KubeObject): boolean;
+}
 
 export const KEEPS_SERVING = 'this version is rejected because of the errors above; the last accepted version keeps serving';
 export const NEVER_ACCEPTED = 'is rejected because of the errors above and has never been accepted, so it is left out';

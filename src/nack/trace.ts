@@ -1,0 +1,100 @@
+// traceNack: a NACK → the objects whose change the refused resources came from. Pure, so that it can
+// be tested with tables. Envoy refuses a version of one type and keeps running the version it last
+// accepted; the objects to blame are those behind the refused resources (the ones Envoy's text names,
+// else every resource of the type that differs from what it runs) whose form changed between the two
+// builds. Objects that did not change cannot have caused the refusal: the running version had them.
+
+import { SERVICE_NAME_LABEL, namespaceOf, type KubeObject } from '../model/kube-types.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, type TypeUrl } from '../resources/type-urls.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+
+/** One published build: its snapshot and the form of every object it was made from. */
+export interface BuildRecord {
+  snapshot: Snapshot;
+  accepted: ReadonlyMap<string, KubeObject>;
+}
+
+export interface NackInput {
+  typeUrl: TypeUrl;
+  version: string;
+  running: string | undefined;
+  message: string;
+}
+
+export interface Suspect {
+  /** `Kind/<namespace>/<name>`. */
+  key: string;
+  /** The refused form. */
+  object: KubeObject;
+  /** The form the client still runs, if it had one. */
+  running: KubeObject | undefined;
+  /** The refused resources built from it. */
+  resources: string[];
+}
+
+export type Trace = { suspects: Suspect[] } | { suspects: []; why: string };
+
+/** A version as the stream sent it: responses that keep stale clusters add `+<hash>`. */
+function snapshotVersion(version: string): string {
+  return version.split('+')[0];
+}
+
+export function traceNack(nack: NackInput, history: readonly BuildRecord[]): Trace {
+  const find = (version: string) => [...history].reverse().find((r) => r.snapshot.version(nack.typeUrl) === snapshotVersion(version));
+  const refused = find(nack.version);
+  if (!refused) return { suspects: [], why: 'the refused version is older than the builds splitplane remembers' };
+  // Undefined: the client runs a version this process never built (it ran an older one); every
+  // object behind the refused resources is then a suspect.
+  const running = nack.running === undefined ? { snapshot: undefined, accepted: new Map<string, KubeObject>() } : find(nack.running);
+  const refusedResources = refused.snapshot.type(nack.typeUrl).resources;
+  const runningResources = running?.snapshot?.type(nack.typeUrl).resources;
+  const named = [...refusedResources.keys()].filter((name) => mentions(nack.message, name));
+  const changed = [...refusedResources.keys()].filter((name) => runningResources?.get(name)?.any !== refusedResources.get(name)!.any);
+  const candidates = named.length > 0 ? named : changed;
+  if (candidates.length === 0) return { suspects: [], why: 'no refused resource differs from what the proxy runs' };
+
+  const byKey = new Map<string, Suspect>();
+  for (const resource of candidates) {
+    for (const key of objectsBehind(nack.typeUrl, resource, refused.accepted)) {
+      const object = refused.accepted.get(key)!;
+      const before = running?.accepted.get(key);
+      if (running && before === object) continue;
+      const suspect = byKey.get(key) ?? { key, object, running: before, resources: [] };
+      suspect.resources.push(resource);
+      byKey.set(key, suspect);
+    }
+  }
+  if (byKey.size === 0) return { suspects: [], why: `no object behind ${candidates.slice(0, 3).join(', ')} changed since the version the proxy runs` };
+  return { suspects: [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1)) };
+}
+
+/** Keys of the objects a resource is built from. */
+export function objectsBehind(typeUrl: TypeUrl, resource: string, accepted: ReadonlyMap<string, KubeObject>): string[] {
+  if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE) {
+    // `<namespace>/<service>/<port>`: the Service and its EndpointSlices.
+    const [namespace, service] = resource.split('/');
+    const keys = [`Service/${namespace}/${service}`];
+    for (const [key, object] of accepted) {
+      if (object.kind === 'EndpointSlice' && namespaceOf(object) === namespace && object.metadata.labels?.[SERVICE_NAME_LABEL] === service) keys.push(key);
+    }
+    return keys.filter((k) => accepted.has(k));
+  }
+  if (typeUrl === SECRET_TYPE) {
+    const [namespace, name] = resource.split('/');
+    return [`Secret/${namespace}/${name}`].filter((k) => accepted.has(k));
+  }
+  // Listeners and routes come from every Ingress together.
+  return [...accepted.keys()].filter((k) => k.startsWith('Ingress/'));
+}
+
+/** Whether Envoy's text names the resource: `default/a/80` is not named by `default/a/8080`. */
+export function mentions(text: string, name: string): boolean {
+  const part = /[A-Za-z0-9_./-]/;
+  for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
+    const before = at === 0 ? '' : text[at - 1];
+    // A sentence may end right after the name: "… default/a/80."
+    const after = text.slice(at + name.length, at + name.length + 2).replace(/^\.(\s|$)/, '');
+    if (!part.test(before) && !part.test(after.charAt(0))) return true;
+  }
+  return false;
+}

@@ -1,0 +1,65 @@
+// traceNack: which objects a NACK blames, from two builds and Envoy's text.
+
+import { expect } from 'chai';
+import { buildModel } from '../../src/model/build.js';
+import type { EndpointSlice, Ingress } from '../../src/model/kube-types.js';
+import { mentions, traceNack, type BuildRecord } from '../../src/nack/trace.js';
+import { translate } from '../../src/resources/translate.js';
+import { ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { Snapshot } from '../../src/snapshot/snapshot.js';
+import { endpointSlice, ingress, service } from '../support/fixtures.js';
+
+const W = 'ingress.aliyun.weight/new-nginx';
+
+// As in the store, an unchanged object is the same object in every build.
+const SERVICES = [service('old-nginx'), service('new-nginx'), service('api')];
+
+function build(ingresses: Ingress[], slices: EndpointSlice[], previous?: BuildRecord): BuildRecord {
+  const result = buildModel({ ingresses, services: SERVICES, endpointSlices: slices, ingressClasses: [], ingressClass: 'splitplane' }, previous?.accepted);
+  return { snapshot: Snapshot.fromResources(translate(result.model, { http: { address: '0.0.0.0', port: 8080 } })), accepted: result.accepted };
+}
+
+describe('nack/trace', () => {
+  const echo = ingress({ name: 'echo', annotations: { [W]: '50' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] });
+  const api = ingress({ name: 'api', host: 'api.test', paths: [{ service: 'api' }] });
+  const slices = [endpointSlice('old-nginx', ['10.0.0.1'], 80), endpointSlice('new-nginx', ['10.0.0.2'], 80), endpointSlice('api', ['10.0.0.3'], 80)];
+  const running = build([echo, api], slices);
+  // Next build: new-nginx's slice and the echo Ingress change; api stays.
+  const newSlice = endpointSlice('new-nginx', ['10.0.0.9'], 80);
+  const echo100 = ingress({ name: 'echo', annotations: { [W]: '100' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] });
+  const refused = build([echo100, api], [slices[0], newSlice, slices[2]], running);
+  const history = [running, refused];
+  const nack = (typeUrl: typeof ENDPOINT_TYPE | typeof ROUTE_TYPE | typeof LISTENER_TYPE, message: string, runningVersion: string | undefined = running.snapshot.version(typeUrl)) =>
+    traceNack({ typeUrl, version: refused.snapshot.version(typeUrl), running: runningVersion, message }, history);
+
+  const cases: Array<[string, () => ReturnType<typeof traceNack>, string[]]> = [
+    ['EDS naming its cluster: the changed slice, not the unchanged Service', () => nack(ENDPOINT_TYPE, "cluster 'default/new-nginx/80': bad endpoint"), ['EndpointSlice/default/new-nginx-slice']],
+    ['EDS naming nothing: the objects behind every changed assignment', () => nack(ENDPOINT_TYPE, 'Proto constraint validation failed'), ['EndpointSlice/default/new-nginx-slice']],
+    ['RDS: the Ingress that changed, not the one that did not', () => nack(ROUTE_TYPE, 'route config ingress_http: bad'), ['Ingress/default/echo']],
+    ['the first version refused (nothing running): every object behind the named cluster', () => traceNack({ typeUrl: ENDPOINT_TYPE, version: refused.snapshot.version(ENDPOINT_TYPE), running: undefined, message: 'default/new-nginx/80 bad' }, history), ['EndpointSlice/default/new-nginx-slice', 'Service/default/new-nginx']],
+    ['a stale-cluster version (+suffix) is the same build', () => traceNack({ typeUrl: ENDPOINT_TYPE, version: `${refused.snapshot.version(ENDPOINT_TYPE)}+abcd1234`, running: running.snapshot.version(ENDPOINT_TYPE), message: 'default/new-nginx/80' }, history), ['EndpointSlice/default/new-nginx-slice']],
+    ['LDS, unchanged between the builds: nothing to blame', () => nack(LISTENER_TYPE, 'bad listener'), []],
+    ['a version never built here: nothing to blame', () => traceNack({ typeUrl: ROUTE_TYPE, version: 'ffffffffffffffff', running: undefined, message: '' }, history), []],
+  ];
+  for (const [description, run, expected] of cases) {
+    it(description, () => {
+      const trace = run();
+      expect(trace.suspects.map((s) => s.key)).to.deep.equal(expected);
+      if (expected.length === 0) expect('why' in trace && trace.why).to.be.a('string');
+    });
+  }
+
+  it('each suspect carries the refused form and the form the proxy runs', () => {
+    const [suspect] = nack(ROUTE_TYPE, 'bad').suspects;
+    expect(suspect.object).to.equal(echo100);
+    expect(suspect.running).to.equal(echo);
+  });
+
+  it('a name is mentioned only as a whole word', () => {
+    expect(mentions("cluster 'default/a/80': x", 'default/a/80')).to.equal(true);
+    expect(mentions('default/a/80.', 'default/a/80')).to.equal(true);
+    expect(mentions('default/a/8080', 'default/a/80')).to.equal(false);
+    expect(mentions('xdefault/a/80', 'default/a/80')).to.equal(false);
+    expect(mentions('ingress_http_2', 'ingress_http')).to.equal(false);
+  });
+});
