@@ -11,7 +11,7 @@ import { envoyRoot } from './proto/registry.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { FileSource } from './source/file.js';
 import { ObjectStore } from './store/store.js';
-import { AdsServer } from './xds/server.js';
+import { AdsServer, xdsServerCredentials } from './xds/server.js';
 
 export interface App {
   config: Config;
@@ -39,7 +39,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     metrics,
   );
   source = new FileSource(config.manifests, store, () => controller.changed(), log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
-  const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics, { onNack: (nack) => controller.envoyRejected(nack) });
+  const credentials = config.xdsTls ? xdsServerCredentials(config.xdsTls) : undefined;
+  const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics, {
+    onNack: (nack) => controller.envoyRejected(nack),
+    secretsTo: config.xdsTls || config.insecureXds ? 'everyone' : 'loopback',
+  });
   let admin: http.Server | undefined;
   try {
     // Loading Envoy's API takes seconds on a slow machine: say so rather than sit silent.
@@ -49,7 +53,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     log.info('Envoy API loaded', { ms: Math.round(performance.now() - loading) });
     source.start();
     controller.rebuild(); // the first snapshot is published before anyone connects
-    const xdsPort = await ads.listen(config.xdsHost, config.xdsPort);
+    const xdsPort = await ads.listen(config.xdsHost, config.xdsPort, credentials);
+    logXdsSecurity(config, log);
     admin = createAdminServer({
       snapshot: () => cache.current(),
       diagnostics: () => controller.diagnostics(),
@@ -73,5 +78,16 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     await ads.close();
     admin?.close();
     throw error;
+  }
+}
+
+/** Says at start-up who can connect to xDS and who gets private keys. */
+function logXdsSecurity(config: Config, log: Logger): void {
+  if (config.xdsTls) {
+    log.info('xDS security: TLS, and every client must present a certificate signed by --xds-client-ca', { clientCa: config.xdsTls.clientCa });
+  } else if (config.insecureXds) {
+    log.warn('xDS security: plain text, and --insecure-xds sends TLS private keys (SDS) to any client that connects; use --xds-tls-cert, --xds-tls-key and --xds-client-ca outside a trusted network', { xds: `${config.xdsHost}:${config.xdsPort}` });
+  } else {
+    log.info('xDS security: plain text; TLS private keys (SDS) go to clients on loopback only (--xds-tls-cert, --xds-tls-key and --xds-client-ca to serve them to remote Envoys)', { xds: `${config.xdsHost}:${config.xdsPort}` });
   }
 }

@@ -20,6 +20,10 @@ export interface Config {
   logLevel: Level;
   /** Manifest files larger than this are not read. */
   maxFileBytes: number;
+  /** TLS for the xDS port, with client certificates checked against clientCa (PEM file paths). */
+  xdsTls?: { cert: string; key: string; clientCa: string };
+  /** Without TLS, serve TLS secrets (SDS) to clients that are not on loopback too. */
+  insecureXds: boolean;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,12 +41,18 @@ export const DEFAULTS: Config = {
   ingressClass: 'splitplane',
   logLevel: 'info',
   maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+  insecureXds: false,
 };
 
 export const USAGE = `usage: splitplane [flags]
+       splitplane certgen --out DIR   (CA, server and client certificates for xDS with TLS; --help for more)
   --manifests DIR        folder of Ingress/Service/EndpointSlice YAML to serve, watched live (default: deploy/examples/blue-green)
   --xds-port N           port of the ADS gRPC server Envoy connects to (default 18000)
   --xds-host ADDR        address of the ADS server (default 0.0.0.0)
+  --xds-tls-cert FILE    TLS for the xDS port: the server certificate (PEM); with --xds-tls-key and
+  --xds-tls-key FILE     --xds-client-ca every client must present a certificate that CA signed
+  --xds-client-ca FILE   (splitplane certgen --out DIR writes all three, and Envoy's client certificate)
+  --insecure-xds         without TLS, serve TLS private keys (SDS) to clients beyond loopback too
   --admin-port N         port of the admin HTTP server (default 19000)
   --admin-host ADDR      address of the admin HTTP server (default 127.0.0.1)
   --http-port N          port Envoy's HTTP listener binds (default 8080)
@@ -59,6 +69,7 @@ export class ConfigError extends Error {}
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Config {
   const config: Config = { ...DEFAULTS };
+  const tls: { cert?: string; key?: string; clientCa?: string } = {};
   if (env.SPLITPLANE_LOG_LEVEL) config.logLevel = parseLevel(env.SPLITPLANE_LOG_LEVEL);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -80,10 +91,19 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       case '--ingress-class': config.ingressClass = value(); break;
       case '--log-level': config.logLevel = parseLevel(value()); break;
       case '--max-file-bytes': config.maxFileBytes = parseCount(flag, value()); break;
+      case '--xds-tls-cert': tls.cert = path.resolve(value()); break;
+      case '--xds-tls-key': tls.key = path.resolve(value()); break;
+      case '--xds-client-ca': tls.clientCa = path.resolve(value()); break;
+      case '--insecure-xds': config.insecureXds = true; break;
       case '--help': case '-h': throw new ConfigError(USAGE);
       default: throw new ConfigError(`unknown flag ${JSON.stringify(arg)}\n${USAGE}`);
     }
   }
+  const given = Object.values(tls).length;
+  if (given > 0 && given < 3) {
+    throw new ConfigError('--xds-tls-cert, --xds-tls-key and --xds-client-ca go together: give all three (splitplane certgen --out DIR writes them)');
+  }
+  if (tls.cert && tls.key && tls.clientCa) config.xdsTls = { cert: tls.cert, key: tls.key, clientCa: tls.clientCa };
   return config;
 }
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Entry point: flags → app; stops cleanly on SIGINT/SIGTERM.
 
+import { CertgenError, certgen, parseCertgenArgs } from './certgen/certgen.js';
 import { ConfigError, parseArgs } from './config.js';
 import { startApp } from './app.js';
 import { createLogger } from './log.js';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'certgen') return certgenCommand(process.argv.slice(3));
   let config;
   try {
     config = parseArgs(process.argv.slice(2), process.env);
@@ -33,6 +35,27 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function certgenCommand(argv: string[]): Promise<void> {
+  let options;
+  try {
+    options = parseCertgenArgs(argv);
+  } catch (error) {
+    if (!(error instanceof CertgenError)) throw error;
+    const help = error.message.startsWith('usage:');
+    (help ? process.stdout : process.stderr).write(error.message + '\n');
+    process.exit(help ? 0 : 2);
+  }
+  try {
+    const files = await certgen(options);
+    process.stdout.write(`wrote ${files.join(', ')}\n` +
+      `serve xDS with TLS: splitplane --xds-tls-cert ${files[2]} --xds-tls-key ${files[3]} --xds-client-ca ${files[0]}\n` +
+      `give Envoy ${files[4]}, ${files[5]} and ${files[0]} (see envoy/bootstrap-tls.yaml)\n`);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(error instanceof CertgenError ? 2 : 1);
+  }
 }
 
 main().catch((error: unknown) => {

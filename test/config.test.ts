@@ -11,8 +11,14 @@ describe('config', () => {
   });
 
   it('reads every flag, as "--flag value" or "--flag=value"', () => {
-    const c = parseArgs(['--manifests', '/tmp/m', '--xds-port=1', '--admin-port', '2', '--http-port', '3', '--https-port=4', '--https-redirect-port', '443', '--ingress-class', 'x', '--log-level', 'debug', '--xds-host', '::1', '--admin-host', '0.0.0.0', '--max-file-bytes', '1000']);
-    expect(c).to.deep.equal({ manifests: '/tmp/m', xdsPort: 1, adminPort: 2, httpPort: 3, httpsPort: 4, httpsRedirectPort: 443, ingressClass: 'x', logLevel: 'debug', xdsHost: '::1', adminHost: '0.0.0.0', maxFileBytes: 1000 });
+    const c = parseArgs(['--manifests', '/tmp/m', '--xds-port=1', '--admin-port', '2', '--http-port', '3', '--https-port=4', '--https-redirect-port', '443', '--ingress-class', 'x', '--log-level', 'debug', '--xds-host', '::1', '--admin-host', '0.0.0.0', '--max-file-bytes', '1000', '--insecure-xds']);
+    expect(c).to.deep.equal({ manifests: '/tmp/m', xdsPort: 1, adminPort: 2, httpPort: 3, httpsPort: 4, httpsRedirectPort: 443, ingressClass: 'x', logLevel: 'debug', xdsHost: '::1', adminHost: '0.0.0.0', maxFileBytes: 1000, insecureXds: true });
+  });
+
+  it('reads the xDS TLS files as a set of three', () => {
+    const c = parseArgs(['--xds-tls-cert', '/c/server.crt', '--xds-tls-key=/c/server.key', '--xds-client-ca', '/c/ca.crt']);
+    expect(c.xdsTls).to.deep.equal({ cert: '/c/server.crt', key: '/c/server.key', clientCa: '/c/ca.crt' });
+    expect(() => parseArgs(['--xds-tls-cert', '/c/server.crt'])).to.throw(ConfigError, /go together.*certgen/);
   });
 
   const bad: Array<[string[], RegExp]> = [

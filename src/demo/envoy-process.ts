@@ -12,6 +12,9 @@ import { waitFor } from './wait.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const BOOTSTRAP = path.join(repo, 'envoy', 'bootstrap.yaml');
+export const BOOTSTRAP_TLS = path.join(repo, 'envoy', 'bootstrap-tls.yaml');
+/** Where envoy/bootstrap-tls.yaml expects `splitplane certgen`'s files. */
+export const BOOTSTRAP_TLS_DIR = '/etc/splitplane/xds';
 let binary: string | undefined;
 
 export function envoyBinary(): string {
@@ -33,9 +36,13 @@ export interface EnvoyProcess {
   stop(): Promise<void>;
 }
 
-/** envoy/bootstrap.yaml with the control plane's port and a free admin port, written to a temp file. */
-export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, nodeId: string): string {
-  const bootstrap = load(fs.readFileSync(BOOTSTRAP, 'utf8')) as any;
+/**
+ * envoy/bootstrap.yaml with the control plane's port and a free admin port, written to a temp file;
+ * with `tlsDir`, envoy/bootstrap-tls.yaml reading certgen's files from that folder.
+ */
+export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, nodeId: string, tlsDir?: string): string {
+  const template = fs.readFileSync(tlsDir ? BOOTSTRAP_TLS : BOOTSTRAP, 'utf8');
+  const bootstrap = load(tlsDir ? template.split(`${BOOTSTRAP_TLS_DIR}/`).join(`${tlsDir}/`) : template) as any;
   bootstrap.node.id = nodeId;
   bootstrap.admin.address.socket_address.port_value = adminPort;
   bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = xdsPort;
@@ -44,9 +51,9 @@ export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, 
   return file;
 }
 
-export async function startEnvoy(options: { xdsPort: number; adminPort: number; nodeId?: string }): Promise<EnvoyProcess> {
+export async function startEnvoy(options: { xdsPort: number; adminPort: number; nodeId?: string; tlsDir?: string }): Promise<EnvoyProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-envoy-'));
-  const config = writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy');
+  const config = writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy', options.tlsDir);
   const log = path.join(dir, 'envoy.log');
   const child: ChildProcess = spawn(envoyBinary(), ['-c', config, '--disable-hot-restart', '--concurrency', '2', '--log-level', 'warn', '--log-path', log], { stdio: 'ignore' });
   let exited = false;

@@ -2,11 +2,12 @@
 // snapshot cache, and turns stream events into logs and metrics.
 
 import * as grpc from '@grpc/grpc-js';
+import fs from 'node:fs';
 import { format } from 'node:util';
 import { LogLimiter, truncate } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
+import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
 import { decodeDiscoveryRequest, encodeResponseBody, withNonce } from './messages.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
@@ -62,6 +63,39 @@ export interface NackReport {
 
 export interface AdsServerOptions {
   onNack?(report: NackReport): void;
+  /**
+   * Who may receive TLS secrets (SDS, private keys included): every client when the port checks client
+   * certificates or the operator said --insecure-xds; otherwise clients on loopback only.
+   */
+  secretsTo?: 'everyone' | 'loopback';
+  /** How a peer is judged to be on loopback; isLoopbackPeer unless a test stands in a remote client. */
+  isLoopback?(peer: string): boolean;
+}
+
+/** TLS for the xDS port from PEM files; every client must present a certificate signed by `clientCa`. */
+export function xdsServerCredentials(files: { cert: string; key: string; clientCa: string }): grpc.ServerCredentials {
+  const read = (flag: string, file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (error) {
+      throw new Error(`cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): splitplane certgen --out DIR writes a CA, a server and a client certificate`);
+    }
+  };
+  const cert = read('--xds-tls-cert', files.cert);
+  const key = read('--xds-tls-key', files.key);
+  const ca = read('--xds-client-ca', files.clientCa);
+  try {
+    return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+  } catch (error) {
+    throw new Error(`cannot use the xDS TLS files (--xds-tls-cert ${files.cert}, --xds-tls-key ${files.key}, --xds-client-ca ${files.clientCa}): ${(error as Error).message}`);
+  }
+}
+
+/** Whether a grpc-js peer (`127.0.0.1:5000`, `[::1]:5000`, `[::ffff:127.0.0.1]:5000`) is this host. */
+export function isLoopbackPeer(peer: string): boolean {
+  const host = peer.startsWith('[') ? peer.slice(1, peer.indexOf(']')) : peer.slice(0, peer.lastIndexOf(':'));
+  const v4 = host.toLowerCase().replace(/^::ffff:/, '');
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || host === '::1';
 }
 
 const MAX_NODE_LABELS = 500;
@@ -99,9 +133,10 @@ export class AdsServer {
     this.server.addService(adsDefinition, { StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) => this.open(call) });
   }
 
-  async listen(host: string, port: number): Promise<number> {
+  /** Listens; without `credentials`, in plain text. */
+  async listen(host: string, port: number, credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => {
+      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (error, bound) => {
         if (error) reject(new Error(`cannot listen for xDS on ${host}:${port}: ${error.message}; choose another --xds-port`));
         else resolve(bound);
       });
@@ -192,6 +227,9 @@ export class AdsServer {
         limited('debug', `stale:${typeUrl}`, 'xds stale nonce ignored', { type: SHORT_NAME[typeUrl], nonce: truncate(nonce, 64) });
       },
       unknownType: (typeUrl) => limited('warn', 'unknown-type', 'xds request for a type splitplane does not serve; ignored', { typeUrl: truncate(typeUrl, 200) }),
+      mayServe: (typeUrl) => typeUrl !== SECRET_TYPE || this.options.secretsTo === 'everyone' || (this.options.isLoopback ?? isLoopbackPeer)(peer),
+      refused: (typeUrl) =>
+        limited('warn', `refused:${typeUrl}`, 'TLS secrets are not sent to this client: it is not on loopback and the xDS port has no TLS with client certificates (--xds-tls-cert, --xds-tls-key, --xds-client-ca; or --insecure-xds)', { type: SHORT_NAME[typeUrl] }),
     });
     const info: StreamInfo = { id, peer, openedAt: new Date().toISOString(), stream, unsentBytes: () => [...unsent.values()].reduce((a, b) => a + b, 0), end: () => undefined };
     this.streams.set(id, info);

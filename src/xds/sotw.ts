@@ -41,6 +41,9 @@ export interface StreamEvents {
   canSend(typeUrl: TypeUrl): boolean;
   staleNonce(typeUrl: TypeUrl, nonce: string): void;
   unknownType(typeUrl: string): void;
+  /** Whether this client may be sent resources of the type (TLS secrets go only to trusted clients). */
+  mayServe(typeUrl: TypeUrl): boolean;
+  refused(typeUrl: TypeUrl): void;
 }
 
 interface Desired {
@@ -52,6 +55,8 @@ export class SotwStream {
   readonly types: Record<TypeUrl, TypeState>;
   node: DiscoveryRequest['node'];
   private nonceCounter = 0;
+  /** Types this client asked for and is not served. */
+  private readonly refusedTypes = new Set<TypeUrl>();
 
   constructor(private readonly snapshot: () => Snapshot | undefined, private readonly events: StreamEvents) {
     this.types = Object.fromEntries(PUSH_ORDER.map((t) => [t, new TypeState(t)])) as Record<TypeUrl, TypeState>;
@@ -62,6 +67,11 @@ export class SotwStream {
     if (this.node === undefined && request.node) this.node = request.node;
     if (!isTypeUrl(request.type_url)) {
       this.events.unknownType(request.type_url);
+      return;
+    }
+    if (!this.events.mayServe(request.type_url)) {
+      this.refusedTypes.add(request.type_url);
+      this.events.refused(request.type_url);
       return;
     }
     const state = this.types[request.type_url];
@@ -238,6 +248,7 @@ export class SotwStream {
       };
     }
     const node = this.node ? { id: this.node.id ?? '', cluster: this.node.cluster ?? '', userAgent: [this.node.user_agent_name, (this.node.user_agent_build_version as any)?.version ?? this.node.user_agent_version].filter(Boolean).join(' ') } : null;
-    return { node, types };
+    const refused = [...this.refusedTypes].map((t) => SHORT_NAME[t]);
+    return refused.length > 0 ? { node, types, refused } : { node, types };
   }
 }

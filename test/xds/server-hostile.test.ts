@@ -13,7 +13,7 @@ import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } f
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
-import { AdsServer, SOTW_METHOD_PATH, type NackReport } from '../../src/xds/server.js';
+import { AdsServer, SOTW_METHOD_PATH, isLoopbackPeer, type NackReport } from '../../src/xds/server.js';
 import type { DiscoveryRequest } from '../../src/xds/sotw.js';
 import { waitFor } from '../../src/demo/wait.js';
 import { AdsClient } from '../support/ads-client.js';
@@ -188,5 +188,38 @@ describe('xds/server under hostile clients', () => {
       good.close();
       odd.close();
     }
+  });
+
+  it('without TLS, a client beyond loopback is served everything but TLS secrets', async () => {
+    await server.close();
+    server = new AdsServer(cache, createLogger('debug', {}, (l) => lines.push(l)), metrics, { secretsTo: 'loopback', isLoopback: () => false });
+    port = await server.listen('127.0.0.1', 0);
+    cache.publish(bigSnapshot(0, 1));
+    const remote = new AdsClient(port, 'remote');
+    try {
+      remote.subscribe(SECRET_TYPE, ['default/tls']);
+      remote.subscribe(CLUSTER_TYPE);
+      expect((await remote.next(CLUSTER_TYPE)).resources).to.have.length(1);
+      await remote.nothing(SECRET_TYPE);
+      expect(server.list()[0].stream.describe()).to.deep.include({ refused: ['SDS'] });
+      expect(lines.some((l) => l.includes('TLS secrets are not sent to this client'))).to.equal(true);
+    } finally {
+      remote.close();
+    }
+  });
+
+  it('isLoopbackPeer: 127.0.0.0/8, ::1 and IPv4-mapped loopback only', () => {
+    const table: Array<[string, boolean]> = [
+      ['127.0.0.1:5000', true],
+      ['127.9.8.7:1', true],
+      ['[::1]:5000', true],
+      ['[::ffff:127.0.0.1]:5000', true],
+      ['10.0.0.1:5000', false],
+      ['[::ffff:10.0.0.1]:5000', false],
+      ['[2001:db8::1]:5000', false],
+      ['128.0.0.1:5000', false],
+      ['', false],
+    ];
+    for (const [peer, expected] of table) expect(isLoopbackPeer(peer), peer).to.equal(expected);
   });
 });

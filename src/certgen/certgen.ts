@@ -1,0 +1,137 @@
+// `splitplane certgen --out DIR`: a private CA, a server certificate for the xDS port and a client
+// certificate for Envoy, so that xDS can run with TLS and client certificates from the first day,
+// without openssl recipes. ECDSA P-256 keys (fast, and what every Envoy and grpc-js accept).
+//
+// node:crypto makes keys but not certificates; @peculiar/x509 builds them on WebCrypto. It needs the
+// reflect-metadata polyfill, loaded here only, so the server itself never carries it.
+
+import fs from 'node:fs';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { webcrypto } from 'node:crypto';
+
+export interface CertgenOptions {
+  out: string;
+  /** Extra names for the server certificate (DNS names or IP addresses), e.g. splitplane.ns.svc. */
+  hosts: string[];
+  days: number;
+  /** Overwrite files that exist. */
+  force: boolean;
+}
+
+export const CERT_FILES = ['ca.crt', 'ca.key', 'server.crt', 'server.key', 'client.crt', 'client.key'] as const;
+
+/** Names the server certificate always carries: how Envoy on the same node and in tests reach it. */
+export const DEFAULT_SERVER_NAMES = ['splitplane', 'localhost', '127.0.0.1', '::1'];
+/** The client certificate's name; Envoy presents it. */
+export const CLIENT_NAME = 'envoy';
+
+export const CERTGEN_USAGE = `usage: splitplane certgen --out DIR [--host NAME]... [--days N] [--force]
+  --out DIR     folder to write ca.crt, ca.key, server.crt, server.key, client.crt and client.key to
+  --host NAME   another DNS name or IP address for the server certificate (repeatable); it always has
+                ${DEFAULT_SERVER_NAMES.join(', ')}
+  --days N      validity of every certificate (default 365)
+  --force       overwrite existing files`;
+
+export class CertgenError extends Error {}
+
+export function parseCertgenArgs(argv: readonly string[]): CertgenOptions {
+  const options: CertgenOptions = { out: '', hosts: [], days: 365, force: false };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new CertgenError(`${flag} needs a value\n${CERTGEN_USAGE}`);
+      return v;
+    };
+    switch (flag) {
+      case '--out': options.out = path.resolve(value()); break;
+      case '--host': options.hosts.push(value()); break;
+      case '--days': {
+        const text = value();
+        if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3650) throw new CertgenError(`--days ${JSON.stringify(text)} is not a number of days from 1 to 3650`);
+        options.days = Number(text);
+        break;
+      }
+      case '--force': options.force = true; break;
+      case '--help': case '-h': throw new CertgenError(CERTGEN_USAGE);
+      default: throw new CertgenError(`unknown flag ${JSON.stringify(argv[i])}\n${CERTGEN_USAGE}`);
+    }
+  }
+  if (options.out === '') throw new CertgenError(`--out DIR is required\n${CERTGEN_USAGE}`);
+  return options;
+}
+
+/** Writes the CA, server and client certificates and keys; returns the paths written. */
+export async function certgen(options: CertgenOptions): Promise<string[]> {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  const existing = CERT_FILES.filter((f) => fs.existsSync(path.join(options.out, f)));
+  if (existing.length > 0 && !options.force) throw new CertgenError(`${path.join(options.out, existing[0])} exists: pass --force to replace the certificates in ${options.out}, or choose another --out`);
+
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const notBefore = new Date(Date.now() - 5 * 60_000); // clocks of other nodes may run a little behind
+  const notAfter = new Date(Date.now() + options.days * 86_400_000);
+  const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  const keys = () => webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+  const pemKey = async (key: CryptoKey) => x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
+
+  const caKeys = await keys();
+  const ca = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: 'CN=splitplane xDS CA',
+    notBefore,
+    notAfter,
+    keys: caKeys,
+    signingAlgorithm: algorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+
+  const leaf = async (commonName: string, usage: string, names: string[]) => {
+    const pair = await keys();
+    const certificate = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(),
+      subject: `CN=${commonName}`,
+      issuer: ca.subject,
+      notBefore,
+      notAfter,
+      signingKey: caKeys.privateKey,
+      publicKey: pair.publicKey,
+      signingAlgorithm: algorithm,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+        new x509.ExtendedKeyUsageExtension([usage]),
+        new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))),
+        await x509.AuthorityKeyIdentifierExtension.create(ca),
+      ],
+    });
+    return { certificate: certificate.toString('pem'), key: await pemKey(pair.privateKey) };
+  };
+
+  const server = await leaf('splitplane', x509.ExtendedKeyUsage.serverAuth, [...new Set([...DEFAULT_SERVER_NAMES, ...options.hosts])]);
+  const client = await leaf(CLIENT_NAME, x509.ExtendedKeyUsage.clientAuth, [CLIENT_NAME]);
+  const files: Record<(typeof CERT_FILES)[number], string> = {
+    'ca.crt': ca.toString('pem'),
+    'ca.key': await pemKey(caKeys.privateKey),
+    'server.crt': server.certificate,
+    'server.key': server.key,
+    'client.crt': client.certificate,
+    'client.key': client.key,
+  };
+  fs.mkdirSync(options.out, { recursive: true });
+  const written: string[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const file = path.join(options.out, name);
+    // Keys are readable by their owner only.
+    fs.writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`, { mode: name.endsWith('.key') ? 0o600 : 0o644 });
+    fs.chmodSync(file, name.endsWith('.key') ? 0o600 : 0o644);
+    written.push(file);
+  }
+  return written;
+}
