@@ -5,7 +5,7 @@ import { Debouncer, type Timers, realTimers } from './debounce.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModel } from './model/build.js';
-import { formatDiagnostic, sortDiagnostics, type Diagnostic } from './model/diagnostics.js';
+import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './model/diagnostics.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './model/kube-types.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
 import { PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
@@ -181,7 +181,7 @@ export class Controller {
   }
 
   private updateDiagnostics(next: Diagnostic[]): void {
-    const sorted = sortDiagnostics(next);
+    const sorted = sortDiagnostics(next.map((d) => (d.message.length > MAX_MESSAGE ? { ...d, message: boundedMessage(d.message) } : d)));
     const before = new Set(this.lastDiagnostics.map(formatDiagnostic));
     for (const d of sorted) {
       const text = formatDiagnostic(d);

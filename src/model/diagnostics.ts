@@ -29,21 +29,29 @@ export function annotationField(key: string): string {
   return `metadata.annotations[${JSON.stringify(key)}]`;
 }
 
+/** Longest message kept: a message quoting a 100 KB value is no use to anyone reading it. */
+export const MAX_MESSAGE = 1000;
+
+/** A message cut to MAX_MESSAGE characters, saying how much was cut. */
+export function boundedMessage(message: string): string {
+  return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)`;
+}
+
 /** Collects diagnostics about one object, so callers need not repeat the object reference. */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
   constructor(private readonly object: ObjectRef) {}
 
   error(field: string, message: string): void {
-    this.items.push({ severity: 'error', object: this.object, field, message });
+    this.items.push({ severity: 'error', object: this.object, field, message: boundedMessage(message) });
   }
 
   warning(field: string, message: string): void {
-    this.items.push({ severity: 'warning', object: this.object, field, message });
+    this.items.push({ severity: 'warning', object: this.object, field, message: boundedMessage(message) });
   }
 
   info(field: string, message: string): void {
-    this.items.push({ severity: 'info', object: this.object, field, message });
+    this.items.push({ severity: 'info', object: this.object, field, message: boundedMessage(message) });
   }
 
   hasErrors(): boolean {

@@ -7,6 +7,7 @@ import { checkMetadata, keepIdentity } from './metadata.js';
 import { DNS1035_LABEL, DNS1123_SUBDOMAIN, IANA_SVC_NAME, quote, type Shape } from './shape.js';
 
 const HOST_MAX = 253;
+const PATH_TYPES = ['Exact', 'Prefix', 'ImplementationSpecific'] as const;
 const LABEL_MAX = 63;
 
 export function checkIngress(object: Record<string, unknown>, shape: Shape): Ingress | undefined {
@@ -27,7 +28,7 @@ export function checkIngress(object: Record<string, unknown>, shape: Shape): Ing
         const path = shape.entry(item, at, 'a path with a backend');
         if (!path) return;
         shape.string(path.path, `${at}.path`);
-        shape.string(path.pathType, `${at}.pathType`);
+        shape.oneOf(path.pathType, `${at}.pathType`, PATH_TYPES);
         if (path.backend !== undefined && path.backend !== null) checkBackend(path.backend, `${at}.backend`, shape);
       });
     });
