@@ -80,6 +80,12 @@ const HOSTILE: Array<[string, string, { kind: string; name: string; field: strin
   ['EndpointSlice ports: "8080"', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: "8080"\nendpoints: [{addresses: ["10.0.0.9"]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports' }],
   ['EndpointSlice endpoints: [null]', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [null]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0]' }],
   ['EndpointSlice port 70000', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: [{port: 70000}]\nendpoints: [{addresses: ["10.0.0.9"]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports[0].port' }],
+  ['EndpointSlice port -1', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: [{port: -1}]\nendpoints: [{addresses: ["10.0.0.9"]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports[0].port' }],
+  ['EndpointSlice address not-an-ip', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [not-an-ip]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' }],
+  ['EndpointSlice address 999.1.1.1', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [999.1.1.1]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' }],
+  ['Ingress annotations as a list', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: bad\n  annotations: [ingress.aliyun.weight/new-nginx=50]\nspec: {}\n', { kind: 'Ingress', name: 'bad', field: 'metadata.annotations' }],
+  ['Ingress host of 100 KB', `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: ${'a'.repeat(100_000)}.test\n`, { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].host' }],
+  ['Service name with a newline', 'apiVersion: v1\nkind: Service\nmetadata: {name: "old\\nnginx"}\nspec: {ports: [{port: 80}]}\n', { kind: 'Service', name: 'old\nnginx', field: 'metadata.name' }],
   ['EndpointSlice address localhost', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [localhost]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' }],
   ['EndpointSlice addresses as a string', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: "127.0.0.1"}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses' }],
   ['Service ports: "80"', 'apiVersion: v1\nkind: Service\nmetadata: {name: other}\nspec:\n  ports: "80"\n', { kind: 'Service', name: 'other', field: 'spec.ports' }],
@@ -105,6 +111,20 @@ describe('controller: hostile manifests never freeze the rebuild loop', () => {
       expect(cache.current()!.version(ROUTE_TYPE)).to.not.equal(before);
     });
   }
+
+  it('a weight written as a list ([50]) is not read as 50: a warning on the field, and the last split keeps serving', async () => {
+    const { parseManifests } = await import('../src/source/manifests.js');
+    const { cache, controller, setIngress, store } = setup();
+    setIngress('10');
+    controller.rebuild();
+    const routes = cache.current()!.version(ROUTE_TYPE);
+    const yaml = `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: echo\n  namespace: default\n  annotations:\n    ${W}: [50]\nspec:\n  rules:\n  - host: mini-echo.io\n    http:\n      paths:\n      - {path: /, pathType: Prefix, backend: {service: {name: old-nginx, port: {number: 80}}}}\n      - {path: /, pathType: Prefix, backend: {service: {name: new-nginx, port: {number: 80}}}}\n`;
+    store.replaceSource('ingress', parseManifests(yaml, 'echo.yaml').objects);
+    controller.rebuild();
+    const field = `metadata.annotations["${W}"]`;
+    expect(controller.diagnostics().filter((d) => d.field === field).map((d) => d.severity).sort()).to.deep.equal(['error', 'warning']);
+    expect(cache.current()!.version(ROUTE_TYPE), 'the 10 % split keeps serving').to.equal(routes);
+  });
 
   it('a failed rebuild is a diagnostic, not only a log line', () => {
     const { controller, setIngress, store } = setup();
