@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eachFlag } from './flags.js';
 import type { Level } from './log.js';
 import { DEFAULT_MAX_FILE_BYTES } from './source/file.js';
 
@@ -71,14 +72,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   const config: Config = { ...DEFAULTS };
   const tls: { cert?: string; key?: string; clientCa?: string } = {};
   if (env.SPLITPLANE_LOG_LEVEL) config.logLevel = parseLevel(env.SPLITPLANE_LOG_LEVEL);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new ConfigError(`${flag} needs a value\n${USAGE}`);
-      return v;
-    };
+  eachFlag(argv, (flag) => new ConfigError(`${flag} needs a value\n${USAGE}`), (flag, value, arg) => {
     switch (flag) {
       case '--manifests': config.manifests = path.resolve(value()); break;
       case '--xds-port': config.xdsPort = parsePort(flag, value()); break;
@@ -98,7 +92,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       case '--help': case '-h': throw new ConfigError(USAGE);
       default: throw new ConfigError(`unknown flag ${JSON.stringify(arg)}\n${USAGE}`);
     }
-  }
+  });
   const given = Object.values(tls).length;
   if (given > 0 && given < 3) {
     throw new ConfigError('--xds-tls-cert, --xds-tls-key and --xds-client-ca go together: give all three (splitplane certgen --out DIR writes them)');

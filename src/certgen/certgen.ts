@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { webcrypto } from 'node:crypto';
+import { eachFlag } from '../flags.js';
 
 export interface CertgenOptions {
   out: string;
@@ -37,13 +38,7 @@ export class CertgenError extends Error {}
 
 export function parseCertgenArgs(argv: readonly string[]): CertgenOptions {
   const options: CertgenOptions = { out: '', hosts: [], days: 365, force: false };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined) throw new CertgenError(`${flag} needs a value\n${CERTGEN_USAGE}`);
-      return v;
-    };
+  eachFlag(argv, (flag) => new CertgenError(`${flag} needs a value\n${CERTGEN_USAGE}`), (flag, value, arg) => {
     switch (flag) {
       case '--out': options.out = path.resolve(value()); break;
       case '--host': options.hosts.push(value()); break;
@@ -55,9 +50,9 @@ export function parseCertgenArgs(argv: readonly string[]): CertgenOptions {
       }
       case '--force': options.force = true; break;
       case '--help': case '-h': throw new CertgenError(CERTGEN_USAGE);
-      default: throw new CertgenError(`unknown flag ${JSON.stringify(argv[i])}\n${CERTGEN_USAGE}`);
+      default: throw new CertgenError(`unknown flag ${JSON.stringify(arg)}\n${CERTGEN_USAGE}`);
     }
-  }
+  });
   if (options.out === '') throw new CertgenError(`--out DIR is required\n${CERTGEN_USAGE}`);
   return options;
 }

@@ -247,7 +247,11 @@ export class SotwStream {
         lastNack: s.lastNack ?? null,
       };
     }
-    const node = this.node ? { id: this.node.id ?? '', cluster: this.node.cluster ?? '', userAgent: [this.node.user_agent_name, (this.node.user_agent_build_version as any)?.version ?? this.node.user_agent_version].filter(Boolean).join(' ') } : null;
+    // Node fields are the client's words: shown cut to a readable length.
+    const text = (value: unknown) => truncate(String(value ?? ''), 256);
+    const node = this.node
+      ? { id: text(this.node.id), cluster: text(this.node.cluster), userAgent: text([this.node.user_agent_name, (this.node.user_agent_build_version as any)?.version ?? this.node.user_agent_version].filter(Boolean).join(' ')) }
+      : null;
     const refused = [...this.refusedTypes].map((t) => SHORT_NAME[t]);
     return refused.length > 0 ? { node, types, refused } : { node, types };
   }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app.js';
 import { waitFor } from '../../src/demo/wait.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { ENDPOINT_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { AdsClient, names } from '../support/ads-client.js';
 import { endpointSlice, ingress, service, writeObject } from '../support/manifests.js';
 import { startSplitplane } from '../support/splitplane.js';
@@ -33,17 +33,7 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
   });
 
   it('an EDS NACK naming a cluster: its slice falls back with Envoy\'s text; a later route change still arrives', async () => {
-    client.subscribe(CLUSTER_TYPE);
-    const cds = await client.next(CLUSTER_TYPE);
-    client.ack(cds);
-    client.subscribe(ENDPOINT_TYPE, names(cds));
-    const eds = await client.next(ENDPOINT_TYPE);
-    client.ack(eds, names(cds));
-    client.subscribe(LISTENER_TYPE);
-    client.ack(await client.next(LISTENER_TYPE));
-    client.subscribe(ROUTE_TYPE, ['ingress_http']);
-    const rds = await client.next(ROUTE_TYPE);
-    client.ack(rds, ['ingress_http']);
+    const { cds, eds, rds } = await client.converge();
 
     // new-nginx moves to another port; the proxy refuses it.
     writeObject(dir, 'services', [service('old-nginx'), service('new-nginx'), service('api'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9012), endpointSlice('api', 9003)]);

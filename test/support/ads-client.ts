@@ -3,6 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
 import type { DiscoveryRequest } from '../../src/xds/sotw.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { SOTW_METHOD_PATH } from '../../src/xds/server.js';
 
 export class AdsClient {
@@ -78,6 +79,23 @@ export class AdsClient {
     } catch (error) {
       if ((error as Error).message.startsWith('expected no response')) throw error;
     }
+  }
+
+  /** Brings the client to the steady state Envoy reaches: everything received and ACKed. */
+  async converge(): Promise<Record<'cds' | 'eds' | 'lds' | 'rds', DecodedResponse>> {
+    this.subscribe(CLUSTER_TYPE);
+    const cds = await this.next(CLUSTER_TYPE);
+    this.ack(cds);
+    this.subscribe(ENDPOINT_TYPE, names(cds));
+    const eds = await this.next(ENDPOINT_TYPE);
+    this.ack(eds, names(cds));
+    this.subscribe(LISTENER_TYPE);
+    const lds = await this.next(LISTENER_TYPE);
+    this.ack(lds);
+    this.subscribe(ROUTE_TYPE, ['ingress_http']);
+    const rds = await this.next(ROUTE_TYPE);
+    this.ack(rds, ['ingress_http']);
+    return { cds, eds, lds, rds };
   }
 
   close(): void {

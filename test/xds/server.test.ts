@@ -52,18 +52,7 @@ describe('xds/server (SotW ADS, feature)', () => {
 
   /** Brings a client to the steady state Envoy reaches: everything received and ACKed. */
   async function converge(client: AdsClient): Promise<Record<string, string>> {
-    client.subscribe(CLUSTER_TYPE);
-    const cds = await client.next(CLUSTER_TYPE);
-    client.ack(cds);
-    client.subscribe(ENDPOINT_TYPE, names(cds));
-    const eds = await client.next(ENDPOINT_TYPE);
-    client.ack(eds, names(cds));
-    client.subscribe(LISTENER_TYPE);
-    const lds = await client.next(LISTENER_TYPE);
-    client.ack(lds);
-    client.subscribe(ROUTE_TYPE, ['ingress_http']);
-    const rds = await client.next(ROUTE_TYPE);
-    client.ack(rds, ['ingress_http']);
+    const { cds, eds, lds, rds } = await client.converge();
     await client.nothing();
     return { cds: cds.version_info, eds: eds.version_info, lds: lds.version_info, rds: rds.version_info };
   }
