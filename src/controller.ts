@@ -26,7 +26,7 @@ export interface ControllerOptions {
 }
 
 /** How many published builds are remembered for tracing NACKs back to objects. */
-const HISTORY = 32;
+const HISTORY = 16;
 
 /** The field a refusal by Envoy is reported on, by kind: where the refused resource's content comes from. */
 const REFUSED_FIELD: Readonly<Record<string, string>> = { Ingress: 'spec', Service: 'spec.ports', EndpointSlice: 'endpoints', Secret: 'data', IngressClass: 'spec' };

@@ -45,6 +45,13 @@ export function admitAll<T extends KubeObject>(
   const out: T[] = [];
   for (const object of objects) {
     const key = objectKey(object);
+    // The common case, checked without allocating: a valid object with nothing to say about it.
+    const validation = validateObject(object);
+    if (validation.valid && validation.diagnostics.length === 0 && !rejected.has(validation.object)) {
+      out.push(validation.object);
+      accepted.set(key, validation.object);
+      continue;
+    }
     const sink = new DiagnosticSink(refOfObject(object));
     const current = admissible(object, rejected, sink);
     let used: T | undefined = current ?? undefined;

@@ -82,7 +82,7 @@ export class FileSource {
     } catch (error) {
       this.log.warn('cannot watch the manifest folder; polling it instead', { dir: this.dir, error: String(error) });
     }
-    this.poller = setInterval(() => this.scan(), this.pollMs);
+    this.poller = setInterval(() => this.safeScan(), this.pollMs);
     this.poller.unref();
   }
 
@@ -211,7 +211,16 @@ export class FileSource {
   // Editors write a file in several steps; a short pause turns them into one scan.
   private scheduleScan(): void {
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
-    this.rescanTimer = setTimeout(() => this.scan(), 10);
+    this.rescanTimer = setTimeout(() => this.safeScan(), 10);
+  }
+
+  // Scans run from timers: an exception there would end the process, and with it what is served.
+  private safeScan(): void {
+    try {
+      this.scan();
+    } catch (error) {
+      this.log.error('scanning the manifest folder failed; the last state keeps serving (a splitplane bug, please report it)', { dir: this.dir, error: String(error instanceof Error ? error.stack : error) });
+    }
   }
 }
 

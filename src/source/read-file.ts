@@ -13,6 +13,12 @@ export type FileRead =
 
 /** Reads `file` unless its stamp (inode, size, mtime) is still `knownStamp`. */
 export function readRegularFile(file: string, maxBytes: number, knownStamp?: string): FileRead {
+  // The folder is polled: an unchanged file costs one stat (which never blocks, whatever the file is).
+  try {
+    if (stampOf(fs.statSync(file)) === knownStamp) return { kind: 'unchanged' };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
+  }
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
@@ -23,7 +29,7 @@ export function readRegularFile(file: string, maxBytes: number, knownStamp?: str
   }
   try {
     const st = fs.fstatSync(fd);
-    const stamp = `${st.ino}:${st.size}:${st.mtimeMs}`;
+    const stamp = stampOf(st);
     if (stamp === knownStamp) return { kind: 'unchanged' };
     if (!st.isFile()) {
       return { kind: 'refused', stamp, reason: `is ${fileType(st)}, not a regular file: only regular files (or links to them) are read, so nothing in it is served` };
@@ -45,6 +51,10 @@ export function readRegularFile(file: string, maxBytes: number, knownStamp?: str
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function stampOf(st: fs.Stats): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 
 function tooLarge(size: number, maxBytes: number): string {

@@ -202,7 +202,7 @@ export class AdsServer {
         unsent.set(response.typeUrl, bytes.length);
         call.write(bytes, () => {
           unsent.delete(response.typeUrl);
-          if (!closed) stream.pump();
+          if (!closed) pump();
         });
       },
       ack: (typeUrl, version) => {
@@ -234,7 +234,18 @@ export class AdsServer {
     const info: StreamInfo = { id, peer, openedAt: new Date().toISOString(), stream, unsentBytes: () => [...unsent.values()].reduce((a, b) => a + b, 0), end: () => undefined };
     this.streams.set(id, info);
     this.count.streams();
-    const unwatch = this.cache.watch(() => stream.pump());
+    // A failure on one stream is a bug of ours; it must end that stream (the client reconnects and
+    // starts afresh), never the publish that wakes every other stream.
+    const pump = () => {
+      try {
+        stream.pump();
+      } catch (error) {
+        log.error('xds stream failed; closing it so the client reconnects', { error: truncate(String(error instanceof Error ? error.stack : error), 1000) });
+        call.destroy(error as Error);
+        close('internal error');
+      }
+    };
+    const unwatch = this.cache.watch(pump);
     let closed = false;
     const close = (why: string) => {
       if (closed) return;
