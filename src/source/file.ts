@@ -19,6 +19,8 @@ interface FileState {
   diagnostics: Diagnostic[];
   /** Objects the store holds from this file (the previous ones while it does not parse). */
   objects: number;
+  /** The file was not read (not a regular file, too large): `text` is the last text read. */
+  refused?: true;
 }
 
 export interface FileSourceOptions {
@@ -182,9 +184,9 @@ export class FileSource {
       if (known?.diagnostics.length === 1 && known.diagnostics[0].message === result.reason) return undefined;
       this.log.warn('manifest file not read', { file: rel, reason: result.reason });
       const diagnostics: Diagnostic[] = [{ severity: 'error', object: { kind: 'File', name: rel }, field: 'file', message: result.reason }];
-      return { state: { stamp: result.stamp, text: known?.text ?? '', diagnostics, objects: known?.objects ?? 0 } };
+      return { state: { stamp: result.stamp, text: known?.text ?? '', diagnostics, objects: known?.objects ?? 0, refused: true } };
     }
-    if (known?.text === result.text) {
+    if (known?.text === result.text && !known.refused) {
       known.stamp = result.stamp;
       return undefined;
     }

@@ -118,6 +118,9 @@ describe('source/file', () => {
     await waitFor('the size diagnostic', () => fileErrors().length === 1, 15_000);
     expect(source.diagnostics()[0].message).to.contain('--max-file-bytes');
     expect(names(), 'the previous contents stay').to.deep.equal(['a']);
+    // Back to the very text it had: read again, and the diagnostic goes.
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    await waitFor('the diagnostic to clear', () => source.diagnostics().length === 0, 15_000);
   });
 
   it('a YAML alias bomb fails its file quickly; the previous contents stay', () => {
