@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     const stages: Record<string, number[]> = { 'read + parse the folder': [], model: [], translate: [], encode: [], 'publish (no stream yet)': [] };
     for (let r = 0; r < ROUNDS + 1; r++) {
       const w = world();
-      const source = new FileSource(dir, w.store, () => undefined, silentLogger);
+      const source = new FileSource(dir, w.store, silentLogger);
       const t0 = performance.now();
       source.scan();
       const scanned = performance.now();
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
 
     // 2. One Ingress change on a warm world.
     const w = world();
-    const source = new FileSource(dir, w.store, () => undefined, silentLogger);
+    const source = new FileSource(dir, w.store, silentLogger);
     source.scan();
     w.controller.rebuild();
     const change: number[] = [];

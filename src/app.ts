@@ -1,4 +1,5 @@
-// Wiring: file source → store → controller (model → resources → snapshot) → cache → ADS and admin.
+// Wiring: source (folder or API server) → store → controller (model → resources → snapshot) → cache →
+// ADS and admin.
 // Kept apart from main.ts so tests, the demo and benchmarks start the same thing in-process.
 
 import type http from 'node:http';
@@ -10,6 +11,7 @@ import { Metrics } from './metrics.js';
 import { envoyRoot } from './proto/registry.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { FileSource } from './source/file.js';
+import type { Source } from './source/source.js';
 import { ObjectStore } from './store/store.js';
 import { AdsServer, xdsServerCredentials } from './xds/server.js';
 
@@ -19,7 +21,7 @@ export interface App {
   cache: SnapshotCache;
   controller: Controller;
   ads: AdsServer;
-  source: FileSource;
+  source: Source;
   metrics: Metrics;
   xdsPort: number;
   adminPort: number;
@@ -30,15 +32,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const metrics = new Metrics();
   const store = new ObjectStore();
   const cache = new SnapshotCache();
-  let source: FileSource | undefined;
+  const source = createSource(config, store, log);
   const controller = new Controller(
     store,
     cache,
-    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort }, httpsRedirectPort: config.httpsRedirectPort }, sourceDiagnostics: () => source?.diagnostics() ?? [] },
+    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort }, httpsRedirectPort: config.httpsRedirectPort }, source },
     log.child({ component: 'controller' }),
     metrics,
   );
-  source = new FileSource(config.manifests, store, () => controller.changed(), log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
   const credentials = config.xdsTls ? xdsServerCredentials(config.xdsTls) : undefined;
   const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics, {
     onNack: (nack) => controller.envoyRejected(nack),
@@ -51,12 +52,13 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     log.info('loading the Envoy API from @grpc/grpc-js-xds');
     envoyRoot();
     log.info('Envoy API loaded', { ms: Math.round(performance.now() - loading) });
-    source.start();
+    await source.start(() => controller.changed());
     controller.rebuild(); // the first snapshot is published before anyone connects
     const xdsPort = await ads.listen(config.xdsHost, config.xdsPort, credentials);
     logXdsSecurity(config, log);
     admin = createAdminServer({
       snapshot: () => cache.current(),
+      notReady: () => source.notReady() ?? (cache.current() ? undefined : 'no snapshot has been published yet'),
       diagnostics: () => controller.diagnostics(),
       streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, unsentBytes: s.unsentBytes(), ...s.stream.describe() })),
       metrics,
@@ -66,14 +68,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     return {
       config, store, cache, controller, ads, source, metrics, xdsPort, adminPort,
       async stop() {
-        source?.stop();
+        await source.stop();
         controller.stop();
         await ads.close();
         await new Promise<void>((resolve) => { admin?.closeAllConnections(); admin?.close(() => resolve()); });
       },
     };
   } catch (error) {
-    source.stop();
+    await source.stop();
     controller.stop();
     await ads.close();
     admin?.close();
@@ -90,4 +92,8 @@ function logXdsSecurity(config: Config, log: Logger): void {
   } else {
     log.info('xDS security: plain text; TLS private keys (SDS) go to clients on loopback only (--xds-tls-cert, --xds-tls-key and --xds-client-ca to serve them to remote Envoys)', { xds: `${config.xdsHost}:${config.xdsPort}` });
   }
+}
+
+function createSource(config: Config, store: ObjectStore, log: Logger): Source {
+  return new FileSource(config.manifests, store, log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
 }

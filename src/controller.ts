@@ -5,12 +5,13 @@ import { Debouncer, type Timers, realTimers } from './debounce.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModel } from './model/build.js';
-import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './model/diagnostics.js';
-import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './model/kube-types.js';
+import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
+import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './objects/kube.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
 import { PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from './snapshot/snapshot.js';
+import type { Source } from './source/source.js';
 import type { ObjectStore } from './store/store.js';
 import { traceNack, type BuildRecord } from './nack/trace.js';
 import type { NackReport } from './xds/server.js';
@@ -18,8 +19,8 @@ import type { NackReport } from './xds/server.js';
 export interface ControllerOptions {
   ingressClass: string;
   translate: TranslateOptions;
-  /** Diagnostics that come from sources rather than the model (files that do not parse). */
-  sourceDiagnostics?: () => Diagnostic[];
+  /** The source, for diagnostics that are not about one object (files that do not parse, watches). */
+  source?: Pick<Source, 'diagnostics' | 'notReady'>;
   holdoffMs?: number;
   maxMs?: number;
   timers?: Timers;
@@ -80,6 +81,13 @@ export class Controller {
 
   /** Rebuilds now; returns the published snapshot, or undefined when nothing was published. */
   rebuild(): Snapshot | undefined {
+    // Until the source has read everything once, a build would serve part of the world (or nothing):
+    // Envoys that reconnect after a restart would lose routes they still have.
+    const waiting = this.options.source?.notReady();
+    if (waiting !== undefined) {
+      this.log.debug('not building yet', { waiting });
+      return undefined;
+    }
     const started = performance.now();
     try {
       const result = buildModel(
@@ -102,7 +110,7 @@ export class Controller {
       const encoded = performance.now();
       const stages = { model: modelled - started, translate: translated - modelled, encode: encoded - translated, publish: 0 };
       this.lastBuild = stages;
-      this.updateDiagnostics([...(this.options.sourceDiagnostics?.() ?? []), ...this.store.conflicts(), ...result.diagnostics]);
+      this.updateDiagnostics([...(this.options.source?.diagnostics() ?? []), ...this.store.conflicts(), ...result.diagnostics]);
       const previous = this.cache.current();
       this.builds++;
       if (previous && PUSH_ORDER.every((t) => previous.version(t) === snapshot.version(t))) {

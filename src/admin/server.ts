@@ -3,11 +3,13 @@
 
 import http from 'node:http';
 import type { Metrics } from '../metrics.js';
-import type { Diagnostic } from '../model/diagnostics.js';
+import type { Diagnostic } from '../objects/diagnostics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 
 export interface AdminSources {
   snapshot(): Snapshot | undefined;
+  /** Why the control plane is not ready (the source has not synced, no snapshot yet), or undefined. */
+  notReady?(): string | undefined;
   diagnostics(): Diagnostic[];
   streams(): unknown[];
   metrics: Metrics;
@@ -15,7 +17,7 @@ export interface AdminSources {
 
 const INDEX = `splitplane admin
   /healthz             200 while the process runs
-  /readyz              200 once the first snapshot is published, else 503
+  /readyz              200 once the source has read everything and the first snapshot is published, else 503
   /debug/snapshot      versions and resources per type, as proto JSON
   /debug/diagnostics   every problem found in the inputs, naming object and field
   /debug/streams       every connected Envoy: node, subscriptions, sent and acknowledged versions
@@ -67,10 +69,10 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
       return send(res, 200, 'text/plain', INDEX);
     case '/healthz':
       return send(res, 200, 'text/plain', 'ok\n');
-    case '/readyz':
-      return sources.snapshot()
-        ? send(res, 200, 'text/plain', 'ready\n')
-        : send(res, 503, 'text/plain', 'not ready: no snapshot has been published yet\n');
+    case '/readyz': {
+      const waiting = sources.notReady?.() ?? (sources.snapshot() ? undefined : 'no snapshot has been published yet');
+      return waiting === undefined ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', `not ready: ${waiting}\n`);
+    }
     case '/debug/snapshot': {
       const snapshot = sources.snapshot();
       if (!snapshot) return send(res, 503, 'application/json', JSON.stringify({ error: 'no snapshot has been published yet' }));

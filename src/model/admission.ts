@@ -2,8 +2,8 @@
 // refused by Envoy) is used as it is; otherwise its last accepted form keeps serving, and an object that
 // was never accepted is left out. Diagnostics say which happened, after the errors that caused it.
 
-import { DiagnosticSink, type Diagnostic } from './diagnostics.js';
-import { objectKey, type KubeObject } from './kube-types.js';
+import { DiagnosticSink, type Diagnostic } from '../objects/diagnostics.js';
+import { objectKey, type KubeObject } from '../objects/kube.js';
 import { refOfObject, validateObject } from './validation/validate.js';
 
 /** The last accepted form of every object, by `Kind/<namespace>/<name>`. */

@@ -1,7 +1,7 @@
 // Every annotation splitplane reads, by name, and the check that catches the ones it does not know:
 // a misspelt `canary-wieght` silently doing nothing is the kind of rough edge we are here to remove.
 
-import { annotationField, type DiagnosticSink } from './diagnostics.js';
+import { annotationField, type DiagnosticSink } from '../objects/diagnostics.js';
 import { ALIYUN_WEIGHT_PREFIX } from './dialects/aliyun.js';
 
 export const NGINX_PREFIX = 'nginx.ingress.kubernetes.io/';

@@ -1,7 +1,7 @@
 // Backend resolution: Service → port → cluster name → ready endpoints. Readiness is cluster state, not
 // an input error, so nothing here rejects an Ingress; it only says why a version cannot take traffic.
 
-import { SERVICE_NAME_LABEL, namespaceOf, type EndpointSlice, type Service, type ServicePort } from './kube-types.js';
+import { SERVICE_NAME_LABEL, namespaceOf, type EndpointSlice, type Service, type ServicePort } from '../objects/kube.js';
 import type { EndpointAddress } from './types.js';
 
 export interface ClusterState {

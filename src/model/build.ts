@@ -6,14 +6,14 @@
 // first, and attach canary Ingresses to them (attachCanary); then resolve Services and endpoints and
 // turn declared weights into what Envoy gets (resolveGroup).
 
-import { DiagnosticSink, annotationField, sortDiagnostics, type Diagnostic, type ObjectRef } from './diagnostics.js';
+import { DiagnosticSink, annotationField, sortDiagnostics, type Diagnostic, type ObjectRef } from '../objects/diagnostics.js';
 import { CANARY_WEIGHT } from './annotations.js';
 import { indexClusterState, resolveBackend, type ClusterState } from './backends.js';
 import type { CanaryRule } from './dialects/canary.js';
 import { groupLabel } from './ingress.js';
 import { isOurs } from './ingress-class.js';
 import { KEEPS_SERVING, NEVER_ACCEPTED, admissible, admitAll, type AcceptedObjects, type RejectedObjects } from './admission.js';
-import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type KubeObject, type Secret, type Service } from './kube-types.js';
+import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type KubeObject, type Secret, type Service } from '../objects/kube.js';
 import { refOfObject } from './validation/validate.js';
 import { markHttpsRedirects } from './ssl-redirect.js';
 import { tlsHosts } from './tls.js';

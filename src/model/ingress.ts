@@ -2,8 +2,8 @@
 // A split group is the set of path entries with the same (host, path, pathType); its backends, in
 // manifest order, are the group's versions.
 
-import type { DiagnosticSink } from './diagnostics.js';
-import type { Ingress, IngressBackend } from './kube-types.js';
+import type { DiagnosticSink } from '../objects/diagnostics.js';
+import type { Ingress, IngressBackend } from '../objects/kube.js';
 import type { DeclaredVersion, PathType } from './types.js';
 
 export interface ParsedGroup {

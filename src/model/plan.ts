@@ -7,9 +7,9 @@ import { ackGroupWeights, parseServiceMatch, parseServiceWeight, type ServiceMat
 import { ALIYUN_WEIGHT_PREFIX, aliyunWeights } from './dialects/aliyun.js';
 import { parseCanary, type CanaryConfig } from './dialects/canary.js';
 import { parseSticky } from './dialects/sticky.js';
-import { DiagnosticSink, annotationField, type Diagnostic, type ObjectRef } from './diagnostics.js';
+import { DiagnosticSink, annotationField, type Diagnostic, type ObjectRef } from '../objects/diagnostics.js';
 import { groupLabel, parseIngress, type ParsedGroup } from './ingress.js';
-import { namespaceOf, type Ingress } from './kube-types.js';
+import { namespaceOf, type Ingress } from '../objects/kube.js';
 import { parseSslRedirect } from './ssl-redirect.js';
 import type { Condition, Sticky } from './types.js';
 

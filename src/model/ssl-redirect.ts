@@ -4,7 +4,7 @@
 // host: one Ingress may opt out while another on the same host does not.
 
 import { SSL_REDIRECT } from './annotations.js';
-import { annotationField, type DiagnosticSink, type ObjectRef } from './diagnostics.js';
+import { annotationField, type DiagnosticSink, type ObjectRef } from '../objects/diagnostics.js';
 import type { TlsHostModel, VirtualHostModel } from './types.js';
 
 /** True unless the Ingress opts out; null on error (reported in `sink`). */

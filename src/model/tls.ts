@@ -4,9 +4,9 @@
 // Messages never quote Secret data: a key must not reach a log line.
 
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import type { DiagnosticSink, ObjectRef } from './diagnostics.js';
+import type { DiagnosticSink, ObjectRef } from '../objects/diagnostics.js';
 import { HOST } from './ingress.js';
-import { TLS_SECRET_TYPE, namespaceOf, type Ingress, type Secret } from './kube-types.js';
+import { TLS_SECRET_TYPE, namespaceOf, type Ingress, type Secret } from '../objects/kube.js';
 import type { SecretModel, TlsHostModel } from './types.js';
 
 export type SecretCheck = { ok: true; secret: SecretModel } | { ok: false; reason: string };

@@ -1,7 +1,7 @@
 // The routing model: what the Ingresses mean once dialects, readiness and conflicts are resolved.
 // It knows nothing about Envoy; resources/ translates it into xDS resources.
 
-import type { ObjectRef } from './diagnostics.js';
+import type { ObjectRef } from '../objects/diagnostics.js';
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 

@@ -4,7 +4,7 @@
 // else every resource of the type that differs from what it runs) whose form changed between the two
 // builds. Objects that did not change cannot have caused the refusal: the running version had them.
 
-import { SERVICE_NAME_LABEL, namespaceOf, type KubeObject } from '../model/kube-types.js';
+import { SERVICE_NAME_LABEL, namespaceOf, type KubeObject } from '../objects/kube.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, type TypeUrl } from '../resources/type-urls.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 

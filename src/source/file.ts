@@ -7,11 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import type { Diagnostic } from '../model/diagnostics.js';
-import type { KubeObject } from '../model/kube-types.js';
+import type { Diagnostic } from '../objects/diagnostics.js';
+import type { KubeObject } from '../objects/kube.js';
 import type { ObjectStore } from '../store/store.js';
 import { parseManifests } from './manifests.js';
 import { readRegularFile } from './read-file.js';
+import type { Source } from './source.js';
 
 interface FileState {
   stamp: string;
@@ -41,7 +42,7 @@ export const DEFAULT_CONFIRM_EMPTY_MS = 5000;
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
-export class FileSource {
+export class FileSource implements Source {
   private readonly files = new Map<string, FileState>();
   private watcher: fs.FSWatcher | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -54,11 +55,12 @@ export class FileSource {
   private readonly maxFileBytes: number;
   private readonly confirmEmptyMs: number;
   private readonly now: () => number;
+  private onChange: () => void = () => undefined;
+  private scanned = false;
 
   constructor(
     readonly dir: string,
     private readonly store: ObjectStore,
-    private readonly onChange: () => void,
     private readonly log: Logger,
     options: FileSourceOptions = {},
   ) {
@@ -68,8 +70,9 @@ export class FileSource {
     this.now = options.now ?? Date.now;
   }
 
-  /** Reads the folder once and starts watching it. */
-  start(): void {
+  /** Reads the folder once and starts watching it; `changed` is called after every scan that changed the store. */
+  start(changed: () => void = () => undefined): void {
+    this.onChange = changed;
     let stat: fs.Stats;
     try {
       stat = fs.statSync(this.dir);
@@ -78,6 +81,7 @@ export class FileSource {
     }
     if (!stat.isDirectory()) throw new Error(`--manifests ${this.dir} is a file, not a folder: pass the folder that holds it (--manifests ${path.dirname(this.dir)})`);
     this.scan();
+    this.scanned = true;
     try {
       this.watcher = fs.watch(this.dir, { recursive: true }, () => this.scheduleScan());
       this.watcher.on('error', (error) => this.log.warn('watching the manifest folder failed; polling it instead', { dir: this.dir, error: String(error) }));
@@ -92,6 +96,10 @@ export class FileSource {
     this.watcher?.close();
     if (this.poller) clearInterval(this.poller);
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
+  }
+
+  notReady(): string | undefined {
+    return this.scanned ? undefined : `the manifest folder ${this.dir} has not been read yet`;
   }
 
   diagnostics(): Diagnostic[] {

@@ -3,7 +3,7 @@
 // serviceName/servicePort become service.name/service.port, spec.backend becomes spec.defaultBackend,
 // and a missing pathType becomes ImplementationSpecific (the v1beta1 default).
 
-import type { Ingress, IngressBackend, ServiceBackendPort } from '../model/kube-types.js';
+import type { Ingress, IngressBackend, ServiceBackendPort } from '../objects/kube.js';
 
 export const LEGACY_INGRESS_VERSIONS = new Set(['extensions/v1beta1', 'networking.k8s.io/v1beta1']);
 

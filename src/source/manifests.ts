@@ -2,8 +2,8 @@
 // cannot be read becomes a diagnostic that names the file and the document, never an exception.
 
 import { loadAll, YAMLException } from 'js-yaml';
-import type { Diagnostic } from '../model/diagnostics.js';
-import { namespaceOf, objectKey, type KubeObject } from '../model/kube-types.js';
+import type { Diagnostic } from '../objects/diagnostics.js';
+import { namespaceOf, objectKey, type KubeObject } from '../objects/kube.js';
 import { convertLegacyIngress, isLegacyIngress } from './legacy.js';
 
 export interface ParsedManifests {

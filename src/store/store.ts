@@ -2,8 +2,8 @@
 // (a manifest file, or the informers). A mutation reports whether it changed anything that matters, so
 // the rebuild loop is woken only for real changes (a resync that repeats the same objects is ignored).
 
-import type { Diagnostic } from '../model/diagnostics.js';
-import { namespaceOf, objectKey, type KubeObject } from '../model/kube-types.js';
+import type { Diagnostic } from '../objects/diagnostics.js';
+import { namespaceOf, objectKey, type KubeObject } from '../objects/kube.js';
 
 /** Kinds the model reads; anything else is dropped at the door. */
 export const RELEVANT_KINDS = new Set(['Ingress', 'Service', 'EndpointSlice', 'IngressClass', 'Secret']);

@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { createAdminServer } from '../../src/admin/server.js';
 import { Metrics } from '../../src/metrics.js';
 import { buildModel } from '../../src/model/build.js';
-import type { Diagnostic } from '../../src/model/diagnostics.js';
+import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import { translate } from '../../src/resources/translate.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { ingress, seedCluster } from '../support/fixtures.js';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EXAMPLE_DIR } from '../../src/demo/local-example.js';
 import { buildModel } from '../../src/model/build.js';
-import type { EndpointSlice, Ingress, IngressClass, Service } from '../../src/model/kube-types.js';
+import type { EndpointSlice, Ingress, IngressClass, Service } from '../../src/objects/kube.js';
 import { translate } from '../../src/resources/translate.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { parseManifests } from '../../src/source/manifests.js';

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { dump } from 'js-yaml';
 import { buildModel, type BuildResult } from '../../src/model/build.js';
-import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../../src/model/kube-types.js';
+import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../../src/objects/kube.js';
 import { translate } from '../../src/resources/translate.js';
 import { CLUSTER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { buildModel, type ModelInput } from '../../src/model/build.js';
-import type { Ingress } from '../../src/model/kube-types.js';
+import type { Ingress } from '../../src/objects/kube.js';
 import type { SplitGroup } from '../../src/model/types.js';
 import { endpointSlice, ingress, ingressClass, seedCluster, service } from '../support/fixtures.js';
 

@@ -4,7 +4,7 @@
 
 import { expect } from 'chai';
 import { buildModel, type ModelInput } from '../../src/model/build.js';
-import type { Ingress } from '../../src/model/kube-types.js';
+import type { Ingress } from '../../src/objects/kube.js';
 import { endpointSlice, ingress, service } from '../support/fixtures.js';
 
 const N = 'nginx.ingress.kubernetes.io/';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DiagnosticSink } from '../../src/model/diagnostics.js';
+import { DiagnosticSink } from '../../src/objects/diagnostics.js';
 import { planIngressOnce } from '../../src/model/plan.js';
 import { ingress } from '../support/fixtures.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { buildModel } from '../../src/model/build.js';
-import { DiagnosticSink } from '../../src/model/diagnostics.js';
-import type { Ingress, Secret } from '../../src/model/kube-types.js';
+import { DiagnosticSink } from '../../src/objects/diagnostics.js';
+import type { Ingress, Secret } from '../../src/objects/kube.js';
 import { parseSslRedirect, servedOnHttps } from '../../src/model/ssl-redirect.js';
 import { endpointSlice, ingress, service } from '../support/fixtures.js';
 import { selfSignedCertificate, tlsSecret } from '../support/manifests.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { DiagnosticSink } from '../../src/model/diagnostics.js';
-import type { Secret } from '../../src/model/kube-types.js';
+import { DiagnosticSink } from '../../src/objects/diagnostics.js';
+import type { Secret } from '../../src/objects/kube.js';
 import { readTlsSecret, tlsHosts } from '../../src/model/tls.js';
 import type { SecretModel } from '../../src/model/types.js';
 import { ingress } from '../support/fixtures.js';

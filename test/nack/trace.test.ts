@@ -2,7 +2,7 @@
 
 import { expect } from 'chai';
 import { buildModel } from '../../src/model/build.js';
-import type { EndpointSlice, Ingress } from '../../src/model/kube-types.js';
+import type { EndpointSlice, Ingress } from '../../src/objects/kube.js';
 import { mentions, traceNack, type BuildRecord } from '../../src/nack/trace.js';
 import { translate } from '../../src/resources/translate.js';
 import { ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/log.js';
 import { FileSource } from '../../src/source/file.js';
-import type { Service } from '../../src/model/kube-types.js';
+import type { Service } from '../../src/objects/kube.js';
 import { ObjectStore } from '../../src/store/store.js';
 import { waitFor } from '../../src/demo/wait.js';
 
@@ -29,8 +29,8 @@ describe('source/file', () => {
 
   const names = () => store.list('Service').map((s) => s.metadata.name).sort();
   const start = () => {
-    source = new FileSource(dir, store, () => changes++, silentLogger, { pollMs: 50 });
-    source.start();
+    source = new FileSource(dir, store, silentLogger, { pollMs: 50 });
+    source.start(() => changes++);
   };
 
   it('reads every YAML file, in subfolders too, and ignores other files', () => {
@@ -78,13 +78,13 @@ describe('source/file', () => {
   });
 
   it('a missing folder is an error that says what to pass', () => {
-    source = new FileSource(path.join(dir, 'nope'), store, () => undefined, silentLogger);
+    source = new FileSource(path.join(dir, 'nope'), store, silentLogger);
     expect(() => source.start()).to.throw(/--manifests/);
   });
 
   it('--manifests naming a file says it is a file, and names its folder', () => {
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
-    source = new FileSource(path.join(dir, 'a.yaml'), store, () => undefined, silentLogger);
+    source = new FileSource(path.join(dir, 'a.yaml'), store, silentLogger);
     expect(() => source.start()).to.throw(/is a file, not a folder.*--manifests/);
   });
 
@@ -112,8 +112,8 @@ describe('source/file', () => {
 
   it('a file over the size limit is not read, and says which flag raises the limit', async () => {
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
-    source = new FileSource(dir, store, () => changes++, silentLogger, { pollMs: 50, maxFileBytes: 200 });
-    source.start();
+    source = new FileSource(dir, store, silentLogger, { pollMs: 50, maxFileBytes: 200 });
+    source.start(() => changes++);
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a') + '# ' + 'x'.repeat(300) + '\n');
     await waitFor('the size diagnostic', () => fileErrors().length === 1, 15_000);
     expect(source.diagnostics()[0].message).to.contain('--max-file-bytes');
@@ -167,8 +167,8 @@ describe('source/file', () => {
     let now = 0;
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
     fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
-    source = new FileSource(dir, store, () => changes++, silentLogger, { pollMs: 60_000, confirmEmptyMs: 5000, now: () => now });
-    source.start();
+    source = new FileSource(dir, store, silentLogger, { pollMs: 60_000, confirmEmptyMs: 5000, now: () => now });
+    source.start(() => changes++);
     fs.rmSync(path.join(dir, 'a.yaml'));
     fs.rmSync(path.join(dir, 'b.yaml'));
     source.scan();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Service } from '../../src/model/kube-types.js';
+import type { Service } from '../../src/objects/kube.js';
 import { ObjectStore } from '../../src/store/store.js';
 import { ingress, service } from '../support/fixtures.js';
 

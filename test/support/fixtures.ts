@@ -1,6 +1,6 @@
 // Object builders for tests: the smallest valid objects, with the fields a test cares about on top.
 
-import type { EndpointSlice, Ingress, IngressBackend, IngressClass, Service } from '../../src/model/kube-types.js';
+import type { EndpointSlice, Ingress, IngressBackend, IngressClass, Service } from '../../src/objects/kube.js';
 
 export interface PathSpec {
   path?: string;

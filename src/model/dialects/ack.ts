@@ -7,7 +7,7 @@
 // "value" or a /regex/ (RE2, searched in the value as nginx does).
 
 import { COOKIE_NAME, HEADER_NAME, SERVICE_MATCH, SERVICE_WEIGHT } from '../annotations.js';
-import { annotationField, type DiagnosticSink } from '../diagnostics.js';
+import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { checkPattern, cookieHeaderRegex, exactCookieRegex } from '../regex.js';
 import type { Condition } from '../types.js';
 import { normaliseRelative } from '../weights.js';

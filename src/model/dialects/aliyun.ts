@@ -2,7 +2,7 @@
 // Annotated versions get their percent; unannotated versions share what is left equally. When every
 // version of a group is annotated the numbers are relative weights.
 
-import { annotationField, type DiagnosticSink } from '../diagnostics.js';
+import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { TOTAL_BASIS_POINTS } from '../types.js';
 import { normaliseRelative, parsePercent, shareEqually } from '../weights.js';
 

@@ -17,7 +17,7 @@ import {
   COOKIE_NAME,
   HEADER_NAME,
 } from '../annotations.js';
-import { annotationField, type DiagnosticSink } from '../diagnostics.js';
+import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import type { Condition } from '../types.js';
 import { matchCondition } from './ack.js';
 

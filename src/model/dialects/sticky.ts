@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { COOKIE_NAME, STICKY_COOKIE, STICKY_MAX_AGE } from '../annotations.js';
-import { annotationField, type DiagnosticSink } from '../diagnostics.js';
+import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { COOKIE_TEXT_BUDGET, exactCookieRegex } from '../regex.js';
 import type { Sticky, Version } from '../types.js';
 

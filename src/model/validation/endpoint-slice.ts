@@ -3,7 +3,7 @@
 // or port 70000 in it, and such a refusal would hold back every later update of that Envoy.
 
 import { isIPv4, isIPv6 } from 'node:net';
-import type { EndpointSlice } from '../kube-types.js';
+import type { EndpointSlice } from '../../objects/kube.js';
 import { checkMetadata, keepIdentity } from './metadata.js';
 import { PROTOCOLS } from './service.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, quote, type Shape } from './shape.js';

@@ -1,6 +1,6 @@
 // IngressClass: which controller a class belongs to.
 
-import type { IngressClass } from '../kube-types.js';
+import type { IngressClass } from '../../objects/kube.js';
 import { checkMetadata, keepIdentity } from './metadata.js';
 import { DNS1123_SUBDOMAIN, type Shape } from './shape.js';
 

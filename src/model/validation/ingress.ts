@@ -2,7 +2,7 @@
 // reads, null list entries, and host and name lengths. What the fields mean (path types, ports, weights)
 // is judged later, by planning.
 
-import type { Ingress } from '../kube-types.js';
+import type { Ingress } from '../../objects/kube.js';
 import { checkMetadata, keepIdentity } from './metadata.js';
 import { DNS1035_LABEL, DNS1123_SUBDOMAIN, IANA_SVC_NAME, quote, type Shape } from './shape.js';
 

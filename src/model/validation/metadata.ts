@@ -4,7 +4,7 @@
 // belongs is kept as its JSON text, so a weight written `[50]` is judged (and refused) by its dialect
 // instead of being quietly read as 50.
 
-import type { ObjectMeta } from '../kube-types.js';
+import type { ObjectMeta } from '../../objects/kube.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, LABEL_VALUE, kindOf, quote, type NameFormat, type Shape } from './shape.js';
 
 /** The API server's limit on all annotations of an object together (keys and values). */

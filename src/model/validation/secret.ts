@@ -1,7 +1,7 @@
 // Secret: data is base64 text and stringData plain text, both maps of strings. What a TLS Secret holds
 // (a certificate and its key) is judged where it is used (tls.ts); messages never quote the values.
 
-import type { Secret } from '../kube-types.js';
+import type { Secret } from '../../objects/kube.js';
 import { checkMetadata, entryField, keepIdentity } from './metadata.js';
 import { DNS1123_SUBDOMAIN, kindOf, type Shape } from './shape.js';
 

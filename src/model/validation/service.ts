@@ -1,6 +1,6 @@
 // Service: the ports the model resolves Ingress backends against.
 
-import type { Service } from '../kube-types.js';
+import type { Service } from '../../objects/kube.js';
 import { checkMetadata, keepIdentity } from './metadata.js';
 import { DNS1035_LABEL, DNS1123_LABEL, IANA_SVC_NAME, kindOf, type Shape } from './shape.js';
 

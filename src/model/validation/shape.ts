@@ -3,7 +3,7 @@
 // string where a list belongs; every such problem becomes a diagnostic naming the field, so nothing
 // downstream ever meets a value of the wrong type.
 
-import type { DiagnosticSink } from '../diagnostics.js';
+import type { DiagnosticSink } from '../../objects/diagnostics.js';
 
 /** A name format from k8s.io/apimachinery/pkg/util/validation, with its length limit. */
 export interface NameFormat {

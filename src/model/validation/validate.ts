@@ -2,8 +2,8 @@
 // keep it out. Every kind answers the same way. Results are kept per object: the store hands out the
 // same object while it is unchanged, so a rebuild checks only what changed.
 
-import { DiagnosticSink, type Diagnostic, type ObjectRef } from '../diagnostics.js';
-import type { KubeObject } from '../kube-types.js';
+import { DiagnosticSink, type Diagnostic, type ObjectRef } from '../../objects/diagnostics.js';
+import type { KubeObject } from '../../objects/kube.js';
 import { checkEndpointSlice } from './endpoint-slice.js';
 import { checkIngressClass } from './ingress-class.js';
 import { checkIngress } from './ingress.js';

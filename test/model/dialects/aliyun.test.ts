@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { aliyunWeights, type GroupVersions } from '../../../src/model/dialects/aliyun.js';
-import { DiagnosticSink } from '../../../src/model/diagnostics.js';
+import { DiagnosticSink } from '../../../src/objects/diagnostics.js';
 
 const W = 'ingress.aliyun.weight/';
 const field = (svc: string) => `metadata.annotations["${W}${svc}"]`;

@@ -3,7 +3,7 @@
 // through untouched (same identity, so plans stay cached).
 
 import { expect } from 'chai';
-import type { KubeObject } from '../../../src/model/kube-types.js';
+import type { KubeObject } from '../../../src/objects/kube.js';
 import { validateObject } from '../../../src/model/validation/validate.js';
 import { endpointSlice, ingress, ingressClass, service } from '../../support/fixtures.js';
 
