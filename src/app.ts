@@ -11,7 +11,9 @@ import { Metrics } from './metrics.js';
 import { envoyRoot } from './proto/registry.js';
 import { SnapshotCache } from './snapshot/cache.js';
 import { FileSource } from './source/file.js';
+import { KubeSource } from './source/kube.js';
 import type { Source } from './source/source.js';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ObjectStore } from './store/store.js';
 import { AdsServer, xdsServerCredentials } from './xds/server.js';
 
@@ -64,7 +66,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       metrics,
     });
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);
-    log.info('splitplane serving', { manifests: config.manifests, xds: `${config.xdsHost}:${xdsPort}`, admin: `http://${config.adminHost}:${adminPort}/`, envoyHttpPort: config.httpPort, envoyHttpsPort: config.httpsPort });
+    log.info('splitplane serving', { source: config.source === 'kube' ? `kube${config.namespace ? ` (namespace ${config.namespace})` : ''}` : config.manifests, xds: `${config.xdsHost}:${xdsPort}`, admin: `http://${config.adminHost}:${adminPort}/`, envoyHttpPort: config.httpPort, envoyHttpsPort: config.httpsPort });
     return {
       config, store, cache, controller, ads, source, metrics, xdsPort, adminPort,
       async stop() {
@@ -95,5 +97,11 @@ function logXdsSecurity(config: Config, log: Logger): void {
 }
 
 function createSource(config: Config, store: ObjectStore, log: Logger): Source {
+  if (config.source === 'kube') {
+    const kubeConfig = new KubeConfig();
+    if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+    else kubeConfig.loadFromCluster();
+    return new KubeSource(kubeConfig, store, log.child({ component: 'kube-source' }), { namespace: config.namespace, ingressClass: config.ingressClass });
+  }
   return new FileSource(config.manifests, store, log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
 }

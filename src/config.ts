@@ -8,7 +8,13 @@ import type { Level } from './log.js';
 import { DEFAULT_MAX_FILE_BYTES } from './source/file.js';
 
 export interface Config {
+  /** Where objects come from: a folder (the default) or the Kubernetes API server. */
+  source: 'file' | 'kube';
   manifests: string;
+  /** Kubeconfig for --source kube; in-cluster configuration when undefined. */
+  kubeconfig?: string;
+  /** Read one namespace only (--source kube). */
+  namespace?: string;
   xdsHost: string;
   xdsPort: number;
   adminHost: string;
@@ -32,6 +38,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_MANIFESTS = path.resolve(here, '..', '..', 'deploy', 'examples', 'blue-green');
 
 export const DEFAULTS: Config = {
+  source: 'file',
   manifests: DEFAULT_MANIFESTS,
   xdsHost: '0.0.0.0',
   xdsPort: 18000,
@@ -47,7 +54,11 @@ export const DEFAULTS: Config = {
 
 export const USAGE = `usage: splitplane [flags]
        splitplane certgen --out DIR   (CA, server and client certificates for xDS with TLS; --help for more)
+  --source file|kube     where objects come from: a folder of manifests, or the Kubernetes API server
+                         (default: kube inside a pod or with --kubeconfig, else file)
   --manifests DIR        folder of Ingress/Service/EndpointSlice YAML to serve, watched live (default: deploy/examples/blue-green)
+  --kubeconfig FILE      kubeconfig for --source kube (default: the pod's service account)
+  --namespace NS         with --source kube, read this namespace only (default: all namespaces)
   --xds-port N           port of the ADS gRPC server Envoy connects to (default 18000)
   --xds-host ADDR        address of the ADS server (default 0.0.0.0)
   --xds-tls-cert FILE    TLS for the xDS port: the server certificate (PEM); with --xds-tls-key and
@@ -72,9 +83,14 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   const config: Config = { ...DEFAULTS };
   const tls: { cert?: string; key?: string; clientCa?: string } = {};
   if (env.SPLITPLANE_LOG_LEVEL) config.logLevel = parseLevel(env.SPLITPLANE_LOG_LEVEL);
+  let source: string | undefined;
+  let manifestsGiven = false;
   eachFlag(argv, (flag) => new ConfigError(`${flag} needs a value\n${USAGE}`), (flag, value, arg) => {
     switch (flag) {
-      case '--manifests': config.manifests = path.resolve(value()); break;
+      case '--source': source = value(); break;
+      case '--kubeconfig': config.kubeconfig = path.resolve(value()); break;
+      case '--namespace': config.namespace = value(); break;
+      case '--manifests': config.manifests = path.resolve(value()); manifestsGiven = true; break;
       case '--xds-port': config.xdsPort = parsePort(flag, value()); break;
       case '--xds-host': config.xdsHost = value(); break;
       case '--admin-port': config.adminPort = parsePort(flag, value()); break;
@@ -93,6 +109,14 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       default: throw new ConfigError(`unknown flag ${JSON.stringify(arg)}\n${USAGE}`);
     }
   });
+  // Inside a pod (KUBERNETES_SERVICE_HOST is set) or with a kubeconfig the API server is the source;
+  // a folder named on the command line always wins the guess.
+  if (source !== undefined && source !== 'file' && source !== 'kube') throw new ConfigError(`--source ${JSON.stringify(source)} is not file or kube`);
+  config.source = (source as Config['source'] | undefined) ?? (!manifestsGiven && (config.kubeconfig !== undefined || env.KUBERNETES_SERVICE_HOST) ? 'kube' : 'file');
+  if (config.source === 'file' && (config.kubeconfig !== undefined || config.namespace !== undefined) && source === 'file') {
+    throw new ConfigError('--kubeconfig and --namespace are for --source kube; the file source reads --manifests');
+  }
+  if (config.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(config.namespace)) throw new ConfigError(`--namespace ${JSON.stringify(config.namespace)} is not a namespace name`);
   const given = Object.values(tls).length;
   if (given > 0 && given < 3) {
     throw new ConfigError('--xds-tls-cert, --xds-tls-key and --xds-client-ca go together: give all three (splitplane certgen --out DIR writes them)');

@@ -12,7 +12,17 @@ describe('config', () => {
 
   it('reads every flag, as "--flag value" or "--flag=value"', () => {
     const c = parseArgs(['--manifests', '/tmp/m', '--xds-port=1', '--admin-port', '2', '--http-port', '3', '--https-port=4', '--https-redirect-port', '443', '--ingress-class', 'x', '--log-level', 'debug', '--xds-host', '::1', '--admin-host', '0.0.0.0', '--max-file-bytes', '1000', '--insecure-xds']);
-    expect(c).to.deep.equal({ manifests: '/tmp/m', xdsPort: 1, adminPort: 2, httpPort: 3, httpsPort: 4, httpsRedirectPort: 443, ingressClass: 'x', logLevel: 'debug', xdsHost: '::1', adminHost: '0.0.0.0', maxFileBytes: 1000, insecureXds: true });
+    expect(c).to.deep.equal({ manifests: '/tmp/m', xdsPort: 1, adminPort: 2, httpPort: 3, httpsPort: 4, httpsRedirectPort: 443, ingressClass: 'x', logLevel: 'debug', xdsHost: '::1', adminHost: '0.0.0.0', maxFileBytes: 1000, insecureXds: true, source: 'file' });
+  });
+
+  it('the source: kube inside a pod or with --kubeconfig, unless a folder is named; file elsewhere', () => {
+    expect(parseArgs([]).source).to.equal('file');
+    expect(parseArgs([], { KUBERNETES_SERVICE_HOST: '10.0.0.1' }).source).to.equal('kube');
+    expect(parseArgs(['--kubeconfig', '/k']).source).to.equal('kube');
+    expect(parseArgs(['--manifests', '/m'], { KUBERNETES_SERVICE_HOST: '10.0.0.1' }).source).to.equal('file');
+    expect(parseArgs(['--source', 'kube', '--namespace', 'shop'])).to.include({ source: 'kube', namespace: 'shop' });
+    expect(() => parseArgs(['--source', 'etcd'])).to.throw(ConfigError, /not file or kube/);
+    expect(() => parseArgs(['--source', 'kube', '--namespace', 'Bad_NS'])).to.throw(ConfigError, /not a namespace name/);
   });
 
   it('reads the xDS TLS files as a set of three', () => {

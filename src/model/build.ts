@@ -11,7 +11,7 @@ import { CANARY_WEIGHT } from './annotations.js';
 import { indexClusterState, resolveBackend, type ClusterState } from './backends.js';
 import type { CanaryRule } from './dialects/canary.js';
 import { groupLabel } from './ingress.js';
-import { isOurs } from './ingress-class.js';
+import { isOurs } from '../objects/ingress-class.js';
 import { KEEPS_SERVING, NEVER_ACCEPTED, admissible, admitAll, type AcceptedObjects, type RejectedObjects } from './admission.js';
 import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressClass, type KubeObject, type Secret, type Service } from '../objects/kube.js';
 import { refOfObject } from './validation/validate.js';

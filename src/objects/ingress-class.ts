@@ -1,7 +1,7 @@
 // Which Ingresses are ours: class named by spec.ingressClassName or the legacy annotation equals our
 // class; an Ingress with no class is ours unless another controller's IngressClass is marked default.
 
-import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type Ingress, type IngressClass } from '../objects/kube.js';
+import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, type Ingress, type IngressClass } from './kube.js';
 
 export const CONTROLLER_NAME = 'splitplane.io/ingress-controller';
 

@@ -1,0 +1,106 @@
+// The one adapter between splitplane and the Kubernetes API's REST side: requests as plain JSON, with
+// @kubernetes/client-node's KubeConfig supplying the server, the TLS agent and the credentials (tokens
+// are refreshed per request by the KubeConfig). Watches go through client-node's own Watch (informer.ts).
+// Plain JSON rather than client-node's typed models: the model reads objects in their wire shape (dates
+// as RFC 3339 text, IntOrString as written), the same shape the file source gives it.
+
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+
+export interface KubeResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface ListResult<T> {
+  items: T[];
+  resourceVersion: string;
+}
+
+/** A non-2xx answer, with the API server's Status message when it sent one. */
+export class KubeApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly path: string,
+    message: string,
+  ) {
+    super(`${status} from the API server for ${path}: ${message}`);
+  }
+}
+
+/** Page size of lists: the API server answers in chunks with a continue token (as kubectl does). */
+const PAGE = 500;
+const TIMEOUT_MS = 30_000;
+
+export class KubeClient {
+  constructor(readonly config: KubeConfig) {}
+
+  server(): string {
+    const cluster = this.config.getCurrentCluster();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    return cluster.server.replace(/\/+$/, '');
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<KubeResponse<T>> {
+    const options: https.RequestOptions = { method, headers: {} };
+    await this.config.applyToHTTPSOptions(options);
+    const url = new URL(this.server() + path);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: http.OutgoingHttpHeaders = { ...(options.headers as http.OutgoingHttpHeaders), accept: 'application/json' };
+    if (payload) {
+      headers['content-type'] = contentType;
+      headers['content-length'] = payload.length;
+    }
+    const send = url.protocol === 'http:' ? http.request : https.request;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { ...options, method, headers, timeout: TIMEOUT_MS }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            // not JSON: keep the text for the error message
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed as T });
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer from the API server within ${TIMEOUT_MS / 1000} s`)));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  /** A request whose answer must be 2xx; anything else throws a KubeApiError. */
+  async expect<T = unknown>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    const response = await this.request<T>(method, path, body, contentType);
+    if (response.status < 200 || response.status > 299) throw new KubeApiError(response.status, path, statusMessage(response.body));
+    return response.body;
+  }
+
+  /** Every item of a collection, page by page, and the list's resourceVersion to watch from. */
+  async list<T>(path: string, query: Record<string, string | undefined> = {}): Promise<ListResult<T>> {
+    const items: T[] = [];
+    let next: string | undefined;
+    let resourceVersion = '';
+    do {
+      const params = new URLSearchParams({ limit: String(PAGE) });
+      for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
+      if (next) params.set('continue', next);
+      const page = await this.expect<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', `${path}?${params}`);
+      items.push(...(page.items ?? []));
+      resourceVersion = page.metadata?.resourceVersion ?? '';
+      next = page.metadata?.continue || undefined;
+    } while (next);
+    return { items, resourceVersion };
+  }
+}
+
+export function statusMessage(body: unknown): string {
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
+  return typeof body === 'string' && body !== '' ? body.slice(0, 300) : 'no message';
+}

@@ -1,0 +1,133 @@
+// One kind of object kept in sync with the API server: @kubernetes/client-node's ListWatch (list, then
+// watch from the list's resourceVersion; a 410 Gone relists) with what it leaves to its user:
+// - watches ask for bookmarks, so a quiet watch keeps a fresh resourceVersion and rarely meets a 410;
+// - any other error restarts the ListWatch after a backoff (client-node stops for good otherwise);
+// - the list is ours (KubeClient.list: plain JSON, paged), and "synced" is known once it is applied.
+// A relist that fails changes nothing: the objects from the last good list stay, so a dropped
+// connection to the API server never empties what is served.
+
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from '../log.js';
+import type { KubeObject } from '../objects/kube.js';
+import type { KubeClient } from './client.js';
+
+export interface Collection {
+  kind: string;
+  apiVersion: string;
+  /** Collection path: `/api/v1/services` or `/api/v1/namespaces/ns/services`. */
+  path: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+export interface InformerEvents {
+  upsert(object: KubeObject): void;
+  remove(object: KubeObject): void;
+  /** The informer started or stopped failing (its lastError changed). */
+  health(): void;
+}
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+/** Asks every watch for bookmarks; the rest is client-node's Watch. */
+class BookmarkingWatch extends Watch {
+  override watch(path: string, queryParams: Record<string, unknown>, callback: (phase: string, apiObj: any, watchObj?: any) => void, done: (err: any) => void): Promise<AbortController> {
+    return super.watch(path, { ...queryParams, allowWatchBookmarks: true }, callback, done);
+  }
+}
+
+export class Informer {
+  private readonly listWatch: ListWatch<KubernetesObject>;
+  private synced = false;
+  private stopped = false;
+  private delayMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  /** The last error while it lasts; cleared by the next successful list or watch event. */
+  lastError: string | undefined;
+  restarts = 0;
+
+  constructor(
+    readonly collection: Collection,
+    client: KubeClient,
+    config: KubeConfig,
+    private readonly events: InformerEvents,
+    private readonly log: Logger,
+    private readonly backoff: Backoff = { initialMs: 500, maxMs: 30_000 },
+  ) {
+    this.delayMs = backoff.initialMs;
+    const stamp = (object: KubernetesObject): KubeObject => ({ ...object, kind: collection.kind, apiVersion: collection.apiVersion }) as unknown as KubeObject;
+    const list = async () => {
+      const result = await client.list<KubernetesObject>(collection.path, { labelSelector: collection.labelSelector, fieldSelector: collection.fieldSelector });
+      // ListWatch applies the items right after this promise resolves; the next turn sees them applied.
+      setImmediate(() => this.listed());
+      return { metadata: { resourceVersion: result.resourceVersion }, items: result.items } as never;
+    };
+    this.listWatch = new ListWatch(collection.path, new BookmarkingWatch(config), list, false, collection.labelSelector, collection.fieldSelector);
+    this.listWatch.on('add', (o) => this.applied(() => events.upsert(stamp(o))));
+    this.listWatch.on('update', (o) => this.applied(() => events.upsert(stamp(o))));
+    this.listWatch.on('delete', (o) => this.applied(() => events.remove(stamp(o))));
+    this.listWatch.on('error', (error) => this.failed(error));
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.listWatch.start().catch((error: unknown) => this.failed(error));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    void this.listWatch.stop();
+  }
+
+  /** True once the first list has been applied. */
+  isSynced(): boolean {
+    return this.synced;
+  }
+
+  private listed(): void {
+    this.synced = true;
+    this.delayMs = this.backoff.initialMs;
+    this.recovered();
+  }
+
+  private applied(apply: () => void): void {
+    this.recovered();
+    apply();
+  }
+
+  private recovered(): void {
+    if (this.lastError === undefined) return;
+    this.lastError = undefined;
+    this.log.info('watch recovered', { kind: this.collection.kind, path: this.collection.path });
+    this.events.health();
+  }
+
+  private failed(error: unknown): void {
+    if (this.stopped) return;
+    const first = this.lastError === undefined;
+    this.lastError = describe(error);
+    if (first) this.events.health();
+    this.restarts++;
+    const delay = this.delayMs;
+    this.delayMs = Math.min(this.backoff.maxMs, this.delayMs * 2);
+    this.log.warn('watch failed; restarting after a pause (the objects already read keep serving)', { kind: this.collection.kind, path: this.collection.path, error: this.lastError, retryInMs: delay });
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (!this.stopped) this.start();
+    }, delay);
+    this.timer.unref();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === 'object') {
+    const e = error as { statusCode?: number; code?: number; message?: string };
+    return `${e.statusCode ?? e.code ?? ''} ${e.message ?? JSON.stringify(error).slice(0, 200)}`.trim();
+  }
+  return String(error);
+}
