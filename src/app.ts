@@ -14,6 +14,7 @@ import { FileSource } from './source/file.js';
 import { KubeSource } from './source/kube.js';
 import type { Source } from './source/source.js';
 import { KubeConfig } from '@kubernetes/client-node';
+import { startClusterWriters, type ClusterWriters } from './kube/writers.js';
 import { ObjectStore } from './store/store.js';
 import { AdsServer, xdsServerCredentials } from './xds/server.js';
 
@@ -24,6 +25,8 @@ export interface App {
   controller: Controller;
   ads: AdsServer;
   source: Source;
+  /** Leader election and what the leader writes to the cluster (Kubernetes source only). */
+  writers?: ClusterWriters;
   metrics: Metrics;
   xdsPort: number;
   adminPort: number;
@@ -34,7 +37,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const metrics = new Metrics();
   const store = new ObjectStore();
   const cache = new SnapshotCache();
-  const source = createSource(config, store, log);
+  const kubeConfig = config.source === 'kube' ? loadKubeConfig(config) : undefined;
+  const source = createSource(config, store, log, kubeConfig);
+  let writers: ClusterWriters | undefined;
   const controller = new Controller(
     store,
     cache,
@@ -54,7 +59,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     log.info('loading the Envoy API from @grpc/grpc-js-xds');
     envoyRoot();
     log.info('Envoy API loaded', { ms: Math.round(performance.now() - loading) });
-    await source.start(() => controller.changed());
+    if (kubeConfig) {
+      const publish = config.publishAddress ? { address: config.publishAddress } : config.publishService ? { service: config.publishService } : undefined;
+      writers = startClusterWriters(kubeConfig, store, { ingressClass: config.ingressClass, publish, leaderElect: config.leaderElect, lease: config.lease }, log);
+    }
+    await source.start(() => {
+      controller.changed();
+      writers?.changed();
+    });
     controller.rebuild(); // the first snapshot is published before anyone connects
     const xdsPort = await ads.listen(config.xdsHost, config.xdsPort, credentials);
     logXdsSecurity(config, log);
@@ -68,9 +80,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);
     log.info('splitplane serving', { source: config.source === 'kube' ? `kube${config.namespace ? ` (namespace ${config.namespace})` : ''}` : config.manifests, xds: `${config.xdsHost}:${xdsPort}`, admin: `http://${config.adminHost}:${adminPort}/`, envoyHttpPort: config.httpPort, envoyHttpsPort: config.httpsPort });
     return {
-      config, store, cache, controller, ads, source, metrics, xdsPort, adminPort,
+      config, store, cache, controller, ads, source, writers, metrics, xdsPort, adminPort,
       async stop() {
         await source.stop();
+        await writers?.stop();
         controller.stop();
         await ads.close();
         await new Promise<void>((resolve) => { admin?.closeAllConnections(); admin?.close(() => resolve()); });
@@ -78,6 +91,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     };
   } catch (error) {
     await source.stop();
+    await writers?.stop();
     controller.stop();
     await ads.close();
     admin?.close();
@@ -96,12 +110,14 @@ function logXdsSecurity(config: Config, log: Logger): void {
   }
 }
 
-function createSource(config: Config, store: ObjectStore, log: Logger): Source {
-  if (config.source === 'kube') {
-    const kubeConfig = new KubeConfig();
-    if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-    else kubeConfig.loadFromCluster();
-    return new KubeSource(kubeConfig, store, log.child({ component: 'kube-source' }), { namespace: config.namespace, ingressClass: config.ingressClass });
-  }
+function loadKubeConfig(config: Config): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+  else kubeConfig.loadFromCluster();
+  return kubeConfig;
+}
+
+function createSource(config: Config, store: ObjectStore, log: Logger, kubeConfig: KubeConfig | undefined): Source {
+  if (kubeConfig) return new KubeSource(kubeConfig, store, log.child({ component: 'kube-source' }), { namespace: config.namespace, ingressClass: config.ingressClass });
   return new FileSource(config.manifests, store, log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
 }

@@ -15,6 +15,13 @@ export interface Config {
   kubeconfig?: string;
   /** Read one namespace only (--source kube). */
   namespace?: string;
+  /** What Ingress status says: an address, or a Service whose load balancer to copy. */
+  publishAddress?: string;
+  publishService?: { namespace: string; name: string };
+  /** Elect a leader with a Lease; only the leader writes status and Events. On by default in a pod. */
+  leaderElect: boolean;
+  /** Lease timings (not a flag: tests shorten them). */
+  lease?: { durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   xdsHost: string;
   xdsPort: number;
   adminHost: string;
@@ -50,6 +57,7 @@ export const DEFAULTS: Config = {
   logLevel: 'info',
   maxFileBytes: DEFAULT_MAX_FILE_BYTES,
   insecureXds: false,
+  leaderElect: false,
 };
 
 export const USAGE = `usage: splitplane [flags]
@@ -59,6 +67,10 @@ export const USAGE = `usage: splitplane [flags]
   --manifests DIR        folder of Ingress/Service/EndpointSlice YAML to serve, watched live (default: deploy/examples/blue-green)
   --kubeconfig FILE      kubeconfig for --source kube (default: the pod's service account)
   --namespace NS         with --source kube, read this namespace only (default: all namespaces)
+  --publish-address ADDR with --source kube, the IP or host name written to Ingress status (kubectl's ADDRESS)
+  --publish-service NS/NAME
+                         with --source kube, write this Service's load balancer addresses to Ingress status
+  --leader-elect[=false] elect one replica (a Lease) to write status and Events (default: on in a pod)
   --xds-port N           port of the ADS gRPC server Envoy connects to (default 18000)
   --xds-host ADDR        address of the ADS server (default 0.0.0.0)
   --xds-tls-cert FILE    TLS for the xDS port: the server certificate (PEM); with --xds-tls-key and
@@ -85,11 +97,21 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   if (env.SPLITPLANE_LOG_LEVEL) config.logLevel = parseLevel(env.SPLITPLANE_LOG_LEVEL);
   let source: string | undefined;
   let manifestsGiven = false;
+  let leaderElect: boolean | undefined;
   eachFlag(argv, (flag) => new ConfigError(`${flag} needs a value\n${USAGE}`), (flag, value, arg) => {
     switch (flag) {
       case '--source': source = value(); break;
       case '--kubeconfig': config.kubeconfig = path.resolve(value()); break;
       case '--namespace': config.namespace = value(); break;
+      case '--publish-address': config.publishAddress = value(); break;
+      case '--publish-service': {
+        const text = value();
+        const [namespace, name, extra] = text.split('/');
+        if (!namespace || !name || extra !== undefined) throw new ConfigError(`--publish-service ${JSON.stringify(text)} is not NAMESPACE/NAME`);
+        config.publishService = { namespace, name };
+        break;
+      }
+      case '--leader-elect': leaderElect = arg.includes('=') ? parseBoolean(flag, value()) : true; break;
       case '--manifests': config.manifests = path.resolve(value()); manifestsGiven = true; break;
       case '--xds-port': config.xdsPort = parsePort(flag, value()); break;
       case '--xds-host': config.xdsHost = value(); break;
@@ -116,6 +138,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   if (config.source === 'file' && (config.kubeconfig !== undefined || config.namespace !== undefined) && source === 'file') {
     throw new ConfigError('--kubeconfig and --namespace are for --source kube; the file source reads --manifests');
   }
+  config.leaderElect = leaderElect ?? (config.source === 'kube' && env.KUBERNETES_SERVICE_HOST !== undefined);
+  if (config.publishAddress !== undefined && config.publishService !== undefined) throw new ConfigError('--publish-address and --publish-service both say what to write to Ingress status: give one');
   if (config.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(config.namespace)) throw new ConfigError(`--namespace ${JSON.stringify(config.namespace)} is not a namespace name`);
   const given = Object.values(tls).length;
   if (given > 0 && given < 3) {
@@ -129,6 +153,12 @@ function parsePort(flag: string, text: string, min = 0): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < min || n > 65535) throw new ConfigError(`${flag} ${JSON.stringify(text)} is not a port number (${min}-65535)`);
   return n;
+}
+
+function parseBoolean(flag: string, text: string): boolean {
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new ConfigError(`${flag}=${JSON.stringify(text)} is not true or false`);
 }
 
 function parseCount(flag: string, text: string): number {

@@ -1,0 +1,78 @@
+// What splitplane writes back to the cluster, and who may: leader election, Ingress status (and, with
+// the events recorder, Events). Started only with the Kubernetes source.
+
+import os from 'node:os';
+import fs from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../log.js';
+import type { ObjectStore } from '../store/store.js';
+import { KubeClient } from './client.js';
+import { LeaderElector } from './leader.js';
+import { StatusWriter, type PublishTarget } from './status.js';
+
+export interface WritersOptions {
+  ingressClass: string;
+  publish?: PublishTarget;
+  leaderElect: boolean;
+  /** Lease timings; tests shorten them. */
+  lease?: { durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  /** The namespace of the Lease: this pod's own. */
+  namespace?: string;
+  identity?: string;
+}
+
+export interface ClusterWriters {
+  elector?: LeaderElector;
+  status?: StatusWriter;
+  isLeader(): boolean;
+  /** The store changed: statuses may need writing. */
+  changed(): void;
+  stop(): Promise<void>;
+}
+
+const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+
+/** The namespace this pod runs in: POD_NAMESPACE (downward API), the service account's, or default. */
+export function ownNamespace(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  try {
+    return fs.readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || 'default';
+  } catch {
+    return 'default';
+  }
+}
+
+export function startClusterWriters(config: KubeConfig, store: ObjectStore, options: WritersOptions, log: Logger): ClusterWriters {
+  const client = new KubeClient(config);
+  let elector: LeaderElector | undefined;
+  if (options.leaderElect) {
+    elector = new LeaderElector(
+      client,
+      {
+        namespace: options.namespace ?? ownNamespace(),
+        name: `splitplane-${options.ingressClass}`,
+        identity: options.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`,
+        leaseDurationMs: options.lease?.durationMs,
+        renewDeadlineMs: options.lease?.renewDeadlineMs,
+        retryPeriodMs: options.lease?.retryPeriodMs,
+      },
+      log.child({ component: 'leader-election' }),
+    );
+  }
+  const isLeader = () => (elector ? elector.isLeader() : true);
+  const status = options.publish ? new StatusWriter(client, store, { ingressClass: options.ingressClass, publish: options.publish, isLeader }, log.child({ component: 'ingress-status' })) : undefined;
+  elector?.onChange(() => status?.changed());
+  elector?.start();
+  status?.start();
+  if (!options.publish) log.info('Ingress status is not written: give --publish-address ADDR or --publish-service NS/NAME to show an ADDRESS in kubectl get ingress');
+  return {
+    elector,
+    status,
+    isLeader,
+    changed: () => status?.changed(),
+    async stop() {
+      status?.stop();
+      await elector?.stop();
+    },
+  };
+}

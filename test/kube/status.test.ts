@@ -1,0 +1,102 @@
+// Ingress status and leader election against the fake API server: what `kubectl get ingress` shows as
+// ADDRESS, written by exactly one replica, taken over when that replica stops.
+
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startApp, type App } from '../../src/app.js';
+import { DEFAULTS, type Config } from '../../src/config.js';
+import { freePort } from '../../src/demo/http.js';
+import { waitFor } from '../../src/demo/wait.js';
+import { silentLogger } from '../../src/log.js';
+import { FakeApiServer } from '../support/fake-apiserver.js';
+import { endpointSlice, ingress, service } from '../support/manifests.js';
+
+const LEASE = { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
+
+describe('kube/status and kube/leader: Ingress status from one elected replica', function () {
+  this.timeout(60_000);
+  let api: FakeApiServer;
+  let dir: string;
+  const apps: App[] = [];
+
+  beforeEach(async () => {
+    api = new FakeApiServer(100);
+    await api.start();
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-status-'));
+    for (const o of [service('old-nginx'), endpointSlice('old-nginx', 9001), ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }])]) api.apply(o);
+    api.apply({ ...ingress('theirs', 'other.io', [{ service: 'old-nginx' }]), spec: { ...(ingress('theirs', 'other.io', [{ service: 'old-nginx' }]).spec as object), ingressClassName: 'nginx' } });
+  });
+  afterEach(async () => {
+    for (const a of apps.splice(0)) await a.stop();
+    await api.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function replica(extra: Partial<Config>): Promise<App> {
+    const app = await startApp({ ...DEFAULTS, source: 'kube', kubeconfig: api.writeKubeconfig(dir), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), ...extra }, silentLogger);
+    apps.push(app);
+    return app;
+  }
+  const address = (name: string) => api.get('Ingress', 'default', name)?.status?.loadBalancer?.ingress;
+
+  it('--publish-address: our Ingress shows it, another class\'s does not; a right status is not written again', async () => {
+    const app = await replica({ publishAddress: '10.1.2.3' });
+    await waitFor('the status', () => address('echo'));
+    expect(address('echo')).to.deep.equal([{ ip: '10.1.2.3' }]);
+    expect(address('theirs')).to.equal(undefined);
+    const writes = app.writers!.status!.writes;
+    await app.writers!.status!.sync();
+    await app.writers!.status!.sync();
+    expect(app.writers!.status!.writes, 'no write when the status is right').to.equal(writes);
+  });
+
+  it('an Ingress that leaves our class gets its status taken back', async () => {
+    await replica({ publishAddress: 'lb.example.com' });
+    await waitFor('the status', () => address('echo'));
+    expect(address('echo')).to.deep.equal([{ hostname: 'lb.example.com' }]);
+    const current = api.get('Ingress', 'default', 'echo')!;
+    api.apply({ ...current, spec: { ...current.spec, ingressClassName: 'nginx' } });
+    await waitFor('the status taken back', () => address('echo') === undefined);
+  });
+
+  it('--publish-service: the Service\'s load balancer addresses, or its external IPs', async () => {
+    api.apply({ ...service('splitplane-envoy'), status: { loadBalancer: { ingress: [{ hostname: 'elb.example.com' }] } } });
+    await replica({ publishService: { namespace: 'default', name: 'splitplane-envoy' } });
+    await waitFor('the status', () => address('echo'));
+    expect(address('echo')).to.deep.equal([{ hostname: 'elb.example.com' }]);
+  });
+
+  it('with two replicas exactly one writes; when it stops the other takes over within the lease duration', async () => {
+    const a = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
+    const b = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
+    await waitFor('a leader', () => a.writers!.isLeader() || b.writers!.isLeader());
+    await waitFor('the status', () => address('echo'));
+    const [leader, follower] = a.writers!.isLeader() ? [a, b] : [b, a];
+    expect(follower.writers!.isLeader()).to.equal(false);
+    expect(leader.writers!.status!.writes).to.be.greaterThan(0);
+    expect(follower.writers!.status!.writes, 'the follower never writes').to.equal(0);
+    const lease = api.list('Lease')[0];
+    expect(lease.metadata.name).to.equal('splitplane-splitplane');
+
+    const stopped = Date.now();
+    apps.splice(apps.indexOf(leader), 1);
+    await leader.stop();
+    api.apply(ingress('late', 'late.io', [{ service: 'old-nginx' }]));
+    await waitFor('the other replica to lead', () => follower.writers!.isLeader(), LEASE.durationMs + 5000);
+    expect(Date.now() - stopped, 'taken over within the lease duration').to.be.below(LEASE.durationMs + 2000);
+    await waitFor('the new Ingress\'s status, from the new leader', () => address('late'));
+    expect(follower.writers!.status!.writes).to.be.greaterThan(0);
+  });
+
+  it('a leader that cannot renew stops writing, and the other takes over once the lease expires', async () => {
+    const a = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
+    await waitFor('a leads', () => a.writers!.isLeader());
+    const b = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
+    // a's renewals now fail; b must wait for the lease to expire, then win.
+    api.fail(/^PUT \/apis\/coordination.k8s.io\/v1\/namespaces\/default\/leases\/splitplane-splitplane$/, 500, 8);
+    await waitFor('a to step down', () => !a.writers!.isLeader(), 10_000);
+    await waitFor('b to lead', () => b.writers!.isLeader(), 15_000);
+  });
+});
