@@ -40,10 +40,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const kubeConfig = config.source === 'kube' ? loadKubeConfig(config) : undefined;
   const source = createSource(config, store, log, kubeConfig);
   let writers: ClusterWriters | undefined;
+  if (kubeConfig) {
+    const publish = config.publishAddress ? { address: config.publishAddress } : config.publishService ? { service: config.publishService } : undefined;
+    writers = startClusterWriters(kubeConfig, store, { ingressClass: config.ingressClass, publish, leaderElect: config.leaderElect, lease: config.lease }, log);
+  }
   const controller = new Controller(
     store,
     cache,
-    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort }, httpsRedirectPort: config.httpsRedirectPort }, source },
+    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort }, httpsRedirectPort: config.httpsRedirectPort }, source, observer: writers?.observer },
     log.child({ component: 'controller' }),
     metrics,
   );
@@ -59,10 +63,6 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     log.info('loading the Envoy API from @grpc/grpc-js-xds');
     envoyRoot();
     log.info('Envoy API loaded', { ms: Math.round(performance.now() - loading) });
-    if (kubeConfig) {
-      const publish = config.publishAddress ? { address: config.publishAddress } : config.publishService ? { service: config.publishService } : undefined;
-      writers = startClusterWriters(kubeConfig, store, { ingressClass: config.ingressClass, publish, leaderElect: config.leaderElect, lease: config.lease }, log);
-    }
     await source.start(() => {
       controller.changed();
       writers?.changed();

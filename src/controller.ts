@@ -5,6 +5,7 @@ import { Debouncer, type Timers, realTimers } from './debounce.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModel } from './model/build.js';
+import type { RoutingModel } from './model/types.js';
 import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './objects/kube.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
@@ -16,11 +17,18 @@ import type { ObjectStore } from './store/store.js';
 import { traceNack, type BuildRecord } from './nack/trace.js';
 import type { NackReport } from './xds/server.js';
 
+export interface ControllerObserver {
+  diagnostics?(fresh: readonly Diagnostic[]): void;
+  published?(model: RoutingModel): void;
+}
+
 export interface ControllerOptions {
   ingressClass: string;
   translate: TranslateOptions;
   /** The source, for diagnostics that are not about one object (files that do not parse, watches). */
   source?: Pick<Source, 'diagnostics' | 'notReady'>;
+  /** Told what changed: diagnostics that just appeared, and the model of each published snapshot. */
+  observer?: ControllerObserver;
   holdoffMs?: number;
   maxMs?: number;
   timers?: Timers;
@@ -118,6 +126,7 @@ export class Controller {
         return undefined;
       }
       this.cache.publish(snapshot);
+      this.options.observer?.published?.(result.model);
       this.history = [...this.history.slice(1 - HISTORY), { snapshot, accepted: result.accepted }];
       stages.publish = performance.now() - encoded;
       this.recordVersion(snapshot);
@@ -191,15 +200,18 @@ export class Controller {
   private updateDiagnostics(next: Diagnostic[]): void {
     const sorted = sortDiagnostics(next.map((d) => (d.message.length > MAX_MESSAGE ? { ...d, message: boundedMessage(d.message) } : d)));
     const before = new Set(this.lastDiagnostics.map(formatDiagnostic));
+    const fresh: Diagnostic[] = [];
     for (const d of sorted) {
       const text = formatDiagnostic(d);
       if (before.has(text)) continue;
+      fresh.push(d);
       const fields = { object: d.object, field: d.field, diagnostic: d.message };
       if (d.severity === 'error') this.log.error('input rejected', fields);
       else if (d.severity === 'warning') this.log.warn('input warning', fields);
       else this.log.info('input note', fields);
     }
     this.lastDiagnostics = sorted;
+    if (fresh.length > 0) this.options.observer?.diagnostics?.(fresh);
     for (const severity of ['error', 'warning', 'info'] as const) this.recordDiagnostics(sorted.filter((d) => d.severity === severity).length, { severity });
   }
 }

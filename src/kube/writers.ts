@@ -9,6 +9,10 @@ import type { ObjectStore } from '../store/store.js';
 import { KubeClient } from './client.js';
 import { LeaderElector } from './leader.js';
 import { StatusWriter, type PublishTarget } from './status.js';
+import { EventRecorder } from './events.js';
+import { changedSplits, splitSummaries, type SplitSummary } from './split-summary.js';
+import type { ControllerObserver } from '../controller.js';
+import type { Ingress } from '../objects/kube.js';
 
 export interface WritersOptions {
   ingressClass: string;
@@ -24,6 +28,9 @@ export interface WritersOptions {
 export interface ClusterWriters {
   elector?: LeaderElector;
   status?: StatusWriter;
+  events: EventRecorder;
+  /** Hands the controller's news (diagnostics, published splits) to the Events recorder. */
+  observer: ControllerObserver;
   isLeader(): boolean;
   /** The store changed: statuses may need writing. */
   changed(): void;
@@ -60,6 +67,20 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     );
   }
   const isLeader = () => (elector ? elector.isLeader() : true);
+  const identity = options.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
+  const events = new EventRecorder(client, { isLeader, instance: identity }, log.child({ component: 'events' }));
+  let splits = new Map<string, SplitSummary>();
+  const observer: ControllerObserver = {
+    diagnostics: (fresh) => events.diagnostics(fresh, (kind, namespace, name) => store.get(kind, namespace, name)),
+    published: (model) => {
+      const next = splitSummaries(model);
+      for (const s of changedSplits(splits, next)) {
+        const ingress = store.get<Ingress>('Ingress', s.namespace, s.ingress);
+        if (ingress) void events.record({ object: ingress, type: 'Normal', reason: 'SplitApplied', message: s.text });
+      }
+      splits = next;
+    },
+  };
   const status = options.publish ? new StatusWriter(client, store, { ingressClass: options.ingressClass, publish: options.publish, isLeader }, log.child({ component: 'ingress-status' })) : undefined;
   elector?.onChange(() => status?.changed());
   elector?.start();
@@ -68,6 +89,8 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
   return {
     elector,
     status,
+    events,
+    observer,
     isLeader,
     changed: () => status?.changed(),
     async stop() {

@@ -1,0 +1,124 @@
+// Events: each new diagnostic becomes an Event on its object, so `kubectl describe ingress` says what is
+// wrong and where, and a Normal Event says when a new split takes effect ("old-nginx 50% / new-nginx
+// 50%"). As client-go's recorder does, an Event that repeats is the same Event with its count and
+// lastTimestamp bumped (its name is derived from the object, reason and message, so replicas and
+// restarts find it), and each object's Events are rate limited (a burst, then one per interval).
+// Only the leader records.
+
+import { createHash } from 'node:crypto';
+import { LogLimiter } from '../log-limit.js';
+import type { Logger } from '../log.js';
+import type { Diagnostic } from '../objects/diagnostics.js';
+import type { KubeObject } from '../objects/kube.js';
+import { KubeApiError, type KubeClient } from './client.js';
+
+export const REPORTING_COMPONENT = 'splitplane.io/ingress-controller';
+
+export interface EventOptions {
+  isLeader(): boolean;
+  /** This replica, as Events name it. */
+  instance: string;
+  /** Events per object before the rate limit; then one per intervalMs. */
+  burst?: number;
+  intervalMs?: number;
+  now?: () => number;
+}
+
+export interface EventSpec {
+  object: KubeObject;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** The Event reason for a diagnostic: what kind of problem, in the words `kubectl describe` shows. */
+export function reasonFor(d: Diagnostic): string {
+  if (/refused the \w+ update/.test(d.message)) return 'RejectedByEnvoy';
+  if (d.message.includes('rejected because of the errors above')) return 'Rejected';
+  if (/weight/i.test(d.field) && d.severity === 'error') return 'InvalidWeight';
+  if (/no ready endpoints|does not exist|has no TCP port|is not ready|not served on HTTPS/.test(d.message)) return 'BackendNotReady';
+  if (d.field.startsWith('metadata.annotations')) return d.severity === 'error' ? 'InvalidAnnotation' : 'IgnoredAnnotation';
+  return d.severity === 'error' ? 'InvalidSpec' : 'ConfigurationWarning';
+}
+
+export class EventRecorder {
+  private readonly limiter: LogLimiter;
+  /** Count and first time of each Event this process has written, by name. */
+  private readonly written = new Map<string, { count: number; first: string }>();
+  private readonly now: () => number;
+  recorded = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: EventOptions,
+    private readonly log: Logger,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.limiter = new LogLimiter(options.burst ?? 25, options.intervalMs ?? 300_000, this.now, 10_000);
+  }
+
+  /** Records each new diagnostic about an object in the cluster; `find` looks the object up. */
+  diagnostics(fresh: readonly Diagnostic[], find: (kind: string, namespace: string, name: string) => KubeObject | undefined): void {
+    for (const d of fresh) {
+      const object = find(d.object.kind, d.object.namespace ?? 'default', d.object.name);
+      if (!object) continue; // files, folders and the API server itself are no objects to attach to
+      void this.record({ object, type: d.severity === 'info' ? 'Normal' : 'Warning', reason: reasonFor(d), message: `${d.field}: ${d.message}` });
+    }
+  }
+
+  async record(spec: EventSpec): Promise<void> {
+    if (!this.options.isLeader()) return;
+    const { object } = spec;
+    const namespace = object.metadata.namespace || 'default';
+    if (!this.limiter.take(`${object.kind}/${namespace}/${object.metadata.name}`).ok) {
+      this.dropped++;
+      return;
+    }
+    const message = spec.message.length > 1024 ? `${spec.message.slice(0, 1021)}...` : spec.message;
+    const identity = `${object.kind}\u0000${namespace}\u0000${object.metadata.name}\u0000${object.metadata.uid ?? ''}\u0000${spec.type}\u0000${spec.reason}\u0000${message}`;
+    const name = `${object.metadata.name}.${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`.slice(-253).replace(/^[^a-z0-9]+/, '');
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+    const time = new Date(this.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    try {
+      const known = this.written.get(name);
+      if (known) {
+        await this.bump(`${path}/${encodeURIComponent(name)}`, known.count + 1, time);
+        this.written.set(name, { ...known, count: known.count + 1 });
+      } else {
+        try {
+          await this.client.expect('POST', path, {
+            apiVersion: 'v1',
+            kind: 'Event',
+            metadata: { name, namespace },
+            involvedObject: { kind: object.kind, apiVersion: object.apiVersion, namespace, name: object.metadata.name, uid: object.metadata.uid, resourceVersion: object.metadata.resourceVersion },
+            type: spec.type,
+            reason: spec.reason,
+            message,
+            source: { component: 'splitplane' },
+            reportingComponent: REPORTING_COMPONENT,
+            reportingInstance: this.options.instance,
+            firstTimestamp: time,
+            lastTimestamp: time,
+            count: 1,
+          });
+          this.written.set(name, { count: 1, first: time });
+        } catch (error) {
+          // Written before, by another replica or before a restart: the same Event, once more.
+          if (!(error instanceof KubeApiError) || error.status !== 409) throw error;
+          const existing = await this.client.expect<{ count?: number; firstTimestamp?: string }>('GET', `${path}/${encodeURIComponent(name)}`);
+          const count = (existing.count ?? 1) + 1;
+          await this.bump(`${path}/${encodeURIComponent(name)}`, count, time);
+          this.written.set(name, { count, first: existing.firstTimestamp ?? time });
+        }
+      }
+      this.recorded++;
+    } catch (error) {
+      this.log.warn('cannot record an Event', { object: `${object.kind} ${namespace}/${object.metadata.name}`, reason: spec.reason, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  private async bump(path: string, count: number, time: string): Promise<void> {
+    await this.client.expect('PATCH', path, { count, lastTimestamp: time }, 'application/merge-patch+json');
+  }
+}
