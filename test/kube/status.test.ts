@@ -46,6 +46,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     await waitFor('the status', () => address('echo'));
     expect(address('echo')).to.deep.equal([{ ip: '10.1.2.3' }]);
     expect(address('theirs')).to.equal(undefined);
+    await waitFor('the write counted', () => app.writers!.status!.writes === 1);
     const writes = app.writers!.status!.writes;
     await app.writers!.status!.sync();
     await app.writers!.status!.sync();
@@ -73,6 +74,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     const b = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
     await waitFor('a leader', () => a.writers!.isLeader() || b.writers!.isLeader());
     await waitFor('the status', () => address('echo'));
+    await waitFor('the write counted', () => a.writers!.status!.writes + b.writers!.status!.writes > 0);
     const [leader, follower] = a.writers!.isLeader() ? [a, b] : [b, a];
     expect(follower.writers!.isLeader()).to.equal(false);
     expect(leader.writers!.status!.writes).to.be.greaterThan(0);
@@ -87,7 +89,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     await waitFor('the other replica to lead', () => follower.writers!.isLeader(), LEASE.durationMs + 5000);
     expect(Date.now() - stopped, 'taken over within the lease duration').to.be.below(LEASE.durationMs + 2000);
     await waitFor('the new Ingress\'s status, from the new leader', () => address('late'));
-    expect(follower.writers!.status!.writes).to.be.greaterThan(0);
+    await waitFor('the new leader\'s write counted', () => follower.writers!.status!.writes > 0);
   });
 
   it('a leader that cannot renew stops writing, and the other takes over once the lease expires', async () => {
