@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Entry point: flags → app; stops cleanly on SIGINT/SIGTERM.
 
-import { CertgenError, certgen, parseCertgenArgs } from './certgen/certgen.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { CertgenError, certgen, makeCertificates, parseCertgenArgs } from './certgen/certgen.js';
+import { applySecrets, writeSecretManifests } from './certgen/secrets.js';
+import { KubeClient } from './kube/client.js';
 import { ConfigError, parseArgs } from './config.js';
 import { startApp } from './app.js';
 import { createLogger } from './log.js';
@@ -48,10 +51,20 @@ async function certgenCommand(argv: string[]): Promise<void> {
     process.exit(help ? 0 : 2);
   }
   try {
-    const files = await certgen(options);
-    process.stdout.write(`wrote ${files.join(', ')}\n` +
-      `serve xDS with TLS: splitplane --xds-tls-cert ${files[2]} --xds-tls-key ${files[3]} --xds-client-ca ${files[0]}\n` +
-      `give Envoy ${files[4]}, ${files[5]} and ${files[0]} (see envoy/bootstrap-tls.yaml)\n`);
+    if (options.kube) {
+      const config = new KubeConfig();
+      if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
+      else config.loadFromCluster();
+      process.stdout.write(`${await applySecrets(new KubeClient(config), () => makeCertificates(options), options.namespace, options.force)}\n`);
+    } else if (options.format === 'secrets') {
+      const files = writeSecretManifests(await makeCertificates(options), options.namespace, options.out, options.force);
+      process.stdout.write(`wrote ${files.join(', ')}\napply them with kubectl apply -f ${options.out}\n`);
+    } else {
+      const files = await certgen(options);
+      process.stdout.write(`wrote ${files.join(', ')}\n` +
+        `serve xDS with TLS: splitplane --xds-tls-cert ${files[2]} --xds-tls-key ${files[3]} --xds-client-ca ${files[0]}\n` +
+        `give Envoy ${files[4]}, ${files[5]} and ${files[0]} (see envoy/bootstrap-tls.yaml)\n`);
+    }
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(error instanceof CertgenError ? 2 : 1);

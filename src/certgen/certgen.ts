@@ -12,7 +12,15 @@ import { webcrypto } from 'node:crypto';
 import { eachFlag } from '../flags.js';
 
 export interface CertgenOptions {
+  /** Folder to write to; empty with --kube. */
   out: string;
+  /** `pem`: six PEM files; `secrets`: two Kubernetes Secret manifests (server and client). */
+  format: 'pem' | 'secrets';
+  /** Create the two Secrets through the API server instead of writing files. */
+  kube: boolean;
+  /** Namespace of the Secrets (--format secrets, --kube). */
+  namespace: string;
+  kubeconfig?: string;
   /** Extra names for the server certificate (DNS names or IP addresses), e.g. splitplane.ns.svc. */
   hosts: string[];
   days: number;
@@ -27,8 +35,12 @@ export const DEFAULT_SERVER_NAMES = ['splitplane', 'localhost', '127.0.0.1', '::
 /** The client certificate's name; Envoy presents it. */
 export const CLIENT_NAME = 'envoy';
 
-export const CERTGEN_USAGE = `usage: splitplane certgen --out DIR [--host NAME]... [--days N] [--force]
+export const CERTGEN_USAGE = `usage: splitplane certgen (--out DIR [--format pem|secrets] | --kube) [--host NAME]... [--days N] [--force]
   --out DIR     folder to write ca.crt, ca.key, server.crt, server.key, client.crt and client.key to
+  --format F    pem (default), or secrets: the Kubernetes Secrets ${'splitplane-xds-server'} and
+                ${'splitplane-xds-client'} as manifests (tls.crt, tls.key, ca.crt; the CA key is not kept)
+  --kube        create those Secrets through the API server (in a pod, or with --kubeconfig FILE)
+  --namespace NS  namespace of the Secrets (default splitplane)
   --host NAME   another DNS name or IP address for the server certificate (repeatable); it always has
                 ${DEFAULT_SERVER_NAMES.join(', ')}
   --days N      validity of every certificate (default 365)
@@ -37,7 +49,7 @@ export const CERTGEN_USAGE = `usage: splitplane certgen --out DIR [--host NAME].
 export class CertgenError extends Error {}
 
 export function parseCertgenArgs(argv: readonly string[]): CertgenOptions {
-  const options: CertgenOptions = { out: '', hosts: [], days: 365, force: false };
+  const options: CertgenOptions = { out: '', format: 'pem', kube: false, namespace: 'splitplane', hosts: [], days: 365, force: false };
   eachFlag(argv, (flag) => new CertgenError(`${flag} needs a value\n${CERTGEN_USAGE}`), (flag, value, arg) => {
     switch (flag) {
       case '--out': options.out = path.resolve(value()); break;
@@ -49,21 +61,49 @@ export function parseCertgenArgs(argv: readonly string[]): CertgenOptions {
         break;
       }
       case '--force': options.force = true; break;
+      case '--kube': options.kube = true; break;
+      case '--kubeconfig': options.kubeconfig = path.resolve(value()); break;
+      case '--namespace': options.namespace = value(); break;
+      case '--format': {
+        const format = value();
+        if (format !== 'pem' && format !== 'secrets') throw new CertgenError(`--format ${JSON.stringify(format)} is not pem or secrets`);
+        options.format = format;
+        break;
+      }
       case '--help': case '-h': throw new CertgenError(CERTGEN_USAGE);
       default: throw new CertgenError(`unknown flag ${JSON.stringify(arg)}\n${CERTGEN_USAGE}`);
     }
   });
-  if (options.out === '') throw new CertgenError(`--out DIR is required\n${CERTGEN_USAGE}`);
+  if (options.out === '' && !options.kube) throw new CertgenError(`--out DIR (or --kube) is required\n${CERTGEN_USAGE}`);
+  if (options.out !== '' && options.kube) throw new CertgenError('--out writes files and --kube writes Secrets to the cluster: give one of them');
   return options;
 }
 
-/** Writes the CA, server and client certificates and keys; returns the paths written. */
-export async function certgen(options: CertgenOptions): Promise<string[]> {
+/** The six PEM texts certgen makes. */
+export type CertificateSet = Record<(typeof CERT_FILES)[number], string>;
+
+/** Writes the CA, server and client certificates and keys as PEM files; returns the paths written. */
+export async function certgen(options: Pick<CertgenOptions, 'out' | 'hosts' | 'days' | 'force'>): Promise<string[]> {
+  const existing = CERT_FILES.filter((f) => fs.existsSync(path.join(options.out, f)));
+  if (existing.length > 0 && !options.force) throw new CertgenError(`${path.join(options.out, existing[0])} exists: pass --force to replace the certificates in ${options.out}, or choose another --out`);
+  const files = await makeCertificates(options);
+  fs.mkdirSync(options.out, { recursive: true });
+  const written: string[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const file = path.join(options.out, name);
+    // Keys are readable by their owner only.
+    fs.writeFileSync(file, text, { mode: name.endsWith('.key') ? 0o600 : 0o644 });
+    fs.chmodSync(file, name.endsWith('.key') ? 0o600 : 0o644);
+    written.push(file);
+  }
+  return written;
+}
+
+/** A CA, and a server and a client certificate signed by it, as PEM texts. */
+export async function makeCertificates(options: Pick<CertgenOptions, 'hosts' | 'days'>): Promise<CertificateSet> {
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const existing = CERT_FILES.filter((f) => fs.existsSync(path.join(options.out, f)));
-  if (existing.length > 0 && !options.force) throw new CertgenError(`${path.join(options.out, existing[0])} exists: pass --force to replace the certificates in ${options.out}, or choose another --out`);
 
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const notBefore = new Date(Date.now() - 5 * 60_000); // clocks of other nodes may run a little behind
@@ -111,22 +151,13 @@ export async function certgen(options: CertgenOptions): Promise<string[]> {
 
   const server = await leaf('splitplane', x509.ExtendedKeyUsage.serverAuth, [...new Set([...DEFAULT_SERVER_NAMES, ...options.hosts])]);
   const client = await leaf(CLIENT_NAME, x509.ExtendedKeyUsage.clientAuth, [CLIENT_NAME]);
-  const files: Record<(typeof CERT_FILES)[number], string> = {
-    'ca.crt': ca.toString('pem'),
-    'ca.key': await pemKey(caKeys.privateKey),
-    'server.crt': server.certificate,
-    'server.key': server.key,
-    'client.crt': client.certificate,
-    'client.key': client.key,
+  const pem = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
+  return {
+    'ca.crt': pem(ca.toString('pem')),
+    'ca.key': pem(await pemKey(caKeys.privateKey)),
+    'server.crt': pem(server.certificate),
+    'server.key': pem(server.key),
+    'client.crt': pem(client.certificate),
+    'client.key': pem(client.key),
   };
-  fs.mkdirSync(options.out, { recursive: true });
-  const written: string[] = [];
-  for (const [name, text] of Object.entries(files)) {
-    const file = path.join(options.out, name);
-    // Keys are readable by their owner only.
-    fs.writeFileSync(file, text.endsWith('\n') ? text : `${text}\n`, { mode: name.endsWith('.key') ? 0o600 : 0o644 });
-    fs.chmodSync(file, name.endsWith('.key') ? 0o600 : 0o644);
-    written.push(file);
-  }
-  return written;
 }

@@ -34,8 +34,11 @@ describe('certgen', () => {
   });
 
   it('reads its flags, and says what is missing', () => {
-    expect(parseCertgenArgs(['--out', '/x', '--host', 'a', '--host=b', '--days', '7', '--force'])).to.deep.equal({ out: '/x', hosts: ['a', 'b'], days: 7, force: true });
-    expect(() => parseCertgenArgs([])).to.throw(CertgenError, /--out DIR is required/);
+    expect(parseCertgenArgs(['--out', '/x', '--host', 'a', '--host=b', '--days', '7', '--force'])).to.deep.equal({ out: '/x', format: 'pem', kube: false, namespace: 'splitplane', hosts: ['a', 'b'], days: 7, force: true });
+    expect(parseCertgenArgs(['--kube', '--namespace', 'ingress'])).to.include({ kube: true, namespace: 'ingress', out: '' });
+    expect(() => parseCertgenArgs([])).to.throw(CertgenError, /--out DIR \(or --kube\) is required/);
+    expect(() => parseCertgenArgs(['--out', '/x', '--kube'])).to.throw(CertgenError, /give one of them/);
+    expect(() => parseCertgenArgs(['--out', '/x', '--format', 'der'])).to.throw(CertgenError, /not pem or secrets/);
     expect(() => parseCertgenArgs(['--out', '/x', '--days', '0'])).to.throw(CertgenError, /--days/);
   });
 });
