@@ -51,11 +51,22 @@ export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, 
   return file;
 }
 
-export async function startEnvoy(options: { xdsPort: number; adminPort: number; nodeId?: string; tlsDir?: string }): Promise<EnvoyProcess> {
+export interface EnvoyOptions {
+  xdsPort: number;
+  adminPort: number;
+  nodeId?: string;
+  /** certgen's folder: run envoy/bootstrap-tls.yaml with its files. */
+  tlsDir?: string;
+  /** Another bootstrap, written by the caller into a file (its admin port must be adminPort). */
+  bootstrap?: (dir: string) => string;
+  args?: string[];
+}
+
+export async function startEnvoy(options: EnvoyOptions): Promise<EnvoyProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-envoy-'));
-  const config = writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy', options.tlsDir);
+  const config = options.bootstrap ? options.bootstrap(dir) : writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy', options.tlsDir);
   const log = path.join(dir, 'envoy.log');
-  const child: ChildProcess = spawn(envoyBinary(), ['-c', config, '--disable-hot-restart', '--concurrency', '2', '--log-level', 'warn', '--log-path', log], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(envoyBinary(), ['-c', config, '--disable-hot-restart', '--concurrency', '2', '--log-level', 'warn', '--log-path', log, ...(options.args ?? [])], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => (exited = true));
   const admin = (p: string) => fetch(`http://127.0.0.1:${options.adminPort}${p}`).then((r) => r.text());

@@ -20,6 +20,10 @@ import { CLUSTER_TYPE } from '../../src/resources/type-urls.js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
 import { SOTW_METHOD_PATH } from '../../src/xds/server.js';
 import { converged } from '../support/splitplane.js';
+import { load, loadAll } from 'js-yaml';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Opens an ADS stream with `credentials`, asks for CDS; resolves with the first answer or the error. */
 function tryAds(port: number, credentials: grpc.ChannelCredentials): Promise<DecodedResponse | Error> {
@@ -106,6 +110,31 @@ describe('integration: xDS with TLS and client certificates, through a real Envo
     const withCertificate = await tryAds(app.xdsPort, grpc.credentials.createSsl(ca, fs.readFileSync(path.join(certs, 'client.key')), fs.readFileSync(path.join(certs, 'client.crt'))));
     expect(withCertificate).to.not.be.instanceOf(Error);
     expect((withCertificate as DecodedResponse).resources.length).to.be.greaterThan(0);
+  });
+
+  it('an Envoy with the DaemonSet\'s bootstrap from deploy/ (its TLS settings, certgen\'s client certificate) is served', async () => {
+    const configMap = (loadAll(fs.readFileSync(path.join(repo, 'deploy', 'envoy.yaml'), 'utf8')) as any[]).find((o) => o?.kind === 'ConfigMap');
+    const adminPort = await freePort();
+    const daemonSetEnvoy = await startEnvoy({
+      xdsPort: app.xdsPort,
+      adminPort,
+      args: ['--service-node', 'splitplane-envoy-abcde', '--service-cluster', 'splitplane-ingress'],
+      bootstrap: (tmp) => {
+        // The cluster's names become this machine's: the xDS Service's DNS name, the mounted Secret's path.
+        const bootstrap = load(configMap.data['bootstrap.yaml'].split('/etc/splitplane/xds/').join(`${certs}/`)) as any;
+        bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address = { address: '127.0.0.1', port_value: app.xdsPort };
+        bootstrap.admin.address.socket_address.port_value = adminPort;
+        const file = path.join(tmp, 'bootstrap.yaml');
+        fs.writeFileSync(file, JSON.stringify(bootstrap));
+        return file;
+      },
+    });
+    try {
+      await waitFor('the DaemonSet Envoy to be served', () => app.ads.list().some((s) => s.stream.node?.id === 'splitplane-envoy-abcde' && converged(app)), 60_000);
+      expect((await daemonSetEnvoy.stats()).get('cluster.splitplane_xds.ssl.handshake')).to.be.greaterThan(0);
+    } finally {
+      await daemonSetEnvoy.stop();
+    }
   });
 
   it('a real Envoy with the client certificate is served and splits the traffic', async () => {
