@@ -51,6 +51,10 @@ export class LeaderElector {
     this.listeners.push(listener);
   }
 
+  get identity(): string {
+    return this.options.identity;
+  }
+
   isLeader(): boolean {
     return this.leading && this.renewedAt !== undefined && this.now() - this.renewedAt < this.deadlineMs;
   }

@@ -1,6 +1,7 @@
 // What splitplane writes back to the cluster, and who may: leader election, Ingress status (and, with
 // the events recorder, Events). Started only with the Kubernetes source.
 
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -51,6 +52,9 @@ export function ownNamespace(env: NodeJS.ProcessEnv = process.env): string {
 
 export function startClusterWriters(config: KubeConfig, store: ObjectStore, options: WritersOptions, log: Logger): ClusterWriters {
   const client = new KubeClient(config);
+  // The pod name in a cluster; elsewhere the host, the process and a random part, so that two replicas
+  // never share an identity (and both believe they hold the Lease).
+  const identity = options.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   let elector: LeaderElector | undefined;
   if (options.leaderElect) {
     elector = new LeaderElector(
@@ -58,7 +62,7 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
       {
         namespace: options.namespace ?? ownNamespace(),
         name: `splitplane-${options.ingressClass}`,
-        identity: options.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`,
+        identity,
         leaseDurationMs: options.lease?.durationMs,
         renewDeadlineMs: options.lease?.renewDeadlineMs,
         retryPeriodMs: options.lease?.retryPeriodMs,
@@ -67,7 +71,6 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     );
   }
   const isLeader = () => (elector ? elector.isLeader() : true);
-  const identity = options.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}`;
   const events = new EventRecorder(client, { isLeader, instance: identity }, log.child({ component: 'events' }));
   let splits = new Map<string, SplitSummary>();
   const observer: ControllerObserver = {

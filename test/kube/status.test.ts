@@ -96,9 +96,14 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     const a = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
     await waitFor('a leads', () => a.writers!.isLeader());
     const b = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
-    // a's renewals now fail; b must wait for the lease to expire, then win.
-    api.fail(/^PUT \/apis\/coordination.k8s.io\/v1\/namespaces\/default\/leases\/splitplane-splitplane$/, 500, 8);
+    // a's renewals now fail (a partition between a and the API server); b must wait for the lease to
+    // expire, then win.
+    const partitioned = Date.now();
+    api.fail(/^PUT \/apis\/coordination.k8s.io\/v1\/namespaces\/default\/leases\/splitplane-splitplane$/, 500, 10_000, new RegExp(`"holderIdentity":"${a.writers!.elector!.identity}"`));
     await waitFor('a to step down', () => !a.writers!.isLeader(), 10_000);
+    expect(Date.now() - partitioned, 'a stops acting before the lease could pass to b').to.be.below(LEASE.durationMs + 1000);
     await waitFor('b to lead', () => b.writers!.isLeader(), 15_000);
+    expect(a.writers!.isLeader()).to.equal(false);
+    api.clearFailures();
   });
 });

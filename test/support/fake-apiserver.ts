@@ -57,7 +57,7 @@ export class FakeApiServer {
   private readonly store = new Map<Resource, Map<string, Obj>>();
   private readonly history: WatchEvent[] = [];
   private readonly watchers = new Set<Watcher>();
-  private failures: Array<{ match: RegExp; status: number }> = [];
+  private failures: Array<{ match: RegExp; status: number; body?: RegExp }> = [];
   private bookmarkTimer: NodeJS.Timeout | undefined;
   /** Every request, as `METHOD path?query`. */
   readonly requests: string[] = [];
@@ -101,7 +101,9 @@ export class FakeApiServer {
     const objects = this.objects(resource);
     const key = this.key(resource, object.metadata.namespace, object.metadata.name);
     const before = objects.get(key);
-    const stored = this.stamp(resource, structuredClone(object), before);
+    // Status is a subresource: writing the object keeps it, as kubectl apply does.
+    const next = object.status === undefined && before?.status !== undefined ? { ...object, status: before.status } : object;
+    const stored = this.stamp(resource, structuredClone(next), before);
     objects.set(key, stored);
     this.emit(resource, before ? 'MODIFIED' : 'ADDED', stored);
     return stored;
@@ -138,9 +140,13 @@ export class FakeApiServer {
     this.history.length = 0;
   }
 
-  /** The next `count` requests whose path matches get `status`. */
-  fail(match: RegExp, status: number, count = 1): void {
-    for (let i = 0; i < count; i++) this.failures.push({ match, status });
+  /** The next `count` requests whose `METHOD path?query` (and body, if given) match get `status`. */
+  fail(match: RegExp, status: number, count = 1, body?: RegExp): void {
+    for (let i = 0; i < count; i++) this.failures.push({ match, status, body });
+  }
+
+  clearFailures(): void {
+    this.failures = [];
   }
 
   openWatches(): number {
@@ -199,17 +205,18 @@ export class FakeApiServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.requests.push(`${req.method} ${req.url}`);
     const url = new URL(req.url ?? '/', 'http://fake');
-    const failure = this.failures.findIndex((f) => f.match.test(`${req.method} ${url.pathname}${url.search}`));
-    if (failure >= 0) {
-      const { status } = this.failures.splice(failure, 1)[0];
-      return this.status(res, status, 'InternalError', 'a failure the test asked for');
-    }
     const route = this.route(url.pathname);
-    if (!route) return this.status(res, 404, 'NotFound', `the fake API server has no ${url.pathname}`);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Obj) : undefined;
+      const text = Buffer.concat(chunks).toString('utf8');
+      const failure = this.failures.findIndex((f) => f.match.test(`${req.method} ${url.pathname}${url.search}`) && (!f.body || f.body.test(text)));
+      if (failure >= 0) {
+        const { status } = this.failures.splice(failure, 1)[0];
+        return this.status(res, status, 'InternalError', 'a failure the test asked for');
+      }
+      if (!route) return this.status(res, 404, 'NotFound', `the fake API server has no ${url.pathname}`);
+      const body = text ? (JSON.parse(text) as Obj) : undefined;
       const { resource, namespace, name, subresource } = route;
       if (req.method === 'GET' && !name) return url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' ? this.watch(res, resource, namespace, url) : this.listCollection(res, resource, namespace, url);
       if (req.method === 'POST' && !name) return this.create(res, resource, namespace, body);
