@@ -78,10 +78,10 @@ export class ObjectStore {
     return true;
   }
 
+  /** The visible objects of one kind; the array is shared until the next change (do not modify it). */
   list<T extends KubeObject>(kind: T['kind']): T[] {
-    const out: T[] = [];
-    for (const { object } of this.visible().values()) if (object.kind === kind) out.push(object as T);
-    return out;
+    this.visible();
+    return (this.byKind.get(kind) ?? []) as T[];
   }
 
   get<T extends KubeObject>(kind: T['kind'], namespace: string, name: string): T | undefined {
@@ -97,20 +97,33 @@ export class ObjectStore {
     return this.duplicates;
   }
 
+  private byKind = new Map<string, KubeObject[]>();
+
+  // Rebuilt after a change, in one pass over every entry; definitions of one object by two sources are
+  // rare, and only they cost more.
   private visible(): Map<string, { object: KubeObject; source: string }> {
     if (this.view) return this.view;
-    const definitions = new Map<string, Array<{ source: string; entry: Entry }>>();
+    const view = new Map<string, { object: KubeObject; source: string; entry: Entry }>();
+    const collisions = new Map<string, Array<{ source: string; entry: Entry }>>();
     for (const [source, entries] of this.sources) {
-      for (const [key, entry] of entries) definitions.set(key, [...(definitions.get(key) ?? []), { source, entry }]);
+      for (const [key, entry] of entries) {
+        const current = view.get(key);
+        if (!current) {
+          view.set(key, { object: entry.object, source, entry });
+          continue;
+        }
+        const all = collisions.get(key) ?? [{ source: current.source, entry: current.entry }];
+        all.push({ source, entry });
+        collisions.set(key, all);
+        if (entry.seq < current.entry.seq || (entry.seq === current.entry.seq && source < current.source)) view.set(key, { object: entry.object, source, entry });
+      }
     }
-    const view = new Map<string, { object: KubeObject; source: string }>();
     const duplicates: Diagnostic[] = [];
-    for (const [key, list] of definitions) {
-      list.sort((a, b) => a.entry.seq - b.entry.seq || (a.source < b.source ? -1 : 1));
-      const [winner, ...losers] = list;
-      view.set(key, { object: winner.entry.object, source: winner.source });
-      const label = `${winner.entry.object.kind} ${namespaceOf(winner.entry.object)}/${winner.entry.object.metadata.name}`;
-      for (const loser of losers) {
+    for (const [key, all] of collisions) {
+      const winner = view.get(key)!;
+      const label = `${winner.object.kind} ${namespaceOf(winner.object)}/${winner.object.metadata.name}`;
+      for (const loser of all.sort((a, b) => a.entry.seq - b.entry.seq || (a.source < b.source ? -1 : 1))) {
+        if (loser.source === winner.source) continue;
         duplicates.push({
           severity: 'error',
           object: sourceRef(loser.source),
@@ -125,7 +138,14 @@ export class ObjectStore {
         });
       }
     }
+    const byKind = new Map<string, KubeObject[]>();
+    for (const { object } of view.values()) {
+      const list = byKind.get(object.kind);
+      if (list) list.push(object);
+      else byKind.set(object.kind, [object]);
+    }
     this.view = view;
+    this.byKind = byKind;
     this.duplicates = duplicates;
     return view;
   }
