@@ -34,6 +34,9 @@ export interface Config {
   logLevel: Level;
   /** Manifest files larger than this are not read. */
   maxFileBytes: number;
+  /** The rebuild loop: wait this long after the last change, and never longer than maxMs after the first. */
+  rebuildHoldoffMs: number;
+  rebuildMaxMs: number;
   /** TLS for the xDS port, with client certificates checked against clientCa (PEM file paths). */
   xdsTls?: { cert: string; key: string; clientCa: string };
   /** Without TLS, serve TLS secrets (SDS) to clients that are not on loopback too. */
@@ -56,6 +59,8 @@ export const DEFAULTS: Config = {
   ingressClass: 'splitplane',
   logLevel: 'info',
   maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+  rebuildHoldoffMs: 50,
+  rebuildMaxMs: 500,
   insecureXds: false,
   leaderElect: false,
 };
@@ -86,6 +91,8 @@ export const USAGE = `usage: splitplane [flags]
                          another port to --https-port (default: the --https-port)
   --ingress-class NAME   IngressClass served (default splitplane)
   --max-file-bytes N     manifest files larger than this are not read (default ${DEFAULT_MAX_FILE_BYTES}, 4 MiB)
+  --rebuild-holdoff-ms N rebuild this long after the last input change, so a burst is one rebuild (default 50)
+  --rebuild-max-ms N     but never later than this after the first change of a burst (default 500)
   --log-level LEVEL      debug, info, warn or error (default info)
   --help                 this text`;
 
@@ -123,6 +130,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       case '--ingress-class': config.ingressClass = value(); break;
       case '--log-level': config.logLevel = parseLevel(value()); break;
       case '--max-file-bytes': config.maxFileBytes = parseCount(flag, value()); break;
+      case '--rebuild-holdoff-ms': config.rebuildHoldoffMs = parseCount(flag, value(), 0); break;
+      case '--rebuild-max-ms': config.rebuildMaxMs = parseCount(flag, value()); break;
       case '--xds-tls-cert': tls.cert = path.resolve(value()); break;
       case '--xds-tls-key': tls.key = path.resolve(value()); break;
       case '--xds-client-ca': tls.clientCa = path.resolve(value()); break;
@@ -139,6 +148,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     throw new ConfigError('--kubeconfig and --namespace are for --source kube; the file source reads --manifests');
   }
   config.leaderElect = leaderElect ?? (config.source === 'kube' && env.KUBERNETES_SERVICE_HOST !== undefined);
+  if (config.rebuildMaxMs < config.rebuildHoldoffMs) throw new ConfigError(`--rebuild-max-ms ${config.rebuildMaxMs} is below --rebuild-holdoff-ms ${config.rebuildHoldoffMs}`);
   if (config.publishAddress !== undefined && config.publishService !== undefined) throw new ConfigError('--publish-address and --publish-service both say what to write to Ingress status: give one');
   if (config.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(config.namespace)) throw new ConfigError(`--namespace ${JSON.stringify(config.namespace)} is not a namespace name`);
   const given = Object.values(tls).length;
@@ -161,9 +171,9 @@ function parseBoolean(flag: string, text: string): boolean {
   throw new ConfigError(`${flag}=${JSON.stringify(text)} is not true or false`);
 }
 
-function parseCount(flag: string, text: string): number {
+function parseCount(flag: string, text: string, min = 1): number {
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n)) throw new ConfigError(`${flag} ${JSON.stringify(text)} is not a whole number above 0`);
+  if (!/^\d+$/.test(text) || n < min || !Number.isSafeInteger(n)) throw new ConfigError(`${flag} ${JSON.stringify(text)} is not a whole number from ${min}`);
   return n;
 }
 

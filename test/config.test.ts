@@ -11,8 +11,9 @@ describe('config', () => {
   });
 
   it('reads every flag, as "--flag value" or "--flag=value"', () => {
-    const c = parseArgs(['--manifests', '/tmp/m', '--xds-port=1', '--admin-port', '2', '--http-port', '3', '--https-port=4', '--https-redirect-port', '443', '--ingress-class', 'x', '--log-level', 'debug', '--xds-host', '::1', '--admin-host', '0.0.0.0', '--max-file-bytes', '1000', '--insecure-xds']);
-    expect(c).to.deep.equal({ manifests: '/tmp/m', xdsPort: 1, adminPort: 2, httpPort: 3, httpsPort: 4, httpsRedirectPort: 443, ingressClass: 'x', logLevel: 'debug', xdsHost: '::1', adminHost: '0.0.0.0', maxFileBytes: 1000, insecureXds: true, source: 'file', leaderElect: false });
+    const c = parseArgs(['--manifests', '/tmp/m', '--xds-port=1', '--admin-port', '2', '--http-port', '3', '--https-port=4', '--https-redirect-port', '443', '--ingress-class', 'x', '--log-level', 'debug', '--xds-host', '::1', '--admin-host', '0.0.0.0', '--max-file-bytes', '1000', '--insecure-xds', '--rebuild-holdoff-ms', '0', '--rebuild-max-ms=200']);
+    expect(c).to.deep.equal({ manifests: '/tmp/m', xdsPort: 1, adminPort: 2, httpPort: 3, httpsPort: 4, httpsRedirectPort: 443, ingressClass: 'x', logLevel: 'debug', xdsHost: '::1', adminHost: '0.0.0.0', maxFileBytes: 1000, insecureXds: true, source: 'file', leaderElect: false, rebuildHoldoffMs: 0, rebuildMaxMs: 200 });
+    expect(() => parseArgs(['--rebuild-holdoff-ms', '600'])).to.throw(ConfigError, /below --rebuild-holdoff-ms/);
   });
 
   it('the source: kube inside a pod or with --kubeconfig, unless a folder is named; file elsewhere', () => {
