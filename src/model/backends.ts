@@ -55,6 +55,18 @@ export function resolveBackend(state: ClusterState, namespace: string, service: 
  * as kube-proxy does; a hand-written slice without ports falls back to a numeric targetPort.
  */
 export function readyEndpoints(slices: readonly EndpointSlice[], servicePort: ServicePort): EndpointAddress[] {
+  // Kept per Service port while its slices are the same objects: an unchanged Service keeps the very
+  // same endpoint list, which lets translation and encoding skip it by identity.
+  const memo = endpointMemo.get(servicePort);
+  if (memo && memo.slices.length === slices.length && memo.slices.every((s, i) => s === slices[i])) return memo.endpoints;
+  const endpoints = computeReadyEndpoints(slices, servicePort);
+  endpointMemo.set(servicePort, { slices: [...slices], endpoints });
+  return endpoints;
+}
+
+const endpointMemo = new WeakMap<ServicePort, { slices: readonly EndpointSlice[]; endpoints: EndpointAddress[] }>();
+
+function computeReadyEndpoints(slices: readonly EndpointSlice[], servicePort: ServicePort): EndpointAddress[] {
   const wantName = servicePort.name ?? '';
   const seen = new Set<string>();
   const out: EndpointAddress[] = [];

@@ -18,7 +18,7 @@ import { refOfObject } from './validation/validate.js';
 import { markHttpsRedirects } from './ssl-redirect.js';
 import { tlsHosts } from './tls.js';
 import { planIngressOnce, refOf, type IngressPlan, type PlannedGroup } from './plan.js';
-import { TOTAL_BASIS_POINTS, type SecretModel, type TlsHostModel, type ClusterModel, type PathType, type RouteRule, type RoutingModel, type SplitGroup, type Sticky, type Version, type VirtualHostModel } from './types.js';
+import { TOTAL_BASIS_POINTS, type EndpointAddress, type SecretModel, type TlsHostModel, type ClusterModel, type PathType, type RouteRule, type RoutingModel, type SplitGroup, type Sticky, type Version, type VirtualHostModel } from './types.js';
 import { applyReadiness, normaliseRelative } from './weights.js';
 
 export interface ModelInput {
@@ -323,7 +323,7 @@ function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: Map<stri
   resolutions.forEach((r, i) => {
     if (r.cluster !== null && r.port !== undefined && !clusters.has(r.cluster)) {
       const v = draft.versions[i];
-      clusters.set(r.cluster, { name: r.cluster, namespace: v.namespace, service: v.service, port: r.port, endpoints: r.endpoints });
+      clusters.set(r.cluster, clusterModel(r.cluster, v.namespace, v.service, r.port, r.endpoints));
     }
   });
   const ready = resolutions.map((r) => r.ok);
@@ -383,6 +383,17 @@ function mainSplit(draft: DraftGroup, versions: readonly Version[]): RouteRule['
   if (weights.every((w) => w === 0)) weights = indexes.map(() => 1);
   const bp = normaliseRelative(weights);
   return indexes.map((version, k) => ({ version, basisPoints: bp[k] })).filter((b) => b.basisPoints > 0);
+}
+
+// The same cluster with the same endpoint list (kept by identity, see readyEndpoints) is the same
+// object from build to build, so translation and encoding can tell "unchanged" without looking inside.
+const clusterModels = new WeakMap<EndpointAddress[], ClusterModel>();
+function clusterModel(name: string, namespace: string, service: string, port: number, endpoints: EndpointAddress[]): ClusterModel {
+  const known = clusterModels.get(endpoints);
+  if (known && known.name === name && known.namespace === namespace && known.service === service && known.port === port) return known;
+  const model: ClusterModel = { name, namespace, service, port, endpoints };
+  clusterModels.set(endpoints, model);
+  return model;
 }
 
 /** planIngressOnce, with an unexpected exception turned into an error on the Ingress. */

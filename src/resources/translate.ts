@@ -1,7 +1,7 @@
 // translate: routing model → every xDS resource, grouped by type and sorted by name so the same model
 // always gives the same bytes (and so the same versions).
 
-import type { RoutingModel } from '../model/types.js';
+import type { ClusterModel, RoutingModel } from '../model/types.js';
 import { edsCluster } from './cluster.js';
 import { loadAssignment } from './endpoint.js';
 import { httpListener, type ListenerOptions } from './listener.js';
@@ -18,6 +18,17 @@ export interface TranslateOptions {
   httpsRedirectPort?: number;
 }
 
+// The model keeps the identity of an unchanged cluster; so does its translation, and the encoder then
+// skips it without comparing contents. Translation stays a function of the model: the same input gives
+// equal output, kept rather than made again.
+const clusters = new WeakMap<ClusterModel, Resource>();
+const assignments = new WeakMap<ClusterModel, Resource>();
+function once(memo: WeakMap<ClusterModel, Resource>, cluster: ClusterModel, make: (c: ClusterModel) => Resource): Resource {
+  let resource = memo.get(cluster);
+  if (!resource) memo.set(cluster, (resource = make(cluster)));
+  return resource;
+}
+
 export function translate(model: RoutingModel, options: TranslateOptions): ResourcesByType {
   const https = options.https ? httpsListener(options.https, model.tlsHosts) : null;
   const listeners: Resource[] = [httpListener(options.http)];
@@ -26,8 +37,8 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
     [LISTENER_TYPE]: listeners.sort(byName),
     // Redirects only when the HTTPS listener exists: never send a client to a port nothing serves.
     [ROUTE_TYPE]: [routeConfiguration(model.virtualHosts, https ? { httpsRedirectPort: options.httpsRedirectPort ?? options.https!.port } : {})],
-    [CLUSTER_TYPE]: model.clusters.map(edsCluster).sort(byName),
-    [ENDPOINT_TYPE]: model.clusters.map(loadAssignment).sort(byName),
+    [CLUSTER_TYPE]: model.clusters.map((c) => once(clusters, c, edsCluster)).sort(byName),
+    [ENDPOINT_TYPE]: model.clusters.map((c) => once(assignments, c, loadAssignment)).sort(byName),
     // Only certificates a listener uses are sent: Envoy asks for them by name.
     [SECRET_TYPE]: https ? model.secrets.map(tlsSecret).sort(byName) : [],
   };

@@ -89,35 +89,68 @@ export class Snapshot {
  * The key is the body's JSON, far cheaper to make than a strict protobuf encoding; only the entries of
  * the last build are kept, so memory follows the size of the configuration.
  */
+/** An encoded resource as the encoder keeps it: its protobuf value and its content key too. */
+type EncoderEntry = EncodedResource & { value: Uint8Array; key: string };
+
 export class SnapshotEncoder {
-  private previous = new Map<string, EncodedResource & { value: Uint8Array }>();
+  private previous = new Map<string, EncoderEntry>();
+  /** The same body object as in the last build is the same content: no key to compute. */
+  private previousByBody = new WeakMap<object, EncoderEntry>();
+  private previousTypes = new Map<TypeUrl, { entries: EncodedResource[]; snapshot: TypeSnapshot }>();
 
   build(resources: ResourcesByType): Snapshot {
-    const next = new Map<string, EncodedResource & { value: Uint8Array }>();
+    const next = new Map<string, EncoderEntry>();
+    const byBody = new WeakMap<object, EncoderEntry>();
     const types = {} as Record<TypeUrl, TypeSnapshot>;
-    for (const typeUrl of PUSH_ORDER) types[typeUrl] = this.encodeType(typeUrl, resources[typeUrl], next);
+    for (const typeUrl of PUSH_ORDER) types[typeUrl] = this.encodeType(typeUrl, resources[typeUrl], next, byBody);
     this.previous = next;
+    this.previousByBody = byBody;
     return new Snapshot(types);
   }
 
-  private encodeType(typeUrl: TypeUrl, resources: readonly Resource[], next: Map<string, EncodedResource & { value: Uint8Array }>): TypeSnapshot {
+  private encodeType(
+    typeUrl: TypeUrl,
+    resources: readonly Resource[],
+    next: Map<string, EncoderEntry>,
+    byBody: WeakMap<object, EncoderEntry>,
+  ): TypeSnapshot {
     const type = messageType(messageName(typeUrl));
+    const entries: EncoderEntry[] = [];
+    const sorted = isSortedByName(resources) ? resources : [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const resource of sorted) {
+      let entry = this.previousByBody.get(resource.body);
+      if (!entry || entry.name !== resource.name) {
+        const key = `${typeUrl}\u0000${resource.name}\u0000${JSON.stringify(resource.body)}`;
+        entry = this.previous.get(key) ?? next.get(key);
+        if (!entry) {
+          const value = encodeMessage(type, resource.body);
+          entry = { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), references: referencesOf(typeUrl, resource), key };
+        }
+      }
+      next.set(entry.key, entry);
+      byBody.set(resource.body, entry);
+      entries.push(entry);
+    }
+    // A type whose every resource is the one of the last build keeps its snapshot, version and map:
+    // whoever compares by identity (the streams) sees at once that nothing changed.
+    const before = this.previousTypes.get(typeUrl);
+    if (before && before.entries.length === entries.length && before.entries.every((e, i) => e === entries[i])) return before.snapshot;
     const hash = createHash('sha256');
     const encoded = new Map<string, EncodedResource>();
-    for (const resource of [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      if (encoded.has(resource.name)) throw new Error(`two ${SHORT_NAME[typeUrl]} resources are named ${resource.name}`);
-      const key = `${typeUrl}\u0000${resource.name}\u0000${JSON.stringify(resource.body)}`;
-      let entry = this.previous.get(key) ?? next.get(key);
-      if (!entry) {
-        const value = encodeMessage(type, resource.body);
-        entry = { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), references: referencesOf(typeUrl, resource) };
-      }
-      next.set(key, entry);
-      hash.update(resource.name).update('\u0000').update(entry.value).update('\u0000');
-      encoded.set(resource.name, entry);
+    for (const entry of entries) {
+      if (encoded.has(entry.name)) throw new Error(`two ${SHORT_NAME[typeUrl]} resources are named ${entry.name}`);
+      hash.update(entry.name).update('\u0000').update(entry.value).update('\u0000');
+      encoded.set(entry.name, entry);
     }
-    return { version: hash.digest('hex').slice(0, 16), resources: encoded };
+    const snapshot = { version: hash.digest('hex').slice(0, 16), resources: encoded };
+    this.previousTypes.set(typeUrl, { entries, snapshot });
+    return snapshot;
   }
+}
+
+function isSortedByName(resources: readonly Resource[]): boolean {
+  for (let i = 1; i < resources.length; i++) if (resources[i - 1].name > resources[i].name) return false;
+  return true;
 }
 
 /** SDS secret names a listener's filter chains need. */
