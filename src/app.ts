@@ -47,7 +47,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const controller = new Controller(
     store,
     cache,
-    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort }, httpsRedirectPort: config.httpsRedirectPort }, source, observer: writers?.observer, holdoffMs: config.rebuildHoldoffMs, maxMs: config.rebuildMaxMs },
+    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort }, httpsRedirectPort: config.httpsRedirectPort }, source, observer: writers?.observer, holdoffMs: config.rebuildHoldoffMs, maxMs: config.rebuildMaxMs, leading: config.source === 'kube' },
     log.child({ component: 'controller' }),
     metrics,
   );

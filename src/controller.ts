@@ -30,6 +30,8 @@ export interface ControllerOptions {
   /** Told what changed: diagnostics that just appeared, and the model of each published snapshot. */
   observer?: ControllerObserver;
   holdoffMs?: number;
+  /** Build a change after a quiet holdoff at once (input that arrives whole, as from the API server). */
+  leading?: boolean;
   maxMs?: number;
   timers?: Timers;
 }
@@ -62,7 +64,7 @@ export class Controller {
     private readonly log: Logger,
     metrics: Metrics,
   ) {
-    this.debouncer = new Debouncer(() => this.rebuild(), options.holdoffMs ?? 50, options.maxMs ?? 500, options.timers ?? realTimers);
+    this.debouncer = new Debouncer(() => this.rebuild(), options.holdoffMs ?? 50, options.maxMs ?? 500, options.timers ?? realTimers, options.leading ?? false);
     const builds = metrics.counter('splitplane_builds_total', 'Snapshot builds, by result.');
     const seconds = metrics.counter('splitplane_build_seconds_total', 'Time spent building snapshots.');
     this.recordBuild = (result: string, ms: number) => {

@@ -1,6 +1,9 @@
 // The rebuild loop's timing: a burst of input changes becomes one rebuild. Each change pushes the
 // rebuild `holdoffMs` later, but never more than `maxMs` after the first change, so a steady stream
 // of changes (an informer resync, a deploy touching many files) cannot starve the rebuild.
+// With `leading`, a change after a quiet holdoff is built at once (on the next turn of the event loop,
+// with whatever else arrived in the same turn): an object from the API server arrives whole, so there
+// is nothing to wait for. Files are written in steps, so the file source keeps the trailing holdoff.
 
 export interface Timers {
   now(): number;
@@ -17,16 +20,25 @@ export const realTimers: Timers = {
 export class Debouncer {
   private firstAt: number | undefined;
   private handle: unknown;
+  private leadingPending = false;
+  private lastRunAt = -Infinity;
 
   constructor(
     private readonly run: () => void,
     private readonly holdoffMs = 50,
     private readonly maxMs = 500,
     private readonly timers: Timers = realTimers,
+    private readonly leading = false,
   ) {}
 
   trigger(): void {
     const now = this.timers.now();
+    if (this.leadingPending) return; // the rebuild about to run reads this change too
+    if (this.leading && this.handle === undefined && now - this.lastRunAt >= this.holdoffMs) {
+      this.leadingPending = true;
+      this.handle = this.timers.setTimeout(() => this.fire(), 0);
+      return;
+    }
     this.firstAt ??= now;
     if (this.handle !== undefined) this.timers.clearTimeout(this.handle);
     const at = Math.min(now + this.holdoffMs, this.firstAt + this.maxMs);
@@ -44,6 +56,7 @@ export class Debouncer {
     if (this.handle !== undefined) this.timers.clearTimeout(this.handle);
     this.handle = undefined;
     this.firstAt = undefined;
+    this.leadingPending = false;
   }
 
   get pending(): boolean {
@@ -53,6 +66,8 @@ export class Debouncer {
   private fire(): void {
     this.handle = undefined;
     this.firstAt = undefined;
+    this.leadingPending = false;
+    this.lastRunAt = this.timers.now();
     this.run();
   }
 }

@@ -61,4 +61,26 @@ describe('debounce', () => {
     expect(runs).to.equal(1);
     expect(d.pending).to.equal(false);
   });
+
+  it('leading: a change after a quiet holdoff is built on the next turn; what follows within the holdoff is coalesced', () => {
+    const timers = new ManualTimers();
+    const at: number[] = [];
+    const d = new Debouncer(() => at.push(timers.now()), 50, 500, timers, true);
+    d.trigger();
+    d.trigger(); // same turn: the same rebuild
+    timers.advance(0);
+    expect(at).to.deep.equal([0]);
+    timers.advance(10);
+    d.trigger(); // within the holdoff of the last rebuild: trailing
+    timers.advance(20);
+    d.trigger();
+    timers.advance(49);
+    expect(at).to.deep.equal([0]);
+    timers.advance(1);
+    expect(at).to.deep.equal([0, 80]);
+    timers.advance(100);
+    d.trigger(); // quiet again: at once
+    timers.advance(0);
+    expect(at).to.deep.equal([0, 80, 180]);
+  });
 });

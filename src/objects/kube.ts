@@ -107,6 +107,14 @@ export function namespaceOf(obj: Pick<KubeObject, 'metadata'>): string {
   return obj.metadata.namespace || 'default';
 }
 
+// Objects are never changed once read (a change is a new object), so an object's key is kept with it.
+const keys = new WeakMap<object, string>();
+
 export function objectKey(obj: Pick<KubeObject, 'kind' | 'metadata'>): string {
-  return `${obj.kind}/${namespaceOf(obj)}/${obj.metadata.name}`;
+  let key = keys.get(obj);
+  if (key === undefined) {
+    key = `${obj.kind}/${namespaceOf(obj)}/${obj.metadata.name}`;
+    keys.set(obj, key);
+  }
+  return key;
 }
