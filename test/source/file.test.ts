@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/log.js';
-import { FileSource } from '../../src/source/file.js';
+import { FileSource, fileEventsArrive } from '../../src/source/file.js';
 import type { Service } from '../../src/objects/kube.js';
 import { ObjectStore } from '../../src/store/store.js';
 import { waitFor } from '../../src/demo/wait.js';
@@ -197,5 +197,27 @@ describe('source/file', () => {
     await waitFor('the conflict', () => store.conflicts().length === 2, 15_000);
     expect(store.list<Service>('Service')[0].spec.ports![0].port).to.equal(81);
     expect(store.conflicts().map((d) => d.object.name).sort()).to.deep.equal(['a.yaml', 'b.yaml']);
+  });
+
+  it('without file events, polling sees a change', async () => {
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    source = new FileSource(dir, store, silentLogger, { watch: false, pollMs: 50 });
+    source.start(() => changes++);
+    fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
+    await waitFor('b by polling', () => names().includes('b'), 15_000);
+  });
+
+  it('with file events, a change is seen at once while the safety-net poll sleeps', async () => {
+    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+    source = new FileSource(dir, store, silentLogger, { fileEvents: true, pollMs: 60_000, restPollMs: 60_000 });
+    source.start(() => changes++);
+    const started = Date.now();
+    fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
+    await waitFor('b by a file event', () => names().includes('b'), 15_000);
+    expect(Date.now() - started).to.be.below(10_000);
+  });
+
+  it('this machine delivers file events to a watched temporary folder (what the probe checks)', async () => {
+    expect(await fileEventsArrive(2000)).to.be.a('boolean');
   });
 });
