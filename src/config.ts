@@ -147,6 +147,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   if (config.source === 'file' && (config.kubeconfig !== undefined || config.namespace !== undefined) && source === 'file') {
     throw new ConfigError('--kubeconfig and --namespace are for --source kube; the file source reads --manifests');
   }
+  if (config.source === 'kube' && config.kubeconfig === undefined && !env.KUBERNETES_SERVICE_HOST) {
+    throw new ConfigError('--source kube outside a pod needs --kubeconfig FILE (inside a pod the service account is used)');
+  }
   config.leaderElect = leaderElect ?? (config.source === 'kube' && env.KUBERNETES_SERVICE_HOST !== undefined);
   if (config.rebuildMaxMs < config.rebuildHoldoffMs) throw new ConfigError(`--rebuild-max-ms ${config.rebuildMaxMs} is below --rebuild-holdoff-ms ${config.rebuildHoldoffMs}`);
   if (config.publishAddress !== undefined && config.publishService !== undefined) throw new ConfigError('--publish-address and --publish-service both say what to write to Ingress status: give one');

@@ -21,9 +21,10 @@ describe('config', () => {
     expect(parseArgs([], { KUBERNETES_SERVICE_HOST: '10.0.0.1' }).source).to.equal('kube');
     expect(parseArgs(['--kubeconfig', '/k']).source).to.equal('kube');
     expect(parseArgs(['--manifests', '/m'], { KUBERNETES_SERVICE_HOST: '10.0.0.1' }).source).to.equal('file');
-    expect(parseArgs(['--source', 'kube', '--namespace', 'shop'])).to.include({ source: 'kube', namespace: 'shop' });
+    expect(parseArgs(['--source', 'kube', '--namespace', 'shop', '--kubeconfig', '/k'])).to.include({ source: 'kube', namespace: 'shop' });
+    expect(() => parseArgs(['--source', 'kube'])).to.throw(ConfigError, /outside a pod needs --kubeconfig/);
     expect(() => parseArgs(['--source', 'etcd'])).to.throw(ConfigError, /not file or kube/);
-    expect(() => parseArgs(['--source', 'kube', '--namespace', 'Bad_NS'])).to.throw(ConfigError, /not a namespace name/);
+    expect(() => parseArgs(['--source', 'kube', '--kubeconfig', '/k', '--namespace', 'Bad_NS'])).to.throw(ConfigError, /not a namespace name/);
   });
 
   it('reads the xDS TLS files as a set of three', () => {

@@ -73,19 +73,27 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
   const isLeader = () => (elector ? elector.isLeader() : true);
   const events = new EventRecorder(client, { isLeader, instance: identity }, log.child({ component: 'events' }));
   let splits = new Map<string, SplitSummary>();
+  const recordSplits = (list: Iterable<SplitSummary>) => {
+    for (const s of list) {
+      const ingress = store.get<Ingress>('Ingress', s.namespace, s.ingress);
+      if (ingress) void events.record({ object: ingress, type: 'Normal', reason: 'SplitApplied', message: s.text });
+    }
+  };
   const observer: ControllerObserver = {
     diagnostics: (fresh) => events.diagnostics(fresh, (kind, namespace, name) => store.get(kind, namespace, name)),
     published: (model) => {
       const next = splitSummaries(model);
-      for (const s of changedSplits(splits, next)) {
-        const ingress = store.get<Ingress>('Ingress', s.namespace, s.ingress);
-        if (ingress) void events.record({ object: ingress, type: 'Normal', reason: 'SplitApplied', message: s.text });
-      }
+      recordSplits(changedSplits(splits, next));
       splits = next;
     },
   };
   const status = options.publish ? new StatusWriter(client, store, { ingressClass: options.ingressClass, publish: options.publish, isLeader }, log.child({ component: 'ingress-status' })) : undefined;
-  elector?.onChange(() => status?.changed());
+  // A new leader states the splits in force: those the last leader reported are counted once more,
+  // and any it did not get to (it stopped first) are reported now.
+  elector?.onChange((leading) => {
+    status?.changed();
+    if (leading) recordSplits(splits.values());
+  });
   elector?.start();
   status?.start();
   if (!options.publish) log.info('Ingress status is not written: give --publish-address ADDR or --publish-service NS/NAME to show an ADDRESS in kubectl get ingress');

@@ -210,7 +210,7 @@ describe('deploy/: the cluster manifests', function () {
       api.apply(echo('50'));
       api.apply({ ...service('splitplane-envoy'), metadata: { name: 'splitplane-envoy', namespace: 'splitplane' }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } } });
       const replica = async (): Promise<App> =>
-        startApp({ ...DEFAULTS, ...parseArgs(controlPlane.args.filter((a: string) => !/^--(xds-tls|xds-client-ca|admin-host)/.test(a)), {}), source: 'kube', leaderElect: true, kubeconfig: api.writeKubeconfig(dir), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), lease: { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 } }, silentLogger);
+        startApp({ ...DEFAULTS, ...parseArgs(controlPlane.args.filter((a: string) => !/^--(xds-tls|xds-client-ca|admin-host)/.test(a)), { KUBERNETES_SERVICE_HOST: '10.96.0.1' }), source: 'kube', leaderElect: true, kubeconfig: api.writeKubeconfig(dir), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), lease: { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 } }, silentLogger);
       const a = await replica();
       await waitFor('status written', () => api.get('Ingress', 'default', 'echo')?.status?.loadBalancer?.ingress);
       api.apply(echo('abc'));
