@@ -3,7 +3,7 @@
 
 import protobuf from 'protobufjs';
 import { messageType } from '../proto/registry.js';
-import type { DiscoveryRequest, DiscoveryResponse } from './sotw.js';
+import type { DiscoveryRequest, DiscoveryResponse } from './protocol.js';
 
 export const CONTROL_PLANE_ID = 'splitplane';
 

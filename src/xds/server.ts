@@ -11,8 +11,8 @@ import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../resources/type-urls.js
 import type { SnapshotCache } from '../snapshot/cache.js';
 import { decodeDiscoveryRequest, encodeResponseBody, withNonce } from './messages.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import type { DiscoveryResponse } from './sotw.js';
-import { SotwStream, type DiscoveryRequest } from './sotw.js';
+import type { DiscoveryRequest, DiscoveryResponse } from './protocol.js';
+import { SotwStream } from './sotw.js';
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 export const SOTW_METHOD_PATH = `/${ADS_SERVICE}/StreamAggregatedResources`;

@@ -10,41 +10,8 @@ import { createHash } from 'node:crypto';
 import type { EncodedResource, Snapshot, TypeSnapshot } from '../snapshot/snapshot.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, isTypeUrl, type TypeUrl } from '../resources/type-urls.js';
 import { truncate } from '../log-limit.js';
+import { NACK_TEXT_LIMIT, type DiscoveryRequest, type StreamEvents } from './protocol.js';
 import { TypeState } from './stream-state.js';
-
-/** Characters of a NACK's error text kept. */
-export const NACK_TEXT_LIMIT = 1024;
-
-export interface DiscoveryRequest {
-  version_info: string;
-  node?: { id?: string; cluster?: string; [k: string]: unknown };
-  resource_names: string[];
-  type_url: string;
-  response_nonce: string;
-  error_detail?: { code?: number; message?: string } | null;
-}
-
-export interface DiscoveryResponse {
-  version: string;
-  typeUrl: TypeUrl;
-  nonce: string;
-  resources: EncodedResource[];
-}
-
-/** What a stream tells the outside world; the server turns it into logs and metrics. */
-export interface StreamEvents {
-  send(response: DiscoveryResponse): void;
-  ack(typeUrl: TypeUrl, version: string): void;
-  /** A NACK of `version`; `running` is the version the client still runs (its last ACK), if any. */
-  nack(typeUrl: TypeUrl, version: string, message: string, running: string | undefined): void;
-  /** False while a response of this type is still being written: the next one waits, then sends the latest. */
-  canSend(typeUrl: TypeUrl): boolean;
-  staleNonce(typeUrl: TypeUrl, nonce: string): void;
-  unknownType(typeUrl: string): void;
-  /** Whether this client may be sent resources of the type (TLS secrets go only to trusted clients). */
-  mayServe(typeUrl: TypeUrl): boolean;
-  refused(typeUrl: TypeUrl): void;
-}
 
 interface Desired {
   version: string;

@@ -14,7 +14,7 @@ import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
 import { AdsServer, SOTW_METHOD_PATH, isLoopbackPeer, type NackReport } from '../../src/xds/server.js';
-import type { DiscoveryRequest } from '../../src/xds/sotw.js';
+import type { DiscoveryRequest } from '../../src/xds/protocol.js';
 import { waitFor } from '../../src/demo/wait.js';
 import { AdsClient } from '../support/ads-client.js';
 
