@@ -1,7 +1,8 @@
 // Canary Ingresses joining a main Ingress's path: shares, rules and their order, readiness.
 
 import { expect } from 'chai';
-import { buildModel, combineCanaryShares, type ModelInput } from '../../src/model/build.js';
+import { buildModel, type ModelInput } from '../../src/model/build.js';
+import { combineCanaryShares } from '../../src/model/resolve.js';
 import type { Ingress } from '../../src/objects/kube.js';
 import { endpointSlice, ingress, service } from '../support/fixtures.js';
 

@@ -1,0 +1,97 @@
+// Resolving a laid-out group: Services, ports and ready endpoints for each version, declared weights
+// turned into what Envoy gets (readiness moves a share to the ready versions), and the rule routes in
+// precedence order.
+
+import { resolveBackend, type ClusterState } from './backends.js';
+import { groupLabel } from './ingress.js';
+import type { DraftGroup } from './layout.js';
+import { TOTAL_BASIS_POINTS, type ClusterModel, type EndpointAddress, type RouteRule, type SplitGroup, type Version } from './types.js';
+import { applyReadiness, normaliseRelative } from './weights.js';
+
+/** Declared basis points of every version: the main Ingress's split scaled into what the canaries leave. */
+export function combineCanaryShares(mainDeclared: readonly number[], shares: ReadonlyArray<number | undefined>): number[] {
+  const canaryExact = shares.map((s) => (s ?? 0) * TOTAL_BASIS_POINTS);
+  const mainShare = TOTAL_BASIS_POINTS - canaryExact.reduce((a, b) => a + b, 0);
+  if (canaryExact.every((x) => x === 0)) return [...mainDeclared, ...shares.map(() => 0)];
+  const exact = [...mainDeclared.map((bp) => (bp * mainShare) / TOTAL_BASIS_POINTS), ...canaryExact];
+  return normaliseRelative(exact);
+}
+
+export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: Map<string, ClusterModel>): SplitGroup {
+  const label = groupLabel(draft);
+  const resolutions = draft.versions.map((v) => resolveBackend(state, v.namespace, v.service, v.port));
+  resolutions.forEach((r, i) => {
+    if (r.cluster !== null && r.port !== undefined && !clusters.has(r.cluster)) {
+      const v = draft.versions[i];
+      clusters.set(r.cluster, clusterModel(r.cluster, v.namespace, v.service, r.port, r.endpoints));
+    }
+  });
+  const ready = resolutions.map((r) => r.ok);
+  const declared = combineCanaryShares(draft.mainDeclared, draft.canaries.map((c) => c.share));
+  const { basisPoints, outcome } = applyReadiness(declared, ready);
+  draft.versions.forEach((v, i) => {
+    const r = resolutions[i];
+    if (r.ok) return;
+    const consequence =
+      outcome === 'none-ready'
+        ? `no backend of ${label} is ready, so the declared weights stay and Envoy answers 503 until one is`
+        : declared[i] > 0
+          ? `its ${declared[i] / 100}% of ${label} goes to the ready backends`
+          : `it takes no traffic of ${label}`;
+    v.sink.warning(`${v.field}.service.name`, `${r.reason}; ${consequence}`);
+  });
+  if (outcome === 'ready-had-no-weight') {
+    draft.sink.warning(draft.field, `every backend of ${label} with weight is not ready, so the ready backends share the traffic equally`);
+  }
+  const versions: Version[] = draft.versions.map((v, i) => {
+    const version: Version = { service: v.service, cluster: resolutions[i].cluster, declaredBasisPoints: declared[i], basisPoints: basisPoints[i], ready: ready[i] };
+    if (v.canaryOf) version.canaryOf = v.canaryOf;
+    return version;
+  });
+  const group: SplitGroup = { source: draft.source, host: draft.host, path: draft.path, pathType: draft.pathType, versions, rules: routeRules(draft, versions), order: draft.order };
+  if (draft.sticky && versions.length > 1) group.sticky = draft.sticky;
+  return group;
+}
+
+// Precedence: service-match rules, then every canary's header rules, then cookie rules; the weighted
+// route comes last. A rule whose target cannot take traffic is left out, so its requests fall through
+// to the next rule instead of failing.
+function routeRules(draft: DraftGroup, versions: readonly Version[]): RouteRule[] {
+  const rules: RouteRule[] = [];
+  const only = (version: number) => (versions[version].ready ? [{ version, basisPoints: TOTAL_BASIS_POINTS }] : []);
+  const main = mainSplit(draft, versions);
+  for (const r of draft.mainRules) {
+    const backends = only(r.version);
+    if (backends.length > 0) rules.push({ conditions: [r.condition], backends, reason: r.reason });
+  }
+  for (const kind of ['headerRules', 'cookieRules'] as const) {
+    for (const canary of draft.canaries) {
+      for (const r of canary[kind]) {
+        const backends = r.to === 'canary' ? only(canary.version) : main;
+        if (backends.length > 0) rules.push({ conditions: [r.condition], backends, reason: `${r.reason} (Ingress ${canary.ref.namespace}/${canary.ref.name})` });
+      }
+    }
+  }
+  return rules;
+}
+
+/** The main Ingress's own ready versions, weighted as it declares them: where "never" sends requests. */
+function mainSplit(draft: DraftGroup, versions: readonly Version[]): RouteRule['backends'] {
+  const indexes = versions.slice(0, draft.mainCount).map((_, i) => i).filter((i) => versions[i].ready);
+  if (indexes.length === 0) return [];
+  let weights = indexes.map((i) => draft.mainDeclared[i]);
+  if (weights.every((w) => w === 0)) weights = indexes.map(() => 1);
+  const bp = normaliseRelative(weights);
+  return indexes.map((version, k) => ({ version, basisPoints: bp[k] })).filter((b) => b.basisPoints > 0);
+}
+
+// The same cluster with the same endpoint list (kept by identity, see readyEndpoints) is the same
+// object from build to build, so translation and encoding can tell "unchanged" without looking inside.
+const clusterModels = new WeakMap<EndpointAddress[], ClusterModel>();
+function clusterModel(name: string, namespace: string, service: string, port: number, endpoints: EndpointAddress[]): ClusterModel {
+  const known = clusterModels.get(endpoints);
+  if (known && known.name === name && known.namespace === namespace && known.service === service && known.port === port) return known;
+  const model: ClusterModel = { name, namespace, service, port, endpoints };
+  clusterModels.set(endpoints, model);
+  return model;
+}
