@@ -25,6 +25,9 @@ interface FileState {
   refused?: true;
 }
 
+/** What one scan found for one file: its new state and, when it parsed, its objects; null when gone. */
+type FileUpdate = { state: FileState; objects?: readonly KubeObject[]; fields?: string[] } | null;
+
 export interface FileSourceOptions {
   /**
    * File events are not always delivered (some sandboxes and network file systems have no inotify),
@@ -149,7 +152,7 @@ export class FileSource implements Source {
       this.folderProblem = undefined;
       changed = true;
     }
-    const updates = new Map<string, { state: FileState; objects?: readonly KubeObject[]; fields?: string[] } | null>();
+    const updates = new Map<string, FileUpdate>();
     const seen = new Set<string>();
     for (const file of listing.files) {
       const rel = path.relative(this.dir, file);
@@ -207,7 +210,7 @@ export class FileSource implements Source {
    * The new state of one file, or undefined when it did not change. A file that cannot be used (not a
    * regular file, too large, not parsed) gets diagnostics and keeps its previous objects.
    */
-  private read(file: string, rel: string): { state: FileState; objects?: readonly KubeObject[]; fields?: string[] } | undefined {
+  private read(file: string, rel: string): FileUpdate | undefined {
     const known = this.files.get(rel);
     const result = readRegularFile(file, this.maxFileBytes, known?.stamp);
     if (result.kind === 'unchanged' || result.kind === 'gone') return undefined;

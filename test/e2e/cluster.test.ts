@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { testCluster, type TestCluster } from '../support/cluster.js';
-import { endpointSlice, ingress, service } from '../support/manifests.js';
+import { ingress, seedBackends } from '../support/manifests.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
 
@@ -37,7 +37,7 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-e2e-'));
     cluster = await testCluster(dir);
     process.env.POD_NAMESPACE = cluster.namespace;
-    for (const o of [service('old-nginx'), service('new-nginx'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9002)]) await cluster.apply(inNamespace(o));
+    for (const o of seedBackends()) await cluster.apply(inNamespace(o));
     await cluster.apply(echo('50', { ingressClassName: 'splitplane' }));
     const other = ingress('theirs', 'other.io', [{ service: 'old-nginx' }]) as Record<string, any>;
     await cluster.apply(inNamespace({ ...other, spec: { ...other.spec, ingressClassName: 'someone-else' } }));

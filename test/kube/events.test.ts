@@ -17,10 +17,10 @@ import { silentLogger } from '../../src/log.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import type { KubeObject } from '../../src/objects/kube.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { endpointSlice, ingress, service } from '../support/manifests.js';
+import { echoIngress, seedBackends } from '../support/manifests.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
-const echo = (weight: string): Record<string, any> => ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { [W]: weight });
+const echo = echoIngress;
 
 describe('kube/events', function () {
   this.timeout(60_000);
@@ -32,7 +32,7 @@ describe('kube/events', function () {
     api = new FakeApiServer(100);
     await api.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-events-'));
-    for (const o of [service('old-nginx'), service('new-nginx'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9002), echo('50')]) api.apply(o);
+    for (const o of [...seedBackends(), echo('50')]) api.apply(o);
   });
   afterEach(async () => {
     await app?.stop();

@@ -14,10 +14,9 @@ import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { endpointSlice, ingress, selfSignedCertificate, service, tlsSecret } from '../support/manifests.js';
+import { echoIngress, seedBackends, selfSignedCertificate, tlsSecret } from '../support/manifests.js';
 
-const W = 'ingress.aliyun.weight/new-nginx';
-const echo = (weight: string): Record<string, any> => ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { [W]: weight });
+const echo = echoIngress;
 
 describe('source/kube: informers against a fake API server', function () {
   this.timeout(60_000);
@@ -30,7 +29,7 @@ describe('source/kube: informers against a fake API server', function () {
     api = new FakeApiServer(100);
     await api.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-kube-'));
-    for (const o of [service('old-nginx'), service('new-nginx'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9002), echo('50')]) api.apply(o);
+    for (const o of [...seedBackends(), echo('50')]) api.apply(o);
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
