@@ -13,6 +13,10 @@ import { waitFor } from './wait.js';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const BOOTSTRAP = path.join(repo, 'envoy', 'bootstrap.yaml');
 export const BOOTSTRAP_TLS = path.join(repo, 'envoy', 'bootstrap-tls.yaml');
+export const BOOTSTRAP_DELTA = path.join(repo, 'envoy', 'bootstrap-delta.yaml');
+
+/** The xDS protocol an Envoy speaks: State of the World or Delta. */
+export type XdsProtocol = 'sotw' | 'delta';
 /** Where envoy/bootstrap-tls.yaml expects `splitplane certgen`'s files. */
 export const BOOTSTRAP_TLS_DIR = '/etc/splitplane/xds';
 let binary: string | undefined;
@@ -38,10 +42,11 @@ export interface EnvoyProcess {
 
 /**
  * envoy/bootstrap.yaml with the control plane's port and a free admin port, written to a temp file;
- * with `tlsDir`, envoy/bootstrap-tls.yaml reading certgen's files from that folder.
+ * with `tlsDir`, envoy/bootstrap-tls.yaml reading certgen's files from that folder; with `delta`,
+ * envoy/bootstrap-delta.yaml.
  */
-export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, nodeId: string, tlsDir?: string): string {
-  const template = fs.readFileSync(tlsDir ? BOOTSTRAP_TLS : BOOTSTRAP, 'utf8');
+export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, nodeId: string, tlsDir?: string, protocol: XdsProtocol = 'sotw'): string {
+  const template = fs.readFileSync(tlsDir ? BOOTSTRAP_TLS : protocol === 'delta' ? BOOTSTRAP_DELTA : BOOTSTRAP, 'utf8');
   const bootstrap = load(tlsDir ? template.split(`${BOOTSTRAP_TLS_DIR}/`).join(`${tlsDir}/`) : template) as any;
   bootstrap.node.id = nodeId;
   bootstrap.admin.address.socket_address.port_value = adminPort;
@@ -57,6 +62,8 @@ export interface EnvoyOptions {
   nodeId?: string;
   /** certgen's folder: run envoy/bootstrap-tls.yaml with its files. */
   tlsDir?: string;
+  /** State of the World (envoy/bootstrap.yaml, the default) or Delta (envoy/bootstrap-delta.yaml). */
+  protocol?: XdsProtocol;
   /** Another bootstrap, written by the caller into a file (its admin port must be adminPort). */
   bootstrap?: (dir: string) => string;
   args?: string[];
@@ -64,7 +71,7 @@ export interface EnvoyOptions {
 
 export async function startEnvoy(options: EnvoyOptions): Promise<EnvoyProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-envoy-'));
-  const config = options.bootstrap ? options.bootstrap(dir) : writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy', options.tlsDir);
+  const config = options.bootstrap ? options.bootstrap(dir) : writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy', options.tlsDir, options.protocol);
   const log = path.join(dir, 'envoy.log');
   const child: ChildProcess = spawn(envoyBinary(), ['-c', config, '--disable-hot-restart', '--concurrency', '2', '--log-level', 'warn', '--log-path', log, ...(options.args ?? [])], { stdio: 'ignore' });
   let exited = false;

@@ -1,7 +1,7 @@
 // A resource as translation produces it: its name and its body in protobufjs object form (snake_case
 // field names, `@type` inside Any). The snapshot encodes it once.
 
-import type { TypeUrl } from './type-urls.js';
+import type { TypeUrl, VIRTUAL_HOST_TYPE } from './type-urls.js';
 
 export type ResourceBody = Record<string, unknown>;
 
@@ -10,7 +10,15 @@ export interface Resource {
   body: ResourceBody;
 }
 
-export type ResourcesByType = Record<TypeUrl, Resource[]>;
+export type ResourcesByType = Record<Exclude<TypeUrl, typeof VIRTUAL_HOST_TYPE>, Resource[]> & {
+  /** Every virtual host of the route configurations on its own, for VHDS. */
+  [VIRTUAL_HOST_TYPE]?: Resource[];
+  /**
+   * Route configurations as per-host clients (Delta xDS) get them: their virtual hosts come by VHDS.
+   * Without it, those clients get the route configurations whole.
+   */
+  perHostRoutes?: Resource[];
+};
 
 /** ADS as the config source: every dynamic resource comes over the one stream Envoy opened. */
 export const ADS_CONFIG_SOURCE = { ads: {}, resource_api_version: 'V3' } as const;

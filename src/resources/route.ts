@@ -6,7 +6,7 @@ import { stickyCookieValues } from '../model/dialects/sticky.js';
 import { estimateProgramSize, ENVOY_MAX_PROGRAM_SIZE, exactCookieRegex } from '../model/regex.js';
 import type { Condition, PathType, RouteRule, SplitGroup, Version, VirtualHostModel } from '../model/types.js';
 import { HTTP_ROUTE_CONFIG } from './listener.js';
-import type { Resource, ResourceBody } from './resource.js';
+import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
 
 export interface RouteOptions {
   /** The port clients reach HTTPS on, for HTTP → HTTPS redirects; without it nothing redirects. */
@@ -24,6 +24,32 @@ export function routeConfiguration(virtualHosts: readonly VirtualHostModel[], op
       validate_clusters: { value: false },
     },
   };
+}
+
+/**
+ * The same routing, per host: the route configuration carries no virtual host of its own and says
+ * that they come by VHDS over the ADS stream (Delta xDS only). Each host is then its own resource,
+ * so a weight flip on one host sends that host alone.
+ */
+export function perHostRouteConfiguration(name = HTTP_ROUTE_CONFIG): Resource {
+  return {
+    name,
+    body: {
+      name,
+      vhds: { config_source: ADS_CONFIG_SOURCE },
+      validate_clusters: { value: false },
+    },
+  };
+}
+
+/** A virtual host as a VHDS resource: named `<route configuration>/<host>`, inside and out. */
+export function vhdsVirtualHost(vhost: VirtualHostModel, options: RouteOptions = {}, routeConfig = HTTP_ROUTE_CONFIG): Resource {
+  const name = vhdsName(routeConfig, vhost.host);
+  return { name, body: { ...virtualHost(vhost, options), name } };
+}
+
+export function vhdsName(routeConfig: string, host: string): string {
+  return `${routeConfig}/${host}`;
 }
 
 export function virtualHost(vhost: VirtualHostModel, options: RouteOptions = {}): ResourceBody {

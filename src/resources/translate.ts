@@ -6,9 +6,9 @@ import { edsCluster } from './cluster.js';
 import { loadAssignment } from './endpoint.js';
 import { httpListener, type ListenerOptions } from './listener.js';
 import { byName, type Resource, type ResourcesByType } from './resource.js';
-import { routeConfiguration } from './route.js';
+import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost } from './route.js';
 import { httpsListener, tlsSecret } from './tls.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from './type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE } from './type-urls.js';
 
 export interface TranslateOptions {
   http: ListenerOptions;
@@ -33,10 +33,14 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
   const https = options.https ? httpsListener(options.https, model.tlsHosts) : null;
   const listeners: Resource[] = [httpListener(options.http)];
   if (https) listeners.push(https);
+  // Redirects only when the HTTPS listener exists: never send a client to a port nothing serves.
+  const routeOptions = https ? { httpsRedirectPort: options.httpsRedirectPort ?? options.https!.port } : {};
   return {
     [LISTENER_TYPE]: listeners.sort(byName),
-    // Redirects only when the HTTPS listener exists: never send a client to a port nothing serves.
-    [ROUTE_TYPE]: [routeConfiguration(model.virtualHosts, https ? { httpsRedirectPort: options.httpsRedirectPort ?? options.https!.port } : {})],
+    [ROUTE_TYPE]: [routeConfiguration(model.virtualHosts, routeOptions)],
+    // The same virtual hosts one by one, for clients that take them by VHDS.
+    [VIRTUAL_HOST_TYPE]: model.virtualHosts.map((v) => vhdsVirtualHost(v, routeOptions)).sort(byName),
+    perHostRoutes: [perHostRouteConfiguration()],
     [CLUSTER_TYPE]: model.clusters.map((c) => once(clusters, c, edsCluster)).sort(byName),
     [ENDPOINT_TYPE]: model.clusters.map((c) => once(assignments, c, loadAssignment)).sort(byName),
     // Only certificates a listener uses are sent: Envoy asks for them by name.

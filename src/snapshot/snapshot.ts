@@ -6,13 +6,15 @@ import { createHash } from 'node:crypto';
 import { encodeAny, encodeMessage } from '../proto/encode.js';
 import { JSON_OPTIONS, messageType } from '../proto/registry.js';
 import type { Resource, ResourcesByType } from '../resources/resource.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, messageName, type TypeUrl } from '../resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, VIRTUAL_HOST_TYPE, messageName, type TypeUrl } from '../resources/type-urls.js';
 
 export interface EncodedResource {
   readonly name: string;
   readonly body: Resource['body'];
   /** google.protobuf.Any bytes, reused for every stream and every response. */
   readonly any: Uint8Array;
+  /** A hash of the content: the per-resource version Delta xDS clients are told and tell back. */
+  readonly version: string;
   /** Names of resources of the next type down that this one needs (route configs, clusters). */
   readonly references: readonly string[];
 }
@@ -22,21 +24,33 @@ export interface TypeSnapshot {
   readonly resources: ReadonlyMap<string, EncodedResource>;
 }
 
+/**
+ * How a client takes its routes: `whole`, one route configuration with every virtual host in it (all
+ * State-of-the-World clients), or `per-host`, a route configuration whose virtual hosts come one by
+ * one over VHDS (Delta xDS), so that a change to one host sends that host alone.
+ */
+export type RoutingView = 'whole' | 'per-host';
+
 export class Snapshot {
   /** Made by SnapshotEncoder (or Snapshot.fromResources), which encodes and versions every type. */
-  constructor(private readonly types: Readonly<Record<TypeUrl, TypeSnapshot>>) {}
+  constructor(
+    private readonly types: Readonly<Record<TypeUrl, TypeSnapshot>>,
+    /** Route configurations of the per-host view; the whole ones when absent. */
+    private readonly perHostRoutes?: TypeSnapshot,
+  ) {}
 
   /** Encodes everything; `encoder` carries encodings over from the previous build. */
   static fromResources(resources: ResourcesByType, encoder: SnapshotEncoder = new SnapshotEncoder()): Snapshot {
     return encoder.build(resources);
   }
 
-  type(typeUrl: TypeUrl): TypeSnapshot {
+  type(typeUrl: TypeUrl, view: RoutingView = 'whole'): TypeSnapshot {
+    if (view === 'per-host' && typeUrl === ROUTE_TYPE && this.perHostRoutes) return this.perHostRoutes;
     return this.types[typeUrl];
   }
 
-  version(typeUrl: TypeUrl): string {
-    return this.types[typeUrl].version;
+  version(typeUrl: TypeUrl, view: RoutingView = 'whole'): string {
+    return this.type(typeUrl, view).version;
   }
 
   /** Clusters that the route configurations `routeNames` send traffic to. */
@@ -57,6 +71,9 @@ export class Snapshot {
     }
     for (const route of this.types[ROUTE_TYPE].resources.values()) {
       for (const cluster of route.references) if (!has(CLUSTER_TYPE, cluster)) problems.push(`route configuration ${route.name} sends traffic to cluster ${cluster}, which is missing`);
+    }
+    for (const vhost of this.types[VIRTUAL_HOST_TYPE].resources.values()) {
+      for (const cluster of vhost.references) if (!has(CLUSTER_TYPE, cluster)) problems.push(`virtual host ${vhost.name} sends traffic to cluster ${cluster}, which is missing`);
     }
     for (const cluster of this.types[CLUSTER_TYPE].resources.values()) {
       for (const assignment of cluster.references) if (!has(ENDPOINT_TYPE, assignment)) problems.push(`cluster ${cluster.name} needs endpoints ${assignment}, which are missing`);
@@ -96,20 +113,23 @@ export class SnapshotEncoder {
   private previous = new Map<string, EncoderEntry>();
   /** The same body object as in the last build is the same content: no key to compute. */
   private previousByBody = new WeakMap<object, EncoderEntry>();
-  private previousTypes = new Map<TypeUrl, { entries: EncodedResource[]; snapshot: TypeSnapshot }>();
+  /** Per type (and `per-host` for the per-host route configurations): the last build's entries. */
+  private previousTypes = new Map<string, { entries: EncodedResource[]; snapshot: TypeSnapshot }>();
 
   build(resources: ResourcesByType): Snapshot {
     const next = new Map<string, EncoderEntry>();
     const byBody = new WeakMap<object, EncoderEntry>();
     const types = {} as Record<TypeUrl, TypeSnapshot>;
-    for (const typeUrl of PUSH_ORDER) types[typeUrl] = this.encodeType(typeUrl, resources[typeUrl], next, byBody);
+    for (const typeUrl of PUSH_ORDER) types[typeUrl] = this.encodeType(typeUrl, typeUrl, resources[typeUrl] ?? [], next, byBody);
+    const perHost = resources.perHostRoutes && this.encodeType(ROUTE_TYPE, 'per-host', resources.perHostRoutes, next, byBody);
     this.previous = next;
     this.previousByBody = byBody;
-    return new Snapshot(types);
+    return new Snapshot(types, perHost);
   }
 
   private encodeType(
     typeUrl: TypeUrl,
+    slot: string,
     resources: readonly Resource[],
     next: Map<string, EncoderEntry>,
     byBody: WeakMap<object, EncoderEntry>,
@@ -124,7 +144,8 @@ export class SnapshotEncoder {
         entry = this.previous.get(key) ?? next.get(key);
         if (!entry) {
           const value = encodeMessage(type, resource.body);
-          entry = { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), references: referencesOf(typeUrl, resource), key };
+          const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
+          entry = { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), version, references: referencesOf(typeUrl, resource), key };
         }
       }
       next.set(entry.key, entry);
@@ -133,17 +154,17 @@ export class SnapshotEncoder {
     }
     // A type whose every resource is the one of the last build keeps its snapshot, version and map:
     // whoever compares by identity (the streams) sees at once that nothing changed.
-    const before = this.previousTypes.get(typeUrl);
+    const before = this.previousTypes.get(slot);
     if (before && before.entries.length === entries.length && before.entries.every((e, i) => e === entries[i])) return before.snapshot;
     const hash = createHash('sha256');
     const encoded = new Map<string, EncodedResource>();
     for (const entry of entries) {
       if (encoded.has(entry.name)) throw new Error(`two ${SHORT_NAME[typeUrl]} resources are named ${entry.name}`);
-      hash.update(entry.name).update('\u0000').update(entry.value).update('\u0000');
+      hash.update(entry.name).update('\u0000').update(entry.version).update('\u0000');
       encoded.set(entry.name, entry);
     }
     const snapshot = { version: hash.digest('hex').slice(0, 16), resources: encoded };
-    this.previousTypes.set(typeUrl, { entries, snapshot });
+    this.previousTypes.set(slot, { entries, snapshot });
     return snapshot;
   }
 }
@@ -185,9 +206,10 @@ function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {
       return (body.filter_chains ?? []).flatMap((chain: any) =>
         (chain.filters ?? []).map((f: any) => f.typed_config?.rds?.route_config_name).filter((n: unknown) => typeof n === 'string'),
       );
-    case ROUTE_TYPE: {
+    case ROUTE_TYPE:
+    case VIRTUAL_HOST_TYPE: {
       const clusters = new Set<string>();
-      for (const vhost of body.virtual_hosts ?? []) {
+      for (const vhost of typeUrl === ROUTE_TYPE ? body.virtual_hosts ?? [] : [body]) {
         for (const route of vhost.routes ?? []) {
           if (route.route?.cluster) clusters.add(route.route.cluster);
           for (const wc of route.route?.weighted_clusters?.clusters ?? []) clusters.add(wc.name);

@@ -3,7 +3,8 @@
 
 import protobuf from 'protobufjs';
 import { messageType } from '../proto/registry.js';
-import type { DiscoveryRequest, DiscoveryResponse } from './protocol.js';
+import type { EncodedResource } from '../snapshot/snapshot.js';
+import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse } from './protocol.js';
 
 export const CONTROL_PLANE_ID = 'splitplane';
 
@@ -32,6 +33,48 @@ export function encodeResponseBody(response: Omit<DiscoveryResponse, 'nonce'>): 
   return Buffer.from(writer.finish());
 }
 
+let deltaRequestType: protobuf.Type | undefined;
+
+export function decodeDeltaDiscoveryRequest(bytes: Uint8Array): DeltaDiscoveryRequest {
+  deltaRequestType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+  const message = deltaRequestType.decode(bytes);
+  return deltaRequestType.toObject(message, { defaults: true, arrays: true, objects: true, longs: String, enums: String, json: true }) as DeltaDiscoveryRequest;
+}
+
+export function encodeDeltaDiscoveryRequest(request: Partial<DeltaDiscoveryRequest>): Uint8Array {
+  deltaRequestType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+  return deltaRequestType.encode(deltaRequestType.fromObject(request)).finish();
+}
+
+// A Delta resource is wrapped in a discovery.v3.Resource (name 3, version 1, resource 2). The wrapper
+// depends on the resource alone, so it is made once and shared by every response that carries it.
+const wrapped = new WeakMap<EncodedResource, Uint8Array>();
+function deltaResource(resource: EncodedResource): Uint8Array {
+  let bytes = wrapped.get(resource);
+  if (!bytes) {
+    const writer = protobuf.Writer.create();
+    writer.uint32((1 << 3) | 2).string(resource.version);
+    writer.uint32((2 << 3) | 2).bytes(resource.any);
+    writer.uint32((3 << 3) | 2).string(resource.name);
+    bytes = writer.finish();
+    wrapped.set(resource, bytes);
+  }
+  return bytes;
+}
+
+// DeltaDiscoveryResponse field numbers: system_version_info 1, resources 2, type_url 4, nonce 5,
+// removed_resources 6, control_plane 7. As for SotW, the nonce is appended per stream.
+export function encodeDeltaResponseBody(response: Omit<DeltaDiscoveryResponse, 'nonce'>): Buffer {
+  const writer = protobuf.Writer.create();
+  writer.uint32((1 << 3) | 2).string(response.systemVersion);
+  for (const resource of response.resources) writer.uint32((2 << 3) | 2).bytes(deltaResource(resource));
+  writer.uint32((4 << 3) | 2).string(response.typeUrl);
+  for (const name of response.removed) writer.uint32((6 << 3) | 2).string(name);
+  writer.uint32((7 << 3) | 2).fork().uint32((1 << 3) | 2).string(CONTROL_PLANE_ID).ldelim();
+  return Buffer.from(writer.finish());
+}
+
+/** The nonce (field 5 of both response messages) after a shared body. */
 export function withNonce(body: Buffer, nonce: string): Buffer {
   const field = protobuf.Writer.create().uint32((5 << 3) | 2).string(nonce).finish();
   return Buffer.concat([body, field]);
@@ -43,6 +86,20 @@ export interface DecodedResponse {
   type_url: string;
   nonce: string;
   resources: Array<Record<string, any>>;
+}
+
+export interface DecodedDeltaResponse {
+  system_version_info: string;
+  type_url: string;
+  nonce: string;
+  resources: Array<{ name: string; version: string; resource: Record<string, any> }>;
+  removed_resources: string[];
+}
+
+/** For clients and tests: a Delta response with every resource unpacked to JSON. */
+export function decodeDeltaDiscoveryResponse(bytes: Uint8Array): DecodedDeltaResponse {
+  const type = messageType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+  return type.toObject(type.decode(bytes), { json: true, arrays: true, defaults: true, enums: String, longs: String }) as DecodedDeltaResponse;
 }
 
 /** For clients and tests: a response with every resource unpacked to JSON. */

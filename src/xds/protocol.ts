@@ -1,5 +1,5 @@
-// The vocabulary of the xDS protocol that every stream variant shares (State of the World today; Delta
-// to come): what a request holds, what a response is made of, and what a stream tells the server.
+// The vocabulary of the xDS protocol that both stream variants share (State of the World and Delta):
+// what a request holds, what a response is made of, and what a stream tells the server.
 // A leaf of src/xds/: the server, the streams and the message codecs import it, it imports none of them.
 
 import type { EncodedResource } from '../snapshot/snapshot.js';
@@ -8,13 +8,24 @@ import type { TypeUrl } from '../resources/type-urls.js';
 /** Characters of a NACK's error text kept. */
 export const NACK_TEXT_LIMIT = 1024;
 
+export interface XdsNode {
+  id?: string;
+  cluster?: string;
+  [k: string]: unknown;
+}
+
+export interface ErrorDetail {
+  code?: number;
+  message?: string;
+}
+
 export interface DiscoveryRequest {
   version_info: string;
-  node?: { id?: string; cluster?: string; [k: string]: unknown };
+  node?: XdsNode;
   resource_names: string[];
   type_url: string;
   response_nonce: string;
-  error_detail?: { code?: number; message?: string } | null;
+  error_detail?: ErrorDetail | null;
 }
 
 export interface DiscoveryResponse {
@@ -24,9 +35,36 @@ export interface DiscoveryResponse {
   resources: EncodedResource[];
 }
 
+export interface DeltaDiscoveryRequest {
+  node?: XdsNode;
+  type_url: string;
+  resource_names_subscribe: string[];
+  resource_names_unsubscribe: string[];
+  /** Resources a reconnecting client already holds, name → version. */
+  initial_resource_versions: Record<string, string>;
+  response_nonce: string;
+  error_detail?: ErrorDetail | null;
+}
+
+export interface DeltaDiscoveryResponse {
+  /** The type's version this response brings the client to; Delta clients do not echo it. */
+  systemVersion: string;
+  typeUrl: TypeUrl;
+  nonce: string;
+  /** Added or changed resources, each with its own version. */
+  resources: EncodedResource[];
+  /** Names the client holds that are gone. */
+  removed: string[];
+}
+
+/** Whether a reply carries an error: a NACK. */
+export function isNack(detail: ErrorDetail | null | undefined): detail is ErrorDetail {
+  return !!detail && (!!detail.message || !!detail.code);
+}
+
 /** What a stream tells the outside world; the server turns it into logs and metrics. */
-export interface StreamEvents {
-  send(response: DiscoveryResponse): void;
+export interface StreamEvents<Response> {
+  send(response: Response): void;
   ack(typeUrl: TypeUrl, version: string): void;
   /** A NACK of `version`; `running` is the version the client still runs (its last ACK), if any. */
   nack(typeUrl: TypeUrl, version: string, message: string, running: string | undefined): void;
@@ -38,4 +76,3 @@ export interface StreamEvents {
   mayServe(typeUrl: TypeUrl): boolean;
   refused(typeUrl: TypeUrl): void;
 }
-

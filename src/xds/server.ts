@@ -9,31 +9,43 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
-import { decodeDiscoveryRequest, encodeResponseBody, withNonce } from './messages.js';
+import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest, encodeDeltaResponseBody, encodeResponseBody, withNonce } from './messages.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import type { DiscoveryRequest, DiscoveryResponse } from './protocol.js';
+import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import { SotwStream } from './sotw.js';
+import { DeltaStream } from './delta.js';
+import { keepsOlderResources, type AdsStream } from './ads-stream.js';
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 export const SOTW_METHOD_PATH = `/${ADS_SERVICE}/StreamAggregatedResources`;
+export const DELTA_METHOD_PATH = `/${ADS_SERVICE}/DeltaAggregatedResources`;
 
-const adsDefinition: grpc.ServiceDefinition = {
-  StreamAggregatedResources: {
-    path: SOTW_METHOD_PATH,
+function bidi(path: string, decode: (bytes: Buffer) => unknown): grpc.MethodDefinition<unknown, Buffer> {
+  return {
+    path,
     requestStream: true,
     responseStream: true,
-    requestSerialize: (value: Buffer) => value,
-    requestDeserialize: (bytes: Buffer) => decodeDiscoveryRequest(bytes),
+    requestSerialize: (value: unknown) => value as Buffer,
+    requestDeserialize: decode,
+    // Responses are written as bytes made by hand around the snapshot's shared encodings.
     responseSerialize: (value: Buffer) => value,
     responseDeserialize: (bytes: Buffer) => bytes,
-  },
+  };
+}
+
+const adsDefinition: grpc.ServiceDefinition = {
+  StreamAggregatedResources: bidi(SOTW_METHOD_PATH, decodeDiscoveryRequest),
+  DeltaAggregatedResources: bidi(DELTA_METHOD_PATH, decodeDeltaDiscoveryRequest),
 };
+
+/** Either ADS stream, as the server and the admin page see it. */
+export type AnyStream = SotwStream | DeltaStream;
 
 export interface StreamInfo {
   id: number;
   peer: string;
   openedAt: string;
-  stream: SotwStream;
+  stream: AnyStream;
   /** Bytes written to the stream that the client has not taken yet. */
   unsentBytes(): number;
   /** Ends the stream from our side; the client reconnects. */
@@ -130,7 +142,12 @@ export class AdsServer {
     const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.');
     this.count = { responses, acks, nacks, stale, streams: () => streamsGauge(this.streams.size) };
     this.count.streams();
-    this.server.addService(adsDefinition, { StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) => this.open(call) });
+    this.server.addService(adsDefinition, {
+      StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) =>
+        this.open(call, (events) => new SotwStream(() => this.cache.current(), events), (r: DiscoveryResponse) => this.body(r)),
+      DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>) =>
+        this.open(call, (events) => new DeltaStream(() => this.cache.current(), events), (r: DeltaDiscoveryResponse) => this.deltaBody(r)),
+    });
   }
 
   /** Listens; without `credentials`, in plain text. */
@@ -168,19 +185,35 @@ export class AdsServer {
 
   private body(response: DiscoveryResponse): Buffer {
     // Responses that keep stale clusters mix resources of older snapshots: not shared.
-    if (response.version.includes('+')) return encodeResponseBody(response);
+    if (keepsOlderResources(response.version)) return encodeResponseBody(response);
+    const key = `S\u0000${response.typeUrl}\u0000${response.version}\u0000${response.resources.map((r) => r.name).join('\u0000')}`;
+    return this.shared(key, () => encodeResponseBody(response));
+  }
+
+  // Within one snapshot, a name stands for one resource: the names added and removed at a version
+  // say everything a Delta response holds, and every stream brought to the same state shares it.
+  private deltaBody(response: DeltaDiscoveryResponse): Buffer {
+    if (keepsOlderResources(response.systemVersion)) return encodeDeltaResponseBody(response);
+    const key = `D\u0000${response.typeUrl}\u0000${response.systemVersion}\u0000${response.resources.map((r) => r.name).join('\u0000')}\u0001${response.removed.join('\u0000')}`;
+    return this.shared(key, () => encodeDeltaResponseBody(response));
+  }
+
+  private shared(key: string, encode: () => Buffer): Buffer {
     const snapshot = this.cache.current();
     if (this.bodies.snapshot !== snapshot) this.bodies = { snapshot, byKey: new Map() };
-    const key = `${response.typeUrl}\u0000${response.version}\u0000${response.resources.map((r) => r.name).join('\u0000')}`;
     let body = this.bodies.byKey.get(key);
     if (!body) {
-      body = encodeResponseBody(response);
+      body = encode();
       this.bodies.byKey.set(key, body);
     }
     return body;
   }
 
-  private open(call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>): void {
+  private open<Request extends { node?: unknown }, Response extends { typeUrl: TypeUrl; nonce: string; resources: unknown[] }, Stream extends AdsStream<Response> & { onRequest(r: Request): void }>(
+    call: grpc.ServerDuplexStream<Request, Buffer>,
+    makeStream: (events: StreamEvents<Response>) => Stream,
+    body: (response: Response) => Buffer,
+  ): void {
     const id = this.nextId++;
     const peer = call.getPeer();
     let log = this.log.child({ stream: id, peer });
@@ -193,12 +226,12 @@ export class AdsServer {
     // One response per type may be in flight: while it is, the type waits, and when it has been written
     // the stream sends the latest state. A client that stops reading holds at most one per type.
     const unsent = new Map<TypeUrl, number>();
-    const stream = new SotwStream(() => this.cache.current(), {
+    const stream: Stream = makeStream({
       canSend: (typeUrl) => !unsent.has(typeUrl),
       send: (response) => {
         this.count.responses(typeLabel(response.typeUrl));
-        log.debug('xds response', { type: SHORT_NAME[response.typeUrl], version: response.version, nonce: response.nonce, resources: response.resources.length });
-        const bytes = withNonce(this.body(response), response.nonce);
+        log.debug('xds response', { type: SHORT_NAME[response.typeUrl], nonce: response.nonce, resources: response.resources.length });
+        const bytes = withNonce(body(response), response.nonce);
         unsent.set(response.typeUrl, bytes.length);
         call.write(bytes, () => {
           unsent.delete(response.typeUrl);
@@ -231,7 +264,7 @@ export class AdsServer {
       refused: (typeUrl) =>
         limited('warn', `refused:${typeUrl}`, 'TLS secrets are not sent to this client: it is not on loopback and the xDS port has no TLS with client certificates (--xds-tls-cert, --xds-tls-key, --xds-client-ca; or --insecure-xds)', { type: SHORT_NAME[typeUrl] }),
     });
-    const info: StreamInfo = { id, peer, openedAt: new Date().toISOString(), stream, unsentBytes: () => [...unsent.values()].reduce((a, b) => a + b, 0), end: () => undefined };
+    const info: StreamInfo = { id, peer, openedAt: new Date().toISOString(), stream: stream as unknown as AnyStream, unsentBytes: () => [...unsent.values()].reduce((a, b) => a + b, 0), end: () => undefined };
     this.streams.set(id, info);
     this.count.streams();
     // A failure on one stream is a bug of ours; it must end that stream (the client reconnects and
@@ -260,7 +293,7 @@ export class AdsServer {
       call.end();
       close('closed by server');
     };
-    call.on('data', (request: DiscoveryRequest) => {
+    call.on('data', (request: Request) => {
       const first = stream.node === undefined;
       try {
         stream.onRequest(request);

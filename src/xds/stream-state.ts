@@ -1,14 +1,22 @@
-// What one ADS stream has asked for and been sent, per type. Small and dumb on purpose: the protocol
-// decisions live in sotw.ts, which reads and updates this.
+// What one ADS stream has asked for and been sent, per type: the subscription model that State of the
+// World and Delta share. Small and dumb on purpose: the protocol decisions live in ads-stream.ts,
+// sotw.ts and delta.ts, which read and update this.
+//
+// The two protocols differ only in how a request changes the subscription: a SotW request carries
+// the whole list of names (replace), a Delta request what to add and what to drop (change).
 
 import type { EncodedResource } from '../snapshot/snapshot.js';
-import { isWildcardCapable, type TypeUrl } from '../resources/type-urls.js';
+import { VIRTUAL_HOST_TYPE, isWildcardCapable, vhdsNamespace, type TypeUrl } from '../resources/type-urls.js';
 
 export interface SentResponse {
+  /** The type's version this stream was brought to (the snapshot's, or with `+<hash>` for kept clusters). */
   version: string;
   nonce: string;
+  /** Everything the client holds of this type once it applies the response. */
   resources: ReadonlyMap<string, EncodedResource>;
 }
+
+const NONE: ReadonlyMap<string, EncodedResource> = new Map();
 
 export class TypeState {
   requested = false;
@@ -20,15 +28,22 @@ export class TypeState {
   awaitingReply = false;
   ackedVersion: string | undefined;
   /** Resources the client has accepted last (what it is running). */
-  applied: ReadonlyMap<string, EncodedResource> = new Map();
+  applied: ReadonlyMap<string, EncodedResource> = NONE;
   lastNack: { version: string; message: string; at: string } | undefined;
-  /** Bumped whenever the subscription (wildcard or names) changes; lets sotw.ts memoise per state. */
+  /** Bumped whenever the subscription (wildcard or names) changes; lets the streams memoise per state. */
   subscriptionVersion = 0;
+  /**
+   * Delta only: what the client holds as far as we know, the base of the next difference. It is what
+   * was last sent (the client applies a response unless it NACKs it), and what it runs after a NACK.
+   */
+  held: ReadonlyMap<string, EncodedResource> = NONE;
+  /** Delta only: the versions a reconnecting client said it holds, until the first response. */
+  initialVersions: ReadonlyMap<string, string> | undefined;
 
   constructor(readonly typeUrl: TypeUrl) {}
 
-  /** Applies the resource_names of a request (DESIGN xDS rule 5). */
-  subscribe(resourceNames: readonly string[]): void {
+  /** SotW: a request's resource_names is the whole subscription (xDS rule 5 in docs/design.md). */
+  replace(resourceNames: readonly string[]): void {
     const first = !this.requested;
     this.requested = true;
     // Legacy wildcard: an empty list on the first request; it stays wildcard while lists stay empty.
@@ -40,6 +55,47 @@ export class TypeState {
     this.names.clear();
     for (const n of names) this.names.add(n);
     this.subscriptionVersion++;
+  }
+
+  /**
+   * Delta: names to add and names to drop. An empty first request of LDS or CDS is the legacy
+   * wildcard; `*` subscribes to everything explicitly and unsubscribing `*` ends it.
+   */
+  change(subscribe: readonly string[], unsubscribe: readonly string[]): void {
+    const first = !this.requested;
+    this.requested = true;
+    let changed = first;
+    const capable = isWildcardCapable(this.typeUrl);
+    if (first && capable && subscribe.length === 0) this.wildcard = true;
+    for (const n of subscribe) {
+      if (n === '*') {
+        if (capable && !this.wildcard) {
+          this.wildcard = true;
+          changed = true;
+        }
+      } else if (!this.names.has(n)) {
+        this.names.add(n);
+        changed = true;
+      }
+    }
+    for (const n of unsubscribe) {
+      if (n === '*') {
+        if (this.wildcard) {
+          this.wildcard = false;
+          changed = true;
+        }
+      } else if (this.names.delete(n)) changed = true;
+    }
+    if (changed) this.subscriptionVersion++;
+  }
+
+  /** Whether the subscription takes the resource `name`. */
+  covers(name: string): boolean {
+    if (this.wildcard || this.names.has(name)) return true;
+    // VHDS: subscribing to a route configuration's name takes all of its virtual hosts.
+    if (this.typeUrl !== VIRTUAL_HOST_TYPE) return false;
+    const namespace = vhdsNamespace(name);
+    return namespace !== undefined && this.names.has(namespace);
   }
 }
 

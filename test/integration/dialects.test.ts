@@ -24,7 +24,8 @@ function expectShare(counts: Map<string, number>, body: string, n: number, p: nu
   expect(counts.get(body) ?? 0, `${body} of ${n} (expected ${p * 100}%): ${JSON.stringify(Object.fromEntries(counts))}`).to.be.within(low, high);
 }
 
-describe('integration: every dialect through a real Envoy', function () {
+for (const protocol of ['sotw', 'delta'] as const)
+describe(`integration: every dialect through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'})`, function () {
   this.timeout(180_000);
   const names = ['a', 'b', 'c'];
   const backends: Record<string, Backend> = {};
@@ -75,7 +76,7 @@ describe('integration: every dialect through a real Envoy', function () {
     httpPort = await freePort();
     httpsPort = await freePort();
     app = await startSplitplane(dir, httpPort, httpsPort);
-    envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort() });
+    envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort(), protocol });
     await waitFor('Envoy to ACK everything', () => converged(app) && app.ads.list().some((s) => s.stream.types['type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret'].ackedVersion), 30_000);
     await waitFor('the first answer', async () => (await tally(httpPort, 'canary.test', 1)).size === 1, 30_000);
   });

@@ -15,7 +15,8 @@ import { withinBinomial } from '../support/stats.js';
 const HOST = 'mini-echo.io';
 
 
-describe('integration: the seed walkthrough through a real Envoy', function () {
+for (const protocol of ['sotw', 'delta'] as const)
+describe(`integration: the seed walkthrough through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'})`, function () {
   this.timeout(120_000);
   let backends: Record<string, Backend>;
   let dir: string;
@@ -29,7 +30,7 @@ describe('integration: the seed walkthrough through a real Envoy', function () {
     writeIngress(dir, seedIngress({ kind: 'before' }));
     httpPort = await freePort();
     app = await startSplitplane(dir, httpPort);
-    envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort() });
+    envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort(), protocol });
     await waitFor('Envoy to serve mini-echo.io', () => converged(app), 30_000);
     await waitFor('the first answer from old', async () => (await tally(httpPort, HOST, 1)).get('old') === 1, 30_000);
   });
@@ -111,6 +112,10 @@ describe('integration: the seed walkthrough through a real Envoy', function () {
     expect(stats.get('cluster_manager.cds.update_success')).to.be.greaterThan(0);
     expect(stats.get('listener_manager.lds.update_success')).to.be.greaterThan(0);
     expect(rejections(stats), envoy.logTail()).to.deep.equal({});
-    expect(app.metrics.value('splitplane_xds_nacks_total', { type: 'CDS' }) + app.metrics.value('splitplane_xds_nacks_total', { type: 'EDS' }) + app.metrics.value('splitplane_xds_nacks_total', { type: 'LDS' }) + app.metrics.value('splitplane_xds_nacks_total', { type: 'RDS' })).to.equal(0);
+    expect(['CDS', 'EDS', 'LDS', 'RDS', 'VHDS'].map((type) => app.metrics.value('splitplane_xds_nacks_total', { type })).reduce((a, b) => a + b)).to.equal(0);
+    const streams = app.ads.list().map((s) => s.stream.protocol);
+    expect(streams).to.deep.equal([protocol]);
+    // Over Delta the weights came per host, by VHDS: one reload per step at least.
+    if (protocol === 'delta') expect(stats.get('http.ingress_http.rds.vhds.ingress_http.config_reload'), envoy.logTail()).to.be.at.least(4);
   });
 });

@@ -70,7 +70,7 @@ describe('snapshot/snapshot', () => {
 
   it('toJSON shows versions and resources as proto JSON', () => {
     const json = Snapshot.fromResources(resources(['ns/a/80'])).toJSON() as any;
-    expect(Object.keys(json)).to.deep.equal(['CDS', 'EDS', 'SDS', 'LDS', 'RDS']);
+    expect(Object.keys(json)).to.deep.equal(['CDS', 'EDS', 'SDS', 'LDS', 'RDS', 'VHDS']);
     expect(json.CDS.resources[0]).to.include({ name: 'ns/a/80', type: 'EDS' });
     expect(json.RDS.resources[0].virtual_hosts[0].domains).to.deep.equal(['a.io']);
   });

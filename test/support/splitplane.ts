@@ -20,7 +20,7 @@ export function converged(app: App): boolean {
   if (streams.length === 0) return false;
   return streams.every((s) => PUSH_ORDER.every((t) => {
     const state = s.stream.types[t];
-    return !state.requested || (state.ackedVersion === snapshot.version(t) && !state.awaitingReply);
+    return !state.requested || (state.ackedVersion === snapshot.version(t, s.stream.routing) && !state.awaitingReply);
   }));
 }
 

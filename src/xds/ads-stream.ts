@@ -1,0 +1,263 @@
+// What every ADS stream does, whichever protocol it speaks: keep the node, admit or refuse a type,
+// match replies to responses (ACK, NACK, stale nonce), and decide what each type should hold now and
+// when it may be sent. The protocol variants (sotw.ts, delta.ts) only read requests and shape responses.
+//
+// Ordering (xDS rule 6 in docs/design.md): a change goes out as CDS, then EDS, then LDS, then RDS and
+// VHDS, and a type is held back until the types before it are settled on this stream (sent at the
+// wanted version and acknowledged, and every EDS cluster's endpoints delivered). So routes never name
+// a cluster Envoy is still warming. Clusters that Envoy's running routes still use stay in CDS until
+// the new routes are acknowledged; then a last CDS response drops them.
+
+import { createHash } from 'node:crypto';
+import type { EncodedResource, RoutingView, Snapshot, TypeSnapshot } from '../snapshot/snapshot.js';
+import {
+  CLUSTER_TYPE,
+  ENDPOINT_TYPE,
+  LISTENER_TYPE,
+  PUSH_ORDER,
+  ROUTE_TYPE,
+  SECRET_TYPE,
+  SHORT_NAME,
+  VIRTUAL_HOST_TYPE,
+  isTypeUrl,
+  type TypeUrl,
+} from '../resources/type-urls.js';
+import { truncate } from '../log-limit.js';
+import { NACK_TEXT_LIMIT, isNack, type ErrorDetail, type StreamEvents, type XdsNode } from './protocol.js';
+import { TypeState } from './stream-state.js';
+
+/** What a stream should hold of one type now. */
+export interface Desired {
+  version: string;
+  resources: ReadonlyMap<string, EncodedResource>;
+}
+
+/** Responses that keep clusters of an older snapshot carry `+<hash>` after the snapshot's version. */
+export const KEPT_CLUSTERS_MARK = '+';
+
+/** Whether a response version mixes resources of older snapshots (and so cannot be shared). */
+export function keepsOlderResources(version: string): boolean {
+  return version.includes(KEPT_CLUSTERS_MARK);
+}
+
+export abstract class AdsStream<Response> {
+  readonly types: Record<TypeUrl, TypeState>;
+  node: XdsNode | undefined;
+  abstract readonly protocol: 'sotw' | 'delta';
+  private nonceCounter = 0;
+  /** Types this client asked for and is not served. */
+  private readonly refusedTypes = new Set<TypeUrl>();
+
+  constructor(
+    protected readonly snapshot: () => Snapshot | undefined,
+    protected readonly events: StreamEvents<Response>,
+    /** How this client takes its routes: whole (SotW) or per host over VHDS (Delta). */
+    readonly routing: RoutingView,
+  ) {
+    this.types = Object.fromEntries(PUSH_ORDER.map((t) => [t, new TypeState(t)])) as Record<TypeUrl, TypeState>;
+  }
+
+  /** Called when the cache publishes a new snapshot, and after every request. */
+  pump(): void {
+    const snapshot = this.snapshot();
+    if (!snapshot) return;
+    for (const typeUrl of PUSH_ORDER) {
+      const state = this.types[typeUrl];
+      if (!state.requested || !this.events.canSend(typeUrl) || !this.dependenciesSettled(typeUrl, snapshot)) continue;
+      this.respond(state, this.desired(typeUrl, snapshot));
+    }
+  }
+
+  /** Sends what `state` lacks of `desired`, if anything; the variant decides the response's shape. */
+  protected abstract respond(state: TypeState, desired: Desired): void;
+
+  protected nextNonce(): string {
+    return String(++this.nonceCounter);
+  }
+
+  /** The node is only sent on the first request of a stream (xDS rule 2); then the type is checked. */
+  protected admit(node: XdsNode | undefined, typeUrl: string): TypeState | undefined {
+    if (this.node === undefined && node) this.node = node;
+    if (!isTypeUrl(typeUrl)) {
+      this.events.unknownType(typeUrl);
+      return undefined;
+    }
+    if (!this.events.mayServe(typeUrl)) {
+      this.refusedTypes.add(typeUrl);
+      this.events.refused(typeUrl);
+      return undefined;
+    }
+    return this.types[typeUrl];
+  }
+
+  /**
+   * A request that answers a response: ACK or NACK. False for a nonce that is not the latest sent
+   * of the type (a reply to a superseded response, which a newer request will follow).
+   */
+  protected reply(state: TypeState, nonce: string, error: ErrorDetail | null | undefined): boolean {
+    if (!state.sent || nonce !== state.sent.nonce) {
+      this.events.staleNonce(state.typeUrl, nonce);
+      return false;
+    }
+    state.awaitingReply = false;
+    if (isNack(error)) {
+      // Envoy's text is kept short: it is shown, logged and put in diagnostics, and a client can
+      // send a megabyte of it.
+      const message = truncate(String(error.message ?? ''), NACK_TEXT_LIMIT);
+      state.lastNack = { version: state.sent.version, message, at: new Date().toISOString() };
+      // The client keeps running what it had: that is what it holds.
+      state.held = state.applied;
+      this.events.nack(state.typeUrl, state.sent.version, message, state.ackedVersion);
+    } else {
+      state.ackedVersion = state.sent.version;
+      state.applied = state.sent.resources;
+      this.events.ack(state.typeUrl, state.sent.version);
+    }
+    return true;
+  }
+
+  /** The type's version moved, or a newly subscribed name has not been sent yet (xDS rule 5). */
+  protected needsResponse(state: TypeState, desired: Desired): boolean {
+    if (!state.sent) return true;
+    if (state.sent.version !== desired.version) return true;
+    if (state.sent.resources === desired.resources) return false;
+    for (const name of desired.resources.keys()) if (!state.sent.resources.has(name)) return true;
+    return false;
+  }
+
+  private settled(typeUrl: TypeUrl, snapshot: Snapshot): boolean {
+    const state = this.types[typeUrl];
+    if (!state.requested) return true;
+    if (!state.sent || state.awaitingReply || state.ackedVersion !== state.sent.version) return false;
+    return !this.needsResponse(state, this.desired(typeUrl, snapshot));
+  }
+
+  private dependenciesSettled(typeUrl: TypeUrl, snapshot: Snapshot): boolean {
+    // Envoy asks for secrets only once a listener needs them, and keeps that listener warming until
+    // they arrive: holding them back would deadlock.
+    if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE || typeUrl === SECRET_TYPE) return true;
+    if (!this.settled(CLUSTER_TYPE, snapshot) || !this.settled(ENDPOINT_TYPE, snapshot)) return false;
+    if (!this.endpointsDelivered(snapshot)) return false;
+    return typeUrl === LISTENER_TYPE || this.settled(LISTENER_TYPE, snapshot);
+  }
+
+  private endpointsMemo: { key: unknown[]; value: boolean } | undefined;
+
+  /** Every EDS cluster Envoy has must have its endpoints before routes may point at it. */
+  private endpointsDelivered(snapshot: Snapshot): boolean {
+    const clusters = this.types[CLUSTER_TYPE];
+    const endpoints = this.types[ENDPOINT_TYPE];
+    if (!clusters.requested) return true;
+    const key = [clusters.sent, endpoints.applied, snapshot.type(ENDPOINT_TYPE)];
+    if (this.endpointsMemo && this.endpointsMemo.key.every((k, i) => k === key[i])) return this.endpointsMemo.value;
+    let value = true;
+    outer: for (const cluster of clusters.sent?.resources.values() ?? []) {
+      for (const assignment of cluster.references) {
+        if (!endpoints.applied.has(assignment) && snapshot.type(ENDPOINT_TYPE).resources.has(assignment)) {
+          value = false;
+          break outer;
+        }
+      }
+    }
+    this.endpointsMemo = { key, value };
+    return value;
+  }
+
+  private readonly subscribedMemo = new Map<TypeUrl, { current: TypeSnapshot; subscription: number; value: Desired }>();
+  private readonly retainedMemo = new Map<TypeUrl, { key: unknown[]; value: Desired }>();
+
+  /** What this stream should hold of `typeUrl` now. */
+  protected desired(typeUrl: TypeUrl, snapshot: Snapshot): Desired {
+    const state = this.types[typeUrl];
+    const current = snapshot.type(typeUrl, this.routing);
+    const subscribed = this.subscribed(state, current);
+    // Stale clusters go last: while Envoy runs routes that use a cluster the snapshot dropped, keep it.
+    // Only possible while this stream is between two versions of the type.
+    if ((typeUrl !== CLUSTER_TYPE && typeUrl !== ENDPOINT_TYPE) || !state.sent || state.sent.version === current.version) return subscribed;
+    const key = [subscribed, state.sent, this.types[ROUTE_TYPE].applied, this.types[VIRTUAL_HOST_TYPE].applied];
+    const memo = this.retainedMemo.get(typeUrl);
+    if (memo && memo.key.every((k, i) => k === key[i])) return memo.value;
+    const value = this.withRetained(state, current, subscribed);
+    this.retainedMemo.set(typeUrl, { key, value });
+    return value;
+  }
+
+  // desired() is asked for on every request and every publish, for every type, by every stream: with
+  // thousands of clusters the filtered set is made once per snapshot and subscription, and reused.
+  private subscribed(state: TypeState, current: TypeSnapshot): Desired {
+    const memo = this.subscribedMemo.get(state.typeUrl);
+    if (memo && memo.current === current && memo.subscription === state.subscriptionVersion) return memo.value;
+    let resources = current.resources;
+    if (!state.wildcard) {
+      const chosen = new Map<string, EncodedResource>();
+      if (state.typeUrl === VIRTUAL_HOST_TYPE) {
+        for (const [name, resource] of current.resources) if (state.covers(name)) chosen.set(name, resource);
+      } else {
+        for (const name of state.names) {
+          const resource = current.resources.get(name);
+          if (resource) chosen.set(name, resource);
+        }
+      }
+      resources = chosen;
+    }
+    const value = { version: current.version, resources };
+    this.subscribedMemo.set(state.typeUrl, { current, subscription: state.subscriptionVersion, value });
+    return value;
+  }
+
+  private withRetained(state: TypeState, current: TypeSnapshot, subscribed: Desired): Desired {
+    const inUse = this.clustersInUse();
+    const retained: Array<[string, EncodedResource]> = [];
+    for (const [name, resource] of state.sent?.resources ?? []) {
+      if (current.resources.has(name) || !inUse.has(name)) continue;
+      if (state.typeUrl === ENDPOINT_TYPE && !state.names.has(name)) continue;
+      retained.push([name, resource]);
+    }
+    if (retained.length === 0) return subscribed;
+    const resources = new Map([...subscribed.resources, ...retained]);
+    const suffix = createHash('sha256').update(retained.map(([n]) => n).sort().join('\u0000')).digest('hex').slice(0, 8);
+    return { version: `${current.version}${KEPT_CLUSTERS_MARK}${suffix}`, resources };
+  }
+
+  private clustersInUse(): Set<string> {
+    const inUse = new Set<string>();
+    for (const typeUrl of [ROUTE_TYPE, VIRTUAL_HOST_TYPE] as const) {
+      for (const route of this.types[typeUrl].applied.values()) for (const c of route.references) inUse.add(c);
+    }
+    return inUse;
+  }
+
+  /** A summary for /debug/streams. */
+  describe(): Record<string, unknown> {
+    const types: Record<string, unknown> = {};
+    for (const typeUrl of PUSH_ORDER) {
+      const s = this.types[typeUrl];
+      if (!s.requested) continue;
+      types[SHORT_NAME[typeUrl]] = {
+        subscribed: s.wildcard ? '*' : [...s.names].sort(),
+        sentVersion: s.sent?.version ?? null,
+        ackedVersion: s.ackedVersion ?? null,
+        awaitingReply: s.awaitingReply,
+        lastNack: s.lastNack ?? null,
+      };
+    }
+    // Node fields are the client's words: shown cut to a readable length.
+    const text = (value: unknown) => truncate(String(value ?? ''), 256);
+    const node = this.node
+      ? { id: text(this.node.id), cluster: text(this.node.cluster), userAgent: text([this.node.user_agent_name, userAgentVersion(this.node)].filter(Boolean).join(' ')) }
+      : null;
+    const refused = [...this.refusedTypes].map((t) => SHORT_NAME[t]);
+    const out: Record<string, unknown> = { protocol: this.protocol, routing: this.routing, node, types };
+    if (refused.length > 0) out.refused = refused;
+    return out;
+  }
+}
+
+// Envoy sends its version as a SemanticVersion message (major_number, minor_number, patch) inside
+// user_agent_build_version, older clients as the string user_agent_version.
+function userAgentVersion(node: XdsNode): string | undefined {
+  const build = node.user_agent_build_version as { version?: { major_number?: number; minor_number?: number; patch?: number } } | undefined;
+  const v = build?.version;
+  if (v && (v.major_number !== undefined || v.minor_number !== undefined)) return `${v.major_number ?? 0}.${v.minor_number ?? 0}.${v.patch ?? 0}`;
+  return typeof node.user_agent_version === 'string' ? node.user_agent_version : undefined;
+}
