@@ -1,0 +1,78 @@
+// An in-process Delta ADS client over real gRPC, for driving the server the way Envoy does over
+// Delta xDS. It counts the bytes of every response as they came off the wire.
+
+import * as grpc from '@grpc/grpc-js';
+import { decodeDeltaDiscoveryResponse, encodeDeltaDiscoveryRequest, type DecodedDeltaResponse } from '../../src/xds/messages.js';
+import type { DeltaDiscoveryRequest } from '../../src/xds/protocol.js';
+import { DELTA_METHOD_PATH } from '../../src/xds/server.js';
+
+export type Received = DecodedDeltaResponse & { bytes: number };
+
+export class DeltaAdsClient {
+  private readonly client: grpc.Client;
+  private readonly call: grpc.ClientDuplexStream<Partial<DeltaDiscoveryRequest>, Received>;
+  private readonly queue: Received[] = [];
+  private waiter: (() => void) | undefined;
+  private first = true;
+  ended = false;
+
+  constructor(port: number, readonly nodeId = 'test-delta-node') {
+    this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    this.call = this.client.makeBidiStreamRequest(
+      DELTA_METHOD_PATH,
+      (r: Partial<DeltaDiscoveryRequest>) => Buffer.from(encodeDeltaDiscoveryRequest(r)),
+      (b: Buffer) => ({ ...decodeDeltaDiscoveryResponse(b), bytes: b.length }),
+    );
+    this.call.on('data', (r: Received) => {
+      this.queue.push(r);
+      this.waiter?.();
+    });
+    this.call.on('error', () => undefined);
+    this.call.on('end', () => {
+      this.ended = true;
+      this.waiter?.();
+    });
+  }
+
+  send(request: Partial<DeltaDiscoveryRequest>): void {
+    this.call.write(this.first ? { node: { id: this.nodeId, cluster: 'test' }, ...request } : request);
+    this.first = false;
+  }
+
+  subscribe(typeUrl: string, names: string[] = [], initial: Record<string, string> = {}): void {
+    this.send({ type_url: typeUrl, resource_names_subscribe: names, initial_resource_versions: initial });
+  }
+
+  ack(response: Received): void {
+    this.send({ type_url: response.type_url, response_nonce: response.nonce });
+  }
+
+  /** The next response, optionally of one type (others stay queued); fails after `timeoutMs`. */
+  async next(typeUrl?: string, timeoutMs = 30_000): Promise<Received> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const i = this.queue.findIndex((r) => !typeUrl || r.type_url === typeUrl);
+      if (i >= 0) return this.queue.splice(i, 1)[0]!;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.ended) throw new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms (queued: ${this.queue.map((r) => r.type_url).join(', ') || 'none'})`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.waiter = undefined;
+    }
+  }
+
+  /** Responses already received and not taken. */
+  pending(): Received[] {
+    return [...this.queue];
+  }
+
+  close(): void {
+    this.call.end();
+    this.client.close();
+  }
+}
