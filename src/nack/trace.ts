@@ -5,7 +5,7 @@
 // builds. Objects that did not change cannot have caused the refusal: the running version had them.
 
 import { SERVICE_NAME_LABEL, namespaceOf, type KubeObject } from '../objects/kube.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, type TypeUrl } from '../resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, vhdsNamespace, type TypeUrl } from '../resources/type-urls.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 
 /** One published build: its snapshot and the form of every object it was made from. */
@@ -83,8 +83,21 @@ export function objectsBehind(typeUrl: TypeUrl, resource: string, accepted: Read
     const [namespace, name] = resource.split('/');
     return [`Secret/${namespace}/${name}`].filter((k) => accepted.has(k));
   }
+  const ingresses = [...accepted.keys()].filter((k) => k.startsWith('Ingress/'));
+  if (typeUrl === VIRTUAL_HOST_TYPE && vhdsNamespace(resource) !== undefined) {
+    // `<route configuration>/<host>`: the Ingresses that name the host (`*`: those with rules for any
+    // host, or a default backend).
+    const host = resource.slice(resource.indexOf('/') + 1);
+    const naming = ingresses.filter((key) => {
+      const spec = (accepted.get(key) as { spec?: { rules?: Array<{ host?: string } | null>; defaultBackend?: unknown; backend?: unknown } }).spec;
+      const rules = spec?.rules ?? [];
+      if (host === '*') return !!spec?.defaultBackend || !!spec?.backend || rules.some((r) => !r?.host);
+      return rules.some((r) => r?.host === host);
+    });
+    if (naming.length > 0) return naming;
+  }
   // Listeners and routes come from every Ingress together.
-  return [...accepted.keys()].filter((k) => k.startsWith('Ingress/'));
+  return ingresses;
 }
 
 /** Whether Envoy's text names the resource: `default/a/80` is not named by `default/a/8080`. */

