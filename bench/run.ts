@@ -1,14 +1,12 @@
 // npm run bench: the figures of BENCHMARKS.md. For 1,000 Ingresses of two versions each:
 //   1. full build: folder read → published snapshot;
 //   2. one Ingress change: file re-read → new snapshot published;
-//   3. a weight flip reaching the last of 100 connected ADS streams (clients in another process);
-//   4. RSS of the control plane with those 100 streams.
+//   3. a fleet of 1,000 ADS streams (an Envoy-like client in a child process), over State of the World
+//      and then Delta: cold connect, weight flips (→ first, → last, p99, CPU, bytes), idle CPU, RSS.
 
-import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Controller } from '../src/controller.js';
 import { silentLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
@@ -16,13 +14,12 @@ import { envoyRoot } from '../src/proto/registry.js';
 import { SnapshotCache } from '../src/snapshot/cache.js';
 import { FileSource } from '../src/source/file.js';
 import { ObjectStore } from '../src/store/store.js';
-import { AdsServer } from '../src/xds/server.js';
+import { runFleet } from './fleet.js';
 import { ingressYaml, writeWorld } from './fixture.js';
 
 const INGRESSES = Number(process.env.BENCH_INGRESSES ?? 1000);
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 100);
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const here = path.dirname(fileURLToPath(import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
@@ -126,59 +123,28 @@ async function main(): Promise<void> {
     for (const [stage, values] of Object.entries(changeStages)) line(`  ${stage}`, values, '-');
 
     if (STREAMS === 0) return; // BENCH_STREAMS=0: builds only
-    // 3 and 4. Streams in a child process; a weight flip until the last stream has the new routes.
-    const ads = new AdsServer(w.cache, silentLogger, w.metrics);
-    const port = await ads.listen('127.0.0.1', 0);
-    const child = fork(path.join(here, 'ads-clients.js'), [String(port), String(STREAMS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const routeTimes = new Map<string, number[]>();
-    let converged = 0;
-    child.on('message', (m: { kind: string; id: number; version?: string; at?: number; message?: string }) => {
-      if (m.kind === 'converged') converged++;
-      if (m.kind === 'route') routeTimes.set(m.version!, [...(routeTimes.get(m.version!) ?? []), m.at!]);
-      if (m.kind === 'error') process.stderr.write(`stream ${m.id}: ${m.message}\n`);
-    });
-    const started = Date.now();
-    while (converged < STREAMS) {
-      if (Date.now() - started > 120_000) throw new Error(`only ${converged} of ${STREAMS} streams converged in 120 s`);
-      await new Promise((r) => setTimeout(r, 50));
+    // 3. The fleet: STREAMS Envoy-like streams in a child process, over each protocol in turn.
+    const FLIPS = Math.max(10, ROUNDS * 2);
+    const results = [];
+    for (const protocol of ['sotw', 'delta'] as const) {
+      process.stdout.write(`\n${STREAMS} ${protocol === 'sotw' ? 'State-of-the-World' : 'Delta'} streams, ${FLIPS} weight flips of one Ingress ...\n`);
+      const f = await runFleet({ dir, source, controller: w.controller, cache: w.cache, metrics: w.metrics }, protocol, STREAMS, FLIPS, (l) => process.stdout.write(`${l}\n`));
+      results.push(f);
+      process.stdout.write(`${`cold: ${STREAMS} streams connect and converge`.padEnd(46)} ${(f.coldMs / 1000).toFixed(2)} s, server CPU ${(f.coldCpuMs / 1000).toFixed(2)} s (target ≤ 2 s)\n`);
+      line(`flip → last of ${STREAMS} streams has it`, f.last, '≤ 100 ms');
+      line('  → first stream', f.first, '≤ 20 ms');
+      line('  → 99th percentile', f.p99, '-');
+      line('  rebuild (model, translate, encode, publish)', f.rebuild, '≤ 10 ms');
+      line('  server CPU per flip (until every ACK)', f.cpuPerFlip, '≤ 100 ms');
+      process.stdout.write(`${'  bytes per stream per flip'.padEnd(46)} min ${Math.min(...f.bytesPerStream).toFixed(0)}  median ${median(f.bytesPerStream).toFixed(0)}\n`);
+      process.stdout.write(`${`idle CPU with ${STREAMS} streams, nothing changing`.padEnd(46)} ${f.idleCpuMsPerS.toFixed(1)} ms/s\n`);
+      process.stdout.write(`${`RSS with ${STREAMS} streams`.padEnd(46)} ${f.rssMiB.toFixed(1)} MiB (target ≤ 300 MiB)\n`);
     }
-    process.stdout.write(`${STREAMS} streams converged in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    const flip: number[] = [];
-    const flipServer: number[] = [];
-    const flipFirst: number[] = [];
-    for (let r = 0; r < ROUNDS * 4; r++) {
-      // A new percentage every round, so every flip has a route version never seen before.
-      fs.writeFileSync(path.join(dir, 'app-9-ingress.yaml'), ingressYaml(9, 50 + r));
-      source.scan();
-      const t0 = now();
-      const snapshot = w.controller.rebuild();
-      flipServer.push(now() - t0);
-      if (!snapshot) throw new Error('the flip published nothing');
-      const version = snapshot.version('type.googleapis.com/envoy.config.route.v3.RouteConfiguration');
-      const deadline = Date.now() + 30_000;
-      while ((routeTimes.get(version)?.length ?? 0) < STREAMS) {
-        if (Date.now() > deadline) throw new Error(`flip ${r}: only ${routeTimes.get(version)?.length ?? 0} streams got the new routes`);
-        await new Promise((res) => setTimeout(res, 5));
-      }
-      flip.push(Math.max(...routeTimes.get(version)!) - t0);
-      flipFirst.push(Math.min(...routeTimes.get(version)!) - t0);
-      await new Promise((res) => setTimeout(res, 100)); // let the ACKs settle before the next flip
-    }
-    line(`weight flip → last of ${STREAMS} streams has it`, flip, '≤ 50 ms');
-    line(`  first stream has it`, flipFirst, '-');
-    line(`  rebuild + ${STREAMS} responses written`, flipServer, '-');
-    global.gc?.();
-    await new Promise((r) => setTimeout(r, 200));
-    const mem = process.memoryUsage();
-    process.stdout.write(`${`RSS with ${STREAMS} streams`.padEnd(46)} ${mib(mem.rss)} MiB (target ≤ 150 MiB): heap used ${mib(mem.heapUsed)} of ${mib(mem.heapTotal)} MiB, external ${mib(mem.external)} MiB, array buffers ${mib(mem.arrayBuffers)} MiB\n`);
     const cpuAfter = cpuTimes();
     if (cpuBefore && cpuAfter) {
       const share = (100 * (cpuAfter.steal - cpuBefore.steal)) / Math.max(1, cpuAfter.total - cpuBefore.total);
       process.stdout.write(`CPU stolen by the hypervisor during the run: ${share.toFixed(0)} %\n`);
     }
-    child.removeAllListeners('message');
-    child.kill('SIGKILL');
-    await ads.close();
   } finally {
     const cpuAfter = STREAMS === 0 ? cpuTimes() : undefined;
     if (cpuBefore && cpuAfter) {

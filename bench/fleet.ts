@@ -1,0 +1,139 @@
+// The fleet scenario of npm run bench: N streams (an Envoy-like client in a child process) over one
+// protocol, cold connect, then weight flips until every stream holds the new routes, then idle.
+
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Controller } from '../src/controller.js';
+import { silentLogger } from '../src/log.js';
+import type { Metrics } from '../src/metrics.js';
+import { ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/resources/type-urls.js';
+import type { SnapshotCache } from '../src/snapshot/cache.js';
+import type { FileSource } from '../src/source/file.js';
+import { AdsServer } from '../src/xds/server.js';
+import { ingressYaml } from './fixture.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const now = () => performance.timeOrigin + performance.now();
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface FleetWorld {
+  dir: string;
+  source: FileSource;
+  controller: Controller;
+  cache: SnapshotCache;
+  metrics: Metrics;
+}
+
+export interface FleetFigures {
+  protocol: 'sotw' | 'delta';
+  coldMs: number;
+  coldCpuMs: number;
+  last: number[];
+  first: number[];
+  p99: number[];
+  rebuild: number[];
+  cpuPerFlip: number[];
+  bytesPerStream: number[];
+  idleCpuMsPerS: number;
+  rssMiB: number;
+}
+
+interface Message {
+  kind: string;
+  id: number;
+  type?: string;
+  version?: string;
+  bytes?: number;
+  at?: number;
+  message?: string;
+}
+
+export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', streams: number, flips: number, progress: (line: string) => void): Promise<FleetFigures> {
+  const ads = new AdsServer(world.cache, silentLogger, world.metrics);
+  const port = await ads.listen('127.0.0.1', 0);
+  const routeType = protocol === 'delta' ? VIRTUAL_HOST_TYPE : ROUTE_TYPE;
+  let converged = 0;
+  let errors = 0;
+  const arrivals = new Map<string, number[]>();
+  let bytes = 0;
+  const child = fork(path.join(here, 'ads-clients.js'), [String(port), String(streams), protocol], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  child.on('message', (m: Message) => {
+    if (m.kind === 'converged') converged++;
+    else if (m.kind === 'response') {
+      bytes += m.bytes ?? 0;
+      if (m.type === routeType) arrivals.set(m.version!, [...(arrivals.get(m.version!) ?? []), m.at!]);
+    } else if (m.kind === 'error' && errors++ < 5) progress(`stream ${m.id}: ${m.message}`);
+  });
+  try {
+    const cold0 = now();
+    const coldCpu0 = cpuMs();
+    let shown = 0;
+    while (converged < streams) {
+      if (now() - cold0 > 180_000) throw new Error(`only ${converged} of ${streams} ${protocol} streams converged in 180 s`);
+      if (now() - cold0 > (shown + 1) * 5000) progress(`  ${converged} of ${streams} ${protocol} streams converged after ${++shown * 5} s ...`);
+      await sleep(20);
+    }
+    const coldMs = now() - cold0;
+    const coldCpuMs = cpuMs() - coldCpu0;
+    await waitAcked(ads, streams);
+
+    const figures: FleetFigures = { protocol, coldMs, coldCpuMs, last: [], first: [], p99: [], rebuild: [], cpuPerFlip: [], bytesPerStream: [], idleCpuMsPerS: 0, rssMiB: 0 };
+    for (let r = 0; r < flips; r++) {
+      // A percentage never used before, so every flip is a version no stream has seen.
+      fs.writeFileSync(path.join(world.dir, 'app-9-ingress.yaml'), ingressYaml(9, 11 + ((r * 7) % 89) + (protocol === 'delta' ? 0.5 : 0)));
+      world.source.scan();
+      bytes = 0;
+      const cpu0 = cpuMs();
+      const t0 = now();
+      const snapshot = world.controller.rebuild();
+      figures.rebuild.push(now() - t0);
+      if (!snapshot) throw new Error('the flip published nothing');
+      const version = snapshot.version(routeType, protocol === 'delta' ? 'per-host' : 'whole');
+      const deadline = now() + 60_000;
+      while ((arrivals.get(version)?.length ?? 0) < streams) {
+        if (now() > deadline) throw new Error(`flip ${r}: only ${arrivals.get(version)?.length ?? 0} of ${streams} streams got the new routes`);
+        await sleep(2);
+      }
+      const times = arrivals.get(version)!.map((at) => at - t0).sort((a, b) => a - b);
+      figures.first.push(times[0]!);
+      figures.last.push(times[times.length - 1]!);
+      figures.p99.push(times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!);
+      await waitAcked(ads, streams);
+      figures.cpuPerFlip.push(cpuMs() - cpu0);
+      figures.bytesPerStream.push(bytes / streams);
+      arrivals.clear();
+    }
+    // Idle: nothing changes; what does the process spend with every stream open?
+    await sleep(500);
+    const idle0 = cpuMs();
+    const idleT0 = now();
+    await sleep(3000);
+    figures.idleCpuMsPerS = ((cpuMs() - idle0) / (now() - idleT0)) * 1000;
+    global.gc?.();
+    await sleep(100);
+    figures.rssMiB = process.memoryUsage().rss / 1024 / 1024;
+    return figures;
+  } finally {
+    child.removeAllListeners('message');
+    child.kill('SIGKILL');
+    await ads.close();
+  }
+}
+
+/** Until every stream has ACKed what it was last sent, of every type. */
+async function waitAcked(ads: AdsServer, streams: number): Promise<void> {
+  const deadline = now() + 60_000;
+  for (;;) {
+    const list = ads.list();
+    const settled = list.length === streams && list.every((s) => Object.values(s.stream.types).every((t) => !t.requested || (!t.awaitingReply && t.ackedVersion === t.sent?.version)));
+    if (settled) return;
+    if (now() > deadline) throw new Error('streams did not ACK within 60 s');
+    await sleep(5);
+  }
+}
