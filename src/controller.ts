@@ -5,11 +5,12 @@ import { Debouncer, type Timers, realTimers } from './debounce.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModel } from './model/build.js';
+import { keepIdentity } from './model/identity.js';
 import type { RoutingModel } from './model/types.js';
 import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './objects/kube.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
-import { PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
+import { CLUSTER_TYPE, PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from './snapshot/snapshot.js';
 import type { Source } from './source/source.js';
@@ -56,6 +57,8 @@ export class Controller {
   builds = 0;
   /** Milliseconds spent in each stage of the last build, for logs and benchmarks. */
   lastBuild: { model: number; translate: number; encode: number; publish: number } | undefined;
+  /** The model of the last build: what the next keeps the identity of. */
+  private lastModel: RoutingModel | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -113,8 +116,11 @@ export class Controller {
         this.accepted,
       );
       this.accepted = result.accepted;
+      // Unchanged virtual hosts keep their identity, so translation and encoding skip them.
+      const model = keepIdentity(this.lastModel, result.model);
+      this.lastModel = model;
       const modelled = performance.now();
-      const resources = translate(result.model, this.options.translate);
+      const resources = translate(model, this.options.translate);
       const translated = performance.now();
       const snapshot = Snapshot.fromResources(resources, this.encoder);
       const encoded = performance.now();
@@ -128,7 +134,7 @@ export class Controller {
         return undefined;
       }
       this.cache.publish(snapshot);
-      this.options.observer?.published?.(result.model);
+      this.options.observer?.published?.(model);
       this.history = [...this.history.slice(1 - HISTORY), { snapshot, accepted: result.accepted }];
       stages.publish = performance.now() - encoded;
       this.recordVersion(snapshot);
@@ -138,7 +144,7 @@ export class Controller {
         ms: Math.round(ms * 10) / 10,
         stagesMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(v * 10) / 10])),
         versions: Object.fromEntries(PUSH_ORDER.map((t) => [SHORT_NAME[t], snapshot.version(t)])),
-        clusters: snapshot.type(PUSH_ORDER[0]).resources.size,
+        clusters: snapshot.type(CLUSTER_TYPE).resources.size,
       });
       return snapshot;
     } catch (error) {

@@ -13,12 +13,17 @@ export interface RouteOptions {
   httpsRedirectPort?: number;
 }
 
-export function routeConfiguration(virtualHosts: readonly VirtualHostModel[], options: RouteOptions = {}, name = HTTP_ROUTE_CONFIG): Resource {
+export function routeConfiguration(
+  virtualHosts: readonly VirtualHostModel[],
+  options: RouteOptions = {},
+  name = HTTP_ROUTE_CONFIG,
+  makeVirtualHost: (v: VirtualHostModel, options: RouteOptions) => ResourceBody = virtualHost,
+): Resource {
   return {
     name,
     body: {
       name,
-      virtual_hosts: virtualHosts.map((v) => virtualHost(v, options)),
+      virtual_hosts: virtualHosts.map((v) => makeVirtualHost(v, options)),
       // Routes name clusters that CDS delivers on the same stream; Envoy must not reject the route
       // config while a new cluster is still warming.
       validate_clusters: { value: false },
@@ -43,9 +48,9 @@ export function perHostRouteConfiguration(name = HTTP_ROUTE_CONFIG): Resource {
 }
 
 /** A virtual host as a VHDS resource: named `<route configuration>/<host>`, inside and out. */
-export function vhdsVirtualHost(vhost: VirtualHostModel, options: RouteOptions = {}, routeConfig = HTTP_ROUTE_CONFIG): Resource {
+export function vhdsVirtualHost(vhost: VirtualHostModel, options: RouteOptions = {}, routeConfig = HTTP_ROUTE_CONFIG, body: ResourceBody = virtualHost(vhost, options)): Resource {
   const name = vhdsName(routeConfig, vhost.host);
-  return { name, body: { ...virtualHost(vhost, options), name } };
+  return { name, body: { ...body, name } };
 }
 
 export function vhdsName(routeConfig: string, host: string): string {

@@ -1,12 +1,12 @@
 // translate: routing model → every xDS resource, grouped by type and sorted by name so the same model
 // always gives the same bytes (and so the same versions).
 
-import type { ClusterModel, RoutingModel } from '../model/types.js';
+import type { ClusterModel, RoutingModel, VirtualHostModel } from '../model/types.js';
 import { edsCluster } from './cluster.js';
 import { loadAssignment } from './endpoint.js';
 import { httpListener, type ListenerOptions } from './listener.js';
-import { byName, type Resource, type ResourcesByType } from './resource.js';
-import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost } from './route.js';
+import { byName, type Resource, type ResourceBody, type ResourcesByType } from './resource.js';
+import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost, virtualHost, type RouteOptions } from './route.js';
 import { httpsListener, tlsSecret } from './tls.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE } from './type-urls.js';
 
@@ -29,6 +29,24 @@ function once(memo: WeakMap<ClusterModel, Resource>, cluster: ClusterModel, make
   return resource;
 }
 
+// The same for virtual hosts: the model keeps the identity of an unchanged host (model/identity.ts),
+// and its two forms (inside the whole route configuration, and alone for VHDS) are kept with it.
+interface HostForms {
+  redirectPort: number | undefined;
+  body: ResourceBody;
+  vhds: Resource;
+}
+const hostForms = new WeakMap<VirtualHostModel, HostForms>();
+function formsOf(vhost: VirtualHostModel, options: RouteOptions): HostForms {
+  let forms = hostForms.get(vhost);
+  if (!forms || forms.redirectPort !== options.httpsRedirectPort) {
+    const body = virtualHost(vhost, options);
+    forms = { redirectPort: options.httpsRedirectPort, body, vhds: vhdsVirtualHost(vhost, options, undefined, body) };
+    hostForms.set(vhost, forms);
+  }
+  return forms;
+}
+
 export function translate(model: RoutingModel, options: TranslateOptions): ResourcesByType {
   const https = options.https ? httpsListener(options.https, model.tlsHosts) : null;
   const listeners: Resource[] = [httpListener(options.http)];
@@ -37,9 +55,9 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
   const routeOptions = https ? { httpsRedirectPort: options.httpsRedirectPort ?? options.https!.port } : {};
   return {
     [LISTENER_TYPE]: listeners.sort(byName),
-    [ROUTE_TYPE]: [routeConfiguration(model.virtualHosts, routeOptions)],
+    [ROUTE_TYPE]: [routeConfiguration(model.virtualHosts, routeOptions, undefined, (v, o) => formsOf(v, o).body)],
     // The same virtual hosts one by one, for clients that take them by VHDS.
-    [VIRTUAL_HOST_TYPE]: model.virtualHosts.map((v) => vhdsVirtualHost(v, routeOptions)).sort(byName),
+    [VIRTUAL_HOST_TYPE]: model.virtualHosts.map((v) => formsOf(v, routeOptions).vhds).sort(byName),
     perHostRoutes: [perHostRouteConfiguration()],
     [CLUSTER_TYPE]: model.clusters.map((c) => once(clusters, c, edsCluster)).sort(byName),
     [ENDPOINT_TYPE]: model.clusters.map((c) => once(assignments, c, loadAssignment)).sort(byName),

@@ -3,6 +3,7 @@
 // an unchanged type keeps its version across rebuilds and restarts and Envoy is not sent it again.
 
 import { createHash } from 'node:crypto';
+import protobuf from 'protobufjs';
 import { encodeAny, encodeMessage } from '../proto/encode.js';
 import { JSON_OPTIONS, messageType } from '../proto/registry.js';
 import type { Resource, ResourcesByType } from '../resources/resource.js';
@@ -127,6 +128,14 @@ export class SnapshotEncoder {
     return new Snapshot(types, perHost);
   }
 
+  private routeConfiguration(resource: Resource, type: protobuf.Type, next: Map<string, EncoderEntry>): EncoderEntry {
+    const value = encodeRouteConfiguration(type, resource.body as Parameters<typeof encodeRouteConfiguration>[1]);
+    const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
+    // The content hash is the key: an unchanged configuration finds its entry of the last build.
+    const key = `${ROUTE_TYPE}\u0000${resource.name}\u0000#${version}`;
+    return this.previous.get(key) ?? next.get(key) ?? { name: resource.name, body: resource.body, value, any: encodeAny(ROUTE_TYPE, value), version, references: referencesOf(ROUTE_TYPE, resource), key };
+  }
+
   private encodeType(
     typeUrl: TypeUrl,
     slot: string,
@@ -139,7 +148,9 @@ export class SnapshotEncoder {
     const sorted = isSortedByName(resources) ? resources : [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const resource of sorted) {
       let entry = this.previousByBody.get(resource.body);
-      if (!entry || entry.name !== resource.name) {
+      if ((!entry || entry.name !== resource.name) && typeUrl === ROUTE_TYPE && hasVirtualHosts(resource.body)) {
+        entry = this.routeConfiguration(resource, type, next);
+      } else if (!entry || entry.name !== resource.name) {
         const key = `${typeUrl}\u0000${resource.name}\u0000${JSON.stringify(resource.body)}`;
         entry = this.previous.get(key) ?? next.get(key);
         if (!entry) {
@@ -167,6 +178,34 @@ export class SnapshotEncoder {
     this.previousTypes.set(slot, { entries, snapshot });
     return snapshot;
   }
+}
+
+/**
+ * A route configuration is mostly its virtual hosts, and a change touches few of them. Protobuf lets
+ * a message be written as the concatenation of its fields, so the configuration is its other fields
+ * followed by each virtual host's bytes, kept per virtual host body (which translation keeps for an
+ * unchanged host): a one-host change encodes one host, not a thousand.
+ */
+const virtualHostBytes = new WeakMap<object, Uint8Array>();
+
+function hasVirtualHosts(body: Resource['body']): body is Resource['body'] & { virtual_hosts: Array<Record<string, unknown>> } {
+  return Array.isArray(body.virtual_hosts) && body.virtual_hosts.length > 0;
+}
+
+function encodeRouteConfiguration(type: protobuf.Type, body: Resource['body'] & { virtual_hosts: Array<Record<string, unknown>> }): Uint8Array {
+  const vhostType = messageType('envoy.config.route.v3.VirtualHost');
+  const head = encodeMessage(type, { ...body, virtual_hosts: [] });
+  const parts: Uint8Array[] = [head];
+  for (const vhost of body.virtual_hosts) {
+    let bytes = virtualHostBytes.get(vhost);
+    if (!bytes) {
+      bytes = encodeMessage(vhostType, vhost);
+      virtualHostBytes.set(vhost, bytes);
+    }
+    // Field 2 (virtual_hosts), length-delimited.
+    parts.push(protobuf.Writer.create().uint32((2 << 3) | 2).uint32(bytes.length).finish(), bytes);
+  }
+  return Buffer.concat(parts);
 }
 
 function isSortedByName(resources: readonly Resource[]): boolean {

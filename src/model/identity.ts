@@ -1,0 +1,37 @@
+// Keeping the identity of what did not change. Each build makes a new model; a virtual host equal to
+// the one of the last build is replaced by that one, so translation and encoding, which memoise by
+// identity, skip it, and a one-Ingress change costs one host, not a thousand.
+
+import type { RoutingModel, VirtualHostModel } from './types.js';
+
+/** `next` with every virtual host that equals one of `previous` replaced by the previous object. */
+export function keepIdentity(previous: RoutingModel | undefined, next: RoutingModel): RoutingModel {
+  if (!previous) return next;
+  const before = new Map(previous.virtualHosts.map((v) => [v.host, v]));
+  let reused = 0;
+  const virtualHosts = next.virtualHosts.map((v) => {
+    const old = before.get(v.host);
+    if (old && same(old, v)) {
+      reused++;
+      return old;
+    }
+    return v;
+  });
+  return reused === 0 ? next : { ...next, virtualHosts };
+}
+
+/** Structural equality of plain data (what the model is made of: no functions, no cycles). */
+export function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  return true;
+}
