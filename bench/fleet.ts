@@ -83,6 +83,8 @@ export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', st
     const coldCpuMs = cpuMs() - coldCpu0;
     await waitAcked(ads, streams);
 
+    // BENCH_PROFILE=FILE: a CPU profile of the flips alone, for where the time goes.
+    const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
     const figures: FleetFigures = { protocol, coldMs, coldCpuMs, last: [], first: [], p99: [], rebuild: [], cpuPerFlip: [], bytesPerStream: [], idleCpuMsPerS: 0, rssMiB: 0 };
     for (let r = 0; r < flips; r++) {
       // A percentage never used before, so every flip is a version no stream has seen.
@@ -109,6 +111,7 @@ export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', st
       figures.bytesPerStream.push(bytes / streams);
       arrivals.clear();
     }
+    if (profiler) fs.writeFileSync(`${process.env.BENCH_PROFILE}.${protocol}.cpuprofile`, JSON.stringify(await profiler()));
     // Idle: nothing changes; what does the process spend with every stream open?
     await sleep(500);
     const idle0 = cpuMs();
@@ -136,4 +139,13 @@ async function waitAcked(ads: AdsServer, streams: number): Promise<void> {
     if (now() > deadline) throw new Error('streams did not ACK within 60 s');
     await sleep(5);
   }
+}
+
+async function startProfile(): Promise<() => Promise<unknown>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => (await session.post('Profiler.stop')).profile;
 }

@@ -126,7 +126,8 @@ async function main(): Promise<void> {
     // 3. The fleet: STREAMS Envoy-like streams in a child process, over each protocol in turn.
     const FLIPS = Math.max(10, ROUNDS * 2);
     const results = [];
-    for (const protocol of ['sotw', 'delta'] as const) {
+    const protocols = (process.env.BENCH_PROTOCOLS ?? 'sotw,delta').split(',') as Array<'sotw' | 'delta'>;
+    for (const protocol of protocols) {
       process.stdout.write(`\n${STREAMS} ${protocol === 'sotw' ? 'State-of-the-World' : 'Delta'} streams, ${FLIPS} weight flips of one Ingress ...\n`);
       const f = await runFleet({ dir, source, controller: w.controller, cache: w.cache, metrics: w.metrics }, protocol, STREAMS, FLIPS, (l) => process.stdout.write(`${l}\n`));
       results.push(f);

@@ -16,8 +16,26 @@ export interface Difference {
   removed: string[];
 }
 
+// Streams in step hold the same map (the last snapshot's) and are brought to the same map (the
+// current one): their difference is worked out once and shared, so a flip costs the fleet one pass
+// over the type, not one per stream.
+const shared = new WeakMap<ReadonlyMap<string, EncodedResource>, WeakMap<ReadonlyMap<string, EncodedResource>, Difference>>();
+
 /** What a client holding `held` (and `initial`, name → version) lacks of `desired`, and what is gone. */
 export function difference(
+  held: ReadonlyMap<string, EncodedResource>,
+  initial: ReadonlyMap<string, string> | undefined,
+  desired: ReadonlyMap<string, EncodedResource>,
+): Difference {
+  if (initial) return compare(held, initial, desired);
+  let byDesired = shared.get(held);
+  if (!byDesired) shared.set(held, (byDesired = new WeakMap()));
+  let result = byDesired.get(desired);
+  if (!result) byDesired.set(desired, (result = compare(held, undefined, desired)));
+  return result;
+}
+
+function compare(
   held: ReadonlyMap<string, EncodedResource>,
   initial: ReadonlyMap<string, string> | undefined,
   desired: ReadonlyMap<string, EncodedResource>,

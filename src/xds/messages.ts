@@ -35,10 +35,33 @@ export function encodeResponseBody(response: Omit<DiscoveryResponse, 'nonce'>): 
 
 let deltaRequestType: protobuf.Type | undefined;
 
+let nodeType: protobuf.Type | undefined;
+const NODE_JSON = { defaults: true, arrays: true, longs: String, enums: String, json: true };
+
+// A fleet ACKs every response: the common request is a type and a nonce. It is read field by field;
+// only the node (first request only) goes through the full conversion to JSON.
 export function decodeDeltaDiscoveryRequest(bytes: Uint8Array): DeltaDiscoveryRequest {
   deltaRequestType ??= messageType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
-  const message = deltaRequestType.decode(bytes);
-  return deltaRequestType.toObject(message, { defaults: true, arrays: true, objects: true, longs: String, enums: String, json: true }) as DeltaDiscoveryRequest;
+  nodeType ??= messageType('envoy.config.core.v3.Node');
+  const m = deltaRequestType.decode(bytes) as unknown as {
+    node?: protobuf.Message;
+    type_url?: string;
+    resource_names_subscribe?: string[];
+    resource_names_unsubscribe?: string[];
+    initial_resource_versions?: Record<string, string>;
+    response_nonce?: string;
+    error_detail?: { code?: number; message?: string } | null;
+  };
+  const request: DeltaDiscoveryRequest = {
+    type_url: m.type_url ?? '',
+    resource_names_subscribe: [...(m.resource_names_subscribe ?? [])],
+    resource_names_unsubscribe: [...(m.resource_names_unsubscribe ?? [])],
+    initial_resource_versions: { ...(m.initial_resource_versions ?? {}) },
+    response_nonce: m.response_nonce ?? '',
+    error_detail: m.error_detail ? { code: m.error_detail.code ?? 0, message: m.error_detail.message ?? '' } : null,
+  };
+  if (m.node) request.node = nodeType.toObject(m.node, NODE_JSON) as DeltaDiscoveryRequest['node'];
+  return request;
 }
 
 export function encodeDeltaDiscoveryRequest(request: Partial<DeltaDiscoveryRequest>): Uint8Array {
