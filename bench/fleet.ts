@@ -71,6 +71,8 @@ export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', st
     } else if (m.kind === 'error' && errors++ < 5) progress(`stream ${m.id}: ${m.message}`);
   });
   try {
+    // BENCH_PROFILE_COLD=FILE: a CPU profile of the cold connect alone.
+    const coldProfiler = process.env.BENCH_PROFILE_COLD ? await startProfile() : undefined;
     const cold0 = now();
     const coldCpu0 = cpuMs();
     let shown = 0;
@@ -81,6 +83,7 @@ export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', st
     }
     const coldMs = now() - cold0;
     const coldCpuMs = cpuMs() - coldCpu0;
+    if (coldProfiler) fs.writeFileSync(`${process.env.BENCH_PROFILE_COLD}.${protocol}.cpuprofile`, JSON.stringify(await coldProfiler()));
     await waitAcked(ads, streams);
 
     // BENCH_PROFILE=FILE: a CPU profile of the flips alone, for where the time goes.

@@ -40,11 +40,24 @@ export function keepsOlderResources(version: string): boolean {
   return version.includes(KEPT_CLUSTERS_MARK);
 }
 
+const INTERNED_NAMES_LIMIT = 256;
+const subsets = new WeakMap<TypeSnapshot, Map<string, ReadonlyMap<string, EncodedResource>>>();
+
+function internSubset(current: TypeSnapshot, chosen: ReadonlyMap<string, EncodedResource>): ReadonlyMap<string, EncodedResource> {
+  if (chosen.size > INTERNED_NAMES_LIMIT) return chosen;
+  const key = [...chosen.keys()].sort().join('\u0000');
+  let byNames = subsets.get(current);
+  if (!byNames) subsets.set(current, (byNames = new Map()));
+  const known = byNames.get(key);
+  if (known) return known;
+  byNames.set(key, chosen);
+  return chosen;
+}
+
 export abstract class AdsStream<Response> {
   readonly types: Record<TypeUrl, TypeState>;
   node: XdsNode | undefined;
   abstract readonly protocol: 'sotw' | 'delta';
-  private nonceCounter = 0;
   /** Types this client asked for and is not served. */
   private readonly refusedTypes = new Set<TypeUrl>();
 
@@ -70,10 +83,6 @@ export abstract class AdsStream<Response> {
 
   /** Sends what `state` lacks of `desired`, if anything; the variant decides the response's shape. */
   protected abstract respond(state: TypeState, desired: Desired): void;
-
-  protected nextNonce(): string {
-    return String(++this.nonceCounter);
-  }
 
   /** The node is only sent on the first request of a stream (xDS rule 2); then the type is checked. */
   protected admit(node: XdsNode | undefined, typeUrl: string): TypeState | undefined {
@@ -198,7 +207,10 @@ export abstract class AdsStream<Response> {
           if (resource) chosen.set(name, resource);
         }
       }
-      resources = chosen;
+      // A stream that asks for every resource of the type (Envoy's EDS names every cluster) shares the
+      // snapshot's own map, and streams asking for the same few names share one: a fleet holds one
+      // map, not one per stream, and the server encodes one response for all of them.
+      resources = chosen.size === current.resources.size ? current.resources : internSubset(current, chosen);
     }
     const value = { version: current.version, resources };
     this.subscribedMemo.set(state.typeUrl, { current, subscription: state.subscriptionVersion, value });

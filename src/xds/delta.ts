@@ -97,11 +97,10 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryResponse> {
       return;
     }
     // The first response goes out even when empty: the client waits for it to finish its start-up.
-    const nonce = this.nextNonce();
+    const nonce = this.events.send({ systemVersion: desired.version, typeUrl: state.typeUrl, resources: added, removed });
     state.sent = { version: desired.version, nonce, resources: desired.resources };
     state.held = desired.resources;
     state.awaitingReply = true;
-    this.events.send({ systemVersion: desired.version, typeUrl: state.typeUrl, nonce, resources: added, removed });
   }
 
   // A client drops what it unsubscribes from by itself: no removal is sent for it later.

@@ -22,12 +22,11 @@ export function encodeDiscoveryRequest(request: Partial<DiscoveryRequest>): Uint
 }
 
 // DiscoveryResponse field numbers: version_info 1, resources 2, type_url 4, nonce 5, control_plane 6.
-// Protobuf readers accept fields in any order, so everything but the nonce is encoded once and shared
-// by every stream that is sent the same resources; the nonce is appended per stream.
-export function encodeResponseBody(response: Omit<DiscoveryResponse, 'nonce'>): Buffer {
+// Protobuf readers accept fields in any order, so the nonce (field 5) is appended to a body made once.
+export function encodeResponseBody(response: DiscoveryResponse): Buffer {
   const writer = protobuf.Writer.create();
   writer.uint32((1 << 3) | 2).string(response.version);
-  for (const resource of response.resources) writer.uint32((2 << 3) | 2).bytes(resource.any);
+  for (const resource of response.resources.values()) writer.uint32((2 << 3) | 2).bytes(resource.any);
   writer.uint32((4 << 3) | 2).string(response.typeUrl);
   writer.uint32((6 << 3) | 2).fork().uint32((1 << 3) | 2).string(CONTROL_PLANE_ID).ldelim();
   return Buffer.from(writer.finish());
@@ -87,7 +86,7 @@ function deltaResource(resource: EncodedResource): Uint8Array {
 
 // DeltaDiscoveryResponse field numbers: system_version_info 1, resources 2, type_url 4, nonce 5,
 // removed_resources 6, control_plane 7. As for SotW, the nonce is appended per stream.
-export function encodeDeltaResponseBody(response: Omit<DeltaDiscoveryResponse, 'nonce'>): Buffer {
+export function encodeDeltaResponseBody(response: DeltaDiscoveryResponse): Buffer {
   const writer = protobuf.Writer.create();
   writer.uint32((1 << 3) | 2).string(response.systemVersion);
   for (const resource of response.resources) writer.uint32((2 << 3) | 2).bytes(deltaResource(resource));

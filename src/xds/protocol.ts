@@ -28,11 +28,11 @@ export interface DiscoveryRequest {
   error_detail?: ErrorDetail | null;
 }
 
+/** A SotW response before its nonce: everything the stream should hold of the type. */
 export interface DiscoveryResponse {
   version: string;
   typeUrl: TypeUrl;
-  nonce: string;
-  resources: EncodedResource[];
+  resources: ReadonlyMap<string, EncodedResource>;
 }
 
 export interface DeltaDiscoveryRequest {
@@ -50,11 +50,10 @@ export interface DeltaDiscoveryResponse {
   /** The type's version this response brings the client to; Delta clients do not echo it. */
   systemVersion: string;
   typeUrl: TypeUrl;
-  nonce: string;
   /** Added or changed resources, each with its own version. */
-  resources: EncodedResource[];
+  resources: readonly EncodedResource[];
   /** Names the client holds that are gone. */
-  removed: string[];
+  removed: readonly string[];
 }
 
 /** Whether a reply carries an error: a NACK. */
@@ -64,7 +63,11 @@ export function isNack(detail: ErrorDetail | null | undefined): detail is ErrorD
 
 /** What a stream tells the outside world; the server turns it into logs and metrics. */
 export interface StreamEvents<Response> {
-  send(response: Response): void;
+  /**
+   * Writes a response; returns its nonce. The server chooses it: streams sent the same bytes share
+   * one body, nonce included, so a fan-out copies nothing per stream.
+   */
+  send(response: Response): string;
   ack(typeUrl: TypeUrl, version: string): void;
   /** A NACK of `version`; `running` is the version the client still runs (its last ACK), if any. */
   nack(typeUrl: TypeUrl, version: string, message: string, running: string | undefined): void;

@@ -10,7 +10,6 @@ import type { Metrics } from '../metrics.js';
 import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
 import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest, encodeDeltaResponseBody, encodeResponseBody, withNonce } from './messages.js';
-import type { Snapshot } from '../snapshot/snapshot.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import { SotwStream } from './sotw.js';
 import { DeltaStream } from './delta.js';
@@ -37,6 +36,12 @@ const adsDefinition: grpc.ServiceDefinition = {
   StreamAggregatedResources: bidi(SOTW_METHOD_PATH, decodeDiscoveryRequest),
   DeltaAggregatedResources: bidi(DELTA_METHOD_PATH, decodeDeltaDiscoveryRequest),
 };
+
+/** A response body with its nonce, as written to every stream sent it. */
+interface Framed {
+  bytes: Buffer;
+  nonce: string;
+}
 
 /** Either ADS stream, as the server and the admin page see it. */
 export type AnyStream = SotwStream | DeltaStream;
@@ -123,8 +128,6 @@ export class AdsServer {
   private readonly streams = new Map<number, StreamInfo>();
   private nextId = 1;
   private readonly count;
-  /** Response bodies of the current snapshot, shared by the streams that get the same resources. */
-  private bodies: { snapshot: Snapshot | undefined; byKey: Map<string, Buffer> } = { snapshot: undefined, byKey: new Map() };
 
   private readonly limiter = new LogLimiter();
 
@@ -183,36 +186,38 @@ export class AdsServer {
     return [...this.streams.values()];
   }
 
-  private body(response: DiscoveryResponse): Buffer {
-    // Responses that keep stale clusters mix resources of older snapshots: not shared.
-    if (keepsOlderResources(response.version)) return encodeResponseBody(response);
-    const key = `S\u0000${response.typeUrl}\u0000${response.version}\u0000${response.resources.map((r) => r.name).join('\u0000')}`;
-    return this.shared(key, () => encodeResponseBody(response));
-  }
+  // The streams share their resource sets: a SotW stream sends the map it should hold (the snapshot's
+  // own, or one shared by the streams with that subscription), a Delta stream the difference that
+  // streams in step share. The same set at the same version is the same response, encoded once with
+  // its nonce: a fan-out to a thousand streams writes one buffer a thousand times.
+  private readonly framed = new WeakMap<object, Map<string, Framed>>();
+  private nonces = 0;
 
-  // Within one snapshot, a name stands for one resource: the names added and removed at a version
-  // say everything a Delta response holds, and every stream brought to the same state shares it.
-  private deltaBody(response: DeltaDiscoveryResponse): Buffer {
-    if (keepsOlderResources(response.systemVersion)) return encodeDeltaResponseBody(response);
-    const key = `D\u0000${response.typeUrl}\u0000${response.systemVersion}\u0000${response.resources.map((r) => r.name).join('\u0000')}\u0001${response.removed.join('\u0000')}`;
-    return this.shared(key, () => encodeDeltaResponseBody(response));
-  }
-
-  private shared(key: string, encode: () => Buffer): Buffer {
-    const snapshot = this.cache.current();
-    if (this.bodies.snapshot !== snapshot) this.bodies = { snapshot, byKey: new Map() };
-    let body = this.bodies.byKey.get(key);
-    if (!body) {
-      body = encode();
-      this.bodies.byKey.set(key, body);
+  private frame(identity: object, key: string, encode: () => Buffer): Framed {
+    let byKey = this.framed.get(identity);
+    if (!byKey) this.framed.set(identity, (byKey = new Map()));
+    let framed = byKey.get(key);
+    if (!framed) {
+      // A nonce is unique within a stream; sharing one across streams sent the same bytes is safe.
+      const nonce = (++this.nonces).toString(36);
+      framed = { nonce, bytes: withNonce(encode(), nonce) };
+      byKey.set(key, framed);
     }
-    return body;
+    return framed;
   }
 
-  private open<Request extends { node?: unknown }, Response extends { typeUrl: TypeUrl; nonce: string; resources: unknown[] }, Stream extends AdsStream<Response> & { onRequest(r: Request): void }>(
+  private body(response: DiscoveryResponse): Framed {
+    return this.frame(response.resources, `${response.typeUrl}\u0000${response.version}`, () => encodeResponseBody(response));
+  }
+
+  private deltaBody(response: DeltaDiscoveryResponse): Framed {
+    return this.frame(response.resources, `${response.typeUrl}\u0000${response.systemVersion}\u0000${response.removed.join('\u0000')}`, () => encodeDeltaResponseBody(response));
+  }
+
+  private open<Request extends { node?: unknown }, Response extends { typeUrl: TypeUrl; resources: { size: number } | { length: number } }, Stream extends AdsStream<Response> & { onRequest(r: Request): void }>(
     call: grpc.ServerDuplexStream<Request, Buffer>,
     makeStream: (events: StreamEvents<Response>) => Stream,
-    body: (response: Response) => Buffer,
+    body: (response: Response) => Framed,
   ): void {
     const id = this.nextId++;
     const peer = call.getPeer();
@@ -230,13 +235,15 @@ export class AdsServer {
       canSend: (typeUrl) => !unsent.has(typeUrl),
       send: (response) => {
         this.count.responses(typeLabel(response.typeUrl));
-        log.debug('xds response', { type: SHORT_NAME[response.typeUrl], nonce: response.nonce, resources: response.resources.length });
-        const bytes = withNonce(body(response), response.nonce);
+        const { bytes, nonce } = body(response);
+        const count = 'size' in response.resources ? response.resources.size : response.resources.length;
+        log.debug('xds response', { type: SHORT_NAME[response.typeUrl], nonce, resources: count });
         unsent.set(response.typeUrl, bytes.length);
         call.write(bytes, () => {
           unsent.delete(response.typeUrl);
           if (!closed) pump();
         });
+        return nonce;
       },
       ack: (typeUrl, version) => {
         this.count.acks(typeLabel(typeUrl));

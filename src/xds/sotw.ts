@@ -32,10 +32,9 @@ export class SotwStream extends AdsStream<DiscoveryResponse> {
 
   protected respond(state: TypeState, desired: Desired): void {
     if (!this.needsResponse(state, desired)) return;
-    const nonce = this.nextNonce();
+    const nonce = this.events.send({ version: desired.version, typeUrl: state.typeUrl, resources: desired.resources });
     state.sent = { version: desired.version, nonce, resources: desired.resources };
     state.awaitingReply = true;
-    this.events.send({ version: desired.version, typeUrl: state.typeUrl, nonce, resources: [...desired.resources.values()] });
   }
 
   // On reconnect a SotW client sends the version it has (xDS rule 7). For LDS and CDS, whose

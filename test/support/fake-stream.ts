@@ -62,9 +62,13 @@ export interface Recorded {
   stale: string[];
 }
 
-function events<R>(record: Recorded, shape: (r: R) => Sent): StreamEvents<R> {
+function events<R>(record: Recorded, shape: (r: R) => Omit<Sent, 'nonce'>): StreamEvents<R> {
   return {
-    send: (r) => record.sent.push(shape(r)),
+    send: (r) => {
+      const nonce = String(record.sent.length + 1);
+      record.sent.push({ ...shape(r), nonce });
+      return nonce;
+    },
     ack: (t, v) => record.acks.push(`${SHORT_NAME[t]} ${v}`),
     nack: (t, v) => record.nacks.push(`${SHORT_NAME[t]} ${v}`),
     canSend: () => true,
@@ -80,8 +84,7 @@ export function fakeDelta(current: () => Snapshot | undefined): { stream: DeltaS
   const stream = new DeltaStream(current, events<DeltaDiscoveryResponse>(record, (r) => ({
     type: SHORT_NAME[r.typeUrl],
     names: r.resources.map((x) => x.name),
-    removed: r.removed,
-    nonce: r.nonce,
+    removed: [...r.removed],
     version: r.systemVersion,
   })));
   return { stream, record };
@@ -91,8 +94,7 @@ export function fakeSotw(current: () => Snapshot | undefined): { stream: SotwStr
   const record: Recorded = { sent: [], acks: [], nacks: [], stale: [] };
   const stream = new SotwStream(current, events<DiscoveryResponse>(record, (r) => ({
     type: SHORT_NAME[r.typeUrl],
-    names: r.resources.map((x) => x.name),
-    nonce: r.nonce,
+    names: [...r.resources.keys()],
     version: r.version,
   })));
   return { stream, record };
