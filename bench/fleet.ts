@@ -42,6 +42,7 @@ export interface FleetFigures {
   bytesPerStream: number[];
   idleCpuMsPerS: number;
   rssMiB: number;
+  heapMiB: number;
 }
 
 interface Message {
@@ -88,7 +89,7 @@ export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', st
 
     // BENCH_PROFILE=FILE: a CPU profile of the flips alone, for where the time goes.
     const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
-    const figures: FleetFigures = { protocol, coldMs, coldCpuMs, last: [], first: [], p99: [], rebuild: [], cpuPerFlip: [], bytesPerStream: [], idleCpuMsPerS: 0, rssMiB: 0 };
+    const figures: FleetFigures = { protocol, coldMs, coldCpuMs, last: [], first: [], p99: [], rebuild: [], cpuPerFlip: [], bytesPerStream: [], idleCpuMsPerS: 0, rssMiB: 0, heapMiB: 0 };
     for (let r = 0; r < flips; r++) {
       // A percentage never used before, so every flip is a version no stream has seen.
       fs.writeFileSync(path.join(world.dir, 'app-9-ingress.yaml'), ingressYaml(9, 11 + ((r * 7) % 89) + (protocol === 'delta' ? 0.5 : 0)));
@@ -124,6 +125,7 @@ export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', st
     global.gc?.();
     await sleep(100);
     figures.rssMiB = process.memoryUsage().rss / 1024 / 1024;
+    figures.heapMiB = process.memoryUsage().heapUsed / 1024 / 1024;
     return figures;
   } finally {
     child.removeAllListeners('message');

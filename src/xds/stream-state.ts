@@ -18,11 +18,30 @@ export interface SentResponse {
 
 const NONE: ReadonlyMap<string, EncodedResource> = new Map();
 
+// A fleet subscribes to the same names: every Envoy asks EDS for every cluster. A large name set is
+// kept once for all the streams that hold the same names (a set is never changed once made; a
+// change makes a new one), so a thousand streams do not hold a thousand copies of 2,000 names.
+const INTERN_FROM = 64;
+const interned = new Map<string, WeakRef<ReadonlySet<string>>>();
+const forget = new FinalizationRegistry<string>((key) => {
+  if (!interned.get(key)?.deref()) interned.delete(key);
+});
+
+function intern(names: Set<string>): ReadonlySet<string> {
+  if (names.size < INTERN_FROM) return names;
+  const key = [...names].sort().join('\n');
+  const known = interned.get(key)?.deref();
+  if (known) return known;
+  interned.set(key, new WeakRef(names));
+  forget.register(names, key);
+  return names;
+}
+
 export class TypeState {
   requested = false;
   wildcard = false;
-  /** Names explicitly subscribed; may include names that do not exist yet. */
-  readonly names = new Set<string>();
+  /** Names explicitly subscribed; may include names that do not exist yet. Shared: replaced, never changed. */
+  names: ReadonlySet<string> = new Set<string>();
   sent: SentResponse | undefined;
   /** True from a response until the client ACKs or NACKs that nonce. */
   awaitingReply = false;
@@ -52,8 +71,7 @@ export class TypeState {
     const names = resourceNames.filter((n) => n !== '*');
     if (!first && wildcard === this.wildcard && sameNames(this.names, names)) return;
     this.wildcard = wildcard;
-    this.names.clear();
-    for (const n of names) this.names.add(n);
+    this.names = intern(new Set(names));
     this.subscriptionVersion++;
   }
 
@@ -67,15 +85,15 @@ export class TypeState {
     let changed = first;
     const capable = isWildcardCapable(this.typeUrl);
     if (first && capable && subscribe.length === 0) this.wildcard = true;
+    let names: Set<string> | undefined;
     for (const n of subscribe) {
       if (n === '*') {
         if (capable && !this.wildcard) {
           this.wildcard = true;
           changed = true;
         }
-      } else if (!this.names.has(n)) {
-        this.names.add(n);
-        changed = true;
+      } else if (!(names ?? this.names).has(n)) {
+        (names ??= new Set(this.names)).add(n);
       }
     }
     for (const n of unsubscribe) {
@@ -84,7 +102,13 @@ export class TypeState {
           this.wildcard = false;
           changed = true;
         }
-      } else if (this.names.delete(n)) changed = true;
+      } else if ((names ?? this.names).has(n)) {
+        (names ??= new Set(this.names)).delete(n);
+      }
+    }
+    if (names) {
+      this.names = intern(names);
+      changed = true;
     }
     if (changed) this.subscriptionVersion++;
   }
