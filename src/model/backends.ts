@@ -18,7 +18,9 @@ export function indexClusterState(services: readonly Service[], slices: readonly
     const owner = slice.metadata.labels?.[SERVICE_NAME_LABEL];
     if (!owner) continue;
     const key = `${namespaceOf(slice)}/${owner}`;
-    byOwner.set(key, [...(byOwner.get(key) ?? []), slice]);
+    const list = byOwner.get(key);
+    if (list) list.push(slice);
+    else byOwner.set(key, [slice]);
   }
   for (const list of byOwner.values()) list.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
   return { services: byService, slices: byOwner };
@@ -33,9 +35,25 @@ export type Resolution =
   | { ok: true; cluster: string; port: number; endpoints: EndpointAddress[] }
   | { ok: false; reason: string; cluster: string | null; port?: number; endpoints: EndpointAddress[] };
 
+// A resolution is kept per Service object and port while the Service's slices are the same objects:
+// an unchanged backend resolves to the very same object, which lets the groups built on it be kept.
+const resolutions = new WeakMap<Service, Map<number | string, { slices: readonly EndpointSlice[]; resolution: Resolution }>>();
+const NO_SLICES: readonly EndpointSlice[] = [];
+
 export function resolveBackend(state: ClusterState, namespace: string, service: string, port: number | string): Resolution {
   const svc = state.services.get(`${namespace}/${service}`);
   if (!svc) return { ok: false, reason: `Service ${namespace}/${service} does not exist`, cluster: null, endpoints: [] };
+  const slices = state.slices.get(`${namespace}/${service}`) ?? NO_SLICES;
+  let byPort = resolutions.get(svc);
+  const kept = byPort?.get(port);
+  if (kept && kept.slices.length === slices.length && kept.slices.every((s, i) => s === slices[i])) return kept.resolution;
+  const resolution = resolveService(svc, slices, namespace, service, port);
+  if (!byPort) resolutions.set(svc, (byPort = new Map()));
+  byPort.set(port, { slices: [...slices], resolution });
+  return resolution;
+}
+
+function resolveService(svc: Service, slices: readonly EndpointSlice[], namespace: string, service: string, port: number | string): Resolution {
   const ports = (svc.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === 'TCP');
   const servicePort = typeof port === 'number' ? ports.find((p) => p.port === port) : ports.find((p) => p.name === port);
   if (!servicePort) {
@@ -43,7 +61,7 @@ export function resolveBackend(state: ClusterState, namespace: string, service: 
     return { ok: false, reason: `Service ${namespace}/${service} has no TCP port ${JSON.stringify(port)} (its ports: ${known})`, cluster: null, endpoints: [] };
   }
   const cluster = clusterName(namespace, service, servicePort.port);
-  const endpoints = readyEndpoints(state.slices.get(`${namespace}/${service}`) ?? [], servicePort);
+  const endpoints = readyEndpoints(slices, servicePort);
   if (endpoints.length === 0) {
     return { ok: false, reason: `Service ${namespace}/${service} port ${servicePort.port} has no ready endpoints`, cluster, port: servicePort.port, endpoints };
   }

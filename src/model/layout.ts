@@ -50,6 +50,8 @@ export interface DraftGroup {
   mainRules: PlannedGroup['rules'];
   canaries: DraftCanary[];
   sticky?: Sticky;
+  /** The planned group it was drafted from: the same object while its Ingress is unchanged. */
+  planned: PlannedGroup;
 }
 
 export class Layout {
@@ -98,6 +100,7 @@ export class Layout {
       mainDeclared: group.declared,
       mainRules: group.rules,
       canaries: [],
+      planned: group,
     };
     if (group.weightedBy) draft.weightedBy = group.weightedBy;
     if (plan.sticky) draft.sticky = plan.sticky;

@@ -2,9 +2,10 @@
 // turned into what Envoy gets (readiness moves a share to the ready versions), and the rule routes in
 // precedence order.
 
-import { resolveBackend, type ClusterState } from './backends.js';
+import { resolveBackend, type ClusterState, type Resolution } from './backends.js';
 import { groupLabel } from './ingress.js';
 import type { DraftGroup } from './layout.js';
+import type { PlannedGroup } from './plan.js';
 import { TOTAL_BASIS_POINTS, type ClusterModel, type EndpointAddress, type RouteRule, type SplitGroup, type Version } from './types.js';
 import { applyReadiness, normaliseRelative } from './weights.js';
 
@@ -17,6 +18,11 @@ export function combineCanaryShares(mainDeclared: readonly number[], shares: Rea
   return normaliseRelative(exact);
 }
 
+// A group is kept while what it is made of is: the same planned group (its Ingress unchanged), no
+// canary, every backend ready and resolved to the same object. Nothing then has a diagnostic to say,
+// and the very same SplitGroup lets translation and encoding skip the host.
+const kept = new WeakMap<PlannedGroup, { sticky: DraftGroup['sticky']; source: DraftGroup['source']; resolutions: Resolution[]; group: SplitGroup }>();
+
 export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: Map<string, ClusterModel>): SplitGroup {
   const label = groupLabel(draft);
   const resolutions = draft.versions.map((v) => resolveBackend(state, v.namespace, v.service, v.port));
@@ -26,6 +32,17 @@ export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: M
       clusters.set(r.cluster, clusterModel(r.cluster, v.namespace, v.service, r.port, r.endpoints));
     }
   });
+  const reusable = draft.canaries.length === 0 && resolutions.every((r) => r.ok);
+  if (reusable) {
+    const last = kept.get(draft.planned);
+    if (last && last.sticky === draft.sticky && last.source === draft.source && last.resolutions.length === resolutions.length && last.resolutions.every((r, i) => r === resolutions[i])) return last.group;
+  }
+  const group = buildGroup(draft, resolutions, label);
+  if (reusable) kept.set(draft.planned, { sticky: draft.sticky, source: draft.source, resolutions, group });
+  return group;
+}
+
+function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string): SplitGroup {
   const ready = resolutions.map((r) => r.ok);
   const declared = combineCanaryShares(draft.mainDeclared, draft.canaries.map((c) => c.share));
   const { basisPoints, outcome } = applyReadiness(declared, ready);

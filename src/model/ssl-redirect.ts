@@ -41,7 +41,9 @@ export function markHttpsRedirects(virtualHosts: VirtualHostModel[], tlsHosts: r
   const served = servedOnHttps(tlsHosts);
   for (const vhost of virtualHosts) {
     if (!served(vhost.host)) continue;
-    for (const group of vhost.groups) if (redirects(group.source)) group.redirectToHttps = true;
+    // Marked copies: a group may be the very object of the last build (kept by resolveGroup), which
+    // must not change under the snapshot that serves it.
+    vhost.groups = vhost.groups.map((group) => (redirects(group.source) && !group.redirectToHttps ? { ...group, redirectToHttps: true } : group));
     if (vhost.defaultBackend && redirects(vhost.defaultBackend.source)) vhost.defaultBackend = { ...vhost.defaultBackend, redirectToHttps: true };
   }
 }
