@@ -104,78 +104,77 @@ export class Snapshot {
 /**
  * Builds snapshots, reusing the encoding of every resource whose content did not change since the
  * last build: a change to one Ingress re-encodes its own resources, not the other thousands.
- * The key is the body's JSON, far cheaper to make than a strict protobuf encoding; only the entries of
- * the last build are kept, so memory follows the size of the configuration.
+ * A body object seen before is its entry at once; another body is looked up by its JSON, far cheaper
+ * to make than a strict protobuf encoding.
  */
 /** An encoded resource as the encoder keeps it: its protobuf value and its content key too. */
 type EncoderEntry = EncodedResource & { value: Uint8Array; key: string };
 
 export class SnapshotEncoder {
-  private previous = new Map<string, EncoderEntry>();
-  /** The same body object as in the last build is the same content: no key to compute. */
-  private previousByBody = new WeakMap<object, EncoderEntry>();
+  /**
+   * The entry of every body object seen. Weak: a body no build uses any more is forgotten with it, so
+   * nothing is rebuilt per build (a per-build map of 50,000 bodies cost more than the encoding saved).
+   */
+  private readonly byBody = new WeakMap<object, EncoderEntry>();
   /** Per type (and `per-host` for the per-host route configurations): the last build's entries. */
-  private previousTypes = new Map<string, { entries: EncodedResource[]; snapshot: TypeSnapshot }>();
+  private readonly slots = new Map<string, { entries: EncoderEntry[]; byKey: ReadonlyMap<string, EncoderEntry>; snapshot: TypeSnapshot }>();
 
   build(resources: ResourcesByType): Snapshot {
-    const next = new Map<string, EncoderEntry>();
-    const byBody = new WeakMap<object, EncoderEntry>();
     const types = {} as Record<TypeUrl, TypeSnapshot>;
-    for (const typeUrl of PUSH_ORDER) types[typeUrl] = this.encodeType(typeUrl, typeUrl, resources[typeUrl] ?? [], next, byBody);
-    const perHost = resources.perHostRoutes && this.encodeType(ROUTE_TYPE, 'per-host', resources.perHostRoutes, next, byBody);
-    this.previous = next;
-    this.previousByBody = byBody;
+    for (const typeUrl of PUSH_ORDER) types[typeUrl] = this.encodeType(typeUrl, typeUrl, resources[typeUrl] ?? []);
+    const perHost = resources.perHostRoutes && this.encodeType(ROUTE_TYPE, 'per-host', resources.perHostRoutes);
     return new Snapshot(types, perHost);
   }
 
-  private routeConfiguration(resource: Resource, type: protobuf.Type, next: Map<string, EncoderEntry>): EncoderEntry {
+  private routeConfiguration(resource: Resource, type: protobuf.Type, known: (key: string) => EncoderEntry | undefined): EncoderEntry {
     const value = encodeRouteConfiguration(type, resource.body as Parameters<typeof encodeRouteConfiguration>[1]);
     const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
     // The content hash is the key: an unchanged configuration finds its entry of the last build.
     const key = `${ROUTE_TYPE}\u0000${resource.name}\u0000#${version}`;
-    return this.previous.get(key) ?? next.get(key) ?? { name: resource.name, body: resource.body, value, any: encodeAny(ROUTE_TYPE, value), version, references: referencesOf(ROUTE_TYPE, resource), key };
+    return known(key) ?? { name: resource.name, body: resource.body, value, any: encodeAny(ROUTE_TYPE, value), version, references: referencesOf(ROUTE_TYPE, resource), key };
   }
 
-  private encodeType(
-    typeUrl: TypeUrl,
-    slot: string,
-    resources: readonly Resource[],
-    next: Map<string, EncoderEntry>,
-    byBody: WeakMap<object, EncoderEntry>,
-  ): TypeSnapshot {
+  private encodeType(typeUrl: TypeUrl, slot: string, resources: readonly Resource[]): TypeSnapshot {
     const type = messageType(messageName(typeUrl));
+    const before = this.slots.get(slot);
+    const made = new Map<string, EncoderEntry>();
+    const known = (key: string) => before?.byKey.get(key) ?? made.get(key);
     const entries: EncoderEntry[] = [];
     const sorted = isSortedByName(resources) ? resources : [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const resource of sorted) {
-      let entry = this.previousByBody.get(resource.body);
-      if ((!entry || entry.name !== resource.name) && typeUrl === ROUTE_TYPE && hasVirtualHosts(resource.body)) {
-        entry = this.routeConfiguration(resource, type, next);
-      } else if (!entry || entry.name !== resource.name) {
-        const key = `${typeUrl}\u0000${resource.name}\u0000${JSON.stringify(resource.body)}`;
-        entry = this.previous.get(key) ?? next.get(key);
-        if (!entry) {
-          const value = encodeMessage(type, resource.body);
-          const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
-          entry = { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), version, references: referencesOf(typeUrl, resource), key };
+      let entry = this.byBody.get(resource.body);
+      if (!entry || entry.name !== resource.name) {
+        if (typeUrl === ROUTE_TYPE && hasVirtualHosts(resource.body)) {
+          entry = this.routeConfiguration(resource, type, known);
+        } else {
+          const key = `${typeUrl}\u0000${resource.name}\u0000${JSON.stringify(resource.body)}`;
+          entry = known(key);
+          if (!entry) {
+            const value = encodeMessage(type, resource.body);
+            const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
+            entry = { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), version, references: referencesOf(typeUrl, resource), key };
+          }
         }
+        made.set(entry.key, entry);
+        this.byBody.set(resource.body, entry);
       }
-      next.set(entry.key, entry);
-      byBody.set(resource.body, entry);
       entries.push(entry);
     }
     // A type whose every resource is the one of the last build keeps its snapshot, version and map:
     // whoever compares by identity (the streams) sees at once that nothing changed.
-    const before = this.previousTypes.get(slot);
     if (before && before.entries.length === entries.length && before.entries.every((e, i) => e === entries[i])) return before.snapshot;
     const hash = createHash('sha256');
     const encoded = new Map<string, EncodedResource>();
+    const byKey = new Map<string, EncoderEntry>();
     for (const entry of entries) {
       if (encoded.has(entry.name)) throw new Error(`two ${SHORT_NAME[typeUrl]} resources are named ${entry.name}`);
       hash.update(entry.name).update('\u0000').update(entry.version).update('\u0000');
       encoded.set(entry.name, entry);
+      byKey.set(entry.key, entry);
     }
     const snapshot = { version: hash.digest('hex').slice(0, 16), resources: encoded };
-    this.previousTypes.set(slot, { entries, snapshot });
+    // Only the entries of this build are kept by key, so memory follows the size of the configuration.
+    this.slots.set(slot, { entries, byKey, snapshot });
     return snapshot;
   }
 }
