@@ -12,7 +12,7 @@ import type { Diagnostic } from '../objects/diagnostics.js';
 import type { KubeObject } from '../objects/kube.js';
 import type { ObjectStore } from '../store/store.js';
 import { parseManifests } from './manifests.js';
-import { readRegularFile } from './read-file.js';
+import { readRegularFile, stampOf } from './read-file.js';
 import type { Source } from './source.js';
 
 interface FileState {
@@ -30,10 +30,17 @@ type FileUpdate = { state: FileState; objects?: readonly KubeObject[]; fields?: 
 
 export interface FileSourceOptions {
   /**
-   * File events are not always delivered (some sandboxes and network file systems have no inotify),
-   * so where none arrive a stat-only scan runs on this period.
+   * File events are not always delivered (some sandboxes and network file systems have no inotify).
+   * Where none arrive, every folder is stat'ed on this period: a file created, removed or replaced
+   * (editors, git, kubectl and ConfigMap volumes all replace files) changes its folder.
    */
   pollMs?: number;
+  /**
+   * Where no file events arrive, every file is also stat'ed at least this often, a slice per poll, for
+   * edits written in place (which leave the folder as it was); files changed in the last minute are
+   * stat'ed on every poll.
+   */
+  sweepMs?: number;
   /** Where file events do arrive, the safety-net scan runs this rarely. */
   restPollMs?: number;
   /** Whether this machine delivers file events; probed in a temporary folder when not given. */
@@ -54,7 +61,9 @@ const MANIFEST = /\.(ya?ml|json)$/i;
 
 export class FileSource implements Source {
   private readonly files = new Map<string, FileState>();
-  private watcher: fs.FSWatcher | undefined;
+  /** One watch per folder: Node's recursive watch on Linux adds a JS layer that costs CPU at rest. */
+  private readonly watchers = new Map<string, fs.FSWatcher>();
+  private watching = false;
   private poller: NodeJS.Timeout | undefined;
   /** True while file events are trusted: then the folder is polled only every restPollMs. */
   private eventsArrive = false;
@@ -65,6 +74,13 @@ export class FileSource implements Source {
   /** When a scan first found nothing left to serve; cleared when objects come back. */
   private emptySince: number | undefined;
   private readonly pollMs: number;
+  private readonly sweepMs: number;
+  /** Without file events: each folder's stamp at the last scan, the files to sweep, the recently changed. */
+  private folders = new Map<string, string>();
+  private sweep: Array<[full: string, rel: string]> = [];
+  private sweepAt = 0;
+  private readonly hot = new Map<string, { rel: string; until: number }>();
+  private lastFullScan = 0;
   private readonly maxFileBytes: number;
   private readonly confirmEmptyMs: number;
   private readonly now: () => number;
@@ -79,6 +95,7 @@ export class FileSource implements Source {
     private readonly options: FileSourceOptions = {},
   ) {
     this.pollMs = options.pollMs ?? 250;
+    this.sweepMs = Math.max(options.sweepMs ?? 2000, this.pollMs);
     this.restPollMs = options.restPollMs ?? 10_000;
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.confirmEmptyMs = options.confirmEmptyMs ?? DEFAULT_CONFIRM_EMPTY_MS;
@@ -99,14 +116,8 @@ export class FileSource implements Source {
     this.scanned = true;
     if (this.options.watch === false) return this.schedulePoll();
     try {
-      this.watcher = fs.watch(this.dir, { recursive: true }, () => {
-        this.trustEvents(true, 'a file event arrived');
-        this.scheduleScan();
-      });
-      this.watcher.on('error', (error) => {
-        this.log.warn('watching the manifest folder failed; polling it instead', { dir: this.dir, error: String(error) });
-        this.trustEvents(false, 'the watch failed');
-      });
+      this.watching = true;
+      this.watchFolders();
       // Polling 2,000 files four times a second costs tens of ms of CPU per second: where file events
       // arrive, it is only a rare safety net.
       if (this.options.fileEvents !== undefined) this.trustEvents(this.options.fileEvents, 'as configured');
@@ -119,7 +130,9 @@ export class FileSource implements Source {
 
   stop(): void {
     this.stopped = true;
-    this.watcher?.close();
+    this.watching = false;
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
     if (this.poller) clearTimeout(this.poller);
     if (this.rescanTimer) clearTimeout(this.rescanTimer);
   }
@@ -144,8 +157,12 @@ export class FileSource implements Source {
 
   /** Reads what changed since the last scan into the store; calls onChange when anything did. */
   scan(): boolean {
+    this.lastFullScan = performance.now();
     const listing = listManifests(this.dir);
     if ('error' in listing) return this.folderUnreadable(listing.error);
+    this.folders = new Map(listing.folders.map((d) => [d, folderStamp(d)]));
+    if (this.watching) this.watchFolders();
+    this.sweep = listing.files.map((f) => [f, path.relative(this.dir, f)]);
     let changed = false;
     if (this.folderProblem) {
       this.log.info('the manifest folder can be read again', { dir: this.dir });
@@ -186,6 +203,8 @@ export class FileSource implements Source {
     this.emptySince = undefined;
 
     for (const [rel, update] of updates) {
+      // Files that change after the first read are likely to change again soon (someone is editing).
+      if (update && this.scanned) this.hot.set(path.join(this.dir, rel), { rel, until: performance.now() + HOT_MS });
       if (update === null) {
         this.files.delete(rel);
         this.store.deleteSource(`file:${rel}`);
@@ -257,8 +276,12 @@ export class FileSource implements Source {
     if (this.stopped) return;
     if (this.poller) clearTimeout(this.poller);
     this.poller = setTimeout(() => {
+      // Without file events, a cheap look (folders, recently changed files, a slice of the rest) says
+      // whether a full scan is needed; a full scan still runs every minute as a safety net.
+      // With file events, the rare safety-net look covers every file at once.
+      const full = performance.now() - this.lastFullScan >= SAFETY_SCAN_MS || this.somethingMoved(this.eventsArrive);
       // A change found by polling that no file event announced: events are not to be trusted here.
-      if (this.safeScan() && this.eventsArrive && !this.rescanTimer) this.trustEvents(false, 'a change arrived without a file event');
+      if (full && this.safeScan() && this.eventsArrive && !this.rescanTimer) this.trustEvents(false, 'a change arrived without a file event');
       this.schedulePoll();
     }, this.eventsArrive ? this.restPollMs : this.pollMs);
     this.poller.unref();
@@ -269,6 +292,66 @@ export class FileSource implements Source {
     this.eventsArrive = arrive;
     this.log.info(arrive ? 'file events arrive: the folder is polled only as a safety net' : 'file events do not arrive: polling the folder', { dir: this.dir, why, pollMs: arrive ? this.restPollMs : this.pollMs });
     this.schedulePoll();
+  }
+
+  /** A watch on every folder of the last scan (new subfolders are found by the scan their creation causes). */
+  private watchFolders(): void {
+    for (const [folder, watcher] of this.watchers) {
+      if (this.folders.has(folder)) continue;
+      watcher.close();
+      this.watchers.delete(folder);
+    }
+    for (const folder of this.folders.keys()) {
+      if (this.watchers.has(folder)) continue;
+      try {
+        const watcher = fs.watch(folder, () => {
+          this.trustEvents(true, 'a file event arrived');
+          this.scheduleScan();
+        });
+        watcher.on('error', (error) => {
+          watcher.close();
+          this.watchers.delete(folder);
+          // The folder itself going away is seen by the scan; anything else means events cannot be trusted.
+          if (folder === this.dir || fs.existsSync(folder)) {
+            this.log.warn('watching the manifest folder failed; polling it instead', { dir: folder, error: String(error) });
+            this.trustEvents(false, 'the watch failed');
+          }
+          this.scheduleScan();
+        });
+        this.watchers.set(folder, watcher);
+      } catch (error) {
+        if (folder === this.dir) throw error;
+      }
+    }
+  }
+
+  /** Whether a folder, a recently changed file or the next slice of files differs from the last scan. */
+  private somethingMoved(everything: boolean): boolean {
+    try {
+      for (const [folder, stamp] of this.folders) if (folderStamp(folder) !== stamp) return true;
+      const now = performance.now();
+      for (const [full, { rel, until }] of this.hot) {
+        if (until < now) this.hot.delete(full);
+        else if (this.fileMoved(full, rel)) return true;
+      }
+      const n = this.sweep.length;
+      const slice = everything ? n : Math.min(n, Math.ceil((n * this.pollMs) / this.sweepMs));
+      for (let i = 0; i < slice; i++) {
+        const [full, rel] = this.sweep[this.sweepAt++ % n]!;
+        if (this.fileMoved(full, rel)) return true;
+      }
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
+  private fileMoved(full: string, rel: string): boolean {
+    const known = this.files.get(rel)?.stamp;
+    // A file that could not be opened is retried by the safety-net scan, not on every poll.
+    if (known === undefined || known.startsWith('error:')) return false;
+    const st = fs.statSync(full, { throwIfNoEntry: false });
+    return !st || stampOf(st) !== known;
   }
 
   // Scans run from timers: an exception there would end the process, and with it what is served.
@@ -309,9 +392,22 @@ export async function fileEventsArrive(timeoutMs = 500): Promise<boolean> {
   }
 }
 
+/** Without file events, a full scan still runs this often (files that could not be opened, say). */
+const SAFETY_SCAN_MS = 60_000;
+
+/** How long a changed file is stat'ed on every poll when no file events arrive. */
+const HOT_MS = 60_000;
+
+/** A folder changes (inode, mtime, ctime) when an entry in it is created, removed or renamed. */
+function folderStamp(folder: string): string {
+  const st = fs.statSync(folder, { throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.mtimeMs}:${st.ctimeMs}` : 'gone';
+}
+
 /** Manifest files under `dir`, sorted; subfolders that cannot be read are listed apart. */
-function listManifests(dir: string): { files: string[]; unreadable: string[] } | { error: string } {
+function listManifests(dir: string): { files: string[]; folders: string[]; unreadable: string[] } | { error: string } {
   const files: string[] = [];
+  const folders: string[] = [];
   const unreadable: string[] = [];
   try {
     if (!fs.statSync(dir).isDirectory()) return { error: `${dir} is no longer a folder` };
@@ -325,6 +421,7 @@ function listManifests(dir: string): { files: string[]; unreadable: string[] } |
     } catch {
       return false;
     }
+    folders.push(d);
     for (const e of entries) {
       if (e.name.startsWith('.')) continue; // editor swap files, Kubernetes ConfigMap ..data links
       const full = path.join(d, e.name);
@@ -335,5 +432,5 @@ function listManifests(dir: string): { files: string[]; unreadable: string[] } |
     return true;
   };
   if (!walk(dir)) return { error: `${dir} cannot be read` };
-  return { files: files.sort(), unreadable };
+  return { files: files.sort(), folders, unreadable };
 }

@@ -53,7 +53,7 @@ export function readRegularFile(file: string, maxBytes: number, knownStamp?: str
   }
 }
 
-function stampOf(st: fs.Stats): string {
+export function stampOf(st: fs.Stats): string {
   return `${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 

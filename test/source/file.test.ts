@@ -207,6 +207,60 @@ describe('source/file', () => {
     await waitFor('b by polling', () => names().includes('b'), 15_000);
   });
 
+  describe('without file events', () => {
+    class CountingSource extends FileSource {
+      scans = 0;
+      override scan(): boolean {
+        this.scans++;
+        return super.scan();
+      }
+    }
+    let counting: CountingSource;
+    const startPolling = (options: { sweepMs?: number } = {}) => {
+      counting = new CountingSource(dir, store, silentLogger, { watch: false, pollMs: 20, restPollMs: 60_000, ...options });
+      source = counting;
+      counting.start(() => changes++);
+    };
+
+    it('a quiet folder is looked at, not scanned: no full scan while nothing changes', async () => {
+      for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(dir, `s${i}.yaml`), svc(`s${i}`));
+      startPolling({ sweepMs: 100 });
+      const start = Date.now();
+      await waitFor('half a second of polls', () => Date.now() - start >= 500, 5_000);
+      expect(counting.scans, 'full scans: the first one only').to.equal(1);
+    });
+
+    it('a file written in place (its folder unchanged) is seen by the sweep', async () => {
+      fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+      fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
+      startPolling({ sweepMs: 100 });
+      const folder = fs.statSync(dir).mtimeMs;
+      fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a2'));
+      expect(fs.statSync(dir).mtimeMs, 'the folder itself did not change').to.equal(folder);
+      await waitFor('a2 by the sweep', () => names().includes('a2'), 15_000);
+    });
+
+    it('a file replaced by a rename (as editors, git and ConfigMap volumes do) is seen by its folder', async () => {
+      fs.mkdirSync(path.join(dir, 'sub'));
+      fs.writeFileSync(path.join(dir, 'sub', 'a.yaml'), svc('a'));
+      // A sweep slower than the test: only the folder's change can reveal the edit.
+      startPolling({ sweepMs: 600_000 });
+      fs.writeFileSync(path.join(dir, 'sub', '.a.yaml.tmp'), svc('renamed'));
+      fs.renameSync(path.join(dir, 'sub', '.a.yaml.tmp'), path.join(dir, 'sub', 'a.yaml'));
+      await waitFor('the renamed file', () => names().includes('renamed'), 15_000);
+    });
+
+    it('a file changed recently is looked at on every poll', async () => {
+      fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+      startPolling({ sweepMs: 600_000 });
+      fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
+      await waitFor('b, by its folder', () => names().includes('b'), 15_000);
+      // b is hot now: edited in place, it is seen without waiting for the (ten-minute) sweep.
+      fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b2'));
+      await waitFor('b2, a hot file', () => names().includes('b2'), 15_000);
+    });
+  });
+
   it('with file events, a change is seen at once while the safety-net poll sleeps', async () => {
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
     source = new FileSource(dir, store, silentLogger, { fileEvents: true, pollMs: 60_000, restPollMs: 60_000 });
