@@ -27,13 +27,23 @@ const forget = new FinalizationRegistry<string>((key) => {
   if (!interned.get(key)?.deref()) interned.delete(key);
 });
 
+// The set made last is the one the next stream most likely asks for: checked first, it saves sorting
+// and joining 2,000 names per stream when a fleet connects.
+let last: WeakRef<ReadonlySet<string>> | undefined;
+
 function intern(names: Set<string>): ReadonlySet<string> {
   if (names.size < INTERN_FROM) return names;
+  const recent = last?.deref();
+  if (recent && recent.size === names.size && [...names].every((n) => recent.has(n))) return recent;
   const key = [...names].sort().join('\n');
   const known = interned.get(key)?.deref();
-  if (known) return known;
+  if (known) {
+    last = new WeakRef(known);
+    return known;
+  }
   interned.set(key, new WeakRef(names));
   forget.register(names, key);
+  last = new WeakRef(names);
   return names;
 }
 
