@@ -10,7 +10,24 @@ export interface ClusterState {
   slices: ReadonlyMap<string, EndpointSlice[]>;
 }
 
+// The index of the last build, kept while every Service and EndpointSlice is the same object: then
+// every backend resolves as before, which resolveGroup uses to keep whole groups without resolving.
+let lastIndex: { services: readonly Service[]; slices: readonly EndpointSlice[]; state: ClusterState } | undefined;
+
+function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function indexClusterState(services: readonly Service[], slices: readonly EndpointSlice[]): ClusterState {
+  if (lastIndex && sameObjects(lastIndex.services, services) && sameObjects(lastIndex.slices, slices)) return lastIndex.state;
+  const state = buildIndex(services, slices);
+  lastIndex = { services: [...services], slices: [...slices], state };
+  return state;
+}
+
+function buildIndex(services: readonly Service[], slices: readonly EndpointSlice[]): ClusterState {
   const byService = new Map<string, Service>();
   for (const s of services) byService.set(`${namespaceOf(s)}/${s.metadata.name}`, s);
   const byOwner = new Map<string, EndpointSlice[]>();

@@ -21,9 +21,16 @@ export function combineCanaryShares(mainDeclared: readonly number[], shares: Rea
 // A group is kept while what it is made of is: the same planned group (its Ingress unchanged), no
 // canary, every backend ready and resolved to the same object. Nothing then has a diagnostic to say,
 // and the very same SplitGroup lets translation and encoding skip the host.
-const kept = new WeakMap<PlannedGroup, { sticky: DraftGroup['sticky']; source: DraftGroup['source']; resolutions: Resolution[]; group: SplitGroup }>();
+const kept = new WeakMap<PlannedGroup, { state: ClusterState; sticky: DraftGroup['sticky']; source: DraftGroup['source']; resolutions: Resolution[]; clusters: ClusterModel[]; group: SplitGroup }>();
 
 export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: Map<string, ClusterModel>): SplitGroup {
+  // The same cluster state (no Service or EndpointSlice changed) resolves every backend as before: a
+  // kept group needs no resolving at all.
+  const same = kept.get(draft.planned);
+  if (same && same.state === state && draft.canaries.length === 0 && same.sticky === draft.sticky && same.source === draft.source) {
+    for (const c of same.clusters) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    return same.group;
+  }
   const label = groupLabel(draft);
   const resolutions = draft.versions.map((v) => resolveBackend(state, v.namespace, v.service, v.port));
   resolutions.forEach((r, i) => {
@@ -35,10 +42,16 @@ export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: M
   const reusable = draft.canaries.length === 0 && resolutions.every((r) => r.ok);
   if (reusable) {
     const last = kept.get(draft.planned);
-    if (last && last.sticky === draft.sticky && last.source === draft.source && last.resolutions.length === resolutions.length && last.resolutions.every((r, i) => r === resolutions[i])) return last.group;
+    if (last && last.sticky === draft.sticky && last.source === draft.source && last.resolutions.length === resolutions.length && last.resolutions.every((r, i) => r === resolutions[i])) {
+      kept.set(draft.planned, { ...last, state });
+      return last.group;
+    }
   }
   const group = buildGroup(draft, resolutions, label);
-  if (reusable) kept.set(draft.planned, { sticky: draft.sticky, source: draft.source, resolutions, group });
+  if (reusable) {
+    const used = resolutions.flatMap((r) => (r.cluster !== null && clusters.has(r.cluster) ? [clusters.get(r.cluster)!] : []));
+    kept.set(draft.planned, { state, sticky: draft.sticky, source: draft.source, resolutions, clusters: used, group });
+  }
   return group;
 }
 
