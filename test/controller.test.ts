@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Controller } from '../src/controller.js';
 import { createLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
-import { ROUTE_TYPE } from '../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/resources/type-urls.js';
 import { SnapshotCache } from '../src/snapshot/cache.js';
 import { ObjectStore } from '../src/store/store.js';
 import { endpointSlice, ingress, service } from './support/fixtures.js';
@@ -47,6 +47,23 @@ describe('controller', () => {
     controller.rebuild();
     expect(cache.current()!.version(ROUTE_TYPE)).to.not.equal(routes);
     expect(controller.diagnostics()).to.deep.equal([]);
+  });
+
+  it('a weight flip changes the routes and leaves every other type the very same object (streams compare by identity)', () => {
+    const { cache, controller, store, setIngress } = setup();
+    store.replaceSource('other', [service('api'), endpointSlice('api', ['10.0.0.3'], 80), ingress({ name: 'api', host: 'api.test', paths: [{ service: 'api' }] })]);
+    setIngress('50');
+    const before = controller.rebuild()!;
+    setIngress('20');
+    const after = controller.rebuild()!;
+    for (const t of [CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE] as const) expect(after.type(t), t).to.equal(before.type(t));
+    expect(after.type(ROUTE_TYPE, 'per-host'), 'the per-host route configuration').to.equal(before.type(ROUTE_TYPE, 'per-host'));
+    expect(after.version(ROUTE_TYPE)).to.not.equal(before.version(ROUTE_TYPE));
+    // Per host, only the flipped host is a new resource; the other keeps its encoded entry.
+    const hosts = (s: typeof before) => s.type(VIRTUAL_HOST_TYPE).resources;
+    expect(hosts(after).get('ingress_http/api.test')).to.equal(hosts(before).get('ingress_http/api.test'));
+    expect(hosts(after).get('ingress_http/mini-echo.io')).to.not.equal(hosts(before).get('ingress_http/mini-echo.io'));
+    expect(cache.current()).to.equal(after);
   });
 
   it('changes are debounced into one rebuild', async () => {
