@@ -4,7 +4,7 @@
 import { Debouncer, type Timers, realTimers } from './debounce.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
-import { buildModel } from './model/build.js';
+import { buildModelIncremental, rememberBuild, type ModelMemo } from './model/incremental.js';
 import { keepIdentity } from './model/identity.js';
 import type { RoutingModel } from './model/types.js';
 import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
@@ -57,6 +57,10 @@ export class Controller {
   builds = 0;
   /** Milliseconds spent in each stage of the last build, for logs and benchmarks. */
   lastBuild: { model: number; translate: number; encode: number; publish: number } | undefined;
+  /** The last build and its input, for building only what the next change touches. */
+  private modelMemo: ModelMemo | undefined;
+  /** Whether the last build did only the touched hosts. */
+  lastBuildIncremental = false;
   /** The model of the last build: what the next keeps the identity of. */
   private lastModel: RoutingModel | undefined;
 
@@ -103,19 +107,19 @@ export class Controller {
     }
     const started = performance.now();
     try {
-      const result = buildModel(
-        {
-          ingresses: this.store.list<Ingress>('Ingress'),
-          services: this.store.list<Service>('Service'),
-          endpointSlices: this.store.list<EndpointSlice>('EndpointSlice'),
-          ingressClasses: this.store.list<IngressClass>('IngressClass'),
-          secrets: this.store.list<Secret>('Secret'),
-          ingressClass: this.options.ingressClass,
-          rejected: this.rejected,
-        },
-        this.accepted,
-      );
+      const input = {
+        ingresses: this.store.list<Ingress>('Ingress'),
+        services: this.store.list<Service>('Service'),
+        endpointSlices: this.store.list<EndpointSlice>('EndpointSlice'),
+        ingressClasses: this.store.list<IngressClass>('IngressClass'),
+        secrets: this.store.list<Secret>('Secret'),
+        ingressClass: this.options.ingressClass,
+        rejected: this.rejected,
+      };
+      // Only the hosts a change touches are built again when nothing else changed (model/incremental.ts).
+      const { result, incremental } = buildModelIncremental(input, this.accepted, this.modelMemo);
       this.accepted = result.accepted;
+      this.modelMemo = rememberBuild(input, result);
       // Unchanged virtual hosts keep their identity, so translation and encoding skip them.
       const model = keepIdentity(this.lastModel, result.model);
       this.lastModel = model;
@@ -124,6 +128,7 @@ export class Controller {
       const translated = performance.now();
       const snapshot = Snapshot.fromResources(resources, this.encoder);
       const encoded = performance.now();
+      this.lastBuildIncremental = incremental;
       const stages = { model: modelled - started, translate: translated - modelled, encode: encoded - translated, publish: 0 };
       this.lastBuild = stages;
       this.updateDiagnostics([...(this.options.source?.diagnostics() ?? []), ...this.store.conflicts(), ...result.diagnostics]);
@@ -184,6 +189,8 @@ export class Controller {
       this.log.error('NACK could not be traced to an object; the refusing proxy keeps its last accepted configuration until the next change', { ...fields, why: trace.why });
       return;
     }
+    // The refused forms and the accepted ones change below: the next build is a whole one.
+    this.modelMemo = undefined;
     for (const suspect of trace.suspects) {
       const message = `Envoy (node ${JSON.stringify(nack.node.slice(0, 64))}) refused the ${SHORT_NAME[nack.typeUrl]} update built from this ${suspect.object.kind} (${suspect.resources.slice(0, 3).join(', ')}): ${JSON.stringify(nack.message)}; its last accepted form keeps serving until it changes. Envoy refusing what splitplane sends is a splitplane bug: please report it with this message`;
       this.rejected.set(suspect.object, { field: REFUSED_FIELD[suspect.object.kind] ?? 'metadata', message });
