@@ -237,6 +237,23 @@ function redactSecret(json: Record<string, any>): Record<string, any> {
   };
 }
 
+// Kept per virtual host body, which translation keeps for an unchanged host: a route configuration of
+// a thousand hosts is walked for the one that changed.
+const hostClusters = new WeakMap<object, readonly string[]>();
+function clustersOfHost(vhost: Record<string, any>): readonly string[] {
+  let clusters = hostClusters.get(vhost);
+  if (!clusters) {
+    const found = new Set<string>();
+    for (const route of vhost.routes ?? []) {
+      if (route.route?.cluster) found.add(route.route.cluster);
+      for (const wc of route.route?.weighted_clusters?.clusters ?? []) found.add(wc.name);
+    }
+    clusters = [...found];
+    hostClusters.set(vhost, clusters);
+  }
+  return clusters;
+}
+
 function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {
   const body = resource.body as Record<string, any>;
   switch (typeUrl) {
@@ -247,12 +264,7 @@ function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {
     case ROUTE_TYPE:
     case VIRTUAL_HOST_TYPE: {
       const clusters = new Set<string>();
-      for (const vhost of typeUrl === ROUTE_TYPE ? body.virtual_hosts ?? [] : [body]) {
-        for (const route of vhost.routes ?? []) {
-          if (route.route?.cluster) clusters.add(route.route.cluster);
-          for (const wc of route.route?.weighted_clusters?.clusters ?? []) clusters.add(wc.name);
-        }
-      }
+      for (const vhost of typeUrl === ROUTE_TYPE ? body.virtual_hosts ?? [] : [body]) for (const c of clustersOfHost(vhost)) clusters.add(c);
       return [...clusters].sort();
     }
     case CLUSTER_TYPE:

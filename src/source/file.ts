@@ -162,7 +162,7 @@ export class FileSource implements Source {
     if ('error' in listing) return this.folderUnreadable(listing.error);
     this.folders = new Map(listing.folders.map((d) => [d, folderStamp(d)]));
     if (this.watching) this.watchFolders();
-    this.sweep = listing.files.map((f) => [f, path.relative(this.dir, f)]);
+    this.sweep = listing.files;
     let changed = false;
     if (this.folderProblem) {
       this.log.info('the manifest folder can be read again', { dir: this.dir });
@@ -171,8 +171,7 @@ export class FileSource implements Source {
     }
     const updates = new Map<string, FileUpdate>();
     const seen = new Set<string>();
-    for (const file of listing.files) {
-      const rel = path.relative(this.dir, file);
+    for (const [file, rel] of listing.files) {
       seen.add(rel);
       const update = this.read(file, rel);
       if (update) updates.set(rel, update);
@@ -405,8 +404,10 @@ function folderStamp(folder: string): string {
 }
 
 /** Manifest files under `dir`, sorted; subfolders that cannot be read are listed apart. */
-function listManifests(dir: string): { files: string[]; folders: string[]; unreadable: string[] } | { error: string } {
-  const files: string[] = [];
+// Paths are joined by hand: at thousands of files per scan, path.join and path.relative were a third
+// of the scan's time.
+function listManifests(dir: string): { files: Array<[full: string, rel: string]>; folders: string[]; unreadable: string[] } | { error: string } {
+  const files: Array<[string, string]> = [];
   const folders: string[] = [];
   const unreadable: string[] = [];
   try {
@@ -414,7 +415,7 @@ function listManifests(dir: string): { files: string[]; folders: string[]; unrea
   } catch (error) {
     return { error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist any more` : `${dir} cannot be read (${(error as Error).message})` };
   }
-  const walk = (d: string): boolean => {
+  const walk = (d: string, rel: string): boolean => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(d, { withFileTypes: true });
@@ -424,13 +425,14 @@ function listManifests(dir: string): { files: string[]; folders: string[]; unrea
     folders.push(d);
     for (const e of entries) {
       if (e.name.startsWith('.')) continue; // editor swap files, Kubernetes ConfigMap ..data links
-      const full = path.join(d, e.name);
+      const full = d.endsWith(path.sep) ? d + e.name : d + path.sep + e.name;
+      const under = rel === '' ? e.name : rel + path.sep + e.name;
       if (e.isDirectory()) {
-        if (!walk(full)) unreadable.push(path.relative(dir, full));
-      } else if (MANIFEST.test(e.name)) files.push(full);
+        if (!walk(full, under)) unreadable.push(under);
+      } else if (MANIFEST.test(e.name)) files.push([full, under]);
     }
     return true;
   };
-  if (!walk(dir)) return { error: `${dir} cannot be read` };
-  return { files: files.sort(), folders, unreadable };
+  if (!walk(dir, '')) return { error: `${dir} cannot be read` };
+  return { files: files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), folders, unreadable };
 }
