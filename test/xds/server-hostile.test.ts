@@ -12,9 +12,9 @@ import { routeConfiguration } from '../../src/resources/route.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../src/resources/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
-import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
-import { AdsServer, SOTW_METHOD_PATH, isLoopbackPeer, type NackReport } from '../../src/xds/server.js';
-import type { DiscoveryRequest } from '../../src/xds/protocol.js';
+import { decodeDeltaDiscoveryResponse, decodeDiscoveryResponse, encodeDeltaDiscoveryRequest, encodeDiscoveryRequest } from '../../src/xds/messages.js';
+import { AdsServer, DELTA_METHOD_PATH, SOTW_METHOD_PATH, isLoopbackPeer, type NackReport } from '../../src/xds/server.js';
+import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../../src/xds/protocol.js';
 import { waitFor } from '../../src/demo/wait.js';
 import { AdsClient } from '../support/ads-client.js';
 
@@ -40,27 +40,33 @@ class RawAdsClient {
   private readonly session: http2.ClientHttp2Session;
   private readonly stream: http2.ClientHttp2Stream;
   private pending = Buffer.alloc(0);
-  readonly received: DecodedResponse[] = [];
+  /** Responses as decoded; `version_info` is the SotW version or the Delta system version. */
+  readonly received: Array<{ type_url: string; version_info: string }> = [];
   bytes = 0;
 
-  constructor(port: number) {
+  constructor(port: number, private readonly protocol: 'sotw' | 'delta' = 'sotw') {
     this.session = http2.connect(`http://127.0.0.1:${port}`);
     this.session.on('error', () => undefined);
-    this.stream = this.session.request({ ':method': 'POST', ':path': SOTW_METHOD_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+    this.stream = this.session.request({ ':method': 'POST', ':path': protocol === 'sotw' ? SOTW_METHOD_PATH : DELTA_METHOD_PATH, 'content-type': 'application/grpc', te: 'trailers' });
     this.stream.on('error', () => undefined);
     this.stream.on('data', (chunk: Buffer) => {
       this.bytes += chunk.length;
       this.pending = Buffer.concat([this.pending, chunk]);
       while (this.pending.length >= 5 && this.pending.length >= 5 + this.pending.readUInt32BE(1)) {
         const length = this.pending.readUInt32BE(1);
-        this.received.push(decodeDiscoveryResponse(this.pending.subarray(5, 5 + length)));
+        const bytes = this.pending.subarray(5, 5 + length);
+        if (protocol === 'sotw') this.received.push(decodeDiscoveryResponse(bytes));
+        else {
+          const delta = decodeDeltaDiscoveryResponse(bytes);
+          this.received.push({ type_url: delta.type_url, version_info: delta.system_version_info });
+        }
         this.pending = this.pending.subarray(5 + length);
       }
     });
   }
 
-  send(request: Partial<DiscoveryRequest>): void {
-    const body = Buffer.from(encodeDiscoveryRequest(request));
+  send(request: Partial<DiscoveryRequest> | Partial<DeltaDiscoveryRequest>): void {
+    const body = Buffer.from(this.protocol === 'sotw' ? encodeDiscoveryRequest(request as Partial<DiscoveryRequest>) : encodeDeltaDiscoveryRequest(request as Partial<DeltaDiscoveryRequest>));
     const frame = Buffer.alloc(5 + body.length);
     frame.writeUInt32BE(body.length, 1);
     body.copy(frame, 5);
@@ -124,6 +130,31 @@ describe('xds/server under hostile clients', () => {
       await waitFor('the latest routes', () => client.received.some((r) => r.version_info === latest));
       expect(client.received.length, 'responses received in all').to.be.at.most(4);
       expect(server.list()[0].unsentBytes()).to.equal(0);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('over Delta too, a stream that stops reading holds one response per type and gets the latest when it drains', async () => {
+    cache.publish(bigSnapshot(0));
+    const client = new RawAdsClient(port, 'delta');
+    try {
+      client.send({ node: { id: 'stuck-delta' }, type_url: ROUTE_TYPE, resource_names_subscribe: ['ingress_http'] });
+      await waitFor('the first routes', () => client.received.length === 1);
+      const routeBytes = client.bytes;
+      client.stopReading();
+      let maxUnsent = 0;
+      for (let tag = 1; tag <= 40; tag++) {
+        cache.publish(bigSnapshot(tag));
+        await new Promise((r) => setImmediate(r));
+        maxUnsent = Math.max(maxUnsent, server.list()[0]!.unsentBytes());
+      }
+      expect(metrics.value('splitplane_xds_responses_total', { type: 'RDS' }), 'responses written while the client did not read').to.be.at.most(3);
+      expect(maxUnsent, 'bytes held for the stuck stream').to.be.at.most(2 * routeBytes);
+      client.resumeReading();
+      const latest = cache.current()!.version(ROUTE_TYPE, 'per-host');
+      await waitFor('the latest routes', () => client.received.some((r) => r.version_info === latest));
+      expect(client.received.length, 'responses received in all').to.be.at.most(4);
     } finally {
       client.close();
     }
