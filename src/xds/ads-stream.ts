@@ -40,6 +40,13 @@ export function keepsOlderResources(version: string): boolean {
   return version.includes(KEPT_CLUSTERS_MARK);
 }
 
+/** Whether the subscription takes every resource of the type (then the snapshot's own map is shared). */
+function coversAll(state: TypeState, current: TypeSnapshot): boolean {
+  if (state.names.size < current.resources.size) return false;
+  for (const name of current.resources.keys()) if (!state.covers(name)) return false;
+  return true;
+}
+
 const INTERNED_NAMES_LIMIT = 256;
 const subsets = new WeakMap<TypeSnapshot, Map<string, ReadonlyMap<string, EncodedResource>>>();
 
@@ -70,13 +77,29 @@ export abstract class AdsStream<Response> {
     this.types = Object.fromEntries(PUSH_ORDER.map((t) => [t, new TypeState(t)])) as Record<TypeUrl, TypeState>;
   }
 
-  /** Called when the cache publishes a new snapshot, and after every request. */
+  /** The snapshot of the last full pump; `stale` says something else moved since (a request, a held type). */
+  private pumpedWith: Snapshot | undefined;
+  protected stale = true;
+
+  /**
+   * Called when the cache publishes a new snapshot, after every request, and when a write completes.
+   * What a stream should send changes only with the snapshot, a request, or a type that had to wait
+   * for its last write: otherwise there is nothing to look at, and a fleet's thousand write callbacks
+   * per flip cost nothing.
+   */
   pump(): void {
     const snapshot = this.snapshot();
-    if (!snapshot) return;
+    if (!snapshot || (!this.stale && snapshot === this.pumpedWith)) return;
+    this.stale = false;
+    this.pumpedWith = snapshot;
     for (const typeUrl of PUSH_ORDER) {
       const state = this.types[typeUrl];
-      if (!state.requested || !this.events.canSend(typeUrl) || !this.dependenciesSettled(typeUrl, snapshot)) continue;
+      if (!state.requested) continue;
+      if (!this.events.canSend(typeUrl)) {
+        this.stale = true; // look again once that write is done
+        continue;
+      }
+      if (!this.dependenciesSettled(typeUrl, snapshot)) continue;
       this.respond(state, this.desired(typeUrl, snapshot));
     }
   }
@@ -197,7 +220,7 @@ export abstract class AdsStream<Response> {
     const memo = this.subscribedMemo.get(state.typeUrl);
     if (memo && memo.current === current && memo.subscription === state.subscriptionVersion) return memo.value;
     let resources = current.resources;
-    if (!state.wildcard) {
+    if (!state.wildcard && !coversAll(state, current)) {
       const chosen = new Map<string, EncodedResource>();
       if (state.typeUrl === VIRTUAL_HOST_TYPE) {
         for (const [name, resource] of current.resources) if (state.covers(name)) chosen.set(name, resource);
@@ -210,7 +233,7 @@ export abstract class AdsStream<Response> {
       // A stream that asks for every resource of the type (Envoy's EDS names every cluster) shares the
       // snapshot's own map, and streams asking for the same few names share one: a fleet holds one
       // map, not one per stream, and the server encodes one response for all of them.
-      resources = chosen.size === current.resources.size ? current.resources : internSubset(current, chosen);
+      resources = internSubset(current, chosen);
     }
     const value = { version: current.version, resources };
     this.subscribedMemo.set(state.typeUrl, { current, subscription: state.subscriptionVersion, value });

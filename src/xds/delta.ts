@@ -77,6 +77,7 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryResponse> {
     const unsubscribe = request.resource_names_unsubscribe ?? [];
     state.change(request.resource_names_subscribe ?? [], unsubscribe);
     if (unsubscribe.length > 0) this.forgetUnsubscribed(state);
+    this.stale = true;
     this.pump();
   }
 

@@ -27,6 +27,7 @@ export class SotwStream extends AdsStream<DiscoveryResponse> {
       this.resumeFrom(state, request);
     }
     state.replace(request.resource_names ?? []);
+    this.stale = true;
     this.pump();
   }
 
