@@ -104,8 +104,8 @@ export class Snapshot {
 /**
  * Builds snapshots, reusing the encoding of every resource whose content did not change since the
  * last build: a change to one Ingress re-encodes its own resources, not the other thousands.
- * A body object seen before is its entry at once; another body is looked up by its JSON, far cheaper
- * to make than a strict protobuf encoding.
+ * A body object seen before is its entry at once. Another body is looked up by its JSON when its type
+ * is made anew on every build (listeners, secrets), else encoded and looked up by its content hash.
  */
 /** An encoded resource as the encoder keeps it: its protobuf value and its content key too. */
 type EncoderEntry = EncodedResource & { value: Uint8Array; key: string };
@@ -134,26 +134,36 @@ export class SnapshotEncoder {
     return known(key) ?? { name: resource.name, body: resource.body, value, any: encodeAny(ROUTE_TYPE, value), version, references: referencesOf(ROUTE_TYPE, resource), key };
   }
 
+  private encode(typeUrl: TypeUrl, type: protobuf.Type, resource: Resource, key?: string): EncoderEntry {
+    const value = encodeMessage(type, resource.body);
+    const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
+    return { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), version, references: referencesOf(typeUrl, resource), key: key ?? `${typeUrl}\u0000${resource.name}\u0000#${version}` };
+  }
+
   private encodeType(typeUrl: TypeUrl, slot: string, resources: readonly Resource[]): TypeSnapshot {
     const type = messageType(messageName(typeUrl));
     const before = this.slots.get(slot);
     const made = new Map<string, EncoderEntry>();
     const known = (key: string) => before?.byKey.get(key) ?? made.get(key);
     const entries: EncoderEntry[] = [];
+    const remade = typeUrl === LISTENER_TYPE || typeUrl === SECRET_TYPE || slot === 'per-host';
     const sorted = isSortedByName(resources) ? resources : [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const resource of sorted) {
       let entry = this.byBody.get(resource.body);
       if (!entry || entry.name !== resource.name) {
         if (typeUrl === ROUTE_TYPE && hasVirtualHosts(resource.body)) {
           entry = this.routeConfiguration(resource, type, known);
-        } else {
+        } else if (remade) {
+          // Listeners, secrets and the per-host route configuration are made anew on every build:
+          // their JSON finds the last build's entry without encoding them again.
           const key = `${typeUrl}\u0000${resource.name}\u0000${JSON.stringify(resource.body)}`;
-          entry = known(key);
-          if (!entry) {
-            const value = encodeMessage(type, resource.body);
-            const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
-            entry = { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), version, references: referencesOf(typeUrl, resource), key };
-          }
+          entry = known(key) ?? this.encode(typeUrl, type, resource, key);
+        } else {
+          // Clusters, endpoints and virtual hosts keep their body while unchanged: a body not seen
+          // before is almost always new content, so it is encoded, and its content hash still finds
+          // the last build's entry when the content is the same.
+          const made = this.encode(typeUrl, type, resource);
+          entry = known(made.key) ?? made;
         }
         made.set(entry.key, entry);
         this.byBody.set(resource.body, entry);
