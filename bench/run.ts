@@ -20,7 +20,6 @@ import { ingressYaml, writeWorld } from './fixture.js';
 const INGRESSES = Number(process.env.BENCH_INGRESSES ?? 1000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const now = () => performance.timeOrigin + performance.now();
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 function median(values: number[]): number {

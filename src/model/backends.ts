@@ -2,6 +2,7 @@
 // an input error, so nothing here rejects an Ingress; it only says why a version cannot take traffic.
 
 import { SERVICE_NAME_LABEL, namespaceOf, type EndpointSlice, type Service, type ServicePort } from '../objects/kube.js';
+import { sameObjects } from './identity.js';
 import type { EndpointAddress } from './types.js';
 
 export interface ClusterState {
@@ -13,12 +14,6 @@ export interface ClusterState {
 // The index of the last build, kept while every Service and EndpointSlice is the same object: then
 // every backend resolves as before, which resolveGroup uses to keep whole groups without resolving.
 let lastIndex: { services: readonly Service[]; slices: readonly EndpointSlice[]; state: ClusterState } | undefined;
-
-function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 export function indexClusterState(services: readonly Service[], slices: readonly EndpointSlice[]): ClusterState {
   if (lastIndex && sameObjects(lastIndex.services, services) && sameObjects(lastIndex.slices, slices)) return lastIndex.state;
@@ -63,7 +58,7 @@ export function resolveBackend(state: ClusterState, namespace: string, service: 
   const slices = state.slices.get(`${namespace}/${service}`) ?? NO_SLICES;
   let byPort = resolutions.get(svc);
   const kept = byPort?.get(port);
-  if (kept && kept.slices.length === slices.length && kept.slices.every((s, i) => s === slices[i])) return kept.resolution;
+  if (kept && sameObjects(kept.slices, slices)) return kept.resolution;
   const resolution = resolveService(svc, slices, namespace, service, port);
   if (!byPort) resolutions.set(svc, (byPort = new Map()));
   byPort.set(port, { slices: [...slices], resolution });
@@ -93,7 +88,7 @@ export function readyEndpoints(slices: readonly EndpointSlice[], servicePort: Se
   // Kept per Service port while its slices are the same objects: an unchanged Service keeps the very
   // same endpoint list, which lets translation and encoding skip it by identity.
   const memo = endpointMemo.get(servicePort);
-  if (memo && memo.slices.length === slices.length && memo.slices.every((s, i) => s === slices[i])) return memo.endpoints;
+  if (memo && sameObjects(memo.slices, slices)) return memo.endpoints;
   const endpoints = computeReadyEndpoints(slices, servicePort);
   endpointMemo.set(servicePort, { slices: [...slices], endpoints });
   return endpoints;

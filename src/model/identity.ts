@@ -2,7 +2,7 @@
 // the one of the last build is replaced by that one, so translation and encoding, which memoise by
 // identity, skip it, and a one-Ingress change costs one host, not a thousand.
 
-import type { RoutingModel, VirtualHostModel } from './types.js';
+import type { RoutingModel } from './types.js';
 
 /** `next` with every virtual host that equals one of `previous` replaced by the previous object. */
 export function keepIdentity(previous: RoutingModel | undefined, next: RoutingModel): RoutingModel {
@@ -18,6 +18,14 @@ export function keepIdentity(previous: RoutingModel | undefined, next: RoutingMo
     return v;
   });
   return reused === 0 ? next : { ...next, virtualHosts };
+}
+
+/** Whether two lists hold the very same objects, in the same order. */
+export function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Structural equality of plain data (what the model is made of: no functions, no cycles). */

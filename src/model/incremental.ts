@@ -13,6 +13,7 @@ import { sortDiagnostics, type Diagnostic } from '../objects/diagnostics.js';
 import { objectKey, type Ingress, type KubeObject } from '../objects/kube.js';
 import { buildModel, type BuildResult, type ModelInput } from './build.js';
 import type { AcceptedObjects } from './admission.js';
+import { sameObjects } from './identity.js';
 import type { ClusterModel, RoutingModel, SplitGroup, VirtualHostModel } from './types.js';
 
 /** What the next build needs from the last one. */
@@ -60,13 +61,6 @@ function reachOf(ingress: Ingress): Reach {
   reach = { hosts, global };
   reaches.set(ingress, reach);
   return reach;
-}
-
-function sameObjects<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): boolean {
-  if (a === b) return true;
-  if (!a || !b || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMemo): BuildResult | undefined {

@@ -3,6 +3,7 @@
 // precedence order.
 
 import { resolveBackend, type ClusterState, type Resolution } from './backends.js';
+import { sameObjects } from './identity.js';
 import { groupLabel } from './ingress.js';
 import type { DraftGroup } from './layout.js';
 import type { PlannedGroup } from './plan.js';
@@ -42,7 +43,7 @@ export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: M
   const reusable = draft.canaries.length === 0 && resolutions.every((r) => r.ok);
   if (reusable) {
     const last = kept.get(draft.planned);
-    if (last && last.sticky === draft.sticky && last.source === draft.source && last.resolutions.length === resolutions.length && last.resolutions.every((r, i) => r === resolutions[i])) {
+    if (last && last.sticky === draft.sticky && last.source === draft.source && sameObjects(last.resolutions, resolutions)) {
       kept.set(draft.planned, { ...last, state });
       return last.group;
     }

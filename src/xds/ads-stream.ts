@@ -35,11 +35,6 @@ export interface Desired {
 /** Responses that keep clusters of an older snapshot carry `+<hash>` after the snapshot's version. */
 export const KEPT_CLUSTERS_MARK = '+';
 
-/** Whether a response version mixes resources of older snapshots (and so cannot be shared). */
-export function keepsOlderResources(version: string): boolean {
-  return version.includes(KEPT_CLUSTERS_MARK);
-}
-
 /** Whether the subscription takes every resource of the type (then the snapshot's own map is shared). */
 function coversAll(state: TypeState, current: TypeSnapshot): boolean {
   if (state.names.size < current.resources.size) return false;

@@ -13,7 +13,7 @@ import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest, encodeDeltaRespons
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import { SotwStream } from './sotw.js';
 import { DeltaStream } from './delta.js';
-import { keepsOlderResources, type AdsStream } from './ads-stream.js';
+import type { AdsStream } from './ads-stream.js';
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 export const SOTW_METHOD_PATH = `/${ADS_SERVICE}/StreamAggregatedResources`;
