@@ -5,13 +5,12 @@ import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse }
 import type { DiscoveryRequest } from '../../src/xds/protocol.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { SOTW_METHOD_PATH } from '../../src/xds/server.js';
+import { ResponseQueue } from './response-queue.js';
 
 export class AdsClient {
   private readonly client: grpc.Client;
   private readonly call: grpc.ClientDuplexStream<Partial<DiscoveryRequest>, DecodedResponse>;
-  private readonly queue: DecodedResponse[] = [];
-  private waiter: (() => void) | undefined;
-  ended = false;
+  private readonly responses = new ResponseQueue<DecodedResponse>();
 
   constructor(port: number, readonly nodeId = 'test-node') {
     this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -20,15 +19,9 @@ export class AdsClient {
       (r: Partial<DiscoveryRequest>) => Buffer.from(encodeDiscoveryRequest(r)),
       (b: Buffer) => decodeDiscoveryResponse(b),
     );
-    this.call.on('data', (r: DecodedResponse) => {
-      this.queue.push(r);
-      this.waiter?.();
-    });
+    this.call.on('data', (r: DecodedResponse) => this.responses.push(r));
     this.call.on('error', () => undefined);
-    this.call.on('end', () => {
-      this.ended = true;
-      this.waiter?.();
-    });
+    this.call.on('end', () => this.responses.end());
   }
 
   private first = true;
@@ -53,22 +46,12 @@ export class AdsClient {
   }
 
   /** The next response, optionally of one type (others stay queued); fails after `timeoutMs`. */
-  async next(typeUrl?: string, timeoutMs = 30_000): Promise<DecodedResponse> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.queue.findIndex((r) => !typeUrl || r.type_url === typeUrl);
-      if (i >= 0) return this.queue.splice(i, 1)[0];
-      const left = deadline - Date.now();
-      if (left <= 0 || this.ended) throw new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms (queued: ${this.queue.map((r) => r.type_url).join(', ') || 'none'})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
-    }
+  next(typeUrl?: string, timeoutMs = 30_000): Promise<DecodedResponse> {
+    return this.responses.next(typeUrl, timeoutMs);
+  }
+
+  get ended(): boolean {
+    return this.responses.ended;
   }
 
   /** Asserts that nothing (of a type) arrives within `ms`. */

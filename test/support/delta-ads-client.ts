@@ -5,16 +5,15 @@ import * as grpc from '@grpc/grpc-js';
 import { decodeDeltaDiscoveryResponse, encodeDeltaDiscoveryRequest, type DecodedDeltaResponse } from '../../src/xds/messages.js';
 import type { DeltaDiscoveryRequest } from '../../src/xds/protocol.js';
 import { DELTA_METHOD_PATH } from '../../src/xds/server.js';
+import { ResponseQueue } from './response-queue.js';
 
 export type Received = DecodedDeltaResponse & { bytes: number };
 
 export class DeltaAdsClient {
   private readonly client: grpc.Client;
   private readonly call: grpc.ClientDuplexStream<Partial<DeltaDiscoveryRequest>, Received>;
-  private readonly queue: Received[] = [];
-  private waiter: (() => void) | undefined;
+  private readonly responses = new ResponseQueue<Received>();
   private first = true;
-  ended = false;
 
   constructor(port: number, readonly nodeId = 'test-delta-node') {
     this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -23,15 +22,9 @@ export class DeltaAdsClient {
       (r: Partial<DeltaDiscoveryRequest>) => Buffer.from(encodeDeltaDiscoveryRequest(r)),
       (b: Buffer) => ({ ...decodeDeltaDiscoveryResponse(b), bytes: b.length }),
     );
-    this.call.on('data', (r: Received) => {
-      this.queue.push(r);
-      this.waiter?.();
-    });
+    this.call.on('data', (r: Received) => this.responses.push(r));
     this.call.on('error', () => undefined);
-    this.call.on('end', () => {
-      this.ended = true;
-      this.waiter?.();
-    });
+    this.call.on('end', () => this.responses.end());
   }
 
   send(request: Partial<DeltaDiscoveryRequest>): void {
@@ -48,27 +41,13 @@ export class DeltaAdsClient {
   }
 
   /** The next response, optionally of one type (others stay queued); fails after `timeoutMs`. */
-  async next(typeUrl?: string, timeoutMs = 30_000): Promise<Received> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const i = this.queue.findIndex((r) => !typeUrl || r.type_url === typeUrl);
-      if (i >= 0) return this.queue.splice(i, 1)[0]!;
-      const left = deadline - Date.now();
-      if (left <= 0 || this.ended) throw new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms (queued: ${this.queue.map((r) => r.type_url).join(', ') || 'none'})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.waiter = undefined;
-    }
+  next(typeUrl?: string, timeoutMs = 30_000): Promise<Received> {
+    return this.responses.next(typeUrl, timeoutMs);
   }
 
   /** Responses already received and not taken. */
   pending(): Received[] {
-    return [...this.queue];
+    return this.responses.pending();
   }
 
   close(): void {
