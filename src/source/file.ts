@@ -5,15 +5,18 @@
 // that would remove every object is applied only once a later scan confirms it.
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { KubeObject } from '../objects/kube.js';
 import type { ObjectStore } from '../store/store.js';
 import { parseManifests } from './manifests.js';
+import { fileEventsArrive } from './file-events.js';
+import { folderStamp, listManifests } from './listing.js';
 import { readRegularFile, stampOf } from './read-file.js';
 import type { Source } from './source.js';
+
+export { fileEventsArrive };
 
 interface FileState {
   stamp: string;
@@ -56,8 +59,6 @@ export interface FileSourceOptions {
 
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_CONFIRM_EMPTY_MS = 5000;
-
-const MANIFEST = /\.(ya?ml|json)$/i;
 
 export class FileSource implements Source {
   private readonly files = new Map<string, FileState>();
@@ -364,75 +365,8 @@ export class FileSource implements Source {
   }
 }
 
-/**
- * Whether file events arrive on this machine: a watch on a fresh temporary folder, one file written
- * into it, and an event within half a second. Some sandboxes and network file systems never send one.
- */
-export async function fileEventsArrive(timeoutMs = 500): Promise<boolean> {
-  let dir: string | undefined;
-  let watcher: fs.FSWatcher | undefined;
-  try {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-events-'));
-    const probe = dir;
-    return await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      watcher = fs.watch(probe, () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-      watcher.on('error', () => resolve(false));
-      fs.writeFileSync(path.join(probe, 'probe'), 'x');
-    });
-  } catch {
-    return false;
-  } finally {
-    watcher?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Without file events, a full scan still runs this often (files that could not be opened, say). */
 const SAFETY_SCAN_MS = 60_000;
 
 /** How long a changed file is stat'ed on every poll when no file events arrive. */
 const HOT_MS = 60_000;
-
-/** A folder changes (inode, mtime, ctime) when an entry in it is created, removed or renamed. */
-function folderStamp(folder: string): string {
-  const st = fs.statSync(folder, { throwIfNoEntry: false });
-  return st ? `${st.ino}:${st.mtimeMs}:${st.ctimeMs}` : 'gone';
-}
-
-/** Manifest files under `dir`, sorted; subfolders that cannot be read are listed apart. */
-// Paths are joined by hand: at thousands of files per scan, path.join and path.relative were a third
-// of the scan's time.
-function listManifests(dir: string): { files: Array<[full: string, rel: string]>; folders: string[]; unreadable: string[] } | { error: string } {
-  const files: Array<[string, string]> = [];
-  const folders: string[] = [];
-  const unreadable: string[] = [];
-  try {
-    if (!fs.statSync(dir).isDirectory()) return { error: `${dir} is no longer a folder` };
-  } catch (error) {
-    return { error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist any more` : `${dir} cannot be read (${(error as Error).message})` };
-  }
-  const walk = (d: string, rel: string): boolean => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(d, { withFileTypes: true });
-    } catch {
-      return false;
-    }
-    folders.push(d);
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue; // editor swap files, Kubernetes ConfigMap ..data links
-      const full = d.endsWith(path.sep) ? d + e.name : d + path.sep + e.name;
-      const under = rel === '' ? e.name : rel + path.sep + e.name;
-      if (e.isDirectory()) {
-        if (!walk(full, under)) unreadable.push(under);
-      } else if (MANIFEST.test(e.name)) files.push([full, under]);
-    }
-    return true;
-  };
-  if (!walk(dir, '')) return { error: `${dir} cannot be read` };
-  return { files: files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), folders, unreadable };
-}
