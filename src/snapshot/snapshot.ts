@@ -2,7 +2,7 @@
 // once (as the Any that goes into a DiscoveryResponse) and a version that is a hash of the content, so
 // an unchanged type keeps its version across rebuilds and restarts and Envoy is not sent it again.
 
-import { createHash } from 'node:crypto';
+import { createHash, hash as digestOnce } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { encodeAny, encodeMessage } from '../proto/encode.js';
 import { JSON_OPTIONS, messageType } from '../proto/registry.js';
@@ -107,6 +107,15 @@ export class Snapshot {
  * A body object seen before is its entry at once. Another body is looked up by its JSON when its type
  * is made anew on every build (listeners, secrets), else encoded and looked up by its content hash.
  */
+/**
+ * A resource's version is a hash of its bytes, so equal content has an equal version on every replica.
+ * The one-shot `crypto.hash` costs half of a `createHash` object for bodies this small (50,000 of them
+ * in a cold build of 10,000 Ingresses).
+ */
+function contentVersion(value: Uint8Array): string {
+  return digestOnce('sha256', value, 'hex').slice(0, 16);
+}
+
 /** An encoded resource as the encoder keeps it: its protobuf value and its content key too. */
 type EncoderEntry = EncodedResource & { value: Uint8Array; key: string };
 
@@ -128,7 +137,7 @@ export class SnapshotEncoder {
 
   private routeConfiguration(resource: Resource, type: protobuf.Type, known: (key: string) => EncoderEntry | undefined): EncoderEntry {
     const value = encodeRouteConfiguration(type, resource.body as Parameters<typeof encodeRouteConfiguration>[1]);
-    const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
+    const version = contentVersion(value);
     // The content hash is the key: an unchanged configuration finds its entry of the last build.
     const key = `${ROUTE_TYPE}\u0000${resource.name}\u0000#${version}`;
     return known(key) ?? { name: resource.name, body: resource.body, value, any: encodeAny(ROUTE_TYPE, value), version, references: referencesOf(ROUTE_TYPE, resource), key };
@@ -136,7 +145,7 @@ export class SnapshotEncoder {
 
   private encode(typeUrl: TypeUrl, type: protobuf.Type, resource: Resource, key?: string): EncoderEntry {
     const value = encodeMessage(type, resource.body);
-    const version = createHash('sha256').update(value).digest('hex').slice(0, 16);
+    const version = contentVersion(value);
     return { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), version, references: referencesOf(typeUrl, resource), key: key ?? `${typeUrl}\u0000${resource.name}\u0000#${version}` };
   }
 
