@@ -8,7 +8,12 @@ const ingresses = Number(process.argv[3]);
 const api = new FakeApiServer(5000);
 await api.start();
 
-const service = (name: string) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+const service = (name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: 'default' },
+  spec: { ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
+});
 const slice = (name: string, i: number) => ({
   apiVersion: 'discovery.k8s.io/v1',
   kind: 'EndpointSlice',
@@ -22,7 +27,14 @@ const ingress = (i: number, weight: string) => ({
   kind: 'Ingress',
   metadata: { name: `app-${i}`, namespace: 'default', annotations: { [`ingress.aliyun.weight/svc-${2 * i + 1}`]: weight } },
   spec: {
-    rules: [{ host: `app-${i}.example.com`, http: { paths: [`svc-${2 * i}`, `svc-${2 * i + 1}`].map((name) => ({ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } })) } }],
+    rules: [
+      {
+        host: `app-${i}.example.com`,
+        http: {
+          paths: [`svc-${2 * i}`, `svc-${2 * i + 1}`].map((name) => ({ path: '/', pathType: 'Prefix', backend: { service: { name, port: { number: 80 } } } })),
+        },
+      },
+    ],
   },
 });
 for (let i = 0; i < services; i++) {

@@ -55,7 +55,13 @@ interface Message {
   message?: string;
 }
 
-export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', streams: number, flips: number, progress: (line: string) => void): Promise<FleetFigures> {
+export async function runFleet(
+  world: FleetWorld,
+  protocol: 'sotw' | 'delta',
+  streams: number,
+  flips: number,
+  progress: (line: string) => void,
+): Promise<FleetFigures> {
   const ads = new AdsServer(world.cache, silentLogger, world.metrics);
   const port = await ads.listen('127.0.0.1', 0);
   const routeType = protocol === 'delta' ? VIRTUAL_HOST_TYPE : ROUTE_TYPE;
@@ -89,7 +95,20 @@ export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', st
 
     // BENCH_PROFILE=FILE: a CPU profile of the flips alone, for where the time goes.
     const profiler = process.env.BENCH_PROFILE ? await startProfile() : undefined;
-    const figures: FleetFigures = { protocol, coldMs, coldCpuMs, last: [], first: [], p99: [], rebuild: [], cpuPerFlip: [], bytesPerStream: [], idleCpuMsPerS: 0, rssMiB: 0, heapMiB: 0 };
+    const figures: FleetFigures = {
+      protocol,
+      coldMs,
+      coldCpuMs,
+      last: [],
+      first: [],
+      p99: [],
+      rebuild: [],
+      cpuPerFlip: [],
+      bytesPerStream: [],
+      idleCpuMsPerS: 0,
+      rssMiB: 0,
+      heapMiB: 0,
+    };
     for (let r = 0; r < flips; r++) {
       // A percentage never used before, so every flip is a version no stream has seen.
       fs.writeFileSync(path.join(world.dir, 'app-9-ingress.yaml'), ingressYaml(9, 11 + ((r * 7) % 89) + (protocol === 'delta' ? 0.5 : 0)));
@@ -106,7 +125,10 @@ export async function runFleet(world: FleetWorld, protocol: 'sotw' | 'delta', st
         if (now() > deadline) throw new Error(`flip ${r}: only ${arrivals.get(version)?.length ?? 0} of ${streams} streams got the new routes`);
         await sleep(2);
       }
-      const times = arrivals.get(version)!.map((at) => at - t0).sort((a, b) => a - b);
+      const times = arrivals
+        .get(version)!
+        .map((at) => at - t0)
+        .sort((a, b) => a - b);
       figures.first.push(times[0]!);
       figures.last.push(times[times.length - 1]!);
       figures.p99.push(times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!);
@@ -139,7 +161,9 @@ async function waitAcked(ads: AdsServer, streams: number): Promise<void> {
   const deadline = now() + 60_000;
   for (;;) {
     const list = ads.list();
-    const settled = list.length === streams && list.every((s) => Object.values(s.stream.types).every((t) => !t.requested || (!t.awaitingReply && t.ackedVersion === t.sent?.version)));
+    const settled =
+      list.length === streams &&
+      list.every((s) => Object.values(s.stream.types).every((t) => !t.requested || (!t.awaitingReply && t.ackedVersion === t.sent?.version)));
     if (settled) return;
     if (now() > deadline) throw new Error('streams did not ACK within 60 s');
     await sleep(5);

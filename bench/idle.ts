@@ -13,7 +13,8 @@ const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 20);
 
 async function measure(label: string, options: ConstructorParameters<typeof FileSource>[3]): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-bench-idle-'));
-  for (let i = 0; i < FILES; i++) fs.writeFileSync(path.join(dir, `svc-${i}.yaml`), `apiVersion: v1\nkind: Service\nmetadata: {name: svc-${i}}\nspec: {ports: [{port: 80}]}\n`);
+  for (let i = 0; i < FILES; i++)
+    fs.writeFileSync(path.join(dir, `svc-${i}.yaml`), `apiVersion: v1\nkind: Service\nmetadata: {name: svc-${i}}\nspec: {ports: [{port: 80}]}\n`);
   const store = new ObjectStore();
   const source = new FileSource(dir, store, silentLogger, options);
   source.start();
@@ -49,8 +50,15 @@ async function measure(label: string, options: ConstructorParameters<typeof File
   const renamed = await seen('by rename', 10);
   source.stop();
   fs.rmSync(dir, { recursive: true, force: true });
-  const range = (v: number[]) => `min ${Math.min(...v).toFixed(0).padStart(4)} ms, max ${Math.max(...v).toFixed(0).padStart(4)} ms`;
-  process.stdout.write(`${label.padEnd(28)} idle CPU ${perSecond.toFixed(1).padStart(5)} ms/s (target ≤ 5)   change seen (target ≤ 300 ms): written in place ${range(inPlace)}; replaced by rename ${range(renamed)}\n`);
+  const range = (v: number[]) =>
+    `min ${Math.min(...v)
+      .toFixed(0)
+      .padStart(4)} ms, max ${Math.max(...v)
+      .toFixed(0)
+      .padStart(4)} ms`;
+  process.stdout.write(
+    `${label.padEnd(28)} idle CPU ${perSecond.toFixed(1).padStart(5)} ms/s (target ≤ 5)   change seen (target ≤ 300 ms): written in place ${range(inPlace)}; replaced by rename ${range(renamed)}\n`,
+  );
 }
 
 process.stdout.write(`${FILES} files, ${SECONDS} s at rest\n`);

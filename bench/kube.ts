@@ -28,21 +28,32 @@ envoyRoot();
 const child = fork(path.join(here, 'fake-apiserver-process.js'), [String(SERVICES), String(INGRESSES)], { stdio: 'inherit' });
 const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-bench-kube-'));
-fs.writeFileSync(path.join(dir, 'kubeconfig'), JSON.stringify({
-  apiVersion: 'v1', kind: 'Config', 'current-context': 'fake',
-  clusters: [{ name: 'fake', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-  users: [{ name: 'u', user: { token: 't' } }], contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'u' } }],
-}));
+fs.writeFileSync(
+  path.join(dir, 'kubeconfig'),
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'fake',
+    clusters: [{ name: 'fake', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'u', user: { token: 't' } }],
+    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'u' } }],
+  }),
+);
 const rssBefore = process.memoryUsage().rss;
 const started = performance.now();
-const app = await startApp({ ...DEFAULTS, source: 'kube', kubeconfig: path.join(dir, 'kubeconfig'), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort() }, silentLogger);
+const app = await startApp(
+  { ...DEFAULTS, source: 'kube', kubeconfig: path.join(dir, 'kubeconfig'), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort() },
+  silentLogger,
+);
 await waitFor('the first snapshot', () => app.cache.current(), 600_000, 5);
 const synced = performance.now() - started;
 global.gc?.();
 const rss = process.memoryUsage().rss;
 process.stdout.write(`world: ${SERVICES} Services with an EndpointSlice each (3 endpoints), ${INGRESSES} Ingresses of 2 versions\n`);
 process.stdout.write(`initial sync → first snapshot published      ${synced.toFixed(0)} ms (target ≤ 5000 ms)\n`);
-process.stdout.write(`RSS after the sync                           ${mib(rss)} MiB (target ≤ 300 MiB; ${mib(rssBefore)} MiB before, with the Envoy API loaded)\n`);
+process.stdout.write(
+  `RSS after the sync                           ${mib(rss)} MiB (target ≤ 300 MiB; ${mib(rssBefore)} MiB before, with the Envoy API loaded)\n`,
+);
 
 const client = new AdsClient(app.xdsPort, 'bench');
 await client.converge();
@@ -67,9 +78,14 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   times.push(performance.now() - t0);
 }
-process.stdout.write(`  edit → snapshot published (lone change: no holdoff) min ${Math.min(...published).toFixed(1)} ms  median ${median(published).toFixed(1)} ms\n`);
-for (const [k, v] of Object.entries(stages)) process.stdout.write(`    ${k.padEnd(10)} min ${Math.min(...v).toFixed(1)} ms  median ${median(v).toFixed(1)} ms\n`);
-process.stdout.write(`Ingress edit on the API server → ADS stream   min ${Math.min(...times).toFixed(1)} ms  median ${median(times).toFixed(1)} ms  max ${Math.max(...times).toFixed(1)} ms  (target ≤ 100 ms, ${ROUNDS} runs)\n`);
+process.stdout.write(
+  `  edit → snapshot published (lone change: no holdoff) min ${Math.min(...published).toFixed(1)} ms  median ${median(published).toFixed(1)} ms\n`,
+);
+for (const [k, v] of Object.entries(stages))
+  process.stdout.write(`    ${k.padEnd(10)} min ${Math.min(...v).toFixed(1)} ms  median ${median(v).toFixed(1)} ms\n`);
+process.stdout.write(
+  `Ingress edit on the API server → ADS stream   min ${Math.min(...times).toFixed(1)} ms  median ${median(times).toFixed(1)} ms  max ${Math.max(...times).toFixed(1)} ms  (target ≤ 100 ms, ${ROUNDS} runs)\n`,
+);
 client.close();
 await app.stop();
 child.kill();

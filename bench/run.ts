@@ -29,7 +29,9 @@ function median(values: number[]): number {
 
 function line(name: string, values: number[], target: string): void {
   const fmt = (v: number) => v.toFixed(1).padStart(8);
-  process.stdout.write(`${name.padEnd(46)} min ${fmt(Math.min(...values))} ms  median ${fmt(median(values))} ms  max ${fmt(Math.max(...values))} ms  (target ${target}, ${values.length} runs)\n`);
+  process.stdout.write(
+    `${name.padEnd(46)} min ${fmt(Math.min(...values))} ms  median ${fmt(median(values))} ms  max ${fmt(Math.max(...values))} ms  (target ${target}, ${values.length} runs)\n`,
+  );
 }
 
 /** CPU time the hypervisor gave to others while we wanted it (the `steal` column of /proc/stat). */
@@ -58,12 +60,20 @@ function world() {
   const store = new ObjectStore();
   const cache = new SnapshotCache();
   const metrics = new Metrics();
-  const controller = new Controller(store, cache, { ingressClass: 'splitplane', translate: { http: { address: '0.0.0.0', port: 8080 } } }, silentLogger, metrics);
+  const controller = new Controller(
+    store,
+    cache,
+    { ingressClass: 'splitplane', translate: { http: { address: '0.0.0.0', port: 8080 } } },
+    silentLogger,
+    metrics,
+  );
   return { store, cache, metrics, controller };
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`splitplane bench: ${INGRESSES} Ingresses × 2 versions, ${STREAMS} ADS streams; node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mib(os.totalmem())} MiB\n`);
+  process.stdout.write(
+    `splitplane bench: ${INGRESSES} Ingresses × 2 versions, ${STREAMS} ADS streams; node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mib(os.totalmem())} MiB\n`,
+  );
   process.stdout.write('loading Envoy protos ...\n');
   envoyRoot();
   global.gc?.();
@@ -128,15 +138,21 @@ async function main(): Promise<void> {
     const protocols = (process.env.BENCH_PROTOCOLS ?? 'sotw,delta').split(',') as Array<'sotw' | 'delta'>;
     for (const protocol of protocols) {
       process.stdout.write(`\n${STREAMS} ${protocol === 'sotw' ? 'State-of-the-World' : 'Delta'} streams, ${FLIPS} weight flips of one Ingress ...\n`);
-      const f = await runFleet({ dir, source, controller: w.controller, cache: w.cache, metrics: w.metrics }, protocol, STREAMS, FLIPS, (l) => process.stdout.write(`${l}\n`));
+      const f = await runFleet({ dir, source, controller: w.controller, cache: w.cache, metrics: w.metrics }, protocol, STREAMS, FLIPS, (l) =>
+        process.stdout.write(`${l}\n`),
+      );
       results.push(f);
-      process.stdout.write(`${`cold: ${STREAMS} streams connect and converge`.padEnd(46)} ${(f.coldMs / 1000).toFixed(2)} s, server CPU ${(f.coldCpuMs / 1000).toFixed(2)} s (target ≤ 2 s)\n`);
+      process.stdout.write(
+        `${`cold: ${STREAMS} streams connect and converge`.padEnd(46)} ${(f.coldMs / 1000).toFixed(2)} s, server CPU ${(f.coldCpuMs / 1000).toFixed(2)} s (target ≤ 2 s)\n`,
+      );
       line(`flip → last of ${STREAMS} streams has it`, f.last, '≤ 100 ms');
       line('  → first stream', f.first, '≤ 20 ms');
       line('  → 99th percentile', f.p99, '-');
       line('  rebuild (model, translate, encode, publish)', f.rebuild, '≤ 10 ms');
       line('  server CPU per flip (until every ACK)', f.cpuPerFlip, '≤ 100 ms');
-      process.stdout.write(`${'  bytes per stream per flip'.padEnd(46)} min ${Math.min(...f.bytesPerStream).toFixed(0)}  median ${median(f.bytesPerStream).toFixed(0)}\n`);
+      process.stdout.write(
+        `${'  bytes per stream per flip'.padEnd(46)} min ${Math.min(...f.bytesPerStream).toFixed(0)}  median ${median(f.bytesPerStream).toFixed(0)}\n`,
+      );
       process.stdout.write(`${`idle CPU with ${STREAMS} streams, nothing changing`.padEnd(46)} ${f.idleCpuMsPerS.toFixed(1)} ms/s\n`);
       process.stdout.write(`${`RSS with ${STREAMS} streams`.padEnd(46)} ${f.rssMiB.toFixed(1)} MiB (target ≤ 300 MiB), JS heap ${f.heapMiB.toFixed(1)} MiB\n`);
     }

@@ -47,7 +47,19 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const controller = new Controller(
     store,
     cache,
-    { ingressClass: config.ingressClass, translate: { http: { address: '0.0.0.0', port: config.httpPort }, https: { address: '0.0.0.0', port: config.httpsPort }, httpsRedirectPort: config.httpsRedirectPort }, source, observer: writers?.observer, holdoffMs: config.rebuildHoldoffMs, maxMs: config.rebuildMaxMs, leading: config.source === 'kube' },
+    {
+      ingressClass: config.ingressClass,
+      translate: {
+        http: { address: '0.0.0.0', port: config.httpPort },
+        https: { address: '0.0.0.0', port: config.httpsPort },
+        httpsRedirectPort: config.httpsRedirectPort,
+      },
+      source,
+      observer: writers?.observer,
+      holdoffMs: config.rebuildHoldoffMs,
+      maxMs: config.rebuildMaxMs,
+      leading: config.source === 'kube',
+    },
     log.child({ component: 'controller' }),
     metrics,
   );
@@ -78,15 +90,33 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       metrics,
     });
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);
-    log.info('splitplane serving', { source: config.source === 'kube' ? `kube${config.namespace ? ` (namespace ${config.namespace})` : ''}` : config.manifests, xds: `${config.xdsHost}:${xdsPort}`, admin: `http://${config.adminHost}:${adminPort}/`, envoyHttpPort: config.httpPort, envoyHttpsPort: config.httpsPort });
+    log.info('splitplane serving', {
+      source: config.source === 'kube' ? `kube${config.namespace ? ` (namespace ${config.namespace})` : ''}` : config.manifests,
+      xds: `${config.xdsHost}:${xdsPort}`,
+      admin: `http://${config.adminHost}:${adminPort}/`,
+      envoyHttpPort: config.httpPort,
+      envoyHttpsPort: config.httpsPort,
+    });
     return {
-      config, store, cache, controller, ads, source, writers, metrics, xdsPort, adminPort,
+      config,
+      store,
+      cache,
+      controller,
+      ads,
+      source,
+      writers,
+      metrics,
+      xdsPort,
+      adminPort,
       async stop() {
         await source.stop();
         await writers?.stop();
         controller.stop();
         await ads.close();
-        await new Promise<void>((resolve) => { admin?.closeAllConnections(); admin?.close(() => resolve()); });
+        await new Promise<void>((resolve) => {
+          admin?.closeAllConnections();
+          admin?.close(() => resolve());
+        });
       },
     };
   } catch (error) {
@@ -104,9 +134,15 @@ function logXdsSecurity(config: Config, log: Logger): void {
   if (config.xdsTls) {
     log.info('xDS security: TLS, and every client must present a certificate signed by --xds-client-ca', { clientCa: config.xdsTls.clientCa });
   } else if (config.insecureXds) {
-    log.warn('xDS security: plain text, and --insecure-xds sends TLS private keys (SDS) to any client that connects; use --xds-tls-cert, --xds-tls-key and --xds-client-ca outside a trusted network', { xds: `${config.xdsHost}:${config.xdsPort}` });
+    log.warn(
+      'xDS security: plain text, and --insecure-xds sends TLS private keys (SDS) to any client that connects; use --xds-tls-cert, --xds-tls-key and --xds-client-ca outside a trusted network',
+      { xds: `${config.xdsHost}:${config.xdsPort}` },
+    );
   } else {
-    log.info('xDS security: plain text; TLS private keys (SDS) go to clients on loopback only (--xds-tls-cert, --xds-tls-key and --xds-client-ca to serve them to remote Envoys)', { xds: `${config.xdsHost}:${config.xdsPort}` });
+    log.info(
+      'xDS security: plain text; TLS private keys (SDS) go to clients on loopback only (--xds-tls-cert, --xds-tls-key and --xds-client-ca to serve them to remote Envoys)',
+      { xds: `${config.xdsHost}:${config.xdsPort}` },
+    );
   }
 }
 
@@ -118,6 +154,7 @@ function loadKubeConfig(config: Config): KubeConfig {
 }
 
 function createSource(config: Config, store: ObjectStore, log: Logger, kubeConfig: KubeConfig | undefined): Source {
-  if (kubeConfig) return new KubeSource(kubeConfig, store, log.child({ component: 'kube-source' }), { namespace: config.namespace, ingressClass: config.ingressClass });
+  if (kubeConfig)
+    return new KubeSource(kubeConfig, store, log.child({ component: 'kube-source' }), { namespace: config.namespace, ingressClass: config.ingressClass });
   return new FileSource(config.manifests, store, log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
 }

@@ -105,45 +105,98 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   let source: string | undefined;
   let manifestsGiven = false;
   let leaderElect: boolean | undefined;
-  eachFlag(argv, (flag) => new ConfigError(`${flag} needs a value\n${USAGE}`), (flag, value, arg) => {
-    switch (flag) {
-      case '--source': source = value(); break;
-      case '--kubeconfig': config.kubeconfig = path.resolve(value()); break;
-      case '--namespace': config.namespace = value(); break;
-      case '--publish-address': config.publishAddress = value(); break;
-      case '--publish-service': {
-        const text = value();
-        const [namespace, name, extra] = text.split('/');
-        if (!namespace || !name || extra !== undefined) throw new ConfigError(`--publish-service ${JSON.stringify(text)} is not NAMESPACE/NAME`);
-        config.publishService = { namespace, name };
-        break;
+  eachFlag(
+    argv,
+    (flag) => new ConfigError(`${flag} needs a value\n${USAGE}`),
+    (flag, value, arg) => {
+      switch (flag) {
+        case '--source':
+          source = value();
+          break;
+        case '--kubeconfig':
+          config.kubeconfig = path.resolve(value());
+          break;
+        case '--namespace':
+          config.namespace = value();
+          break;
+        case '--publish-address':
+          config.publishAddress = value();
+          break;
+        case '--publish-service': {
+          const text = value();
+          const [namespace, name, extra] = text.split('/');
+          if (!namespace || !name || extra !== undefined) throw new ConfigError(`--publish-service ${JSON.stringify(text)} is not NAMESPACE/NAME`);
+          config.publishService = { namespace, name };
+          break;
+        }
+        case '--leader-elect':
+          leaderElect = arg.includes('=') ? parseBoolean(flag, value()) : true;
+          break;
+        case '--manifests':
+          config.manifests = path.resolve(value());
+          manifestsGiven = true;
+          break;
+        case '--xds-port':
+          config.xdsPort = parsePort(flag, value());
+          break;
+        case '--xds-host':
+          config.xdsHost = value();
+          break;
+        case '--admin-port':
+          config.adminPort = parsePort(flag, value());
+          break;
+        case '--admin-host':
+          config.adminHost = value();
+          break;
+        case '--http-port':
+          config.httpPort = parsePort(flag, value(), 1);
+          break;
+        case '--https-port':
+          config.httpsPort = parsePort(flag, value(), 1);
+          break;
+        case '--https-redirect-port':
+          config.httpsRedirectPort = parsePort(flag, value(), 1);
+          break;
+        case '--ingress-class':
+          config.ingressClass = value();
+          break;
+        case '--log-level':
+          config.logLevel = parseLevel(value());
+          break;
+        case '--max-file-bytes':
+          config.maxFileBytes = parseCount(flag, value());
+          break;
+        case '--rebuild-holdoff-ms':
+          config.rebuildHoldoffMs = parseCount(flag, value(), 0);
+          break;
+        case '--rebuild-max-ms':
+          config.rebuildMaxMs = parseCount(flag, value());
+          break;
+        case '--xds-tls-cert':
+          tls.cert = path.resolve(value());
+          break;
+        case '--xds-tls-key':
+          tls.key = path.resolve(value());
+          break;
+        case '--xds-client-ca':
+          tls.clientCa = path.resolve(value());
+          break;
+        case '--insecure-xds':
+          config.insecureXds = true;
+          break;
+        case '--help':
+        case '-h':
+          throw new ConfigError(USAGE);
+        default:
+          throw new ConfigError(`unknown flag ${JSON.stringify(arg)}\n${USAGE}`);
       }
-      case '--leader-elect': leaderElect = arg.includes('=') ? parseBoolean(flag, value()) : true; break;
-      case '--manifests': config.manifests = path.resolve(value()); manifestsGiven = true; break;
-      case '--xds-port': config.xdsPort = parsePort(flag, value()); break;
-      case '--xds-host': config.xdsHost = value(); break;
-      case '--admin-port': config.adminPort = parsePort(flag, value()); break;
-      case '--admin-host': config.adminHost = value(); break;
-      case '--http-port': config.httpPort = parsePort(flag, value(), 1); break;
-      case '--https-port': config.httpsPort = parsePort(flag, value(), 1); break;
-      case '--https-redirect-port': config.httpsRedirectPort = parsePort(flag, value(), 1); break;
-      case '--ingress-class': config.ingressClass = value(); break;
-      case '--log-level': config.logLevel = parseLevel(value()); break;
-      case '--max-file-bytes': config.maxFileBytes = parseCount(flag, value()); break;
-      case '--rebuild-holdoff-ms': config.rebuildHoldoffMs = parseCount(flag, value(), 0); break;
-      case '--rebuild-max-ms': config.rebuildMaxMs = parseCount(flag, value()); break;
-      case '--xds-tls-cert': tls.cert = path.resolve(value()); break;
-      case '--xds-tls-key': tls.key = path.resolve(value()); break;
-      case '--xds-client-ca': tls.clientCa = path.resolve(value()); break;
-      case '--insecure-xds': config.insecureXds = true; break;
-      case '--help': case '-h': throw new ConfigError(USAGE);
-      default: throw new ConfigError(`unknown flag ${JSON.stringify(arg)}\n${USAGE}`);
-    }
-  });
+    },
+  );
   // Inside a pod (KUBERNETES_SERVICE_HOST is set) or with a kubeconfig the API server is the source;
   // a folder named on the command line always wins the guess.
   if (source !== undefined && source !== 'file' && source !== 'kube') throw new ConfigError(`--source ${JSON.stringify(source)} is not file or kube`);
-  config.source = (source as Config['source'] | undefined) ?? (!manifestsGiven && (config.kubeconfig !== undefined || env.KUBERNETES_SERVICE_HOST) ? 'kube' : 'file');
+  config.source =
+    (source as Config['source'] | undefined) ?? (!manifestsGiven && (config.kubeconfig !== undefined || env.KUBERNETES_SERVICE_HOST) ? 'kube' : 'file');
   if (config.source === 'file' && (config.kubeconfig !== undefined || config.namespace !== undefined) && source === 'file') {
     throw new ConfigError('--kubeconfig and --namespace are for --source kube; the file source reads --manifests');
   }
@@ -151,9 +204,12 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
     throw new ConfigError('--source kube outside a pod needs --kubeconfig FILE (inside a pod the service account is used)');
   }
   config.leaderElect = leaderElect ?? (config.source === 'kube' && env.KUBERNETES_SERVICE_HOST !== undefined);
-  if (config.rebuildMaxMs < config.rebuildHoldoffMs) throw new ConfigError(`--rebuild-max-ms ${config.rebuildMaxMs} is below --rebuild-holdoff-ms ${config.rebuildHoldoffMs}`);
-  if (config.publishAddress !== undefined && config.publishService !== undefined) throw new ConfigError('--publish-address and --publish-service both say what to write to Ingress status: give one');
-  if (config.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(config.namespace)) throw new ConfigError(`--namespace ${JSON.stringify(config.namespace)} is not a namespace name`);
+  if (config.rebuildMaxMs < config.rebuildHoldoffMs)
+    throw new ConfigError(`--rebuild-max-ms ${config.rebuildMaxMs} is below --rebuild-holdoff-ms ${config.rebuildHoldoffMs}`);
+  if (config.publishAddress !== undefined && config.publishService !== undefined)
+    throw new ConfigError('--publish-address and --publish-service both say what to write to Ingress status: give one');
+  if (config.namespace !== undefined && !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(config.namespace))
+    throw new ConfigError(`--namespace ${JSON.stringify(config.namespace)} is not a namespace name`);
   const given = Object.values(tls).length;
   if (given > 0 && given < 3) {
     throw new ConfigError('--xds-tls-cert, --xds-tls-key and --xds-client-ca go together: give all three (splitplane certgen --out DIR writes them)');

@@ -41,7 +41,13 @@ export interface ControllerOptions {
 const HISTORY = 16;
 
 /** The field a refusal by Envoy is reported on, by kind: where the refused resource's content comes from. */
-const REFUSED_FIELD: Readonly<Record<string, string>> = { Ingress: 'spec', Service: 'spec.ports', EndpointSlice: 'endpoints', Secret: 'data', IngressClass: 'spec' };
+const REFUSED_FIELD: Readonly<Record<string, string>> = {
+  Ingress: 'spec',
+  Service: 'spec.ports',
+  EndpointSlice: 'endpoints',
+  Secret: 'data',
+  IngressClass: 'spec',
+};
 
 export class Controller {
   private accepted = new Map<string, KubeObject>();
@@ -186,7 +192,10 @@ export class Controller {
     }
     const trace = traceNack(nack, this.history);
     if ('why' in trace) {
-      this.log.error('NACK could not be traced to an object; the refusing proxy keeps its last accepted configuration until the next change', { ...fields, why: trace.why });
+      this.log.error('NACK could not be traced to an object; the refusing proxy keeps its last accepted configuration until the next change', {
+        ...fields,
+        why: trace.why,
+      });
       return;
     }
     // The refused forms and the accepted ones change below: the next build is a whole one.
@@ -200,7 +209,10 @@ export class Controller {
         else this.accepted.delete(suspect.key);
       }
     }
-    this.log.error('Envoy refused a configuration (NACK); the objects behind it fall back to their last accepted form', { ...fields, objects: trace.suspects.map((s) => s.key) });
+    this.log.error('Envoy refused a configuration (NACK); the objects behind it fall back to their last accepted form', {
+      ...fields,
+      objects: trace.suspects.map((s) => s.key),
+    });
     this.changed();
   }
 

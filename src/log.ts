@@ -11,7 +11,11 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(level: Level = 'info', base: Record<string, unknown> = {}, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+export function createLogger(
+  level: Level = 'info',
+  base: Record<string, unknown> = {},
+  write: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Logger {
   const emit = (at: Level, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[at] < RANK[level]) return;
     write(JSON.stringify({ time: new Date().toISOString(), level: at, msg, ...base, ...fields }));

@@ -61,9 +61,11 @@ async function certgenCommand(argv: string[]): Promise<void> {
       process.stdout.write(`wrote ${files.join(', ')}\napply them with kubectl apply -f ${options.out}\n`);
     } else {
       const files = await certgen(options);
-      process.stdout.write(`wrote ${files.join(', ')}\n` +
-        `serve xDS with TLS: splitplane --xds-tls-cert ${files[2]} --xds-tls-key ${files[3]} --xds-client-ca ${files[0]}\n` +
-        `give Envoy ${files[4]}, ${files[5]} and ${files[0]} (see envoy/bootstrap-tls.yaml)\n`);
+      process.stdout.write(
+        `wrote ${files.join(', ')}\n` +
+          `serve xDS with TLS: splitplane --xds-tls-cert ${files[2]} --xds-tls-key ${files[3]} --xds-client-ca ${files[0]}\n` +
+          `give Envoy ${files[4]}, ${files[5]} and ${files[0]} (see envoy/bootstrap-tls.yaml)\n`,
+      );
     }
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
@@ -72,6 +74,13 @@ async function certgenCommand(argv: string[]): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'splitplane could not start', error: error instanceof Error ? error.message : String(error) }) + '\n');
+  process.stderr.write(
+    JSON.stringify({
+      time: new Date().toISOString(),
+      level: 'error',
+      msg: 'splitplane could not start',
+      error: error instanceof Error ? error.message : String(error),
+    }) + '\n',
+  );
   process.exit(1);
 });

@@ -7,12 +7,62 @@ describe('config', () => {
     const c = parseArgs([]);
     expect(c).to.deep.equal(DEFAULTS);
     expect(c.manifests.endsWith(path.join('deploy', 'examples', 'blue-green'))).to.equal(true);
-    expect([c.xdsHost, c.xdsPort, c.adminHost, c.adminPort, c.httpPort, c.httpsPort, c.ingressClass]).to.deep.equal(['0.0.0.0', 18000, '127.0.0.1', 19000, 8080, 8443, 'splitplane']);
+    expect([c.xdsHost, c.xdsPort, c.adminHost, c.adminPort, c.httpPort, c.httpsPort, c.ingressClass]).to.deep.equal([
+      '0.0.0.0',
+      18000,
+      '127.0.0.1',
+      19000,
+      8080,
+      8443,
+      'splitplane',
+    ]);
   });
 
   it('reads every flag, as "--flag value" or "--flag=value"', () => {
-    const c = parseArgs(['--manifests', '/tmp/m', '--xds-port=1', '--admin-port', '2', '--http-port', '3', '--https-port=4', '--https-redirect-port', '443', '--ingress-class', 'x', '--log-level', 'debug', '--xds-host', '::1', '--admin-host', '0.0.0.0', '--max-file-bytes', '1000', '--insecure-xds', '--rebuild-holdoff-ms', '0', '--rebuild-max-ms=200']);
-    expect(c).to.deep.equal({ manifests: '/tmp/m', xdsPort: 1, adminPort: 2, httpPort: 3, httpsPort: 4, httpsRedirectPort: 443, ingressClass: 'x', logLevel: 'debug', xdsHost: '::1', adminHost: '0.0.0.0', maxFileBytes: 1000, insecureXds: true, source: 'file', leaderElect: false, rebuildHoldoffMs: 0, rebuildMaxMs: 200 });
+    const c = parseArgs([
+      '--manifests',
+      '/tmp/m',
+      '--xds-port=1',
+      '--admin-port',
+      '2',
+      '--http-port',
+      '3',
+      '--https-port=4',
+      '--https-redirect-port',
+      '443',
+      '--ingress-class',
+      'x',
+      '--log-level',
+      'debug',
+      '--xds-host',
+      '::1',
+      '--admin-host',
+      '0.0.0.0',
+      '--max-file-bytes',
+      '1000',
+      '--insecure-xds',
+      '--rebuild-holdoff-ms',
+      '0',
+      '--rebuild-max-ms=200',
+    ]);
+    expect(c).to.deep.equal({
+      manifests: '/tmp/m',
+      xdsPort: 1,
+      adminPort: 2,
+      httpPort: 3,
+      httpsPort: 4,
+      httpsRedirectPort: 443,
+      ingressClass: 'x',
+      logLevel: 'debug',
+      xdsHost: '::1',
+      adminHost: '0.0.0.0',
+      maxFileBytes: 1000,
+      insecureXds: true,
+      source: 'file',
+      leaderElect: false,
+      rebuildHoldoffMs: 0,
+      rebuildMaxMs: 200,
+    });
     expect(() => parseArgs(['--rebuild-holdoff-ms', '600'])).to.throw(ConfigError, /below --rebuild-holdoff-ms/);
   });
 

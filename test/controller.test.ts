@@ -14,9 +14,21 @@ function setup() {
   const cache = new SnapshotCache();
   const metrics = new Metrics();
   const lines: string[] = [];
-  const controller = new Controller(store, cache, { ingressClass: 'splitplane', translate: { http: { address: '0.0.0.0', port: 8080 } } }, createLogger('info', {}, (l) => lines.push(l)), metrics);
-  store.replaceSource('cluster', [service('old-nginx'), service('new-nginx'), endpointSlice('old-nginx', ['10.0.0.1'], 80), endpointSlice('new-nginx', ['10.0.0.2'], 80)]);
-  const setIngress = (weight: string) => store.replaceSource('ingress', [ingress({ annotations: { [W]: weight }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] })]);
+  const controller = new Controller(
+    store,
+    cache,
+    { ingressClass: 'splitplane', translate: { http: { address: '0.0.0.0', port: 8080 } } },
+    createLogger('info', {}, (l) => lines.push(l)),
+    metrics,
+  );
+  store.replaceSource('cluster', [
+    service('old-nginx'),
+    service('new-nginx'),
+    endpointSlice('old-nginx', ['10.0.0.1'], 80),
+    endpointSlice('new-nginx', ['10.0.0.2'], 80),
+  ]);
+  const setIngress = (weight: string) =>
+    store.replaceSource('ingress', [ingress({ annotations: { [W]: weight }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] })]);
   return { store, cache, metrics, lines, controller, setIngress };
 }
 
@@ -51,7 +63,11 @@ describe('controller', () => {
 
   it('a weight flip changes the routes and leaves every other type the very same object (streams compare by identity)', () => {
     const { cache, controller, store, setIngress } = setup();
-    store.replaceSource('other', [service('api'), endpointSlice('api', ['10.0.0.3'], 80), ingress({ name: 'api', host: 'api.test', paths: [{ service: 'api' }] })]);
+    store.replaceSource('other', [
+      service('api'),
+      endpointSlice('api', ['10.0.0.3'], 80),
+      ingress({ name: 'api', host: 'api.test', paths: [{ service: 'api' }] }),
+    ]);
     setIngress('50');
     const before = controller.rebuild()!;
     setIngress('20');
@@ -88,24 +104,96 @@ describe('controller', () => {
 // Inputs from the hardening report: each once froze every later change or crashed the process. Now each
 // is a diagnostic naming the object and field, and a later change of the good Ingress still flows.
 const HOSTILE: Array<[string, string, { kind: string; name: string; field: string }]> = [
-  ['v1 spec.rules as a string', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules: "string"\n', { kind: 'Ingress', name: 'bad', field: 'spec.rules' }],
-  ['v1 rules: [null]', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules: [null]\n', { kind: 'Ingress', name: 'bad', field: 'spec.rules[0]' }],
-  ['v1 paths: [null]', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: a.test\n    http:\n      paths: [null]\n', { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].http.paths[0]' }],
-  ['v1 tls: [null]', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  tls: [null]\n', { kind: 'Ingress', name: 'bad', field: 'spec.tls[0]' }],
-  ['legacy Ingress with a null rule', 'apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - \n', { kind: 'Ingress', name: 'bad', field: 'spec.rules[0]' }],
-  ['legacy Ingress with a null path', 'apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: a.test\n    http:\n      paths:\n      - \n', { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].http.paths[0]' }],
-  ['EndpointSlice ports: "8080"', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: "8080"\nendpoints: [{addresses: ["10.0.0.9"]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports' }],
-  ['EndpointSlice endpoints: [null]', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [null]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0]' }],
-  ['EndpointSlice port 70000', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: [{port: 70000}]\nendpoints: [{addresses: ["10.0.0.9"]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports[0].port' }],
-  ['EndpointSlice port -1', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: [{port: -1}]\nendpoints: [{addresses: ["10.0.0.9"]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports[0].port' }],
-  ['EndpointSlice address not-an-ip', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [not-an-ip]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' }],
-  ['EndpointSlice address 999.1.1.1', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [999.1.1.1]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' }],
-  ['Ingress annotations as a list', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: bad\n  annotations: [ingress.aliyun.weight/new-nginx=50]\nspec: {}\n', { kind: 'Ingress', name: 'bad', field: 'metadata.annotations' }],
-  ['Ingress host of 100 KB', `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: ${'a'.repeat(100_000)}.test\n`, { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].host' }],
-  ['Service name with a newline', 'apiVersion: v1\nkind: Service\nmetadata: {name: "old\\nnginx"}\nspec: {ports: [{port: 80}]}\n', { kind: 'Service', name: 'old\nnginx', field: 'metadata.name' }],
-  ['EndpointSlice address localhost', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [localhost]}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' }],
-  ['EndpointSlice addresses as a string', 'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: "127.0.0.1"}]\n', { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses' }],
-  ['Service ports: "80"', 'apiVersion: v1\nkind: Service\nmetadata: {name: other}\nspec:\n  ports: "80"\n', { kind: 'Service', name: 'other', field: 'spec.ports' }],
+  [
+    'v1 spec.rules as a string',
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules: "string"\n',
+    { kind: 'Ingress', name: 'bad', field: 'spec.rules' },
+  ],
+  [
+    'v1 rules: [null]',
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules: [null]\n',
+    { kind: 'Ingress', name: 'bad', field: 'spec.rules[0]' },
+  ],
+  [
+    'v1 paths: [null]',
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: a.test\n    http:\n      paths: [null]\n',
+    { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].http.paths[0]' },
+  ],
+  [
+    'v1 tls: [null]',
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  tls: [null]\n',
+    { kind: 'Ingress', name: 'bad', field: 'spec.tls[0]' },
+  ],
+  [
+    'legacy Ingress with a null rule',
+    'apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - \n',
+    { kind: 'Ingress', name: 'bad', field: 'spec.rules[0]' },
+  ],
+  [
+    'legacy Ingress with a null path',
+    'apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: a.test\n    http:\n      paths:\n      - \n',
+    { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].http.paths[0]' },
+  ],
+  [
+    'EndpointSlice ports: "8080"',
+    'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: "8080"\nendpoints: [{addresses: ["10.0.0.9"]}]\n',
+    { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports' },
+  ],
+  [
+    'EndpointSlice endpoints: [null]',
+    'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [null]\n',
+    { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0]' },
+  ],
+  [
+    'EndpointSlice port 70000',
+    'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: [{port: 70000}]\nendpoints: [{addresses: ["10.0.0.9"]}]\n',
+    { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports[0].port' },
+  ],
+  [
+    'EndpointSlice port -1',
+    'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nports: [{port: -1}]\nendpoints: [{addresses: ["10.0.0.9"]}]\n',
+    { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'ports[0].port' },
+  ],
+  [
+    'EndpointSlice address not-an-ip',
+    'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [not-an-ip]}]\n',
+    { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' },
+  ],
+  [
+    'EndpointSlice address 999.1.1.1',
+    'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [999.1.1.1]}]\n',
+    { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' },
+  ],
+  [
+    'Ingress annotations as a list',
+    'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: bad\n  annotations: [ingress.aliyun.weight/new-nginx=50]\nspec: {}\n',
+    { kind: 'Ingress', name: 'bad', field: 'metadata.annotations' },
+  ],
+  [
+    'Ingress host of 100 KB',
+    `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: bad}\nspec:\n  rules:\n  - host: ${'a'.repeat(100_000)}.test\n`,
+    { kind: 'Ingress', name: 'bad', field: 'spec.rules[0].host' },
+  ],
+  [
+    'Service name with a newline',
+    'apiVersion: v1\nkind: Service\nmetadata: {name: "old\\nnginx"}\nspec: {ports: [{port: 80}]}\n',
+    { kind: 'Service', name: 'old\nnginx', field: 'metadata.name' },
+  ],
+  [
+    'EndpointSlice address localhost',
+    'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: [localhost]}]\n',
+    { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses[0]' },
+  ],
+  [
+    'EndpointSlice addresses as a string',
+    'apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: old-nginx-2, labels: {kubernetes.io/service-name: old-nginx}}\naddressType: IPv4\nendpoints: [{addresses: "127.0.0.1"}]\n',
+    { kind: 'EndpointSlice', name: 'old-nginx-2', field: 'endpoints[0].addresses' },
+  ],
+  [
+    'Service ports: "80"',
+    'apiVersion: v1\nkind: Service\nmetadata: {name: other}\nspec:\n  ports: "80"\n',
+    { kind: 'Service', name: 'other', field: 'spec.ports' },
+  ],
 ];
 
 describe('controller: hostile manifests never freeze the rebuild loop', () => {
@@ -119,7 +207,9 @@ describe('controller: hostile manifests never freeze the rebuild loop', () => {
       expect(parsed.failed).to.equal(false);
       store.replaceSource('bad', parsed.objects);
       controller.rebuild();
-      const found = controller.diagnostics().filter((d) => d.severity === 'error' && d.object.kind === expected.kind && d.object.name === expected.name && d.field === expected.field);
+      const found = controller
+        .diagnostics()
+        .filter((d) => d.severity === 'error' && d.object.kind === expected.kind && d.object.name === expected.name && d.field === expected.field);
       expect(found, JSON.stringify(controller.diagnostics())).to.have.length(1);
       expect(controller.diagnostics()[0].severity, 'errors are listed first').to.equal('error');
       const before = cache.current()!.version(ROUTE_TYPE);
@@ -139,7 +229,13 @@ describe('controller: hostile manifests never freeze the rebuild loop', () => {
     store.replaceSource('ingress', parseManifests(yaml, 'echo.yaml').objects);
     controller.rebuild();
     const field = `metadata.annotations["${W}"]`;
-    expect(controller.diagnostics().filter((d) => d.field === field).map((d) => d.severity).sort()).to.deep.equal(['error', 'warning']);
+    expect(
+      controller
+        .diagnostics()
+        .filter((d) => d.field === field)
+        .map((d) => d.severity)
+        .sort(),
+    ).to.deep.equal(['error', 'warning']);
     expect(cache.current()!.version(ROUTE_TYPE), 'the 10 % split keeps serving').to.equal(routes);
   });
 

@@ -6,9 +6,17 @@ class ManualTimers implements Timers {
   time = 0;
   private timers = new Map<number, { at: number; fn: () => void }>();
   private next = 1;
-  now() { return this.time; }
-  setTimeout(fn: () => void, ms: number) { const id = this.next++; this.timers.set(id, { at: this.time + ms, fn }); return id; }
-  clearTimeout(id: unknown) { this.timers.delete(id as number); }
+  now() {
+    return this.time;
+  }
+  setTimeout(fn: () => void, ms: number) {
+    const id = this.next++;
+    this.timers.set(id, { at: this.time + ms, fn });
+    return id;
+  }
+  clearTimeout(id: unknown) {
+    this.timers.delete(id as number);
+  }
   advance(ms: number) {
     const end = this.time + ms;
     for (;;) {

@@ -15,7 +15,9 @@ const main = path.join(root, 'dist', 'src', 'main.js');
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [main, ...args], { timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? (error as { code?: number }).code ?? 1 : 0, stdout, stderr }));
+    execFile(process.execPath, [main, ...args], { timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -68,7 +70,10 @@ describe('main (the command line)', () => {
     const admin = await freePort();
     const log = fs.openSync(path.join(os.tmpdir(), `splitplane-npm-start-${process.pid}.log`), 'w');
     // --ignore-scripts skips the prestart build (done already by npm test), not the start script.
-    const npm = spawn('npm', ['start', '--ignore-scripts', '--', '--xds-host', '127.0.0.1', '--xds-port', String(xds), '--admin-port', String(admin)], { cwd: root, stdio: ['ignore', log, log] });
+    const npm = spawn('npm', ['start', '--ignore-scripts', '--', '--xds-host', '127.0.0.1', '--xds-port', String(xds), '--admin-port', String(admin)], {
+      cwd: root,
+      stdio: ['ignore', log, log],
+    });
     const exited = new Promise<void>((resolve) => npm.once('exit', () => resolve()));
     try {
       await waitFor('splitplane to serve', async () => (await fetch(`http://127.0.0.1:${admin}/readyz`).catch(() => undefined))?.status === 200, 60_000);

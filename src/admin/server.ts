@@ -62,7 +62,8 @@ export function requestPath(target: string): string | undefined {
 
 function route(req: http.IncomingMessage, res: http.ServerResponse, sources: AdminSources): void {
   const pathname = requestPath(req.url ?? '/');
-  if (pathname === undefined) return send(res, 400, 'text/plain', `cannot read the request target ${JSON.stringify((req.url ?? '').slice(0, 100))}; try:\n${INDEX}`);
+  if (pathname === undefined)
+    return send(res, 400, 'text/plain', `cannot read the request target ${JSON.stringify((req.url ?? '').slice(0, 100))}; try:\n${INDEX}`);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
   switch (pathname) {
     case '/':

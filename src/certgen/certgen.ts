@@ -50,30 +50,50 @@ export class CertgenError extends Error {}
 
 export function parseCertgenArgs(argv: readonly string[]): CertgenOptions {
   const options: CertgenOptions = { out: '', format: 'pem', kube: false, namespace: 'splitplane', hosts: [], days: 365, force: false };
-  eachFlag(argv, (flag) => new CertgenError(`${flag} needs a value\n${CERTGEN_USAGE}`), (flag, value, arg) => {
-    switch (flag) {
-      case '--out': options.out = path.resolve(value()); break;
-      case '--host': options.hosts.push(value()); break;
-      case '--days': {
-        const text = value();
-        if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3650) throw new CertgenError(`--days ${JSON.stringify(text)} is not a number of days from 1 to 3650`);
-        options.days = Number(text);
-        break;
+  eachFlag(
+    argv,
+    (flag) => new CertgenError(`${flag} needs a value\n${CERTGEN_USAGE}`),
+    (flag, value, arg) => {
+      switch (flag) {
+        case '--out':
+          options.out = path.resolve(value());
+          break;
+        case '--host':
+          options.hosts.push(value());
+          break;
+        case '--days': {
+          const text = value();
+          if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3650)
+            throw new CertgenError(`--days ${JSON.stringify(text)} is not a number of days from 1 to 3650`);
+          options.days = Number(text);
+          break;
+        }
+        case '--force':
+          options.force = true;
+          break;
+        case '--kube':
+          options.kube = true;
+          break;
+        case '--kubeconfig':
+          options.kubeconfig = path.resolve(value());
+          break;
+        case '--namespace':
+          options.namespace = value();
+          break;
+        case '--format': {
+          const format = value();
+          if (format !== 'pem' && format !== 'secrets') throw new CertgenError(`--format ${JSON.stringify(format)} is not pem or secrets`);
+          options.format = format;
+          break;
+        }
+        case '--help':
+        case '-h':
+          throw new CertgenError(CERTGEN_USAGE);
+        default:
+          throw new CertgenError(`unknown flag ${JSON.stringify(arg)}\n${CERTGEN_USAGE}`);
       }
-      case '--force': options.force = true; break;
-      case '--kube': options.kube = true; break;
-      case '--kubeconfig': options.kubeconfig = path.resolve(value()); break;
-      case '--namespace': options.namespace = value(); break;
-      case '--format': {
-        const format = value();
-        if (format !== 'pem' && format !== 'secrets') throw new CertgenError(`--format ${JSON.stringify(format)} is not pem or secrets`);
-        options.format = format;
-        break;
-      }
-      case '--help': case '-h': throw new CertgenError(CERTGEN_USAGE);
-      default: throw new CertgenError(`unknown flag ${JSON.stringify(arg)}\n${CERTGEN_USAGE}`);
-    }
-  });
+    },
+  );
   if (options.out === '' && !options.kube) throw new CertgenError(`--out DIR (or --kube) is required\n${CERTGEN_USAGE}`);
   if (options.out !== '' && options.kube) throw new CertgenError('--out writes files and --kube writes Secrets to the cluster: give one of them');
   return options;
@@ -85,7 +105,10 @@ export type CertificateSet = Record<(typeof CERT_FILES)[number], string>;
 /** Writes the CA, server and client certificates and keys as PEM files; returns the paths written. */
 export async function certgen(options: Pick<CertgenOptions, 'out' | 'hosts' | 'days' | 'force'>): Promise<string[]> {
   const existing = CERT_FILES.filter((f) => fs.existsSync(path.join(options.out, f)));
-  if (existing.length > 0 && !options.force) throw new CertgenError(`${path.join(options.out, existing[0])} exists: pass --force to replace the certificates in ${options.out}, or choose another --out`);
+  if (existing.length > 0 && !options.force)
+    throw new CertgenError(
+      `${path.join(options.out, existing[0])} exists: pass --force to replace the certificates in ${options.out}, or choose another --out`,
+    );
   const files = await makeCertificates(options);
   fs.mkdirSync(options.out, { recursive: true });
   const written: string[] = [];
@@ -108,7 +131,10 @@ export async function makeCertificates(options: Pick<CertgenOptions, 'hosts' | '
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
   const notBefore = new Date(Date.now() - 5 * 60_000); // clocks of other nodes may run a little behind
   const notAfter = new Date(Date.now() + options.days * 86_400_000);
-  const serial = () => Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  const serial = () =>
+    Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+      .toString('hex')
+      .replace(/^[89a-f]/, '1');
   const keys = () => webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
   const pemKey = async (key: CryptoKey) => x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 

@@ -36,23 +36,26 @@ function say(text = ''): void {
   process.stdout.write(text + '\n');
 }
 
-async function admin(port: number, page: string): Promise<any> {
-  return (await fetch(`http://127.0.0.1:${port}${page}`)).json();
+/** One admin page as JSON; the caller says which shape it reads. */
+async function admin<T>(port: number, page: string): Promise<T> {
+  return (await fetch(`http://127.0.0.1:${port}${page}`)).json() as Promise<T>;
 }
+
+type SnapshotPage = Record<string, { version: string }>;
 
 /** True when the connected Envoy has ACKed every type at the published version. */
 async function rolledOut(adminPort: number, before: string): Promise<string | false> {
-  const snapshot = await admin(adminPort, '/debug/snapshot');
+  const snapshot = await admin<SnapshotPage>(adminPort, '/debug/snapshot');
   const versions = ['CDS', 'EDS', 'LDS', 'RDS'].map((t) => snapshot[t].version).join('/');
   if (versions === before) return false;
-  const streams = (await admin(adminPort, '/debug/streams')) as Array<{ types: Record<string, { ackedVersion: string | null }> }>;
+  const streams = await admin<Array<{ types: Record<string, { ackedVersion: string | null }> }>>(adminPort, '/debug/streams');
   if (streams.length === 0) return false;
   const acked = streams.every((s) => Object.entries(s.types).every(([t, st]) => st.ackedVersion === snapshot[t].version));
   return acked ? versions : false;
 }
 
 async function versionsOf(adminPort: number): Promise<string> {
-  const snapshot = await admin(adminPort, '/debug/snapshot');
+  const snapshot = await admin<SnapshotPage>(adminPort, '/debug/snapshot');
   return ['CDS', 'EDS', 'LDS', 'RDS'].map((t) => snapshot[t].version).join('/');
 }
 
@@ -63,7 +66,10 @@ async function show(httpPort: number): Promise<void> {
     say(reply.body);
   }
   const counts = await tally(httpPort, HOST, 1000);
-  const line = [...counts].sort(([a], [b]) => (a < b ? 1 : -1)).map(([body, n]) => `${body}=${n}`).join('  ');
+  const line = [...counts]
+    .sort(([a], [b]) => (a < b ? 1 : -1))
+    .map(([body, n]) => `${body}=${n}`)
+    .join('  ');
   say(`  over 1,000 requests: ${line}`);
 }
 
@@ -77,7 +83,23 @@ async function main(): Promise<void> {
   const [xdsPort, adminPort, httpPort, envoyAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const logFile = path.join(path.dirname(running.dir), `splitplane-demo-${process.pid}.log`);
   const log = fs.openSync(logFile, 'w');
-  running.splitplane = spawn(process.execPath, [MAIN, '--manifests', running.dir, '--xds-host', '127.0.0.1', '--xds-port', String(xdsPort), '--admin-port', String(adminPort), '--http-port', String(httpPort)], { stdio: ['ignore', log, log] });
+  running.splitplane = spawn(
+    process.execPath,
+    [
+      MAIN,
+      '--manifests',
+      running.dir,
+      '--xds-host',
+      '127.0.0.1',
+      '--xds-port',
+      String(xdsPort),
+      '--admin-port',
+      String(adminPort),
+      '--http-port',
+      String(httpPort),
+    ],
+    { stdio: ['ignore', log, log] },
+  );
   await waitFor('splitplane to be ready', async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).ok, 30_000);
   running.envoy = await startEnvoy({ xdsPort, adminPort: envoyAdmin, nodeId: 'demo-envoy' });
   await waitFor('Envoy to route mini-echo.io', async () => (await get(httpPort, HOST)).body === 'old', 30_000);
@@ -105,7 +127,9 @@ async function main(): Promise<void> {
   const stats = await running.envoy.stats();
   const rejected = [...stats].filter(([k, v]) => k.endsWith('update_rejected') && v > 0);
   say();
-  say(rejected.length === 0 ? 'Envoy accepted every configuration (no update_rejected).' : `Envoy rejected: ${rejected.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  say(
+    rejected.length === 0 ? 'Envoy accepted every configuration (no update_rejected).' : `Envoy rejected: ${rejected.map(([k, v]) => `${k}=${v}`).join(', ')}`,
+  );
 }
 
 let interrupted = false;

@@ -45,9 +45,18 @@ export interface EnvoyProcess {
  * with `tlsDir`, envoy/bootstrap-tls.yaml reading certgen's files from that folder; with `delta`,
  * envoy/bootstrap-delta.yaml.
  */
+/** The fields of our bootstrap files that a local run rewrites. */
+interface BootstrapFields {
+  node: { id: string };
+  admin: { address: { socket_address: { port_value: number } } };
+  static_resources: {
+    clusters: Array<{ load_assignment: { endpoints: Array<{ lb_endpoints: Array<{ endpoint: { address: { socket_address: { port_value: number } } } }> }> } }>;
+  };
+}
+
 export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, nodeId: string, tlsDir?: string, protocol: XdsProtocol = 'sotw'): string {
   const template = fs.readFileSync(tlsDir ? BOOTSTRAP_TLS : protocol === 'delta' ? BOOTSTRAP_DELTA : BOOTSTRAP, 'utf8');
-  const bootstrap = load(tlsDir ? template.split(`${BOOTSTRAP_TLS_DIR}/`).join(`${tlsDir}/`) : template) as any;
+  const bootstrap = load(tlsDir ? template.split(`${BOOTSTRAP_TLS_DIR}/`).join(`${tlsDir}/`) : template) as BootstrapFields;
   bootstrap.node.id = nodeId;
   bootstrap.admin.address.socket_address.port_value = adminPort;
   bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = xdsPort;
@@ -71,9 +80,15 @@ export interface EnvoyOptions {
 
 export async function startEnvoy(options: EnvoyOptions): Promise<EnvoyProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-envoy-'));
-  const config = options.bootstrap ? options.bootstrap(dir) : writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy', options.tlsDir, options.protocol);
+  const config = options.bootstrap
+    ? options.bootstrap(dir)
+    : writeBootstrap(dir, options.xdsPort, options.adminPort, options.nodeId ?? 'test-envoy', options.tlsDir, options.protocol);
   const log = path.join(dir, 'envoy.log');
-  const child: ChildProcess = spawn(envoyBinary(), ['-c', config, '--disable-hot-restart', '--concurrency', '2', '--log-level', 'warn', '--log-path', log, ...(options.args ?? [])], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    envoyBinary(),
+    ['-c', config, '--disable-hot-restart', '--concurrency', '2', '--log-level', 'warn', '--log-path', log, ...(options.args ?? [])],
+    { stdio: 'ignore' },
+  );
   let exited = false;
   child.on('exit', () => (exited = true));
   const admin = (p: string) => fetch(`http://127.0.0.1:${options.adminPort}${p}`).then((r) => r.text());

@@ -33,7 +33,11 @@ export async function startBackend(body: string, status = 200): Promise<Backend>
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   backend.port = (server.address() as net.AddressInfo).port;
-  backend.close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  backend.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return backend;
 }
 
@@ -70,7 +74,14 @@ export function get(port: number, host: string, path = '/', timeoutMs = REQUEST_
 }
 
 /** Sends `n` requests, `concurrency` at a time; counts bodies (errors count as `error:<message>`). */
-export async function tally(port: number, host: string, n: number, concurrency = 8, path = '/', headers: Record<string, string> = {}): Promise<Map<string, number>> {
+export async function tally(
+  port: number,
+  host: string,
+  n: number,
+  concurrency = 8,
+  path = '/',
+  headers: Record<string, string> = {},
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   let sent = 0;
   const worker = async () => {

@@ -17,15 +17,21 @@ export function localExample(ports: Record<string, number>): string {
   for (const file of fs.readdirSync(EXAMPLE_DIR)) {
     const text = fs.readFileSync(path.join(EXAMPLE_DIR, file), 'utf8');
     const docs = loadAll(text).map((doc) => {
-      const obj = doc as Record<string, any> | null;
+      const obj = doc as { kind?: string; metadata?: { labels?: Record<string, string> }; endpoints?: unknown; ports?: unknown } | null;
       const owner = obj?.metadata?.labels?.['kubernetes.io/service-name'];
-      if (obj?.kind === 'EndpointSlice' && owner in ports) {
+      if (obj?.kind === 'EndpointSlice' && owner !== undefined && owner in ports) {
         obj.endpoints = [{ addresses: ['127.0.0.1'], conditions: { ready: true } }];
         obj.ports = [{ port: ports[owner], protocol: 'TCP' }];
       }
       return obj;
     });
-    fs.writeFileSync(path.join(dir, file), docs.filter(Boolean).map((d) => dump(d)).join('---\n'));
+    fs.writeFileSync(
+      path.join(dir, file),
+      docs
+        .filter(Boolean)
+        .map((d) => dump(d))
+        .join('---\n'),
+    );
   }
   return dir;
 }

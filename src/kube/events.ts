@@ -91,7 +91,14 @@ export class EventRecorder {
             apiVersion: 'v1',
             kind: 'Event',
             metadata: { name, namespace },
-            involvedObject: { kind: object.kind, apiVersion: object.apiVersion, namespace, name: object.metadata.name, uid: object.metadata.uid, resourceVersion: object.metadata.resourceVersion },
+            involvedObject: {
+              kind: object.kind,
+              apiVersion: object.apiVersion,
+              namespace,
+              name: object.metadata.name,
+              uid: object.metadata.uid,
+              resourceVersion: object.metadata.resourceVersion,
+            },
             type: spec.type,
             reason: spec.reason,
             message,
@@ -114,7 +121,11 @@ export class EventRecorder {
       }
       this.recorded++;
     } catch (error) {
-      this.log.warn('cannot record an Event', { object: `${object.kind} ${namespace}/${object.metadata.name}`, reason: spec.reason, error: error instanceof Error ? error.message : String(error) });
+      this.log.warn('cannot record an Event', {
+        object: `${object.kind} ${namespace}/${object.metadata.name}`,
+        reason: spec.reason,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 

@@ -34,7 +34,12 @@ export interface Backoff {
 
 /** Asks every watch for bookmarks; the rest is client-node's Watch. */
 class BookmarkingWatch extends Watch {
-  override watch(path: string, queryParams: Record<string, unknown>, callback: (phase: string, apiObj: any, watchObj?: any) => void, done: (err: any) => void): Promise<AbortController> {
+  override watch(
+    path: string,
+    queryParams: Record<string, unknown>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
     return super.watch(path, { ...queryParams, allowWatchBookmarks: true }, callback, done);
   }
 }
@@ -114,7 +119,12 @@ export class Informer {
     this.restarts++;
     const delay = this.delayMs;
     this.delayMs = Math.min(this.backoff.maxMs, this.delayMs * 2);
-    this.log.warn('watch failed; restarting after a pause (the objects already read keep serving)', { kind: this.collection.kind, path: this.collection.path, error: this.lastError, retryInMs: delay });
+    this.log.warn('watch failed; restarting after a pause (the objects already read keep serving)', {
+      kind: this.collection.kind,
+      path: this.collection.path,
+      error: this.lastError,
+      retryInMs: delay,
+    });
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       if (!this.stopped) this.start();

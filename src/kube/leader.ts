@@ -73,7 +73,10 @@ export class LeaderElector {
     try {
       const lease = await this.get();
       if (lease?.spec?.holderIdentity === this.options.identity) {
-        await this.client.expect('PUT', this.path(this.options.name), { ...lease, spec: { ...lease.spec, holderIdentity: '', renewTime: undefined, leaseDurationSeconds: 1 } });
+        await this.client.expect('PUT', this.path(this.options.name), {
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: '', renewTime: undefined, leaseDurationSeconds: 1 },
+        });
       }
     } catch (error) {
       this.log.warn('could not give up the leader Lease; another replica takes over when it expires', { error: String(error) });
@@ -84,7 +87,10 @@ export class LeaderElector {
     try {
       await this.tryAcquireOrRenew();
     } catch (error) {
-      this.log.warn('leader election: the Lease could not be read or written', { lease: `${this.options.namespace}/${this.options.name}`, error: error instanceof Error ? error.message : String(error) });
+      this.log.warn('leader election: the Lease could not be read or written', {
+        lease: `${this.options.namespace}/${this.options.name}`,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
     if (this.leading && !this.isLeader()) {
       this.log.warn('leader election: could not renew the Lease in time; no longer the leader', { identity: this.options.identity });
@@ -105,7 +111,17 @@ export class LeaderElector {
       renewTime: microTime(now),
     };
     if (!lease) {
-      await this.write('POST', this.path(), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.options.name, namespace: this.options.namespace }, spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 } }, now);
+      await this.write(
+        'POST',
+        this.path(),
+        {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: this.options.name, namespace: this.options.namespace },
+          spec: { ...spec, acquireTime: microTime(now), leaseTransitions: 0 },
+        },
+        now,
+      );
       return;
     }
     const held = lease.spec?.holderIdentity;
@@ -119,7 +135,12 @@ export class LeaderElector {
       if (this.leading) this.set(false);
       return; // someone else holds a live Lease
     }
-    await this.write('PUT', this.path(this.options.name), { ...lease, spec: { ...spec, acquireTime: microTime(now), leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 } }, now);
+    await this.write(
+      'PUT',
+      this.path(this.options.name),
+      { ...lease, spec: { ...spec, acquireTime: microTime(now), leaseTransitions: (lease.spec?.leaseTransitions ?? 0) + 1 } },
+      now,
+    );
   }
 
   private async write(method: 'POST' | 'PUT', path: string, body: Lease & Record<string, unknown>, now: number): Promise<void> {
@@ -135,7 +156,10 @@ export class LeaderElector {
     }
     this.renewedAt = now;
     if (!this.leading) {
-      this.log.info('leader election: this replica is the leader', { identity: this.options.identity, lease: `${this.options.namespace}/${this.options.name}` });
+      this.log.info('leader election: this replica is the leader', {
+        identity: this.options.identity,
+        lease: `${this.options.namespace}/${this.options.name}`,
+      });
       this.set(true);
     }
   }

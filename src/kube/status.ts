@@ -118,18 +118,23 @@ export class StatusWriter {
       this.writes++;
       this.log.info('Ingress status written', { ingress: `${namespace}/${ingress.metadata.name}`, loadBalancer: desired });
     } catch (error) {
-      this.log.warn('cannot write Ingress status; retried on the next change or resync', { ingress: `${namespace}/${ingress.metadata.name}`, error: error instanceof Error ? error.message : String(error) });
+      this.log.warn('cannot write Ingress status; retried on the next change or resync', {
+        ingress: `${namespace}/${ingress.metadata.name}`,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
   private async addresses(): Promise<LoadBalancerIngress[]> {
     const publish = this.options.publish;
     if ('address' in publish) return [loadBalancerEntry(publish.address)];
-    const service = await this.client.expect<{ spec?: { externalIPs?: string[] }; status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } } }>(
-      'GET',
-      `/api/v1/namespaces/${encodeURIComponent(publish.service.namespace)}/services/${encodeURIComponent(publish.service.name)}`,
+    const service = await this.client.expect<{
+      spec?: { externalIPs?: string[] };
+      status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+    }>('GET', `/api/v1/namespaces/${encodeURIComponent(publish.service.namespace)}/services/${encodeURIComponent(publish.service.name)}`);
+    const balanced = (service.status?.loadBalancer?.ingress ?? []).flatMap((e): LoadBalancerIngress[] =>
+      e.ip ? [{ ip: e.ip }] : e.hostname ? [{ hostname: e.hostname }] : [],
     );
-    const balanced = (service.status?.loadBalancer?.ingress ?? []).flatMap((e): LoadBalancerIngress[] => (e.ip ? [{ ip: e.ip }] : e.hostname ? [{ hostname: e.hostname }] : []));
     if (balanced.length > 0) return balanced;
     return (service.spec?.externalIPs ?? []).map((ip) => ({ ip }));
   }

@@ -87,7 +87,9 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
       splits = next;
     },
   };
-  const status = options.publish ? new StatusWriter(client, store, { ingressClass: options.ingressClass, publish: options.publish, isLeader }, log.child({ component: 'ingress-status' })) : undefined;
+  const status = options.publish
+    ? new StatusWriter(client, store, { ingressClass: options.ingressClass, publish: options.publish, isLeader }, log.child({ component: 'ingress-status' }))
+    : undefined;
   // A new leader states the splits in force: those the last leader reported are counted once more,
   // and any it did not get to (it stopped first) are reported now.
   elector?.onChange((leading) => {
@@ -96,7 +98,8 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
   });
   elector?.start();
   status?.start();
-  if (!options.publish) log.info('Ingress status is not written: give --publish-address ADDR or --publish-service NS/NAME to show an ADDRESS in kubectl get ingress');
+  if (!options.publish)
+    log.info('Ingress status is not written: give --publish-address ADDR or --publish-service NS/NAME to show an ADDRESS in kubectl get ingress');
   return {
     elector,
     status,

@@ -41,7 +41,9 @@ export function checkUnknownAnnotations(annotations: Readonly<Record<string, str
       sink.warning(annotationField(key), `is not a splitplane annotation and is ignored; known ones are ${STICKY_COOKIE} and ${STICKY_MAX_AGE}`);
     } else if (key.startsWith(NGINX_PREFIX)) {
       const name = key.slice(NGINX_PREFIX.length);
-      const hint = name.startsWith('canary') ? `; the canary annotations are ${['canary', ...CANARY_SETTINGS.map((k) => k.slice(NGINX_PREFIX.length))].join(', ')}` : '';
+      const hint = name.startsWith('canary')
+        ? `; the canary annotations are ${['canary', ...CANARY_SETTINGS.map((k) => k.slice(NGINX_PREFIX.length))].join(', ')}`
+        : '';
       sink.warning(annotationField(key), `is not supported by splitplane and is ignored${hint}`);
     }
   }

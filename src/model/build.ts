@@ -121,7 +121,8 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
     const key = objectKey(plan.ingress);
     if (accepted.get(key) !== plan.ingress) continue;
     if (plan.canary) {
-      if ((plan.ingress.spec?.tls ?? []).length > 0) sinks.get(key)!.warning('spec.tls', 'is ignored on a canary Ingress; the main Ingress decides HTTPS for the host');
+      if ((plan.ingress.spec?.tls ?? []).length > 0)
+        sinks.get(key)!.warning('spec.tls', 'is ignored on a canary Ingress; the main Ingress decides HTTPS for the host');
       continue;
     }
     const sink = sinks.get(key)!;

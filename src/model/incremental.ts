@@ -31,7 +31,11 @@ export function rememberBuild(input: ModelInput, result: BuildResult): ModelMemo
 }
 
 /** buildModel, doing only the touched hosts when it can. `incremental` says which path was taken. */
-export function buildModelIncremental(input: ModelInput, previous: AcceptedObjects, memo: ModelMemo | undefined): { result: BuildResult; incremental: boolean } {
+export function buildModelIncremental(
+  input: ModelInput,
+  previous: AcceptedObjects,
+  memo: ModelMemo | undefined,
+): { result: BuildResult; incremental: boolean } {
   const partial = memo && tryPartial(input, previous, memo);
   return partial ? { result: partial, incremental: true } : { result: buildModel(input, previous), incremental: false };
 }
@@ -49,7 +53,8 @@ function reachOf(ingress: Ingress): Reach {
   const spec = (ingress as { spec?: unknown }).spec as { rules?: unknown; tls?: unknown; defaultBackend?: unknown; backend?: unknown } | undefined;
   const rules = spec?.rules;
   const hosts: string[] = [];
-  let global = !!spec?.defaultBackend || !!spec?.backend || (Array.isArray(spec?.tls) && spec.tls.length > 0) || (spec?.tls !== undefined && !Array.isArray(spec?.tls));
+  let global =
+    !!spec?.defaultBackend || !!spec?.backend || (Array.isArray(spec?.tls) && spec.tls.length > 0) || (spec?.tls !== undefined && !Array.isArray(spec?.tls));
   if (rules !== undefined && !Array.isArray(rules)) global = true;
   for (const rule of Array.isArray(rules) ? rules : []) {
     const host = (rule as { host?: unknown } | null)?.host;
@@ -183,7 +188,13 @@ function clustersOf(virtualHosts: readonly VirtualHostModel[], sources: Readonly
 const ingressKeyOf = (d: Diagnostic) => `Ingress/${d.object.namespace ?? 'default'}/${d.object.name}`;
 
 // In the order a full build gives: the other kinds' first, then each Ingress's in list order.
-function mergeDiagnostics(ingresses: readonly Ingress[], closure: ReadonlySet<string>, changed: readonly string[], before: readonly Diagnostic[], part: readonly Diagnostic[]): Diagnostic[] | undefined {
+function mergeDiagnostics(
+  ingresses: readonly Ingress[],
+  closure: ReadonlySet<string>,
+  changed: readonly string[],
+  before: readonly Diagnostic[],
+  part: readonly Diagnostic[],
+): Diagnostic[] | undefined {
   const others: Diagnostic[] = [];
   const byIngress = new Map<string, Diagnostic[]>();
   for (const d of before) {

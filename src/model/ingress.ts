@@ -36,7 +36,10 @@ export function parseIngress(ingress: Ingress, sink: DiagnosticSink): ParsedIngr
   rules.forEach((rule, i) => {
     const host = typeof rule.host === 'string' ? rule.host : '';
     if (host !== '' && !HOST.test(host)) {
-      sink.error(`spec.rules[${i}].host`, `${JSON.stringify(host)} is not a valid host: use a DNS name such as mini-echo.io, or a wildcard such as *.mini-echo.io`);
+      sink.error(
+        `spec.rules[${i}].host`,
+        `${JSON.stringify(host)} is not a valid host: use a DNS name such as mini-echo.io, or a wildcard such as *.mini-echo.io`,
+      );
       return;
     }
     const paths = rule.http?.paths;
@@ -57,6 +60,7 @@ export function parseIngress(ingress: Ingress, sink: DiagnosticSink): ParsedIngr
         return;
       }
       // Control characters would reach Envoy in route matches and Set-Cookie headers, which it refuses.
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
       if (/[?#\s\u0000-\u001f\u007f]/.test(path)) {
         sink.error(`${field}.path`, `${JSON.stringify(path)} may not contain "?", "#", white space or control characters`);
         return;

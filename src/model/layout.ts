@@ -78,7 +78,10 @@ export class Layout {
     if (plan.defaultBackend) {
       if (this.defaultBackend) {
         const owner = this.defaultBackend.source;
-        sink.warning('spec.defaultBackend', `the default backend is already set by Ingress ${owner.namespace}/${owner.name}, which is older; this one is ignored`);
+        sink.warning(
+          'spec.defaultBackend',
+          `the default backend is already set by Ingress ${owner.namespace}/${owner.name}, which is older; this one is ignored`,
+        );
       } else {
         this.defaultBackend = this.draft(plan, plan.defaultBackend, sink);
         delete this.defaultBackend.sticky;
@@ -131,12 +134,20 @@ export class Layout {
           sink.error(`${group.field}.backend.service.name`, `service ${service} is already a backend of ${label}; a canary must add a different Service`);
         }
         if (share !== undefined && main.weightedBy) {
-          sink.error(annotationField(CANARY_WEIGHT), `${label} already has weights from ${main.weightedBy} on Ingress ${main.source.namespace}/${main.source.name}; use one weight dialect per path`);
+          sink.error(
+            annotationField(CANARY_WEIGHT),
+            `${label} already has weights from ${main.weightedBy} on Ingress ${main.source.namespace}/${main.source.name}; use one weight dialect per path`,
+          );
         }
         const taken = main.canaries.reduce((sum, c) => sum + (c.share ?? 0), 0);
         if (share !== undefined && taken + share > 1 + 1e-12) {
-          const others = main.canaries.filter((c) => c.share).map((c) => `${c.ref.namespace}/${c.ref.name} ${(c.share! * 100).toFixed(2).replace(/\.?0+$/, '')}%`);
-          sink.error(annotationField(CANARY_WEIGHT), `canaries of ${label} would take more than the whole: this one asks for ${(share * 100).toFixed(2).replace(/\.?0+$/, '')}% and older canaries already take ${others.join(', ')}`);
+          const others = main.canaries
+            .filter((c) => c.share)
+            .map((c) => `${c.ref.namespace}/${c.ref.name} ${(c.share! * 100).toFixed(2).replace(/\.?0+$/, '')}%`);
+          sink.error(
+            annotationField(CANARY_WEIGHT),
+            `canaries of ${label} would take more than the whole: this one asks for ${(share * 100).toFixed(2).replace(/\.?0+$/, '')}% and older canaries already take ${others.join(', ')}`,
+          );
         }
       }
       targets.push({ group, mains });

@@ -76,15 +76,25 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
   const all = parsed.defaultBackend ? [...parsed.groups, parsed.defaultBackend] : parsed.groups;
   const services = new Set(all.flatMap((g) => g.versions.map((v) => v.service)));
   for (const name of serviceWeight?.keys() ?? []) {
-    if (!services.has(name)) sink.warning(annotationField(SERVICE_WEIGHT), `service ${JSON.stringify(name)} is not a backend of any path of this Ingress; its weight is ignored`);
+    if (!services.has(name))
+      sink.warning(annotationField(SERVICE_WEIGHT), `service ${JSON.stringify(name)} is not a backend of any path of this Ingress; its weight is ignored`);
   }
   for (const m of matches ?? []) {
-    if (!services.has(m.service)) sink.warning(annotationField(SERVICE_MATCH), `service ${JSON.stringify(m.service)} is not a backend of any path of this Ingress; its rule is ignored`);
+    if (!services.has(m.service))
+      sink.warning(annotationField(SERVICE_MATCH), `service ${JSON.stringify(m.service)} is not a backend of any path of this Ingress; its rule is ignored`);
   }
-  const aliyun = aliyunWeights(annotations, all.map((g) => ({ label: groupLabel(g), services: g.versions.map((v) => v.service) })), sink);
+  const aliyun = aliyunWeights(
+    annotations,
+    all.map((g) => ({ label: groupLabel(g), services: g.versions.map((v) => v.service) })),
+    sink,
+  );
   if (!aliyun) return null;
 
-  const aliyunNamed = new Set(Object.keys(annotations).filter((k) => k.startsWith(ALIYUN_WEIGHT_PREFIX)).map((k) => k.slice(ALIYUN_WEIGHT_PREFIX.length)));
+  const aliyunNamed = new Set(
+    Object.keys(annotations)
+      .filter((k) => k.startsWith(ALIYUN_WEIGHT_PREFIX))
+      .map((k) => k.slice(ALIYUN_WEIGHT_PREFIX.length)),
+  );
   const planned = all.map((group, i) => planGroup(group, aliyun[i], aliyunNamed, serviceWeight, matches ?? [], sink));
   if (planned.some((g) => g === null)) return null;
   const groups = planned as PlannedGroup[];
@@ -137,7 +147,10 @@ function planCanary(
 ): IngressPlan | null {
   for (const key of Object.keys(annotations)) {
     if (key.startsWith(ALIYUN_WEIGHT_PREFIX) || key === SERVICE_WEIGHT || key === SERVICE_MATCH) {
-      sink.error(annotationField(key), 'a canary Ingress sets its share with nginx.ingress.kubernetes.io/canary-weight; two weight dialects on one path are ambiguous');
+      sink.error(
+        annotationField(key),
+        'a canary Ingress sets its share with nginx.ingress.kubernetes.io/canary-weight; two weight dialects on one path are ambiguous',
+      );
     }
   }
   for (const group of groups) {
@@ -148,10 +161,12 @@ function planCanary(
   if (sink.hasErrors()) return null;
   if (hasSticky) {
     for (const key of [STICKY_COOKIE, STICKY_MAX_AGE]) {
-      if (annotations[key] !== undefined) sink.warning(annotationField(key), 'is ignored on a canary Ingress; set it on the main Ingress, which owns the split');
+      if (annotations[key] !== undefined)
+        sink.warning(annotationField(key), 'is ignored on a canary Ingress; set it on the main Ingress, which owns the split');
     }
   }
-  if (annotations[SSL_REDIRECT] !== undefined) sink.warning(annotationField(SSL_REDIRECT), 'is ignored on a canary Ingress; the main Ingress of the path decides, as in ingress-nginx');
+  if (annotations[SSL_REDIRECT] !== undefined)
+    sink.warning(annotationField(SSL_REDIRECT), 'is ignored on a canary Ingress; the main Ingress of the path decides, as in ingress-nginx');
   if (hasDefaultBackend) sink.warning('spec.defaultBackend', 'is ignored on a canary Ingress, as in ingress-nginx');
   plan.groups = groups.map((g) => ({ ...g, declared: [10000], rules: [] }));
   return plan;

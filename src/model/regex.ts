@@ -41,7 +41,9 @@ export function checkPattern(pattern: string, wrap: (source: string) => string =
   const regex = wrap(source);
   const size = estimateProgramSize(regex);
   if (size > ENVOY_MAX_PROGRAM_SIZE) {
-    return { error: `${JSON.stringify(pattern)} is too complex for Envoy: its RE2 program would be about ${size} instructions and Envoy refuses more than ${ENVOY_MAX_PROGRAM_SIZE}; simplify it, e.g. fewer alternatives or repetitions` };
+    return {
+      error: `${JSON.stringify(pattern)} is too complex for Envoy: its RE2 program would be about ${size} instructions and Envoy refuses more than ${ENVOY_MAX_PROGRAM_SIZE}; simplify it, e.g. fewer alternatives or repetitions`,
+    };
   }
   return { regex };
 }
@@ -78,7 +80,9 @@ export function cookieHeaderRegex(name: string, value: string): string {
 export function exactCookieRegex(name: string, value: string): RegexCheck {
   const bytes = Buffer.byteLength(name) + Buffer.byteLength(value);
   if (bytes <= COOKIE_TEXT_BUDGET) return { regex: cookieHeaderRegex(name, quoteRegex(value)) };
-  return { error: `matching cookie ${name}=${value} needs an RE2 program of ${COOKIE_REGEX_FIXED_COST + bytes} instructions and Envoy refuses more than ${ENVOY_MAX_PROGRAM_SIZE}; cookie name and value may have ${COOKIE_TEXT_BUDGET} bytes together` };
+  return {
+    error: `matching cookie ${name}=${value} needs an RE2 program of ${COOKIE_REGEX_FIXED_COST + bytes} instructions and Envoy refuses more than ${ENVOY_MAX_PROGRAM_SIZE}; cookie name and value may have ${COOKIE_TEXT_BUDGET} bytes together`,
+  };
 }
 
 const COOKIE_REGEX_FIXED_COST = 19;

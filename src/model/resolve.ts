@@ -22,7 +22,10 @@ export function combineCanaryShares(mainDeclared: readonly number[], shares: Rea
 // A group is kept while what it is made of is: the same planned group (its Ingress unchanged), no
 // canary, every backend ready and resolved to the same object. Nothing then has a diagnostic to say,
 // and the very same SplitGroup lets translation and encoding skip the host.
-const kept = new WeakMap<PlannedGroup, { state: ClusterState; sticky: DraftGroup['sticky']; source: DraftGroup['source']; resolutions: Resolution[]; clusters: ClusterModel[]; group: SplitGroup }>();
+const kept = new WeakMap<
+  PlannedGroup,
+  { state: ClusterState; sticky: DraftGroup['sticky']; source: DraftGroup['source']; resolutions: Resolution[]; clusters: ClusterModel[]; group: SplitGroup }
+>();
 
 export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: Map<string, ClusterModel>): SplitGroup {
   // The same cluster state (no Service or EndpointSlice changed) resolves every backend as before: a
@@ -58,7 +61,10 @@ export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: M
 
 function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string): SplitGroup {
   const ready = resolutions.map((r) => r.ok);
-  const declared = combineCanaryShares(draft.mainDeclared, draft.canaries.map((c) => c.share));
+  const declared = combineCanaryShares(
+    draft.mainDeclared,
+    draft.canaries.map((c) => c.share),
+  );
   const { basisPoints, outcome } = applyReadiness(declared, ready);
   draft.versions.forEach((v, i) => {
     const r = resolutions[i];
@@ -75,11 +81,25 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
     draft.sink.warning(draft.field, `every backend of ${label} with weight is not ready, so the ready backends share the traffic equally`);
   }
   const versions: Version[] = draft.versions.map((v, i) => {
-    const version: Version = { service: v.service, cluster: resolutions[i].cluster, declaredBasisPoints: declared[i], basisPoints: basisPoints[i], ready: ready[i] };
+    const version: Version = {
+      service: v.service,
+      cluster: resolutions[i].cluster,
+      declaredBasisPoints: declared[i],
+      basisPoints: basisPoints[i],
+      ready: ready[i],
+    };
     if (v.canaryOf) version.canaryOf = v.canaryOf;
     return version;
   });
-  const group: SplitGroup = { source: draft.source, host: draft.host, path: draft.path, pathType: draft.pathType, versions, rules: routeRules(draft, versions), order: draft.order };
+  const group: SplitGroup = {
+    source: draft.source,
+    host: draft.host,
+    path: draft.path,
+    pathType: draft.pathType,
+    versions,
+    rules: routeRules(draft, versions),
+    order: draft.order,
+  };
   if (draft.sticky && versions.length > 1) group.sticky = draft.sticky;
   return group;
 }
@@ -99,7 +119,8 @@ function routeRules(draft: DraftGroup, versions: readonly Version[]): RouteRule[
     for (const canary of draft.canaries) {
       for (const r of canary[kind]) {
         const backends = r.to === 'canary' ? only(canary.version) : main;
-        if (backends.length > 0) rules.push({ conditions: [r.condition], backends, reason: `${r.reason} (Ingress ${canary.ref.namespace}/${canary.ref.name})` });
+        if (backends.length > 0)
+          rules.push({ conditions: [r.condition], backends, reason: `${r.reason} (Ingress ${canary.ref.namespace}/${canary.ref.name})` });
       }
     }
   }
@@ -108,7 +129,10 @@ function routeRules(draft: DraftGroup, versions: readonly Version[]): RouteRule[
 
 /** The main Ingress's own ready versions, weighted as it declares them: where "never" sends requests. */
 function mainSplit(draft: DraftGroup, versions: readonly Version[]): RouteRule['backends'] {
-  const indexes = versions.slice(0, draft.mainCount).map((_, i) => i).filter((i) => versions[i].ready);
+  const indexes = versions
+    .slice(0, draft.mainCount)
+    .map((_, i) => i)
+    .filter((i) => versions[i].ready);
   if (indexes.length === 0) return [];
   let weights = indexes.map((i) => draft.mainDeclared[i]);
   if (weights.every((w) => w === 0)) weights = indexes.map(() => 1);

@@ -101,7 +101,11 @@ export function tlsHosts(
       }
       const owner = taken.get(host);
       if (owner) {
-        if (owner.namespace !== ref.namespace || owner.name !== ref.name) sink.warning(`${field}.hosts[${j}]`, `${host} already gets its certificate from Ingress ${owner.namespace}/${owner.name}, which is older; this entry is ignored`);
+        if (owner.namespace !== ref.namespace || owner.name !== ref.name)
+          sink.warning(
+            `${field}.hosts[${j}]`,
+            `${host} already gets its certificate from Ingress ${owner.namespace}/${owner.name}, which is older; this entry is ignored`,
+          );
         return;
       }
       taken.set(host, ref);

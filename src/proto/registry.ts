@@ -40,13 +40,13 @@ const WRAPPERS = ['DoubleValue', 'FloatValue', 'Int64Value', 'UInt64Value', 'Int
 function registerWrapperTypes(): void {
   for (const name of WRAPPERS) {
     protobuf.wrappers[`.google.protobuf.${name}`] = {
-      fromObject(this: protobuf.Type, object: { [k: string]: any }) {
+      fromObject(this: protobuf.Type, object: { [k: string]: unknown }) {
         const isWrapped = typeof object === 'object' && object !== null && !(object instanceof Uint8Array) && 'value' in object;
         return this.fromObject(isWrapped ? object : { value: object });
       },
       toObject(this: protobuf.Type, message: protobuf.Message, options?: protobuf.IConversionOptions) {
         const plain = this.toObject(message, { ...options, defaults: true }) as { value: unknown };
-        return (options?.json ? plain.value : plain) as { [k: string]: any };
+        return (options?.json ? plain.value : plain) as { [k: string]: unknown };
       },
     };
   }

@@ -48,7 +48,12 @@ export function perHostRouteConfiguration(name = HTTP_ROUTE_CONFIG): Resource {
 }
 
 /** A virtual host as a VHDS resource: named `<route configuration>/<host>`, inside and out. */
-export function vhdsVirtualHost(vhost: VirtualHostModel, options: RouteOptions = {}, routeConfig = HTTP_ROUTE_CONFIG, body: ResourceBody = virtualHost(vhost, options)): Resource {
+export function vhdsVirtualHost(
+  vhost: VirtualHostModel,
+  options: RouteOptions = {},
+  routeConfig = HTTP_ROUTE_CONFIG,
+  body: ResourceBody = virtualHost(vhost, options),
+): Resource {
   const name = vhdsName(routeConfig, vhost.host);
   return { name, body: { ...body, name } };
 }
@@ -116,7 +121,11 @@ export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[
       routes.push({ name: `${name}:sticky:${values.get(v)}`, match: match([cookie]), route: { cluster: v.cluster } });
     }
   }
-  routes.push({ name, match: match([]), ...weightedAction(live, sticky && values ? setCookie(group, sticky.cookie, sticky.maxAgeSeconds, values) : undefined) });
+  routes.push({
+    name,
+    match: match([]),
+    ...weightedAction(live, sticky && values ? setCookie(group, sticky.cookie, sticky.maxAgeSeconds, values) : undefined),
+  });
   return routes;
 }
 

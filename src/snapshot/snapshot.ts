@@ -7,7 +7,18 @@ import protobuf from 'protobufjs';
 import { encodeAny, encodeMessage } from '../proto/encode.js';
 import { JSON_OPTIONS, messageType } from '../proto/registry.js';
 import type { Resource, ResourcesByType } from '../resources/resource.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, PUSH_ORDER, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, VIRTUAL_HOST_TYPE, messageName, type TypeUrl } from '../resources/type-urls.js';
+import {
+  CLUSTER_TYPE,
+  ENDPOINT_TYPE,
+  LISTENER_TYPE,
+  PUSH_ORDER,
+  ROUTE_TYPE,
+  SECRET_TYPE,
+  SHORT_NAME,
+  VIRTUAL_HOST_TYPE,
+  messageName,
+  type TypeUrl,
+} from '../resources/type-urls.js';
 
 export interface EncodedResource {
   readonly name: string;
@@ -67,17 +78,22 @@ export class Snapshot {
     const problems: string[] = [];
     const has = (t: TypeUrl, name: string) => this.types[t].resources.has(name);
     for (const listener of this.types[LISTENER_TYPE].resources.values()) {
-      for (const route of listener.references) if (!has(ROUTE_TYPE, route)) problems.push(`listener ${listener.name} needs route configuration ${route}, which is missing`);
-      for (const secret of secretsOf(listener.body)) if (!has(SECRET_TYPE, secret)) problems.push(`listener ${listener.name} needs secret ${secret}, which is missing`);
+      for (const route of listener.references)
+        if (!has(ROUTE_TYPE, route)) problems.push(`listener ${listener.name} needs route configuration ${route}, which is missing`);
+      for (const secret of secretsOf(listener.body))
+        if (!has(SECRET_TYPE, secret)) problems.push(`listener ${listener.name} needs secret ${secret}, which is missing`);
     }
     for (const route of this.types[ROUTE_TYPE].resources.values()) {
-      for (const cluster of route.references) if (!has(CLUSTER_TYPE, cluster)) problems.push(`route configuration ${route.name} sends traffic to cluster ${cluster}, which is missing`);
+      for (const cluster of route.references)
+        if (!has(CLUSTER_TYPE, cluster)) problems.push(`route configuration ${route.name} sends traffic to cluster ${cluster}, which is missing`);
     }
     for (const vhost of this.types[VIRTUAL_HOST_TYPE].resources.values()) {
-      for (const cluster of vhost.references) if (!has(CLUSTER_TYPE, cluster)) problems.push(`virtual host ${vhost.name} sends traffic to cluster ${cluster}, which is missing`);
+      for (const cluster of vhost.references)
+        if (!has(CLUSTER_TYPE, cluster)) problems.push(`virtual host ${vhost.name} sends traffic to cluster ${cluster}, which is missing`);
     }
     for (const cluster of this.types[CLUSTER_TYPE].resources.values()) {
-      for (const assignment of cluster.references) if (!has(ENDPOINT_TYPE, assignment)) problems.push(`cluster ${cluster.name} needs endpoints ${assignment}, which are missing`);
+      for (const assignment of cluster.references)
+        if (!has(ENDPOINT_TYPE, assignment)) problems.push(`cluster ${cluster.name} needs endpoints ${assignment}, which are missing`);
     }
     return problems;
   }
@@ -140,13 +156,31 @@ export class SnapshotEncoder {
     const version = contentVersion(value);
     // The content hash is the key: an unchanged configuration finds its entry of the last build.
     const key = `${ROUTE_TYPE}\u0000${resource.name}\u0000#${version}`;
-    return known(key) ?? { name: resource.name, body: resource.body, value, any: encodeAny(ROUTE_TYPE, value), version, references: referencesOf(ROUTE_TYPE, resource), key };
+    return (
+      known(key) ?? {
+        name: resource.name,
+        body: resource.body,
+        value,
+        any: encodeAny(ROUTE_TYPE, value),
+        version,
+        references: referencesOf(ROUTE_TYPE, resource),
+        key,
+      }
+    );
   }
 
   private encode(typeUrl: TypeUrl, type: protobuf.Type, resource: Resource, key?: string): EncoderEntry {
     const value = encodeMessage(type, resource.body);
     const version = contentVersion(value);
-    return { name: resource.name, body: resource.body, value, any: encodeAny(typeUrl, value), version, references: referencesOf(typeUrl, resource), key: key ?? `${typeUrl}\u0000${resource.name}\u0000#${version}` };
+    return {
+      name: resource.name,
+      body: resource.body,
+      value,
+      any: encodeAny(typeUrl, value),
+      version,
+      references: referencesOf(typeUrl, resource),
+      key: key ?? `${typeUrl}\u0000${resource.name}\u0000#${version}`,
+    };
   }
 
   private encodeType(typeUrl: TypeUrl, slot: string, resources: readonly Resource[]): TypeSnapshot {
@@ -221,7 +255,13 @@ function encodeRouteConfiguration(type: protobuf.Type, body: Resource['body'] & 
       virtualHostBytes.set(vhost, bytes);
     }
     // Field 2 (virtual_hosts), length-delimited.
-    parts.push(protobuf.Writer.create().uint32((2 << 3) | 2).uint32(bytes.length).finish(), bytes);
+    parts.push(
+      protobuf.Writer.create()
+        .uint32((2 << 3) | 2)
+        .uint32(bytes.length)
+        .finish(),
+      bytes,
+    );
   }
   return Buffer.concat(parts);
 }
@@ -231,8 +271,31 @@ function isSortedByName(resources: readonly Resource[]): boolean {
   return true;
 }
 
+// The few fields of resource bodies this module reads back: which secrets a listener needs, which
+// route configuration it names, which clusters a virtual host routes to.
+interface ListenerFields {
+  filter_chains?: Array<{
+    filters?: Array<{ typed_config?: { rds?: { route_config_name?: unknown } } }>;
+    transport_socket?: { typed_config?: { common_tls_context?: { tls_certificate_sds_secret_configs?: Array<{ name: string }> } } };
+  }>;
+}
+interface VirtualHostFields {
+  routes?: Array<{ route?: { cluster?: string; weighted_clusters?: { clusters?: Array<{ name: string }> } } }>;
+}
+interface RouteConfigurationFields {
+  virtual_hosts?: VirtualHostFields[];
+}
+interface ClusterFields {
+  type?: string;
+  eds_cluster_config?: { service_name?: string };
+}
+interface SecretJson {
+  tls_certificate?: { certificate_chain?: { inline_bytes?: string; inline_string?: string }; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
 /** SDS secret names a listener's filter chains need. */
-function secretsOf(body: Record<string, any>): string[] {
+function secretsOf(body: ListenerFields): string[] {
   const names: string[] = [];
   for (const chain of body.filter_chains ?? []) {
     for (const config of chain.transport_socket?.typed_config?.common_tls_context?.tls_certificate_sds_secret_configs ?? []) names.push(config.name);
@@ -242,7 +305,7 @@ function secretsOf(body: Record<string, any>): string[] {
 
 // The debug view shows which certificate is served (its PEM is public anyway), never the key.
 export const REDACTED = '[redacted: private keys are never shown]';
-function redactSecret(json: Record<string, any>): Record<string, any> {
+function redactSecret(json: SecretJson): SecretJson {
   const tls = json.tls_certificate;
   if (!tls) return json;
   const certificate = tls.certificate_chain?.inline_bytes;
@@ -259,7 +322,7 @@ function redactSecret(json: Record<string, any>): Record<string, any> {
 // Kept per virtual host body, which translation keeps for an unchanged host: a route configuration of
 // a thousand hosts is walked for the one that changed.
 const hostClusters = new WeakMap<object, readonly string[]>();
-function clustersOfHost(vhost: Record<string, any>): readonly string[] {
+function clustersOfHost(vhost: VirtualHostFields): readonly string[] {
   let clusters = hostClusters.get(vhost);
   if (!clusters) {
     const found = new Set<string>();
@@ -274,20 +337,22 @@ function clustersOfHost(vhost: Record<string, any>): readonly string[] {
 }
 
 function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {
-  const body = resource.body as Record<string, any>;
   switch (typeUrl) {
     case LISTENER_TYPE:
-      return (body.filter_chains ?? []).flatMap((chain: any) =>
-        (chain.filters ?? []).map((f: any) => f.typed_config?.rds?.route_config_name).filter((n: unknown) => typeof n === 'string'),
+      return ((resource.body as ListenerFields).filter_chains ?? []).flatMap((chain) =>
+        (chain.filters ?? []).map((f) => f.typed_config?.rds?.route_config_name).filter((n): n is string => typeof n === 'string'),
       );
     case ROUTE_TYPE:
     case VIRTUAL_HOST_TYPE: {
       const clusters = new Set<string>();
-      for (const vhost of typeUrl === ROUTE_TYPE ? body.virtual_hosts ?? [] : [body]) for (const c of clustersOfHost(vhost)) clusters.add(c);
+      const hosts = typeUrl === ROUTE_TYPE ? ((resource.body as RouteConfigurationFields).virtual_hosts ?? []) : [resource.body as VirtualHostFields];
+      for (const vhost of hosts) for (const c of clustersOfHost(vhost)) clusters.add(c);
       return [...clusters].sort();
     }
-    case CLUSTER_TYPE:
+    case CLUSTER_TYPE: {
+      const body = resource.body as ClusterFields;
       return body.type === 'EDS' ? [body.eds_cluster_config?.service_name || resource.name] : [];
+    }
     default:
       return [];
   }

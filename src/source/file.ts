@@ -112,7 +112,8 @@ export class FileSource implements Source {
     } catch {
       throw new Error(`manifest folder ${this.dir} does not exist: pass --manifests DIR with a folder of YAML files`);
     }
-    if (!stat.isDirectory()) throw new Error(`--manifests ${this.dir} is a file, not a folder: pass the folder that holds it (--manifests ${path.dirname(this.dir)})`);
+    if (!stat.isDirectory())
+      throw new Error(`--manifests ${this.dir} is a file, not a folder: pass the folder that holds it (--manifests ${path.dirname(this.dir)})`);
     this.scan();
     this.scanned = true;
     if (this.options.watch === false) return this.schedulePoll();
@@ -193,7 +194,10 @@ export class FileSource implements Source {
       const now = this.now();
       if (this.emptySince === undefined) {
         this.emptySince = now;
-        this.log.warn('the manifest folder holds no objects any more; keeping what is served until a later scan confirms it', { dir: this.dir, confirmAfterMs: this.confirmEmptyMs });
+        this.log.warn('the manifest folder holds no objects any more; keeping what is served until a later scan confirms it', {
+          dir: this.dir,
+          confirmAfterMs: this.confirmEmptyMs,
+        });
         return this.notify();
       }
       if (now - this.emptySince < this.confirmEmptyMs) return changed && this.notify();
@@ -275,22 +279,29 @@ export class FileSource implements Source {
   private schedulePoll(): void {
     if (this.stopped) return;
     if (this.poller) clearTimeout(this.poller);
-    this.poller = setTimeout(() => {
-      // Without file events, a cheap look (folders, recently changed files, a slice of the rest) says
-      // whether a full scan is needed; a full scan still runs every minute as a safety net.
-      // With file events, the rare safety-net look covers every file at once.
-      const full = performance.now() - this.lastFullScan >= SAFETY_SCAN_MS || this.somethingMoved(this.eventsArrive);
-      // A change found by polling that no file event announced: events are not to be trusted here.
-      if (full && this.safeScan() && this.eventsArrive && !this.rescanTimer) this.trustEvents(false, 'a change arrived without a file event');
-      this.schedulePoll();
-    }, this.eventsArrive ? this.restPollMs : this.pollMs);
+    this.poller = setTimeout(
+      () => {
+        // Without file events, a cheap look (folders, recently changed files, a slice of the rest) says
+        // whether a full scan is needed; a full scan still runs every minute as a safety net.
+        // With file events, the rare safety-net look covers every file at once.
+        const full = performance.now() - this.lastFullScan >= SAFETY_SCAN_MS || this.somethingMoved(this.eventsArrive);
+        // A change found by polling that no file event announced: events are not to be trusted here.
+        if (full && this.safeScan() && this.eventsArrive && !this.rescanTimer) this.trustEvents(false, 'a change arrived without a file event');
+        this.schedulePoll();
+      },
+      this.eventsArrive ? this.restPollMs : this.pollMs,
+    );
     this.poller.unref();
   }
 
   private trustEvents(arrive: boolean, why: string): void {
     if (this.eventsArrive === arrive) return;
     this.eventsArrive = arrive;
-    this.log.info(arrive ? 'file events arrive: the folder is polled only as a safety net' : 'file events do not arrive: polling the folder', { dir: this.dir, why, pollMs: arrive ? this.restPollMs : this.pollMs });
+    this.log.info(arrive ? 'file events arrive: the folder is polled only as a safety net' : 'file events do not arrive: polling the folder', {
+      dir: this.dir,
+      why,
+      pollMs: arrive ? this.restPollMs : this.pollMs,
+    });
     this.schedulePoll();
   }
 
@@ -359,7 +370,10 @@ export class FileSource implements Source {
     try {
       return this.scan();
     } catch (error) {
-      this.log.error('scanning the manifest folder failed; the last state keeps serving (a splitplane bug, please report it)', { dir: this.dir, error: String(error instanceof Error ? error.stack : error) });
+      this.log.error('scanning the manifest folder failed; the last state keeps serving (a splitplane bug, please report it)', {
+        dir: this.dir,
+        error: String(error instanceof Error ? error.stack : error),
+      });
       return false;
     }
   }

@@ -19,15 +19,15 @@ export function isLegacyIngress(obj: { apiVersion?: string; kind?: string }): bo
 
 // Only shapes the conversion understands are converted; anything else (a null rule, paths written as a
 // string) is passed on as it is, for the shape check to name the field.
-export function convertLegacyIngress(obj: Record<string, any>): Ingress {
+export function convertLegacyIngress(obj: { apiVersion?: unknown; kind?: unknown; metadata?: unknown; spec?: unknown }): Ingress {
   const spec = obj.spec;
-  if (!isMapping(spec)) return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: obj.metadata, spec } as Ingress;
+  if (!isMapping(spec)) return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: obj.metadata, spec } as unknown as Ingress;
   const converted: Record<string, unknown> = {};
   if (spec.ingressClassName !== undefined) converted.ingressClassName = spec.ingressClassName;
   if (spec.backend !== undefined) converted.defaultBackend = convertBackend(spec.backend);
   if (spec.tls !== undefined) converted.tls = spec.tls;
   if (spec.rules !== undefined) converted.rules = Array.isArray(spec.rules) ? spec.rules.map(convertRule) : spec.rules;
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: obj.metadata, spec: converted as Ingress['spec'] };
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: obj.metadata as Ingress['metadata'], spec: converted as Ingress['spec'] };
 }
 
 function convertRule(rule: unknown): unknown {
@@ -41,7 +41,7 @@ function convertRule(rule: unknown): unknown {
   return { ...rule, http: { ...rule.http, paths } };
 }
 
-function isMapping(value: unknown): value is Record<string, any> {
+function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -23,7 +23,9 @@ export function listManifests(dir: string): { files: Array<[full: string, rel: s
   try {
     if (!fs.statSync(dir).isDirectory()) return { error: `${dir} is no longer a folder` };
   } catch (error) {
-    return { error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist any more` : `${dir} cannot be read (${(error as Error).message})` };
+    return {
+      error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist any more` : `${dir} cannot be read (${(error as Error).message})`,
+    };
   }
   const walk = (d: string, rel: string): boolean => {
     let entries: fs.Dirent[];

@@ -29,7 +29,12 @@ export function parseManifests(text: string, fileName: string): ParsedManifests 
   } catch (error) {
     const where = error instanceof YAMLException && error.mark ? `line ${error.mark.line + 1}, column ${error.mark.column + 1}` : 'an unknown place';
     const reason = error instanceof YAMLException ? error.reason : String(error);
-    diagnostics.push({ severity: 'error', object: fileRef, field: documentField(text, error), message: `YAML does not parse at ${where}: ${reason}; the file's previous contents stay in force until it is fixed` });
+    diagnostics.push({
+      severity: 'error',
+      object: fileRef,
+      field: documentField(text, error),
+      message: `YAML does not parse at ${where}: ${reason}; the file's previous contents stay in force until it is fixed`,
+    });
     return { objects, fields, diagnostics, failed: true };
   }
   // Aliases are references, not copies, so a few lines can stand for billions of nodes: everything
@@ -37,7 +42,12 @@ export function parseManifests(text: string, fileName: string): ParsedManifests 
   // An alias is written `*name`: text without a `*` has none, and most files are spared the walk.
   const expansion = text.includes('*') ? aliasExpansion(documents, Math.max(MIN_EXPANSION_BUDGET, EXPANSION_FACTOR * text.length)) : undefined;
   if (expansion) {
-    diagnostics.push({ severity: 'error', object: fileRef, field: 'documents', message: `${expansion}; the file's previous contents stay in force until it is fixed` });
+    diagnostics.push({
+      severity: 'error',
+      object: fileRef,
+      field: 'documents',
+      message: `${expansion}; the file's previous contents stay in force until it is fixed`,
+    });
     return { objects, fields, diagnostics, failed: true };
   }
   documents.forEach((value, index) => {
@@ -51,7 +61,7 @@ export function parseManifests(text: string, fileName: string): ParsedManifests 
       diagnostics.push({ severity: 'error', object: fileRef, field, message: 'is not a Kubernetes object (a mapping with apiVersion, kind and metadata)' });
       return;
     }
-    const obj = value as Record<string, any>;
+    const obj = value as { kind?: unknown; apiVersion?: unknown; items?: unknown; metadata?: { name?: unknown } };
     if (obj.kind === 'List' && Array.isArray(obj.items)) {
       obj.items.forEach((item: unknown, i: number) => collect(item, `${field}.items[${i}]`));
       return;
@@ -64,10 +74,15 @@ export function parseManifests(text: string, fileName: string): ParsedManifests 
       diagnostics.push({ severity: 'error', object: fileRef, field: `${field}.metadata.name`, message: `${obj.kind} has no metadata.name` });
       return;
     }
-    const object = isLegacyIngress(obj) ? convertLegacyIngress(obj) : (obj as KubeObject);
+    const object = isLegacyIngress({ apiVersion: obj.apiVersion, kind: obj.kind }) ? convertLegacyIngress(obj) : (obj as unknown as KubeObject);
     const first = seen.get(objectKey(object));
     if (first !== undefined) {
-      diagnostics.push({ severity: 'error', object: fileRef, field: `${field}.metadata.name`, message: `${obj.kind} ${namespaceOf(object)}/${obj.metadata.name} is already defined in ${first} of this file; this definition is ignored: remove one of them` });
+      diagnostics.push({
+        severity: 'error',
+        object: fileRef,
+        field: `${field}.metadata.name`,
+        message: `${obj.kind} ${namespaceOf(object)}/${obj.metadata.name} is already defined in ${first} of this file; this definition is ignored: remove one of them`,
+      });
       return;
     }
     seen.set(objectKey(object), field);
@@ -110,7 +125,8 @@ export function aliasExpansion(documents: readonly unknown[], budget: number): s
   for (const document of documents) {
     total += size(document);
     if (aliases > MAX_ALIASES) return `YAML aliases are used more than ${MAX_ALIASES} times`;
-    if (total > budget) return `YAML aliases expand the file to more than ${budget} nodes and characters (${EXPANSION_FACTOR} times its size), which would stall splitplane`;
+    if (total > budget)
+      return `YAML aliases expand the file to more than ${budget} nodes and characters (${EXPANSION_FACTOR} times its size), which would stall splitplane`;
   }
   return undefined;
 }

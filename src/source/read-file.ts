@@ -6,10 +6,7 @@
 import fs from 'node:fs';
 
 export type FileRead =
-  | { kind: 'unchanged' }
-  | { kind: 'gone' }
-  | { kind: 'refused'; stamp: string; reason: string }
-  | { kind: 'read'; stamp: string; text: string };
+  { kind: 'unchanged' } | { kind: 'gone' } | { kind: 'refused'; stamp: string; reason: string } | { kind: 'read'; stamp: string; text: string };
 
 /** Reads `file` unless its stamp (inode, size, mtime) is still `knownStamp`. */
 export function readRegularFile(file: string, maxBytes: number, knownStamp?: string): FileRead {
@@ -32,7 +29,11 @@ export function readRegularFile(file: string, maxBytes: number, knownStamp?: str
     const stamp = stampOf(st);
     if (stamp === knownStamp) return { kind: 'unchanged' };
     if (!st.isFile()) {
-      return { kind: 'refused', stamp, reason: `is ${fileType(st)}, not a regular file: only regular files (or links to them) are read, so nothing in it is served` };
+      return {
+        kind: 'refused',
+        stamp,
+        reason: `is ${fileType(st)}, not a regular file: only regular files (or links to them) are read, so nothing in it is served`,
+      };
     }
     if (st.size > maxBytes) return { kind: 'refused', stamp, reason: tooLarge(st.size, maxBytes) };
     const buffer = Buffer.alloc(Math.min(st.size, maxBytes) + 1);

@@ -37,7 +37,10 @@ export class ObjectStore {
       const print = fingerprint(object);
       // An unchanged object keeps its identity, so the model can tell "unchanged" with ===.
       const kept = previous?.get(key);
-      const entry: Entry = kept?.fingerprint === print && kept.field === fields[i] ? kept : { object: kept?.fingerprint === print ? kept.object : object, fingerprint: print, seq: kept?.seq ?? this.nextSeq++ };
+      const entry: Entry =
+        kept?.fingerprint === print && kept.field === fields[i]
+          ? kept
+          : { object: kept?.fingerprint === print ? kept.object : object, fingerprint: print, seq: kept?.seq ?? this.nextSeq++ };
       if (fields[i] !== undefined) entry.field = fields[i];
       // Defined twice in one source: the first definition counts (the source reports it).
       if (!next.has(key)) next.set(key, entry);
@@ -115,7 +118,8 @@ export class ObjectStore {
         const all = collisions.get(key) ?? [{ source: current.source, entry: current.entry }];
         all.push({ source, entry });
         collisions.set(key, all);
-        if (entry.seq < current.entry.seq || (entry.seq === current.entry.seq && source < current.source)) view.set(key, { object: entry.object, source, entry });
+        if (entry.seq < current.entry.seq || (entry.seq === current.entry.seq && source < current.source))
+          view.set(key, { object: entry.object, source, entry });
       }
     }
     const duplicates: Diagnostic[] = [];

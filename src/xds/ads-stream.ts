@@ -245,7 +245,15 @@ export abstract class AdsStream<Response> {
     }
     if (retained.length === 0) return subscribed;
     const resources = new Map([...subscribed.resources, ...retained]);
-    const suffix = createHash('sha256').update(retained.map(([n]) => n).sort().join('\u0000')).digest('hex').slice(0, 8);
+    const suffix = createHash('sha256')
+      .update(
+        retained
+          .map(([n]) => n)
+          .sort()
+          .join('\u0000'),
+      )
+      .digest('hex')
+      .slice(0, 8);
     return { version: `${current.version}${KEPT_CLUSTERS_MARK}${suffix}`, resources };
   }
 
@@ -274,7 +282,11 @@ export abstract class AdsStream<Response> {
     // Node fields are the client's words: shown cut to a readable length.
     const text = (value: unknown) => truncate(String(value ?? ''), 256);
     const node = this.node
-      ? { id: text(this.node.id), cluster: text(this.node.cluster), userAgent: text([this.node.user_agent_name, userAgentVersion(this.node)].filter(Boolean).join(' ')) }
+      ? {
+          id: text(this.node.id),
+          cluster: text(this.node.cluster),
+          userAgent: text([this.node.user_agent_name, userAgentVersion(this.node)].filter(Boolean).join(' ')),
+        }
       : null;
     const refused = [...this.refusedTypes].map((t) => SHORT_NAME[t]);
     const out: Record<string, unknown> = { protocol: this.protocol, routing: this.routing, node, types };

@@ -28,7 +28,12 @@ export function encodeResponseBody(response: DiscoveryResponse): Buffer {
   writer.uint32((1 << 3) | 2).string(response.version);
   for (const resource of response.resources.values()) writer.uint32((2 << 3) | 2).bytes(resource.any);
   writer.uint32((4 << 3) | 2).string(response.typeUrl);
-  writer.uint32((6 << 3) | 2).fork().uint32((1 << 3) | 2).string(CONTROL_PLANE_ID).ldelim();
+  writer
+    .uint32((6 << 3) | 2)
+    .fork()
+    .uint32((1 << 3) | 2)
+    .string(CONTROL_PLANE_ID)
+    .ldelim();
   return Buffer.from(writer.finish());
 }
 
@@ -92,29 +97,43 @@ export function encodeDeltaResponseBody(response: DeltaDiscoveryResponse): Buffe
   for (const resource of response.resources) writer.uint32((2 << 3) | 2).bytes(deltaResource(resource));
   writer.uint32((4 << 3) | 2).string(response.typeUrl);
   for (const name of response.removed) writer.uint32((6 << 3) | 2).string(name);
-  writer.uint32((7 << 3) | 2).fork().uint32((1 << 3) | 2).string(CONTROL_PLANE_ID).ldelim();
+  writer
+    .uint32((7 << 3) | 2)
+    .fork()
+    .uint32((1 << 3) | 2)
+    .string(CONTROL_PLANE_ID)
+    .ldelim();
   return Buffer.from(writer.finish());
 }
 
 /** The nonce (field 5 of both response messages) after a shared body. */
 export function withNonce(body: Buffer, nonce: string): Buffer {
-  const field = protobuf.Writer.create().uint32((5 << 3) | 2).string(nonce).finish();
+  const field = protobuf.Writer.create()
+    .uint32((5 << 3) | 2)
+    .string(nonce)
+    .finish();
   return Buffer.concat([body, field]);
 }
 
+/**
+ * An Envoy message as proto JSON, decoded by name at run time: its shape is the message type's, which
+ * TypeScript cannot know here. Readers (tests, the debug view) pick the fields they expect.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: any message type of the Envoy API
+export type ProtoJson = Record<string, any>;
 
 export interface DecodedResponse {
   version_info: string;
   type_url: string;
   nonce: string;
-  resources: Array<Record<string, any>>;
+  resources: ProtoJson[];
 }
 
 export interface DecodedDeltaResponse {
   system_version_info: string;
   type_url: string;
   nonce: string;
-  resources: Array<{ name: string; version: string; resource: Record<string, any> }>;
+  resources: Array<{ name: string; version: string; resource: ProtoJson }>;
   removed_resources: string[];
 }
 

@@ -60,7 +60,10 @@ export interface StreamInfo {
 // grpc-js prints its own lines (`E No address added out of total 1 resolved`) straight to stderr;
 // they are folded into the structured log instead, so every line of splitplane's output is JSON.
 function useStructuredGrpcLogs(log: Logger): void {
-  const write = (level: 'debug' | 'info' | 'error') => (message?: unknown, ...rest: unknown[]) => log[level]('grpc-js', { message: format(message, ...rest) });
+  const write =
+    (level: 'debug' | 'info' | 'error') =>
+    (message?: unknown, ...rest: unknown[]) =>
+      log[level]('grpc-js', { message: format(message, ...rest) });
   grpc.setLogger({ error: write('error'), info: write('info'), debug: write('debug') } as unknown as Partial<Console>);
 }
 
@@ -95,7 +98,9 @@ export function xdsServerCredentials(files: { cert: string; key: string; clientC
     try {
       return fs.readFileSync(file);
     } catch (error) {
-      throw new Error(`cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): splitplane certgen --out DIR writes a CA, a server and a client certificate`);
+      throw new Error(
+        `cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): splitplane certgen --out DIR writes a CA, a server and a client certificate`,
+      );
     }
   };
   const cert = read('--xds-tls-cert', files.cert);
@@ -104,7 +109,9 @@ export function xdsServerCredentials(files: { cert: string; key: string; clientC
   try {
     return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
   } catch (error) {
-    throw new Error(`cannot use the xDS TLS files (--xds-tls-cert ${files.cert}, --xds-tls-key ${files.key}, --xds-client-ca ${files.clientCa}): ${(error as Error).message}`);
+    throw new Error(
+      `cannot use the xDS TLS files (--xds-tls-cert ${files.cert}, --xds-tls-key ${files.key}, --xds-client-ca ${files.clientCa}): ${(error as Error).message}`,
+    );
   }
 }
 
@@ -140,16 +147,27 @@ export class AdsServer {
     useStructuredGrpcLogs(log);
     const responses = metrics.counter('splitplane_xds_responses_total', 'DiscoveryResponses sent, by type.');
     const acks = metrics.counter('splitplane_xds_acks_total', 'ACKs received, by type.');
-    const nacks = metrics.counter('splitplane_xds_nacks_total', 'NACKs received, by type and node. A NACK of a version other proxies accepted points at that proxy; any other is a splitplane bug.');
+    const nacks = metrics.counter(
+      'splitplane_xds_nacks_total',
+      'NACKs received, by type and node. A NACK of a version other proxies accepted points at that proxy; any other is a splitplane bug.',
+    );
     const stale = metrics.counter('splitplane_xds_stale_nonce_total', 'Requests ignored because they answered a superseded response.');
     const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.');
     this.count = { responses, acks, nacks, stale, streams: () => streamsGauge(this.streams.size) };
     this.count.streams();
     this.server.addService(adsDefinition, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) =>
-        this.open(call, (events) => new SotwStream(() => this.cache.current(), events), (r: DiscoveryResponse) => this.body(r)),
+        this.open(
+          call,
+          (events) => new SotwStream(() => this.cache.current(), events),
+          (r: DiscoveryResponse) => this.body(r),
+        ),
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>) =>
-        this.open(call, (events) => new DeltaStream(() => this.cache.current(), events), (r: DeltaDiscoveryResponse) => this.deltaBody(r)),
+        this.open(
+          call,
+          (events) => new DeltaStream(() => this.cache.current(), events),
+          (r: DeltaDiscoveryResponse) => this.deltaBody(r),
+        ),
     });
   }
 
@@ -211,14 +229,16 @@ export class AdsServer {
   }
 
   private deltaBody(response: DeltaDiscoveryResponse): Framed {
-    return this.frame(response.resources, `${response.typeUrl}\u0000${response.systemVersion}\u0000${response.removed.join('\u0000')}`, () => encodeDeltaResponseBody(response));
+    return this.frame(response.resources, `${response.typeUrl}\u0000${response.systemVersion}\u0000${response.removed.join('\u0000')}`, () =>
+      encodeDeltaResponseBody(response),
+    );
   }
 
-  private open<Request extends { node?: unknown }, Response extends { typeUrl: TypeUrl; resources: { size: number } | { length: number } }, Stream extends AdsStream<Response> & { onRequest(r: Request): void }>(
-    call: grpc.ServerDuplexStream<Request, Buffer>,
-    makeStream: (events: StreamEvents<Response>) => Stream,
-    body: (response: Response) => Framed,
-  ): void {
+  private open<
+    Request extends { node?: unknown },
+    Response extends { typeUrl: TypeUrl; resources: { size: number } | { length: number } },
+    Stream extends AdsStream<Response> & { onRequest(r: Request): void },
+  >(call: grpc.ServerDuplexStream<Request, Buffer>, makeStream: (events: StreamEvents<Response>) => Stream, body: (response: Response) => Framed): void {
     const id = this.nextId++;
     const peer = call.getPeer();
     let log = this.log.child({ stream: id, peer });
@@ -254,24 +274,44 @@ export class AdsServer {
         this.count.nacks({ ...typeLabel(typeUrl), node: this.nodeLabel(node) });
         // Another proxy running this very version says the configuration is fine: this client is odd.
         const acceptedElsewhere = this.list().filter((s) => s.id !== id && s.stream.types[typeUrl].ackedVersion === version).length;
-        limited('error', `nack:${typeUrl}`, acceptedElsewhere > 0 ? 'a proxy rejected a configuration other proxies accepted (NACK); check that proxy' : 'Envoy rejected our configuration (NACK); this is a splitplane bug, please report it with this line', {
-          type: SHORT_NAME[typeUrl],
-          version,
-          acceptedElsewhere,
-          envoyError: message,
-        });
+        limited(
+          'error',
+          `nack:${typeUrl}`,
+          acceptedElsewhere > 0
+            ? 'a proxy rejected a configuration other proxies accepted (NACK); check that proxy'
+            : 'Envoy rejected our configuration (NACK); this is a splitplane bug, please report it with this line',
+          {
+            type: SHORT_NAME[typeUrl],
+            version,
+            acceptedElsewhere,
+            envoyError: message,
+          },
+        );
         this.options.onNack?.({ typeUrl, version, running, message, node, stream: id, acceptedElsewhere });
       },
       staleNonce: (typeUrl, nonce) => {
         this.count.stale(typeLabel(typeUrl));
         limited('debug', `stale:${typeUrl}`, 'xds stale nonce ignored', { type: SHORT_NAME[typeUrl], nonce: truncate(nonce, 64) });
       },
-      unknownType: (typeUrl) => limited('warn', 'unknown-type', 'xds request for a type splitplane does not serve; ignored', { typeUrl: truncate(typeUrl, 200) }),
+      unknownType: (typeUrl) =>
+        limited('warn', 'unknown-type', 'xds request for a type splitplane does not serve; ignored', { typeUrl: truncate(typeUrl, 200) }),
       mayServe: (typeUrl) => typeUrl !== SECRET_TYPE || this.options.secretsTo === 'everyone' || (this.options.isLoopback ?? isLoopbackPeer)(peer),
       refused: (typeUrl) =>
-        limited('warn', `refused:${typeUrl}`, 'TLS secrets are not sent to this client: it is not on loopback and the xDS port has no TLS with client certificates (--xds-tls-cert, --xds-tls-key, --xds-client-ca; or --insecure-xds)', { type: SHORT_NAME[typeUrl] }),
+        limited(
+          'warn',
+          `refused:${typeUrl}`,
+          'TLS secrets are not sent to this client: it is not on loopback and the xDS port has no TLS with client certificates (--xds-tls-cert, --xds-tls-key, --xds-client-ca; or --insecure-xds)',
+          { type: SHORT_NAME[typeUrl] },
+        ),
     });
-    const info: StreamInfo = { id, peer, openedAt: new Date().toISOString(), stream: stream as unknown as AnyStream, unsentBytes: () => [...unsent.values()].reduce((a, b) => a + b, 0), end: () => undefined };
+    const info: StreamInfo = {
+      id,
+      peer,
+      openedAt: new Date().toISOString(),
+      stream: stream as unknown as AnyStream,
+      unsentBytes: () => [...unsent.values()].reduce((a, b) => a + b, 0),
+      end: () => undefined,
+    };
     this.streams.set(id, info);
     this.count.streams();
     // A failure on one stream is a bug of ours; it must end that stream (the client reconnects and

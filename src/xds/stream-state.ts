@@ -76,8 +76,7 @@ export class TypeState {
     const first = !this.requested;
     this.requested = true;
     // Legacy wildcard: an empty list on the first request; it stays wildcard while lists stay empty.
-    const wildcard =
-      isWildcardCapable(this.typeUrl) && (resourceNames.includes('*') || (resourceNames.length === 0 && (first || this.wildcard)));
+    const wildcard = isWildcardCapable(this.typeUrl) && (resourceNames.includes('*') || (resourceNames.length === 0 && (first || this.wildcard)));
     const names = resourceNames.filter((n) => n !== '*');
     if (!first && wildcard === this.wildcard && sameNames(this.names, names)) return;
     this.wildcard = wildcard;

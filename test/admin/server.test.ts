@@ -8,12 +8,20 @@ import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import { translate } from '../../src/resources/translate.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { ingress, seedCluster } from '../support/fixtures.js';
+import type { Json } from '../support/json.js';
 
 describe('admin/server', () => {
   let server: http.Server;
   let base: string;
   let snapshot: Snapshot | undefined;
-  const diagnostics: Diagnostic[] = [{ severity: 'error', object: { kind: 'Ingress', namespace: 'default', name: 'echo' }, field: 'metadata.annotations["ingress.aliyun.weight/new-nginx"]', message: 'bad' }];
+  const diagnostics: Diagnostic[] = [
+    {
+      severity: 'error',
+      object: { kind: 'Ingress', namespace: 'default', name: 'echo' },
+      field: 'metadata.annotations["ingress.aliyun.weight/new-nginx"]',
+      message: 'bad',
+    },
+  ];
   const metrics = new Metrics();
   metrics.counter('splitplane_xds_nacks_total', 'NACKs.')({ type: 'CDS' });
 
@@ -28,16 +36,24 @@ describe('admin/server', () => {
     expect((await fetch(`${base}/healthz`)).status).to.equal(200);
     expect((await fetch(`${base}/readyz`)).status).to.equal(503);
     expect((await fetch(`${base}/debug/snapshot`)).status).to.equal(503);
-    const model = buildModel({ ingresses: [ingress({ annotations: { 'ingress.aliyun.weight/new-nginx': '50' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] })], ...seedCluster(), ingressClasses: [], ingressClass: 'splitplane' }).model;
+    const model = buildModel({
+      ingresses: [ingress({ annotations: { 'ingress.aliyun.weight/new-nginx': '50' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] })],
+      ...seedCluster(),
+      ingressClasses: [],
+      ingressClass: 'splitplane',
+    }).model;
     snapshot = Snapshot.fromResources(translate(model, { http: { address: '0.0.0.0', port: 8080 } }));
     expect((await fetch(`${base}/readyz`)).status).to.equal(200);
   });
 
   it('/debug/snapshot shows the version and resources of every type as proto JSON', async () => {
-    const body = (await (await fetch(`${base}/debug/snapshot`)).json()) as any;
+    const body = (await (await fetch(`${base}/debug/snapshot`)).json()) as Json;
     expect(body.RDS.version).to.equal(snapshot!.version('type.googleapis.com/envoy.config.route.v3.RouteConfiguration'));
-    const route = body.RDS.resources[0].virtual_hosts.find((v: any) => v.name === 'mini-echo.io').routes[0];
-    expect(route.route.weighted_clusters.clusters).to.deep.equal([{ name: 'default/old-nginx/80', weight: 5000 }, { name: 'default/new-nginx/80', weight: 5000 }]);
+    const route = body.RDS.resources[0].virtual_hosts.find((v: Json) => v.name === 'mini-echo.io').routes[0];
+    expect(route.route.weighted_clusters.clusters).to.deep.equal([
+      { name: 'default/old-nginx/80', weight: 5000 },
+      { name: 'default/new-nginx/80', weight: 5000 },
+    ]);
   });
 
   it('/debug/diagnostics lists each problem with object and field', async () => {
@@ -63,7 +79,7 @@ describe('admin/server', () => {
     expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).to.equal(405);
   });
 
-  it('a kept-alive connection survives a stall of the process longer than Node\'s 5 s idle close', async function () {
+  it("a kept-alive connection survives a stall of the process longer than Node's 5 s idle close", async function () {
     this.timeout(30_000);
     expect((await fetch(`${base}/healthz`)).status).to.equal(200);
     // Block the event loop as a long rebuild or a paused VM does: both the server's idle timer and the

@@ -18,7 +18,11 @@ describe('certgen', () => {
     const client = read('client.crt');
     expect(ca.ca).to.equal(true);
     expect(server.verify(ca.publicKey) && client.verify(ca.publicKey)).to.equal(true);
-    expect(server.subjectAltName).to.contain('DNS:splitplane').and.contain('DNS:splitplane.splitplane.svc').and.contain('IP Address:10.1.2.3').and.contain('IP Address:127.0.0.1');
+    expect(server.subjectAltName)
+      .to.contain('DNS:splitplane')
+      .and.contain('DNS:splitplane.splitplane.svc')
+      .and.contain('IP Address:10.1.2.3')
+      .and.contain('IP Address:127.0.0.1');
     expect(server.keyUsage).to.include('1.3.6.1.5.5.7.3.1');
     expect(client.keyUsage).to.include('1.3.6.1.5.5.7.3.2');
     expect(new Date(server.validTo).getTime() - Date.now()).to.be.within(29 * 86_400_000, 31 * 86_400_000);
@@ -34,7 +38,15 @@ describe('certgen', () => {
   });
 
   it('reads its flags, and says what is missing', () => {
-    expect(parseCertgenArgs(['--out', '/x', '--host', 'a', '--host=b', '--days', '7', '--force'])).to.deep.equal({ out: '/x', format: 'pem', kube: false, namespace: 'splitplane', hosts: ['a', 'b'], days: 7, force: true });
+    expect(parseCertgenArgs(['--out', '/x', '--host', 'a', '--host=b', '--days', '7', '--force'])).to.deep.equal({
+      out: '/x',
+      format: 'pem',
+      kube: false,
+      namespace: 'splitplane',
+      hosts: ['a', 'b'],
+      days: 7,
+      force: true,
+    });
     expect(parseCertgenArgs(['--kube', '--namespace', 'ingress'])).to.include({ kube: true, namespace: 'ingress', out: '' });
     expect(() => parseCertgenArgs([])).to.throw(CertgenError, /--out DIR \(or --kube\) is required/);
     expect(() => parseCertgenArgs(['--out', '/x', '--kube'])).to.throw(CertgenError, /give one of them/);

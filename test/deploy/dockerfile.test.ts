@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULTS } from '../../src/config.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const lines = fs.readFileSync(path.join(repo, 'Dockerfile'), 'utf8').split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+const lines = fs
+  .readFileSync(path.join(repo, 'Dockerfile'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() && !l.trim().startsWith('#'));
 
 describe('Dockerfile', () => {
   it('copies only paths that exist in the repository', () => {
@@ -37,13 +40,22 @@ describe('Dockerfile', () => {
   it('builds in one stage and ships another: production dependencies only, a non-root user, node as PID 1', () => {
     const stages = lines.filter((l) => l.startsWith('FROM '));
     expect(stages.length).to.be.at.least(2);
-    expect(lines.some((l) => /npm ci\b/.test(l)), 'npm ci').to.equal(true);
-    expect(lines.some((l) => /npm prune --omit=dev|npm ci .*--omit=dev/.test(l)), 'dev dependencies left out').to.equal(true);
+    expect(
+      lines.some((l) => /npm ci\b/.test(l)),
+      'npm ci',
+    ).to.equal(true);
+    expect(
+      lines.some((l) => /npm prune --omit=dev|npm ci .*--omit=dev/.test(l)),
+      'dev dependencies left out',
+    ).to.equal(true);
     const user = lines.filter((l) => l.startsWith('USER ')).pop();
     expect(user, 'a USER').to.be.a('string');
     expect(user!.split(/\s+/)[1].split(':')[0], 'non-root, by number').to.match(/^[1-9]\d*$/);
     const entry = lines.find((l) => l.startsWith('ENTRYPOINT'))!;
     expect(JSON.parse(entry.slice('ENTRYPOINT'.length))[0], 'exec form with node first: node is PID 1').to.equal('node');
-    expect(lines.some((l) => l.startsWith('CMD') && l.includes('npm')), 'no npm at run time').to.equal(false);
+    expect(
+      lines.some((l) => l.startsWith('CMD') && l.includes('npm')),
+      'no npm at run time',
+    ).to.equal(false);
   });
 });

@@ -33,7 +33,12 @@ describe('deploy/examples/blue-green', () => {
   });
 
   it("holds the seed's objects: old-nginx, new-nginx and the mini-echo.io Ingress", () => {
-    expect(store.list<Service>('Service').map((s) => s.metadata.name).sort()).to.deep.equal(['default-http-backend', 'new-nginx', 'old-nginx']);
+    expect(
+      store
+        .list<Service>('Service')
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).to.deep.equal(['default-http-backend', 'new-nginx', 'old-nginx']);
     const [echo] = store.list<Ingress>('Ingress');
     expect(echo.metadata.name).to.equal('echo');
     expect(echo.spec.rules?.[0].host).to.equal('mini-echo.io');
@@ -42,7 +47,10 @@ describe('deploy/examples/blue-green', () => {
 
   it('splits mini-echo.io half and half, with the default backend last', () => {
     const vhost = result.model.virtualHosts.find((v) => v.host === 'mini-echo.io')!;
-    expect(vhost.groups[0].versions.map((v) => [v.service, v.basisPoints])).to.deep.equal([['old-nginx', 5000], ['new-nginx', 5000]]);
+    expect(vhost.groups[0].versions.map((v) => [v.service, v.basisPoints])).to.deep.equal([
+      ['old-nginx', 5000],
+      ['new-nginx', 5000],
+    ]);
     expect(vhost.defaultBackend?.versions[0].service).to.equal('default-http-backend');
   });
 

@@ -22,13 +22,16 @@ import { silentLogger } from '../../src/log.js';
 import { CONTROLLER_NAME } from '../../src/objects/ingress-class.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { endpointSlice, ingress, selfSignedCertificate, service, tlsSecret } from '../support/manifests.js';
+import type { Json } from '../support/json.js';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, Json>;
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const DEPLOY = path.join(repo, 'deploy');
 
 const kustomization = load(fs.readFileSync(path.join(DEPLOY, 'kustomization.yaml'), 'utf8')) as Obj;
-const objects: Obj[] = (kustomization.resources as string[]).flatMap((file) => loadAll(fs.readFileSync(path.join(DEPLOY, file), 'utf8')) as Obj[]).filter(Boolean);
+const objects: Obj[] = (kustomization.resources as string[])
+  .flatMap((file) => loadAll(fs.readFileSync(path.join(DEPLOY, file), 'utf8')) as Obj[])
+  .filter(Boolean);
 const find = (kind: string, name: string) => {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
   if (!found) throw new Error(`deploy/ has no ${kind} ${name}`);
@@ -62,18 +65,37 @@ function callOf(request: string): Call {
     rest = rest.slice(2);
   }
   const [resource, name, subresource] = rest;
-  const verb = method === 'GET' ? (name ? 'get' : url.searchParams.get('watch') === 'true' ? 'watch' : 'list') : { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method]!;
+  const verb =
+    method === 'GET'
+      ? name
+        ? 'get'
+        : url.searchParams.get('watch') === 'true'
+          ? 'watch'
+          : 'list'
+      : { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method]!;
   return { verb, group, resource: subresource ? `${resource}/${subresource}` : resource, namespace };
 }
 
 /** The rules a ServiceAccount has: its ClusterRoles everywhere, its Roles in their namespace. */
 function rulesOf(serviceAccount: string): Array<{ rule: Obj; namespace?: string }> {
-  const bound = objects.filter((o) => (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') && o.subjects.some((s: Obj) => s.kind === 'ServiceAccount' && s.name === serviceAccount && s.namespace === 'splitplane'));
-  return bound.flatMap((b) => find(b.roleRef.kind, b.roleRef.name).rules.map((rule: Obj) => ({ rule, namespace: b.kind === 'RoleBinding' ? b.metadata.namespace : undefined })));
+  const bound = objects.filter(
+    (o) =>
+      (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') &&
+      o.subjects.some((s: Obj) => s.kind === 'ServiceAccount' && s.name === serviceAccount && s.namespace === 'splitplane'),
+  );
+  return bound.flatMap((b) =>
+    find(b.roleRef.kind, b.roleRef.name).rules.map((rule: Obj) => ({ rule, namespace: b.kind === 'RoleBinding' ? b.metadata.namespace : undefined })),
+  );
 }
 
 function allowed(call: Call, rules: ReturnType<typeof rulesOf>): Array<{ rule: Obj; namespace?: string }> {
-  return rules.filter(({ rule, namespace }) => rule.apiGroups.includes(call.group) && rule.resources.includes(call.resource) && rule.verbs.includes(call.verb) && (!namespace || namespace === call.namespace));
+  return rules.filter(
+    ({ rule, namespace }) =>
+      rule.apiGroups.includes(call.group) &&
+      rule.resources.includes(call.resource) &&
+      rule.verbs.includes(call.verb) &&
+      (!namespace || namespace === call.namespace),
+  );
 }
 
 function checkRbac(serviceAccount: string, calls: Call[]): void {
@@ -81,13 +103,16 @@ function checkRbac(serviceAccount: string, calls: Call[]): void {
   for (const rule of rules.flatMap(({ rule: r }) => [r])) {
     for (const key of ['apiGroups', 'resources', 'verbs']) expect(rule[key], `${serviceAccount}: no wildcards`).to.not.include('*');
   }
-  for (const call of calls) expect(allowed(call, rules), `${serviceAccount} may ${call.verb} ${call.group}/${call.resource} in ${call.namespace ?? '(cluster)'}`).to.not.deep.equal([]);
+  for (const call of calls)
+    expect(allowed(call, rules), `${serviceAccount} may ${call.verb} ${call.group}/${call.resource} in ${call.namespace ?? '(cluster)'}`).to.not.deep.equal([]);
   // And no more: every verb on every resource granted is used.
   for (const { rule, namespace } of rules) {
-    for (const group of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) {
-      const used = calls.some((c) => c.group === group && c.resource === resource && c.verb === verb && (!namespace || c.namespace === namespace));
-      expect(used, `${serviceAccount}: ${verb} ${group}/${resource} is granted but never used`).to.equal(true);
-    }
+    for (const group of rule.apiGroups)
+      for (const resource of rule.resources)
+        for (const verb of rule.verbs) {
+          const used = calls.some((c) => c.group === group && c.resource === resource && c.verb === verb && (!namespace || c.namespace === namespace));
+          expect(used, `${serviceAccount}: ${verb} ${group}/${resource} is granted but never used`).to.equal(true);
+        }
   }
 }
 
@@ -95,10 +120,14 @@ describe('deploy/: the cluster manifests', function () {
   this.timeout(120_000);
 
   it('kustomization.yaml lists every manifest in deploy/, and each parses', () => {
-    const files = fs.readdirSync(DEPLOY).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml').sort();
+    const files = fs
+      .readdirSync(DEPLOY)
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .sort();
     expect([...kustomization.resources].sort()).to.deep.equal(files);
     for (const o of objects) expect(o.apiVersion && o.kind && o.metadata?.name, JSON.stringify(o).slice(0, 80)).to.be.a('string');
-    for (const o of objects.filter((x) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass'].includes(x.kind))) expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).to.equal('splitplane');
+    for (const o of objects.filter((x) => !['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass'].includes(x.kind)))
+      expect(o.metadata.namespace, `${o.kind} ${o.metadata.name}`).to.equal('splitplane');
   });
 
   it('the control plane: 2 replicas, probes on the admin port, non-root, read-only root, requests and limits, its Service account', () => {
@@ -120,11 +149,17 @@ describe('deploy/: the cluster manifests', function () {
     }
     expect(args.source).to.equal('kube');
     expect(args.leaderElect, 'on by default in a pod').to.equal(true);
-    expect(controlPlane.env.map((e: Obj) => [e.name, e.valueFrom.fieldRef.fieldPath])).to.deep.equal([['POD_NAME', 'metadata.name'], ['POD_NAMESPACE', 'metadata.namespace']]);
+    expect(controlPlane.env.map((e: Obj) => [e.name, e.valueFrom.fieldRef.fieldPath])).to.deep.equal([
+      ['POD_NAME', 'metadata.name'],
+      ['POD_NAMESPACE', 'metadata.namespace'],
+    ]);
   });
 
   it('Services select the pods they front, on ports the containers have', () => {
-    for (const [name, workload] of [['splitplane', deployment], ['splitplane-envoy', daemonSet]] as const) {
+    for (const [name, workload] of [
+      ['splitplane', deployment],
+      ['splitplane-envoy', daemonSet],
+    ] as const) {
       const svc = find('Service', name);
       const labels = workload.spec.template.metadata.labels;
       for (const [k, v] of Object.entries(svc.spec.selector)) expect(labels[k], `${name} selects ${k}`).to.equal(v);
@@ -150,7 +185,7 @@ describe('deploy/: the cluster manifests', function () {
     expect(envoy.image).to.match(/^envoyproxy\/envoy:v1\.40\./);
   });
 
-  it('the certificates: certgen\'s Secrets, mounted where the flags and the bootstrap read them', () => {
+  it("the certificates: certgen's Secrets, mounted where the flags and the bootstrap read them", () => {
     const job = find('Job', 'splitplane-certgen').spec.template.spec.containers[0];
     expect(job.args.slice(0, 2)).to.deep.equal(['certgen', '--kube']);
     expect(job.args).to.include('--namespace=splitplane');
@@ -163,22 +198,32 @@ describe('deploy/: the cluster manifests', function () {
     const clientMount = envoy.volumeMounts.find((m: Obj) => m.name === clientVolume.name).mountPath;
     const files = clientVolume.secret.items.map((i: Obj) => `${clientMount}/${i.path}`);
     const tls = bootstrap.static_resources.clusters[0].transport_socket.typed_config.common_tls_context;
-    expect(files).to.include.members([tls.tls_certificates[0].certificate_chain.filename, tls.tls_certificates[0].private_key.filename, tls.validation_context.trusted_ca.filename]);
-    expect(envoy.volumeMounts.find((m: Obj) => m.name === 'bootstrap').mountPath + '/bootstrap.yaml').to.equal(envoy.args.find((a: string) => a.startsWith('--config-path=')).split('=')[1]);
+    expect(files).to.include.members([
+      tls.tls_certificates[0].certificate_chain.filename,
+      tls.tls_certificates[0].private_key.filename,
+      tls.validation_context.trusted_ca.filename,
+    ]);
+    expect(envoy.volumeMounts.find((m: Obj) => m.name === 'bootstrap').mountPath + '/bootstrap.yaml').to.equal(
+      envoy.args.find((a: string) => a.startsWith('--config-path=')).split('=')[1],
+    );
   });
 
-  it('the IngressClass names splitplane\'s controller', () => {
+  it("the IngressClass names splitplane's controller", () => {
     expect(find('IngressClass', 'splitplane').spec.controller).to.equal(CONTROLLER_NAME);
     expect(args.ingressClass).to.equal('splitplane');
   });
 
-  it('the DaemonSet\'s bootstrap passes envoy --mode validate (with certgen\'s files in place)', async () => {
+  it("the DaemonSet's bootstrap passes envoy --mode validate (with certgen's files in place)", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-deploy-bootstrap-'));
     try {
       await certgen({ out: dir, hosts: [], days: 1, force: false });
       const file = path.join(dir, 'bootstrap.yaml');
       fs.writeFileSync(file, bootstrapText.split('/etc/splitplane/xds/').join(`${dir}/`).replace('splitplane.splitplane.svc.cluster.local', 'localhost'));
-      const out = execFileSync(envoyBinary(), ['--mode', 'validate', '-c', file, '--service-node', 'validate', '--service-cluster', 'splitplane-ingress', '--disable-hot-restart', '-l', 'error'], { encoding: 'utf8' });
+      const out = execFileSync(
+        envoyBinary(),
+        ['--mode', 'validate', '-c', file, '--service-node', 'validate', '--service-cluster', 'splitplane-ingress', '--disable-hot-restart', '-l', 'error'],
+        { encoding: 'utf8' },
+      );
       expect(out).to.contain('OK');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -205,12 +250,42 @@ describe('deploy/: the cluster manifests', function () {
 
     it('the control plane, through a release, a bad weight, and a second replica taking over', async () => {
       const cert = selfSignedCertificate('mini-echo.io');
-      for (const o of [service('old-nginx'), service('new-nginx'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9002), tlsSecret('echo-tls', cert.certificate, cert.key)]) api.apply(o);
-      const echo = (weight: string) => ({ ...ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': weight }), spec: { ...(ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }]).spec as Obj), tls: [{ hosts: ['mini-echo.io'], secretName: 'echo-tls' }] } });
+      for (const o of [
+        service('old-nginx'),
+        service('new-nginx'),
+        endpointSlice('old-nginx', 9001),
+        endpointSlice('new-nginx', 9002),
+        tlsSecret('echo-tls', cert.certificate, cert.key),
+      ])
+        api.apply(o);
+      const echo = (weight: string) => ({
+        ...ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': weight }),
+        spec: { ...(ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }]).spec as Obj), tls: [{ hosts: ['mini-echo.io'], secretName: 'echo-tls' }] },
+      });
       api.apply(echo('50'));
-      api.apply({ ...service('splitplane-envoy'), metadata: { name: 'splitplane-envoy', namespace: 'splitplane' }, status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } } });
+      api.apply({
+        ...service('splitplane-envoy'),
+        metadata: { name: 'splitplane-envoy', namespace: 'splitplane' },
+        status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } },
+      });
       const replica = async (): Promise<App> =>
-        startApp({ ...DEFAULTS, ...parseArgs(controlPlane.args.filter((a: string) => !/^--(xds-tls|xds-client-ca|admin-host)/.test(a)), { KUBERNETES_SERVICE_HOST: '10.96.0.1' }), source: 'kube', leaderElect: true, kubeconfig: api.writeKubeconfig(dir), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), lease: { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 } }, silentLogger);
+        startApp(
+          {
+            ...DEFAULTS,
+            ...parseArgs(
+              controlPlane.args.filter((a: string) => !/^--(xds-tls|xds-client-ca|admin-host)/.test(a)),
+              { KUBERNETES_SERVICE_HOST: '10.96.0.1' },
+            ),
+            source: 'kube',
+            leaderElect: true,
+            kubeconfig: api.writeKubeconfig(dir),
+            xdsHost: '127.0.0.1',
+            xdsPort: await freePort(),
+            adminPort: await freePort(),
+            lease: { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 },
+          },
+          silentLogger,
+        );
       const a = await replica();
       await waitFor('status written', () => api.get('Ingress', 'default', 'echo')?.status?.loadBalancer?.ingress);
       api.apply(echo('abc'));
@@ -219,10 +294,17 @@ describe('deploy/: the cluster manifests', function () {
       await waitFor('the split Event', () => api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied'));
       await a.stop();
       const b = await replica();
-      await waitFor('the same split Event, counted again by the new leader', () => api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied' && e.count >= 2), 30_000);
+      await waitFor(
+        'the same split Event, counted again by the new leader',
+        () => api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied' && e.count >= 2),
+        30_000,
+      );
       await b.stop();
       const calls = api.requests.map(callOf);
-      expect(calls.some((c) => c.resource === 'secrets' && c.namespace === undefined), 'no Secret listed cluster-wide').to.equal(false);
+      expect(
+        calls.some((c) => c.resource === 'secrets' && c.namespace === undefined),
+        'no Secret listed cluster-wide',
+      ).to.equal(false);
       checkRbac('splitplane', calls);
     });
 

@@ -17,6 +17,7 @@ import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { testCluster, type TestCluster } from '../support/cluster.js';
 import { ingress, seedBackends } from '../support/manifests.js';
+import type { Json } from '../support/json.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
 
@@ -27,11 +28,11 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
   const apps: App[] = [];
   const clients: AdsClient[] = [];
   const savedNamespace = process.env.POD_NAMESPACE;
-  const echo = (weight: string, extra: Record<string, unknown> = {}): Record<string, any> => {
-    const o = ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { [W]: weight }) as Record<string, any>;
+  const echo = (weight: string, extra: Record<string, unknown> = {}): Record<string, Json> => {
+    const o = ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { [W]: weight }) as Record<string, Json>;
     return { ...o, metadata: { ...o.metadata, namespace: cluster.namespace }, spec: { ...o.spec, ...extra } };
   };
-  const inNamespace = (o: Record<string, any>) => ({ ...o, metadata: { ...o.metadata, namespace: cluster.namespace } });
+  const inNamespace = (o: Record<string, Json>) => ({ ...o, metadata: { ...o.metadata, namespace: cluster.namespace } });
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-e2e-'));
@@ -39,7 +40,7 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
     process.env.POD_NAMESPACE = cluster.namespace;
     for (const o of seedBackends()) await cluster.apply(inNamespace(o));
     await cluster.apply(echo('50', { ingressClassName: 'splitplane' }));
-    const other = ingress('theirs', 'other.io', [{ service: 'old-nginx' }]) as Record<string, any>;
+    const other = ingress('theirs', 'other.io', [{ service: 'old-nginx' }]) as Record<string, Json>;
     await cluster.apply(inNamespace({ ...other, spec: { ...other.spec, ingressClassName: 'someone-else' } }));
   });
   after(async () => {
@@ -53,7 +54,18 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
 
   const replica = async () => {
     const app = await startApp(
-      { ...DEFAULTS, source: 'kube', kubeconfig: cluster.kubeconfig, namespace: cluster.namespace, leaderElect: true, publishAddress: '192.0.2.10', lease: { durationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 }, xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort() },
+      {
+        ...DEFAULTS,
+        source: 'kube',
+        kubeconfig: cluster.kubeconfig,
+        namespace: cluster.namespace,
+        leaderElect: true,
+        publishAddress: '192.0.2.10',
+        lease: { durationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 },
+        xdsHost: '127.0.0.1',
+        xdsPort: await freePort(),
+        adminPort: await freePort(),
+      },
       silentLogger,
     );
     apps.push(app);
@@ -75,11 +87,17 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
     expect(vhost.routes[0].route.cluster).to.equal(`${cluster.namespace}/new-nginx/80`);
   });
 
-  it('kubectl get ingress shows the ADDRESS, written by exactly one replica; another class\'s Ingress has none', async () => {
+  it("kubectl get ingress shows the ADDRESS, written by exactly one replica; another class's Ingress has none", async () => {
     await waitFor('the address', async () => (await cluster.get('Ingress', 'echo', cluster.namespace))?.status?.loadBalancer?.ingress, 60_000);
     expect((await cluster.get('Ingress', 'echo', cluster.namespace))!.status.loadBalancer.ingress).to.deep.equal([{ ip: '192.0.2.10' }]);
-    expect(apps.map((a) => a.writers!.isLeader()), 'leaders').to.have.members([true, false]);
-    expect(apps.map((a) => a.writers!.status?.writes ?? 0), 'writes').to.satisfy((w: number[]) => w.filter((n) => n > 0).length === 1);
+    expect(
+      apps.map((a) => a.writers!.isLeader()),
+      'leaders',
+    ).to.have.members([true, false]);
+    expect(
+      apps.map((a) => a.writers!.status?.writes ?? 0),
+      'writes',
+    ).to.satisfy((w: number[]) => w.filter((n) => n > 0).length === 1);
     expect((await cluster.get('Ingress', 'theirs', cluster.namespace))?.status?.loadBalancer?.ingress ?? []).to.deep.equal([]);
   });
 

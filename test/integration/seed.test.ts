@@ -14,109 +14,118 @@ import { withinBinomial } from '../support/stats.js';
 
 const HOST = 'mini-echo.io';
 
-
 for (const protocol of ['sotw', 'delta'] as const)
-describe(`integration: the seed walkthrough through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'})`, function () {
-  this.timeout(120_000);
-  let backends: Record<string, Backend>;
-  let dir: string;
-  let app: App;
-  let envoy: EnvoyProcess;
-  let httpPort: number;
+  describe(`integration: the seed walkthrough through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'})`, function () {
+    this.timeout(120_000);
+    let backends: Record<string, Backend>;
+    let dir: string;
+    let app: App;
+    let envoy: EnvoyProcess;
+    let httpPort: number;
 
-  before(async () => {
-    backends = { old: await startBackend('old'), new: await startBackend('new'), default: await startBackend('default backend', 404) };
-    dir = localExample({ 'old-nginx': backends.old.port, 'new-nginx': backends.new.port, 'default-http-backend': backends.default.port });
-    writeIngress(dir, seedIngress({ kind: 'before' }));
-    httpPort = await freePort();
-    app = await startSplitplane(dir, httpPort);
-    envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort(), protocol });
-    await waitFor('Envoy to serve mini-echo.io', () => converged(app), 30_000);
-    await waitFor('the first answer from old', async () => (await tally(httpPort, HOST, 1)).get('old') === 1, 30_000);
-  });
+    before(async () => {
+      backends = { old: await startBackend('old'), new: await startBackend('new'), default: await startBackend('default backend', 404) };
+      dir = localExample({ 'old-nginx': backends.old.port, 'new-nginx': backends.new.port, 'default-http-backend': backends.default.port });
+      writeIngress(dir, seedIngress({ kind: 'before' }));
+      httpPort = await freePort();
+      app = await startSplitplane(dir, httpPort);
+      envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort(), protocol });
+      await waitFor('Envoy to serve mini-echo.io', () => converged(app), 30_000);
+      await waitFor('the first answer from old', async () => (await tally(httpPort, HOST, 1)).get('old') === 1, 30_000);
+    });
 
-  after(async () => {
-    await envoy?.stop();
-    await app?.stop();
-    for (const b of Object.values(backends ?? {})) await b.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
+    after(async () => {
+      await envoy?.stop();
+      await app?.stop();
+      for (const b of Object.values(backends ?? {})) await b.close();
+      if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
 
-  /** Applies an Ingress while traffic flows; no request may fail across the transition. */
-  async function transition(text: string): Promise<void> {
-    const before = app.cache.current();
-    const traffic = steadyTraffic(httpPort, HOST, { maxMs: 30_000 });
-    await sleep(200);
-    writeIngress(dir, text);
-    await waitForRollout(app, before);
-    // RDS is ACKed on Envoy's main thread; give the workers a moment to pick it up.
-    await sleep(300);
-    const { requests, failures } = await traffic.stop();
-    expect(requests, 'requests sent during the transition').to.be.greaterThan(10);
-    expect(failures, `failed requests during the transition (of ${requests})`).to.deep.equal([]);
-  }
+    /** Applies an Ingress while traffic flows; no request may fail across the transition. */
+    async function transition(text: string): Promise<void> {
+      const before = app.cache.current();
+      const traffic = steadyTraffic(httpPort, HOST, { maxMs: 30_000 });
+      await sleep(200);
+      writeIngress(dir, text);
+      await waitForRollout(app, before);
+      // RDS is ACKed on Envoy's main thread; give the workers a moment to pick it up.
+      await sleep(300);
+      const { requests, failures } = await traffic.stop();
+      expect(requests, 'requests sent during the transition').to.be.greaterThan(10);
+      expect(failures, `failed requests during the transition (of ${requests})`).to.deep.equal([]);
+    }
 
-  it('before the release every request reaches old', async () => {
-    const counts = await tally(httpPort, HOST, 200);
-    expect(Object.fromEntries(counts)).to.deep.equal({ old: 200 });
-  });
+    it('before the release every request reaches old', async () => {
+      const counts = await tally(httpPort, HOST, 200);
+      expect(Object.fromEntries(counts)).to.deep.equal({ old: 200 });
+    });
 
-  it('requests that match no rule reach the default backend', async () => {
-    const counts = await tally(httpPort, 'unknown.example', 20);
-    expect(Object.fromEntries(counts)).to.deep.equal({ 'status:404:default backend': 20 });
-  });
+    it('requests that match no rule reach the default backend', async () => {
+      const counts = await tally(httpPort, 'unknown.example', 20);
+      expect(Object.fromEntries(counts)).to.deep.equal({ 'status:404:default backend': 20 });
+    });
 
-  it('step 1, new-nginx at 50: the new share of 2,000 requests is within 5 sigma of half', async () => {
-    await transition(seedIngress({ kind: 'weight', percent: '50' }));
-    const counts = await tally(httpPort, HOST, 2000);
-    const [low, high] = withinBinomial(2000, 0.5);
-    expect([...counts.keys()].sort()).to.deep.equal(['new', 'old']);
-    expect(counts.get('new')).to.be.within(low, high);
-    expect((counts.get('new') ?? 0) + (counts.get('old') ?? 0)).to.equal(2000);
-  });
-
-  for (const bad of ['abc', '150']) {
-    it(`a bad weight ${JSON.stringify(bad)} is a diagnostic and the 50/50 split keeps serving`, async () => {
-      const version = app.cache.current()?.version(ROUTE_TYPE);
-      writeIngress(dir, seedIngress({ kind: 'weight', percent: bad }));
-      const res = await waitFor('the diagnostic on the admin endpoint', async () => {
-        const list = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/diagnostics`)).json()) as Array<{ severity: string; field: string; object: { name: string } }>;
-        return list.find((d) => d.severity === 'error' && d.field === 'metadata.annotations["ingress.aliyun.weight/new-nginx"]' && d.object.name === 'echo');
-      }, 30_000);
-      expect(res).to.exist;
-      expect(app.cache.current()?.version(ROUTE_TYPE)).to.equal(version);
+    it('step 1, new-nginx at 50: the new share of 2,000 requests is within 5 sigma of half', async () => {
+      await transition(seedIngress({ kind: 'weight', percent: '50' }));
       const counts = await tally(httpPort, HOST, 2000);
       const [low, high] = withinBinomial(2000, 0.5);
+      expect([...counts.keys()].sort()).to.deep.equal(['new', 'old']);
       expect(counts.get('new')).to.be.within(low, high);
-      writeIngress(dir, seedIngress({ kind: 'weight', percent: '50' }));
-      await waitFor('the diagnostic to clear', () => app.controller.diagnostics().every((d) => d.severity !== 'error'), 30_000);
+      expect((counts.get('new') ?? 0) + (counts.get('old') ?? 0)).to.equal(2000);
     });
-  }
 
-  it('step 2, new-nginx at 100: every request reaches new', async () => {
-    await transition(seedIngress({ kind: 'weight', percent: '100' }));
-    const counts = await tally(httpPort, HOST, 1000);
-    expect(Object.fromEntries(counts)).to.deep.equal({ new: 1000 });
-  });
+    for (const bad of ['abc', '150']) {
+      it(`a bad weight ${JSON.stringify(bad)} is a diagnostic and the 50/50 split keeps serving`, async () => {
+        const version = app.cache.current()?.version(ROUTE_TYPE);
+        writeIngress(dir, seedIngress({ kind: 'weight', percent: bad }));
+        const res = await waitFor(
+          'the diagnostic on the admin endpoint',
+          async () => {
+            const list = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/diagnostics`)).json()) as Array<{
+              severity: string;
+              field: string;
+              object: { name: string };
+            }>;
+            return list.find(
+              (d) => d.severity === 'error' && d.field === 'metadata.annotations["ingress.aliyun.weight/new-nginx"]' && d.object.name === 'echo',
+            );
+          },
+          30_000,
+        );
+        expect(res).to.exist;
+        expect(app.cache.current()?.version(ROUTE_TYPE)).to.equal(version);
+        const counts = await tally(httpPort, HOST, 2000);
+        const [low, high] = withinBinomial(2000, 0.5);
+        expect(counts.get('new')).to.be.within(low, high);
+        writeIngress(dir, seedIngress({ kind: 'weight', percent: '50' }));
+        await waitFor('the diagnostic to clear', () => app.controller.diagnostics().every((d) => d.severity !== 'error'), 30_000);
+      });
+    }
 
-  it('step 3, annotation and old backend removed: every request reaches new', async () => {
-    await transition(seedIngress({ kind: 'finished' }));
-    const counts = await tally(httpPort, HOST, 1000);
-    expect(Object.fromEntries(counts)).to.deep.equal({ new: 1000 });
-    const clusters = [...app.cache.current()!.type('type.googleapis.com/envoy.config.cluster.v3.Cluster').resources.keys()];
-    expect(clusters).to.not.include('default/old-nginx/80');
-  });
+    it('step 2, new-nginx at 100: every request reaches new', async () => {
+      await transition(seedIngress({ kind: 'weight', percent: '100' }));
+      const counts = await tally(httpPort, HOST, 1000);
+      expect(Object.fromEntries(counts)).to.deep.equal({ new: 1000 });
+    });
 
-  it('Envoy never rejected a configuration (its own counters) and splitplane saw no NACK', async () => {
-    const stats = await envoy.stats();
-    expect(stats.get('cluster_manager.cds.update_success')).to.be.greaterThan(0);
-    expect(stats.get('listener_manager.lds.update_success')).to.be.greaterThan(0);
-    expect(rejections(stats), envoy.logTail()).to.deep.equal({});
-    expect(['CDS', 'EDS', 'LDS', 'RDS', 'VHDS'].map((type) => app.metrics.value('splitplane_xds_nacks_total', { type })).reduce((a, b) => a + b)).to.equal(0);
-    const streams = app.ads.list().map((s) => s.stream.protocol);
-    expect(streams).to.deep.equal([protocol]);
-    // Over Delta the weights came per host, by VHDS: the first routes, 50 and 100 (the finished
-    // release routes as 100 did).
-    if (protocol === 'delta') expect(stats.get('http.ingress_http.rds.vhds.ingress_http.config_reload'), envoy.logTail()).to.be.at.least(3);
+    it('step 3, annotation and old backend removed: every request reaches new', async () => {
+      await transition(seedIngress({ kind: 'finished' }));
+      const counts = await tally(httpPort, HOST, 1000);
+      expect(Object.fromEntries(counts)).to.deep.equal({ new: 1000 });
+      const clusters = [...app.cache.current()!.type('type.googleapis.com/envoy.config.cluster.v3.Cluster').resources.keys()];
+      expect(clusters).to.not.include('default/old-nginx/80');
+    });
+
+    it('Envoy never rejected a configuration (its own counters) and splitplane saw no NACK', async () => {
+      const stats = await envoy.stats();
+      expect(stats.get('cluster_manager.cds.update_success')).to.be.greaterThan(0);
+      expect(stats.get('listener_manager.lds.update_success')).to.be.greaterThan(0);
+      expect(rejections(stats), envoy.logTail()).to.deep.equal({});
+      expect(['CDS', 'EDS', 'LDS', 'RDS', 'VHDS'].map((type) => app.metrics.value('splitplane_xds_nacks_total', { type })).reduce((a, b) => a + b)).to.equal(0);
+      const streams = app.ads.list().map((s) => s.stream.protocol);
+      expect(streams).to.deep.equal([protocol]);
+      // Over Delta the weights came per host, by VHDS: the first routes, 50 and 100 (the finished
+      // release routes as 100 did).
+      if (protocol === 'delta') expect(stats.get('http.ingress_http.rds.vhds.ingress_http.config_reload'), envoy.logTail()).to.be.at.least(3);
+    });
   });
-});

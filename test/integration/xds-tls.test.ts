@@ -22,6 +22,7 @@ import { SOTW_METHOD_PATH } from '../../src/xds/server.js';
 import { converged } from '../support/splitplane.js';
 import { load, loadAll } from 'js-yaml';
 import { fileURLToPath } from 'node:url';
+import type { Json } from '../support/json.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -29,7 +30,13 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 function tryAds(port: number, credentials: grpc.ChannelCredentials): Promise<DecodedResponse | Error> {
   return new Promise((resolve) => {
     const client = new grpc.Client(`127.0.0.1:${port}`, credentials, { 'grpc.ssl_target_name_override': 'splitplane', 'grpc.default_authority': 'splitplane' });
-    const call = client.makeBidiStreamRequest(SOTW_METHOD_PATH, (r: object) => Buffer.from(encodeDiscoveryRequest(r)), (b: Buffer) => decodeDiscoveryResponse(b), new grpc.Metadata(), { deadline: Date.now() + 10_000 });
+    const call = client.makeBidiStreamRequest(
+      SOTW_METHOD_PATH,
+      (r: object) => Buffer.from(encodeDiscoveryRequest(r)),
+      (b: Buffer) => decodeDiscoveryResponse(b),
+      new grpc.Metadata(),
+      { deadline: Date.now() + 10_000 },
+    );
     const done = (value: DecodedResponse | Error) => {
       call.cancel();
       client.close();
@@ -82,7 +89,9 @@ describe('integration: xDS with TLS and client certificates, through a real Envo
 
   it('certgen writes keys readable by their owner only, and a chain that verifies', () => {
     for (const key of ['ca.key', 'server.key', 'client.key']) expect(fs.statSync(path.join(certs, key)).mode & 0o777, key).to.equal(0o600);
-    const out = execFileSync('openssl', ['verify', '-CAfile', path.join(certs, 'ca.crt'), path.join(certs, 'server.crt'), path.join(certs, 'client.crt')], { encoding: 'utf8' });
+    const out = execFileSync('openssl', ['verify', '-CAfile', path.join(certs, 'ca.crt'), path.join(certs, 'server.crt'), path.join(certs, 'client.crt')], {
+      encoding: 'utf8',
+    });
     expect(out).to.contain('server.crt: OK').and.contain('client.crt: OK');
   });
 
@@ -90,7 +99,7 @@ describe('integration: xDS with TLS and client certificates, through a real Envo
     expect(lines.some((l) => JSON.parse(l).msg.startsWith('xDS security: TLS'))).to.equal(true);
   });
 
-  it('envoy/bootstrap-tls.yaml, pointed at certgen\'s files, passes envoy --mode validate', () => {
+  it("envoy/bootstrap-tls.yaml, pointed at certgen's files, passes envoy --mode validate", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-bootstrap-tls-'));
     try {
       const file = writeBootstrap(tmp, app.xdsPort, 9901, 'validate', certs);
@@ -107,13 +116,16 @@ describe('integration: xDS with TLS and client certificates, through a real Envo
     const plain = await tryAds(app.xdsPort, grpc.credentials.createInsecure());
     expect(plain).to.be.instanceOf(Error);
     // The same probe with the client certificate is answered: the refusals above are the certificate's doing.
-    const withCertificate = await tryAds(app.xdsPort, grpc.credentials.createSsl(ca, fs.readFileSync(path.join(certs, 'client.key')), fs.readFileSync(path.join(certs, 'client.crt'))));
+    const withCertificate = await tryAds(
+      app.xdsPort,
+      grpc.credentials.createSsl(ca, fs.readFileSync(path.join(certs, 'client.key')), fs.readFileSync(path.join(certs, 'client.crt'))),
+    );
     expect(withCertificate).to.not.be.instanceOf(Error);
     expect((withCertificate as DecodedResponse).resources.length).to.be.greaterThan(0);
   });
 
-  it('an Envoy with the DaemonSet\'s bootstrap from deploy/ (its TLS settings, certgen\'s client certificate) is served', async () => {
-    const configMap = (loadAll(fs.readFileSync(path.join(repo, 'deploy', 'envoy.yaml'), 'utf8')) as any[]).find((o) => o?.kind === 'ConfigMap');
+  it("an Envoy with the DaemonSet's bootstrap from deploy/ (its TLS settings, certgen's client certificate) is served", async () => {
+    const configMap = (loadAll(fs.readFileSync(path.join(repo, 'deploy', 'envoy.yaml'), 'utf8')) as Json[]).find((o) => o?.kind === 'ConfigMap');
     const adminPort = await freePort();
     const daemonSetEnvoy = await startEnvoy({
       xdsPort: app.xdsPort,
@@ -121,8 +133,11 @@ describe('integration: xDS with TLS and client certificates, through a real Envo
       args: ['--service-node', 'splitplane-envoy-abcde', '--service-cluster', 'splitplane-ingress'],
       bootstrap: (tmp) => {
         // The cluster's names become this machine's: the xDS Service's DNS name, the mounted Secret's path.
-        const bootstrap = load(configMap.data['bootstrap.yaml'].split('/etc/splitplane/xds/').join(`${certs}/`)) as any;
-        bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address = { address: '127.0.0.1', port_value: app.xdsPort };
+        const bootstrap = load(configMap.data['bootstrap.yaml'].split('/etc/splitplane/xds/').join(`${certs}/`)) as Json;
+        bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address = {
+          address: '127.0.0.1',
+          port_value: app.xdsPort,
+        };
         bootstrap.admin.address.socket_address.port_value = adminPort;
         const file = path.join(tmp, 'bootstrap.yaml');
         fs.writeFileSync(file, JSON.stringify(bootstrap));
@@ -130,7 +145,11 @@ describe('integration: xDS with TLS and client certificates, through a real Envo
       },
     });
     try {
-      await waitFor('the DaemonSet Envoy to be served', () => app.ads.list().some((s) => s.stream.node?.id === 'splitplane-envoy-abcde' && converged(app)), 60_000);
+      await waitFor(
+        'the DaemonSet Envoy to be served',
+        () => app.ads.list().some((s) => s.stream.node?.id === 'splitplane-envoy-abcde' && converged(app)),
+        60_000,
+      );
       expect((await daemonSetEnvoy.stats()).get('cluster.splitplane_xds.ssl.handshake')).to.be.greaterThan(0);
     } finally {
       await daemonSetEnvoy.stop();
@@ -140,10 +159,14 @@ describe('integration: xDS with TLS and client certificates, through a real Envo
   it('a real Envoy with the client certificate is served and splits the traffic', async () => {
     envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort(), nodeId: 'tls-envoy', tlsDir: certs });
     await waitFor('Envoy to ACK everything over TLS', () => converged(app), 60_000);
-    const counts = await waitFor('answers from both versions', async () => {
-      const c = await tally(app.config.httpPort, 'mini-echo.io', 100);
-      return (c.get('old') ?? 0) > 0 && (c.get('new') ?? 0) > 0 ? c : undefined;
-    }, 30_000);
+    const counts = await waitFor(
+      'answers from both versions',
+      async () => {
+        const c = await tally(app.config.httpPort, 'mini-echo.io', 100);
+        return (c.get('old') ?? 0) > 0 && (c.get('new') ?? 0) > 0 ? c : undefined;
+      },
+      30_000,
+    );
     expect([...counts.keys()].sort()).to.deep.equal(['new', 'old']);
     const stats = await envoy.stats();
     expect(stats.get('cluster.splitplane_xds.ssl.handshake'), 'TLS handshakes to splitplane').to.be.greaterThan(0);

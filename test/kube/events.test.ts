@@ -42,16 +42,35 @@ describe('kube/events', function () {
   });
 
   const events = () => api.list('Event', 'v1');
-  const start = async () => (app = await startApp({ ...DEFAULTS, source: 'kube', kubeconfig: api.writeKubeconfig(dir), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort() }, silentLogger));
+  const start = async () =>
+    (app = await startApp(
+      { ...DEFAULTS, source: 'kube', kubeconfig: api.writeKubeconfig(dir), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort() },
+      silentLogger,
+    ));
 
   it('reasons name the kind of problem', () => {
-    const d = (field: string, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({ severity, object: { kind: 'Ingress', namespace: 'default', name: 'echo' }, field, message });
+    const d = (field: string, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({
+      severity,
+      object: { kind: 'Ingress', namespace: 'default', name: 'echo' },
+      field,
+      message,
+    });
     const table: Array<[Diagnostic, string]> = [
       [d(`metadata.annotations["${W}"]`, '"abc" is not a percentage'), 'InvalidWeight'],
       [d('metadata', 'this version is rejected because of the errors above; the last accepted version keeps serving', 'warning'), 'Rejected'],
-      [d('spec.rules[0].http.paths[1].backend.service.name', 'Service default/new-nginx port 80 has no ready endpoints; its 50% goes to the ready backends', 'warning'), 'BackendNotReady'],
+      [
+        d(
+          'spec.rules[0].http.paths[1].backend.service.name',
+          'Service default/new-nginx port 80 has no ready endpoints; its 50% goes to the ready backends',
+          'warning',
+        ),
+        'BackendNotReady',
+      ],
       [d('endpoints', 'Envoy (node "n") refused the EDS update built from this EndpointSlice (x): "bad"'), 'RejectedByEnvoy'],
-      [d('metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"]', 'is not supported by splitplane and is ignored', 'warning'), 'IgnoredAnnotation'],
+      [
+        d('metadata.annotations["nginx.ingress.kubernetes.io/rewrite-target"]', 'is not supported by splitplane and is ignored', 'warning'),
+        'IgnoredAnnotation',
+      ],
       [d('spec.rules', 'must be a list, not a string ("x")'), 'InvalidSpec'],
     ];
     for (const [diagnostic, reason] of table) expect(reasonFor(diagnostic), diagnostic.message).to.equal(reason);
@@ -62,7 +81,12 @@ describe('kube/events', function () {
     await waitFor('the first split event', () => events().some((e) => e.reason === 'SplitApplied'));
     const split = events().find((e) => e.reason === 'SplitApplied')!;
     expect(split).to.deep.include({ type: 'Normal', message: 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%' });
-    expect(split.involvedObject).to.deep.include({ kind: 'Ingress', namespace: 'default', name: 'echo', uid: api.get('Ingress', 'default', 'echo')!.metadata.uid });
+    expect(split.involvedObject).to.deep.include({
+      kind: 'Ingress',
+      namespace: 'default',
+      name: 'echo',
+      uid: api.get('Ingress', 'default', 'echo')!.metadata.uid,
+    });
 
     api.apply(echo('abc'));
     await waitFor('the warning', () => events().some((e) => e.reason === 'InvalidWeight'));
@@ -78,7 +102,7 @@ describe('kube/events', function () {
     expect(events().filter((e) => e.reason === 'InvalidWeight')).to.have.length(1);
   });
 
-  it('an object\'s Events are rate limited (a burst, then one per interval); a follower records nothing', async () => {
+  it("an object's Events are rate limited (a burst, then one per interval); a follower records nothing", async () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(api.writeKubeconfig(dir));
     const client = new KubeClient(kubeConfig);

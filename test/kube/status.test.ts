@@ -26,7 +26,10 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     await api.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-status-'));
     for (const o of [service('old-nginx'), endpointSlice('old-nginx', 9001), ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }])]) api.apply(o);
-    api.apply({ ...ingress('theirs', 'other.io', [{ service: 'old-nginx' }]), spec: { ...(ingress('theirs', 'other.io', [{ service: 'old-nginx' }]).spec as object), ingressClassName: 'nginx' } });
+    api.apply({
+      ...ingress('theirs', 'other.io', [{ service: 'old-nginx' }]),
+      spec: { ...(ingress('theirs', 'other.io', [{ service: 'old-nginx' }]).spec as object), ingressClassName: 'nginx' },
+    });
   });
   afterEach(async () => {
     for (const a of apps.splice(0)) await a.stop();
@@ -35,13 +38,24 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
   });
 
   async function replica(extra: Partial<Config>): Promise<App> {
-    const app = await startApp({ ...DEFAULTS, source: 'kube', kubeconfig: api.writeKubeconfig(dir), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), ...extra }, silentLogger);
+    const app = await startApp(
+      {
+        ...DEFAULTS,
+        source: 'kube',
+        kubeconfig: api.writeKubeconfig(dir),
+        xdsHost: '127.0.0.1',
+        xdsPort: await freePort(),
+        adminPort: await freePort(),
+        ...extra,
+      },
+      silentLogger,
+    );
     apps.push(app);
     return app;
   }
   const address = (name: string) => api.get('Ingress', 'default', name)?.status?.loadBalancer?.ingress;
 
-  it('--publish-address: our Ingress shows it, another class\'s does not; a right status is not written again', async () => {
+  it("--publish-address: our Ingress shows it, another class's does not; a right status is not written again", async () => {
     const app = await replica({ publishAddress: '10.1.2.3' });
     await waitFor('the status', () => address('echo'));
     expect(address('echo')).to.deep.equal([{ ip: '10.1.2.3' }]);
@@ -62,7 +76,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     await waitFor('the status taken back', () => address('echo') === undefined);
   });
 
-  it('--publish-service: the Service\'s load balancer addresses, or its external IPs', async () => {
+  it("--publish-service: the Service's load balancer addresses, or its external IPs", async () => {
     api.apply({ ...service('splitplane-envoy'), status: { loadBalancer: { ingress: [{ hostname: 'elb.example.com' }] } } });
     await replica({ publishService: { namespace: 'default', name: 'splitplane-envoy' } });
     await waitFor('the status', () => address('echo'));
@@ -88,8 +102,8 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     api.apply(ingress('late', 'late.io', [{ service: 'old-nginx' }]));
     await waitFor('the other replica to lead', () => follower.writers!.isLeader(), LEASE.durationMs + 5000);
     expect(Date.now() - stopped, 'taken over within the lease duration').to.be.below(LEASE.durationMs + 2000);
-    await waitFor('the new Ingress\'s status, from the new leader', () => address('late'));
-    await waitFor('the new leader\'s write counted', () => follower.writers!.status!.writes > 0);
+    await waitFor("the new Ingress's status, from the new leader", () => address('late'));
+    await waitFor("the new leader's write counted", () => follower.writers!.status!.writes > 0);
   });
 
   it('a leader that cannot renew stops writing, and the other takes over once the lease expires', async () => {
@@ -99,7 +113,12 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     // a's renewals now fail (a partition between a and the API server); b must wait for the lease to
     // expire, then win.
     const partitioned = Date.now();
-    api.fail(/^PUT \/apis\/coordination.k8s.io\/v1\/namespaces\/default\/leases\/splitplane-splitplane$/, 500, 10_000, new RegExp(`"holderIdentity":"${a.writers!.elector!.identity}"`));
+    api.fail(
+      /^PUT \/apis\/coordination.k8s.io\/v1\/namespaces\/default\/leases\/splitplane-splitplane$/,
+      500,
+      10_000,
+      new RegExp(`"holderIdentity":"${a.writers!.elector!.identity}"`),
+    );
     await waitFor('a to step down', () => !a.writers!.isLeader(), 10_000);
     expect(Date.now() - partitioned, 'a stops acting before the lease could pass to b').to.be.below(LEASE.durationMs + 1000);
     await waitFor('b to lead', () => b.writers!.isLeader(), 15_000);

@@ -81,7 +81,11 @@ describe('model/build', () => {
   describe('readiness', () => {
     const annotated = ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: seedPaths });
     it('a version without ready endpoints gives its share to the others, with a warning', () => {
-      const r = buildModel(input([annotated], { endpointSlices: [endpointSlice('old-nginx', ['10.0.0.1'], 80), endpointSlice('new-nginx', [{ address: '10.0.0.2', ready: false }], 80)] }));
+      const r = buildModel(
+        input([annotated], {
+          endpointSlices: [endpointSlice('old-nginx', ['10.0.0.1'], 80), endpointSlice('new-nginx', [{ address: '10.0.0.2', ready: false }], 80)],
+        }),
+      );
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 10000, 'new-nginx': 0 });
       const warning = r.diagnostics.find((d) => d.severity === 'warning');
       expect(warning?.field).to.equal('spec.rules[0].http.paths[1].backend.service.name');
@@ -111,26 +115,64 @@ describe('model/build', () => {
       expect(r.diagnostics.some((d) => d.message.includes('share the traffic equally'))).to.equal(true);
     });
     it('named ports resolve through the Service and the EndpointSlice port name', () => {
-      const r = buildModel(input([ingress({ paths: [{ service: 'web', port: 'http' }] })], {
-        services: [service('web', [{ port: 8000, name: 'http' }, { port: 9000, name: 'metrics' }])],
-        endpointSlices: [endpointSlice('web', ['10.0.0.9'], 8080, { portName: 'http' })],
-      }));
-      expect(r.model.clusters).to.deep.equal([{ name: 'default/web/8000', namespace: 'default', service: 'web', port: 8000, endpoints: [{ address: '10.0.0.9', port: 8080 }] }]);
+      const r = buildModel(
+        input([ingress({ paths: [{ service: 'web', port: 'http' }] })], {
+          services: [
+            service('web', [
+              { port: 8000, name: 'http' },
+              { port: 9000, name: 'metrics' },
+            ]),
+          ],
+          endpointSlices: [endpointSlice('web', ['10.0.0.9'], 8080, { portName: 'http' })],
+        }),
+      );
+      expect(r.model.clusters).to.deep.equal([
+        { name: 'default/web/8000', namespace: 'default', service: 'web', port: 8000, endpoints: [{ address: '10.0.0.9', port: 8080 }] },
+      ]);
     });
   });
 
   describe('Ingress structure', () => {
     it('groups path entries by host, path and pathType, in manifest order', () => {
-      const r = buildModel(input([ingress({ paths: [{ service: 'old-nginx', path: '/a' }, { service: 'new-nginx', path: '/b' }, { service: 'new-nginx', path: '/a' }] })]));
+      const r = buildModel(
+        input([
+          ingress({
+            paths: [
+              { service: 'old-nginx', path: '/a' },
+              { service: 'new-nginx', path: '/b' },
+              { service: 'new-nginx', path: '/a' },
+            ],
+          }),
+        ]),
+      );
       const vhost = r.model.virtualHosts[0];
-      expect(vhost.groups.map((g) => [g.path, g.versions.map((v) => v.service)])).to.deep.equal([['/a', ['old-nginx', 'new-nginx']], ['/b', ['new-nginx']]]);
+      expect(vhost.groups.map((g) => [g.path, g.versions.map((v) => v.service)])).to.deep.equal([
+        ['/a', ['old-nginx', 'new-nginx']],
+        ['/b', ['new-nginx']],
+      ]);
     });
     it('the same path with another pathType is another group', () => {
-      const r = buildModel(input([ingress({ paths: [{ service: 'old-nginx', pathType: 'Exact' }, { service: 'new-nginx', pathType: 'Prefix' }] })]));
+      const r = buildModel(
+        input([
+          ingress({
+            paths: [
+              { service: 'old-nginx', pathType: 'Exact' },
+              { service: 'new-nginx', pathType: 'Prefix' },
+            ],
+          }),
+        ]),
+      );
       expect(r.model.virtualHosts[0].groups).to.have.length(2);
     });
     it('rules without host go to the * virtual host; the default backend is on every virtual host', () => {
-      const r = buildModel(input([ingress({ rules: [{ host: 'mini-echo.io', paths: [{ service: 'new-nginx' }] }, { paths: [{ service: 'old-nginx', path: '/x' }] }], defaultBackend: { service: 'old-nginx' } })]));
+      const r = buildModel(
+        input([
+          ingress({
+            rules: [{ host: 'mini-echo.io', paths: [{ service: 'new-nginx' }] }, { paths: [{ service: 'old-nginx', path: '/x' }] }],
+            defaultBackend: { service: 'old-nginx' },
+          }),
+        ]),
+      );
       expect(r.model.virtualHosts.map((v) => v.host)).to.deep.equal(['*', 'mini-echo.io']);
       for (const v of r.model.virtualHosts) expect(split(v.defaultBackend)).to.deep.equal({ 'old-nginx': 10000 });
     });
@@ -144,13 +186,55 @@ describe('model/build', () => {
       expect(r.diagnostics[0].field).to.equal('spec.rules[0].http.paths[0]');
     });
     const invalid: Array<[string, (i: Ingress) => void, string]> = [
-      ['a bad host', (i) => { i.spec.rules![0].host = 'Bad_Host'; }, 'spec.rules[0].host'],
-      ['an unknown pathType', (i) => { i.spec.rules![0].http!.paths[0].pathType = 'Regex'; }, 'spec.rules[0].http.paths[0].pathType'],
-      ['a path without a leading slash', (i) => { i.spec.rules![0].http!.paths[0].path = 'foo'; }, 'spec.rules[0].http.paths[0].path'],
-      ['a resource backend', (i) => { i.spec.rules![0].http!.paths[0].backend = { resource: { kind: 'Bucket', name: 'b' } }; }, 'spec.rules[0].http.paths[0].backend.resource'],
-      ['a backend without service name', (i) => { i.spec.rules![0].http!.paths[0].backend = { service: { name: '', port: { number: 80 } } }; }, 'spec.rules[0].http.paths[0].backend.service.name'],
-      ['a backend without port', (i) => { i.spec.rules![0].http!.paths[0].backend = { service: { name: 'old-nginx' } }; }, 'spec.rules[0].http.paths[0].backend.service.port'],
-      ['a port out of range', (i) => { i.spec.rules![0].http!.paths[0].backend = { service: { name: 'old-nginx', port: { number: 70000 } } }; }, 'spec.rules[0].http.paths[0].backend.service.port.number'],
+      [
+        'a bad host',
+        (i) => {
+          i.spec.rules![0].host = 'Bad_Host';
+        },
+        'spec.rules[0].host',
+      ],
+      [
+        'an unknown pathType',
+        (i) => {
+          i.spec.rules![0].http!.paths[0].pathType = 'Regex';
+        },
+        'spec.rules[0].http.paths[0].pathType',
+      ],
+      [
+        'a path without a leading slash',
+        (i) => {
+          i.spec.rules![0].http!.paths[0].path = 'foo';
+        },
+        'spec.rules[0].http.paths[0].path',
+      ],
+      [
+        'a resource backend',
+        (i) => {
+          i.spec.rules![0].http!.paths[0].backend = { resource: { kind: 'Bucket', name: 'b' } };
+        },
+        'spec.rules[0].http.paths[0].backend.resource',
+      ],
+      [
+        'a backend without service name',
+        (i) => {
+          i.spec.rules![0].http!.paths[0].backend = { service: { name: '', port: { number: 80 } } };
+        },
+        'spec.rules[0].http.paths[0].backend.service.name',
+      ],
+      [
+        'a backend without port',
+        (i) => {
+          i.spec.rules![0].http!.paths[0].backend = { service: { name: 'old-nginx' } };
+        },
+        'spec.rules[0].http.paths[0].backend.service.port',
+      ],
+      [
+        'a port out of range',
+        (i) => {
+          i.spec.rules![0].http!.paths[0].backend = { service: { name: 'old-nginx', port: { number: 70000 } } };
+        },
+        'spec.rules[0].http.paths[0].backend.service.port.number',
+      ],
     ];
     for (const [title, mutate, field] of invalid) {
       it(`${title} is an error naming ${field}`, () => {
@@ -166,11 +250,13 @@ describe('model/build', () => {
 
   describe('IngressClass', () => {
     it('serves Ingresses of our class and without class, ignores others quietly', () => {
-      const r = buildModel(input([
-        ingress({ name: 'ours', host: 'a.io', ingressClassName: 'splitplane' }),
-        ingress({ name: 'none', host: 'b.io' }),
-        ingress({ name: 'theirs', host: 'c.io', ingressClassName: 'nginx' }),
-      ]));
+      const r = buildModel(
+        input([
+          ingress({ name: 'ours', host: 'a.io', ingressClassName: 'splitplane' }),
+          ingress({ name: 'none', host: 'b.io' }),
+          ingress({ name: 'theirs', host: 'c.io', ingressClassName: 'nginx' }),
+        ]),
+      );
       expect(r.model.virtualHosts.map((v) => v.host)).to.deep.equal(['a.io', 'b.io']);
       expect(r.diagnostics).to.deep.equal([]);
     });

@@ -32,18 +32,25 @@ describe('model: canary Ingresses', () => {
       [[10000], [undefined], [10000, 0]],
       [[10000], [1], [0, 10000]],
     ];
-    for (const [mainDeclared, shares, expected] of cases) expect(combineCanaryShares(mainDeclared, shares), JSON.stringify([mainDeclared, shares])).to.deep.equal(expected);
+    for (const [mainDeclared, shares, expected] of cases)
+      expect(combineCanaryShares(mainDeclared, shares), JSON.stringify([mainDeclared, shares])).to.deep.equal(expected);
   });
 
   it('two canaries: versions in age order, header rules before cookie rules, "never" to the main backend', () => {
-    const { model, diagnostics } = buildModel(input([
-      main,
-      canary('c1', 'c1', { [`${N}canary-weight`]: '20', [`${N}canary-by-cookie`]: 'k' }),
-      canary('c2', 'c2', { [`${N}canary-weight`]: '30', [`${N}canary-by-header`]: 'x-c2' }),
-    ]));
+    const { model, diagnostics } = buildModel(
+      input([
+        main,
+        canary('c1', 'c1', { [`${N}canary-weight`]: '20', [`${N}canary-by-cookie`]: 'k' }),
+        canary('c2', 'c2', { [`${N}canary-weight`]: '30', [`${N}canary-by-header`]: 'x-c2' }),
+      ]),
+    );
     expect(diagnostics).to.deep.equal([]);
     const group = model.virtualHosts[0].groups[0];
-    expect(group.versions.map((v) => [v.service, v.basisPoints, v.canaryOf?.name])).to.deep.equal([['main', 5000, undefined], ['c1', 2000, 'c1'], ['c2', 3000, 'c2']]);
+    expect(group.versions.map((v) => [v.service, v.basisPoints, v.canaryOf?.name])).to.deep.equal([
+      ['main', 5000, undefined],
+      ['c1', 2000, 'c1'],
+      ['c2', 3000, 'c2'],
+    ]);
     expect(group.rules.map((r) => [r.reason, r.backends.map((b) => group.versions[b.version].service)])).to.deep.equal([
       ['canary-by-header x-c2=always (Ingress default/c2)', ['c2']],
       ['canary-by-header x-c2=never (Ingress default/c2)', ['main']],
@@ -79,6 +86,8 @@ describe('model: canary Ingresses', () => {
     const stickyMain = ingress({ name: 'main', host: 'h.test', annotations: { 'splitplane.io/sticky-cookie': 'v' }, paths: [{ service: 'main' }] });
     const { model, diagnostics } = buildModel(input([stickyMain, canary('c1', 'c1', { [`${N}canary-weight`]: '20', 'splitplane.io/sticky-cookie': 'w' })]));
     expect(model.virtualHosts[0].groups[0].sticky).to.deep.equal({ cookie: 'v' });
-    expect(diagnostics.map((d) => [d.severity, d.object.name, d.field])).to.deep.equal([['warning', 'c1', 'metadata.annotations["splitplane.io/sticky-cookie"]']]);
+    expect(diagnostics.map((d) => [d.severity, d.object.name, d.field])).to.deep.equal([
+      ['warning', 'c1', 'metadata.annotations["splitplane.io/sticky-cookie"]'],
+    ]);
   });
 });

@@ -23,7 +23,10 @@ const rarely = <T>(arb: fc.Arbitrary<T>, oneIn: number) => fc.oneof({ arbitrary:
 
 const spec = fc.record({
   // A rule without host one time in ten (fc.option's freq: nothing one time in `freq`).
-  rules: fc.array(fc.record({ host: fc.option(host, { freq: 10, nil: undefined }), paths: fc.array(path, { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 2 }),
+  rules: fc.array(fc.record({ host: fc.option(host, { freq: 10, nil: undefined }), paths: fc.array(path, { minLength: 1, maxLength: 3 }) }), {
+    minLength: 1,
+    maxLength: 2,
+  }),
   weight: fc.option(fc.tuple(fc.constantFrom(...SERVICES), fc.constantFrom('0', '30', '50', '100', 'abc', '150')), { freq: 3, nil: undefined }),
   canary: rarely(fc.constantFrom('20', '50', '90'), 4),
   otherClass: fc.boolean().map((b) => b && Math.random() < 0.1),
@@ -54,7 +57,10 @@ function make(name: string, s: Spec): Ingress {
 }
 
 const world = fc.dictionary(fc.constantFrom('i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6', 'i7'), spec, { minKeys: 1, maxKeys: 8 });
-const change = fc.array(fc.tuple(fc.constantFrom('i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6', 'i7', 'i8'), fc.option(spec, { freq: 4, nil: undefined })), { minLength: 1, maxLength: 3 });
+const change = fc.array(fc.tuple(fc.constantFrom('i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6', 'i7', 'i8'), fc.option(spec, { freq: 4, nil: undefined })), {
+  minLength: 1,
+  maxLength: 3,
+});
 
 function input(ingresses: Ingress[]): ModelInput {
   return { ingresses, ...CLUSTER, ingressClasses: [], ingressClass: 'splitplane' };
@@ -106,6 +112,8 @@ describe('model/incremental', () => {
     const a3 = ingress({ name: 'a', host: 'a.io', paths: [{ service: 'c' }], defaultBackend: { service: 'a' } });
     expect(buildModelIncremental(input([a3, b]), before.accepted, memo).incremental).to.equal(false);
     // A Service changed: everything.
-    expect(buildModelIncremental({ ...input([a2, b]), services: [...CLUSTER.services.slice(1), service('a')] }, before.accepted, memo).incremental).to.equal(false);
+    expect(buildModelIncremental({ ...input([a2, b]), services: [...CLUSTER.services.slice(1), service('a')] }, before.accepted, memo).incremental).to.equal(
+      false,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { buildModel, type ModelInput } from '../../src/model/build.js';
 import type { Ingress } from '../../src/objects/kube.js';
 import { endpointSlice, ingress, service } from '../support/fixtures.js';
+import type { Json } from '../support/json.js';
 
 const N = 'nginx.ingress.kubernetes.io/';
 const A = (key: string) => `metadata.annotations[${JSON.stringify(key)}]`;
@@ -35,12 +36,16 @@ function input(ingresses: Ingress[]): ModelInput {
 }
 
 type Case = [description: string, target: Name, bad: Ingress | ((good: Ingress) => Ingress), field: string, severity?: 'error' | 'warning'];
-const ann = (extra: Record<string, string>) => (good: Ingress): Ingress => ({ ...good, metadata: { ...good.metadata, annotations: { ...(good.metadata.annotations ?? {}), ...extra } } });
-const spec = (patch: (s: any) => void) => (good: Ingress): Ingress => {
-  const copy = structuredClone(good);
-  patch(copy.spec);
-  return copy;
-};
+const ann =
+  (extra: Record<string, string>) =>
+  (good: Ingress): Ingress => ({ ...good, metadata: { ...good.metadata, annotations: { ...(good.metadata.annotations ?? {}), ...extra } } });
+const spec =
+  (patch: (s: Json) => void) =>
+  (good: Ingress): Ingress => {
+    const copy = structuredClone(good);
+    patch(copy.spec);
+    return copy;
+  };
 const W = (svc: string) => `ingress.aliyun.weight/${svc}`;
 const match = (rule: string) => ann({ [`${N}service-match`]: rule });
 const weight = (text: string) => ann({ [`${N}service-weight`]: text });
@@ -67,14 +72,24 @@ const CASES: Case[] = [
   ['service-weight: every version at 0', 'shop', weight('old-nginx: 0, new-nginx: 0'), A(`${N}service-weight`)],
   ['service-weight: not a Service name', 'shop', weight('New_Nginx: 20'), A(`${N}service-weight`)],
   ['service-weight: too large', 'shop', weight('new-nginx: 20000000'), A(`${N}service-weight`)],
-  ['service-weight: with aliyun weights on the same path', 'shop', ann({ [`${N}service-weight`]: 'new-nginx: 20', [W('new-nginx')]: '20' }), A(`${N}service-weight`)],
+  [
+    'service-weight: with aliyun weights on the same path',
+    'shop',
+    ann({ [`${N}service-weight`]: 'new-nginx: 20', [W('new-nginx')]: '20' }),
+    A(`${N}service-weight`),
+  ],
   ['service-weight: on a canary Ingress', 'shop-canary', weight('canary-a: 10'), A(`${N}service-weight`)],
   // nginx.ingress.kubernetes.io/service-match
   ['service-match: header name not quoted', 'shop', match('new-nginx: header(x-ver, /v2/)'), A(`${N}service-match`)],
   ['service-match: look-ahead (not RE2)', 'shop', match('new-nginx: header("x-ver", /(?=v2)/)'), A(`${N}service-match`)],
   ['service-match: back-reference (not RE2)', 'shop', match('new-nginx: header("x-ver", /(a)\\1/)'), A(`${N}service-match`)],
   ['service-match: repetition above 1000', 'shop', match('new-nginx: header("x-ver", /a{1001}/)'), A(`${N}service-match`)],
-  ['service-match: too complex for Envoy', 'shop', match('new-nginx: header("x-ver", /(alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa)+[0-9]{3}/)'), A(`${N}service-match`)],
+  [
+    'service-match: too complex for Envoy',
+    'shop',
+    match('new-nginx: header("x-ver", /(alpha|beta|gamma|delta|epsilon|zeta|eta|theta|iota|kappa)+[0-9]{3}/)'),
+    A(`${N}service-match`),
+  ],
   ['service-match: bad header name', 'shop', match('new-nginx: header("x ver", "v2")'), A(`${N}service-match`)],
   ['service-match: bad cookie name', 'shop', match('new-nginx: cookie("a;b", "v")'), A(`${N}service-match`)],
   ['service-match: bad cookie value', 'shop', match('new-nginx: cookie("c", "a;b")'), A(`${N}service-match`)],
@@ -97,22 +112,62 @@ const CASES: Case[] = [
   ['canary-weight-total: not a number', 'shop-canary', ann({ [`${N}canary-weight-total`]: 'x' }), A(`${N}canary-weight-total`)],
   ['canary-by-header: not a header name', 'shop-canary', ann({ [`${N}canary-by-header`]: 'x canary' }), A(`${N}canary-by-header`)],
   ['canary-by-header-value: without canary-by-header', 'shop-canary', ann({ [`${N}canary-by-header-value`]: 'yes' }), A(`${N}canary-by-header-value`)],
-  ['canary-by-header-value: empty', 'shop-canary', ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-value`]: '' }), A(`${N}canary-by-header-value`)],
+  [
+    'canary-by-header-value: empty',
+    'shop-canary',
+    ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-value`]: '' }),
+    A(`${N}canary-by-header-value`),
+  ],
   ['canary-by-header-pattern: without canary-by-header', 'shop-canary', ann({ [`${N}canary-by-header-pattern`]: '^a$' }), A(`${N}canary-by-header-pattern`)],
-  ['canary-by-header-pattern: look-behind (not RE2)', 'shop-canary', ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-pattern`]: '(?<=a)b' }), A(`${N}canary-by-header-pattern`)],
-  ['canary-by-header-pattern: possessive (not RE2)', 'shop-canary', ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-pattern`]: 'a++' }), A(`${N}canary-by-header-pattern`)],
-  ['canary-by-header-pattern: too complex for Envoy', 'shop-canary', ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-pattern`]: '([a-z]+\\.){4}[a-z]{2,6}' }), A(`${N}canary-by-header-pattern`)],
-  ['canary-by-header-pattern: unbalanced', 'shop-canary', ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-pattern`]: '(beta' }), A(`${N}canary-by-header-pattern`)],
+  [
+    'canary-by-header-pattern: look-behind (not RE2)',
+    'shop-canary',
+    ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-pattern`]: '(?<=a)b' }),
+    A(`${N}canary-by-header-pattern`),
+  ],
+  [
+    'canary-by-header-pattern: possessive (not RE2)',
+    'shop-canary',
+    ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-pattern`]: 'a++' }),
+    A(`${N}canary-by-header-pattern`),
+  ],
+  [
+    'canary-by-header-pattern: too complex for Envoy',
+    'shop-canary',
+    ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-pattern`]: '([a-z]+\\.){4}[a-z]{2,6}' }),
+    A(`${N}canary-by-header-pattern`),
+  ],
+  [
+    'canary-by-header-pattern: unbalanced',
+    'shop-canary',
+    ann({ [`${N}canary-by-header`]: 'x-c', [`${N}canary-by-header-pattern`]: '(beta' }),
+    A(`${N}canary-by-header-pattern`),
+  ],
   ['canary-by-cookie: not a cookie name', 'shop-canary', ann({ [`${N}canary-by-cookie`]: 'a;b' }), A(`${N}canary-by-cookie`)],
   ['canary-weight without canary: "true"', 'shop-canary', ann({ [`${N}canary`]: 'false' }), A(`${N}canary-weight`)],
   ['canary-by-header on a main Ingress', 'shop', ann({ [`${N}canary-by-header`]: 'x-c' }), A(`${N}canary-by-header`)],
-  ['canary: two backends on one path', 'shop-canary', spec((s) => s.rules[0].http.paths.push({ path: '/', pathType: 'Prefix', backend: { service: { name: 'canary-b', port: { number: 80 } } } })), 'spec.rules[0].http.paths[1].backend'],
-  ['canary: adds a Service the path already has', 'shop-canary', spec((s) => (s.rules[0].http.paths[0].backend.service.name = 'old-nginx')), 'spec.rules[0].http.paths[0].backend.service.name'],
+  [
+    'canary: two backends on one path',
+    'shop-canary',
+    spec((s) => s.rules[0].http.paths.push({ path: '/', pathType: 'Prefix', backend: { service: { name: 'canary-b', port: { number: 80 } } } })),
+    'spec.rules[0].http.paths[1].backend',
+  ],
+  [
+    'canary: adds a Service the path already has',
+    'shop-canary',
+    spec((s) => (s.rules[0].http.paths[0].backend.service.name = 'old-nginx')),
+    'spec.rules[0].http.paths[0].backend.service.name',
+  ],
   // splitplane.io/sticky-*
   ['sticky-cookie: white space', 'shop', ann({ 'splitplane.io/sticky-cookie': 'my cookie' }), A('splitplane.io/sticky-cookie')],
   ['sticky-cookie: semicolon', 'shop', ann({ 'splitplane.io/sticky-cookie': 'a;b' }), A('splitplane.io/sticky-cookie')],
   ['sticky-cookie: empty', 'shop', ann({ 'splitplane.io/sticky-cookie': '' }), A('splitplane.io/sticky-cookie')],
-  ['sticky-max-age: not a number', 'shop', ann({ 'splitplane.io/sticky-cookie': 'v', 'splitplane.io/sticky-max-age': 'abc' }), A('splitplane.io/sticky-max-age')],
+  [
+    'sticky-max-age: not a number',
+    'shop',
+    ann({ 'splitplane.io/sticky-cookie': 'v', 'splitplane.io/sticky-max-age': 'abc' }),
+    A('splitplane.io/sticky-max-age'),
+  ],
   ['sticky-max-age: zero', 'shop', ann({ 'splitplane.io/sticky-cookie': 'v', 'splitplane.io/sticky-max-age': '0' }), A('splitplane.io/sticky-max-age')],
   ['sticky-max-age: negative', 'shop', ann({ 'splitplane.io/sticky-cookie': 'v', 'splitplane.io/sticky-max-age': '-5' }), A('splitplane.io/sticky-max-age')],
   ['sticky-max-age: without sticky-cookie', 'shop', ann({ 'splitplane.io/sticky-max-age': '60' }), A('splitplane.io/sticky-max-age')],
@@ -124,9 +179,19 @@ const CASES: Case[] = [
   ['path: white space', 'shop', spec((s) => (s.rules[0].http.paths[0].path = '/a b')), 'spec.rules[0].http.paths[0].path'],
   ['path: a control character', 'shop', spec((s) => (s.rules[0].http.paths[0].path = '/a\u0000b')), 'spec.rules[0].http.paths[0].path'],
   ['backend: no service name', 'shop', spec((s) => delete s.rules[0].http.paths[0].backend.service.name), 'spec.rules[0].http.paths[0].backend.service.name'],
-  ['backend: port out of range', 'shop', spec((s) => (s.rules[0].http.paths[0].backend.service.port = { number: 70000 })), 'spec.rules[0].http.paths[0].backend.service.port.number'],
+  [
+    'backend: port out of range',
+    'shop',
+    spec((s) => (s.rules[0].http.paths[0].backend.service.port = { number: 70000 })),
+    'spec.rules[0].http.paths[0].backend.service.port.number',
+  ],
   ['backend: no port', 'shop', spec((s) => delete s.rules[0].http.paths[0].backend.service.port), 'spec.rules[0].http.paths[0].backend.service.port'],
-  ['backend: a resource backend', 'shop', spec((s) => (s.rules[0].http.paths[0].backend = { resource: { apiGroup: 'k8s.example.com', kind: 'StorageBucket', name: 'static' } })), 'spec.rules[0].http.paths[0].backend.resource'],
+  [
+    'backend: a resource backend',
+    'shop',
+    spec((s) => (s.rules[0].http.paths[0].backend = { resource: { apiGroup: 'k8s.example.com', kind: 'StorageBucket', name: 'static' } })),
+    'spec.rules[0].http.paths[0].backend.resource',
+  ],
   ['paths: not a list', 'shop', spec((s) => (s.rules[0].http.paths = 'oops')), 'spec.rules[0].http.paths'],
   // Warnings: nothing rejected, still named precisely, still nothing changed.
   ['unknown canary annotation (typo)', 'shop-canary', ann({ [`${N}canary-wieght`]: '50' }), A(`${N}canary-wieght`), 'warning'],
@@ -134,13 +199,23 @@ const CASES: Case[] = [
   ['unsupported ingress-nginx annotation', 'shop', ann({ [`${N}rewrite-target`]: '/' }), A(`${N}rewrite-target`), 'warning'],
   ['service-weight names no backend', 'shop', weight('nobody: 10'), A(`${N}service-weight`), 'warning'],
   ['aliyun weight names no backend', 'shop', ann({ [W('nobody')]: '10' }), A(W('nobody')), 'warning'],
-  ['service-match: cookie name and value too long for an Envoy regex', 'shop', match(`new-nginx: cookie("${'c'.repeat(40)}", "${'v'.repeat(42)}")`), A(`${N}service-match`)],
+  [
+    'service-match: cookie name and value too long for an Envoy regex',
+    'shop',
+    match(`new-nginx: cookie("${'c'.repeat(40)}", "${'v'.repeat(42)}")`),
+    A(`${N}service-match`),
+  ],
   ['canary-by-cookie: name too long for an Envoy regex', 'shop-canary', ann({ [`${N}canary-by-cookie`]: 'c'.repeat(76) }), A(`${N}canary-by-cookie`)],
   ['sticky-cookie: name too long for an Envoy regex', 'shop', ann({ 'splitplane.io/sticky-cookie': 's'.repeat(72) }), A('splitplane.io/sticky-cookie')],
   ['ssl-redirect: not a boolean', 'shop', ann({ [`${N}ssl-redirect`]: 'yes' }), A(`${N}ssl-redirect`)],
   ['ssl-redirect: empty', 'shop', ann({ [`${N}ssl-redirect`]: '' }), A(`${N}ssl-redirect`)],
   ['ssl-redirect on a canary Ingress (the main one decides)', 'shop-canary', ann({ [`${N}ssl-redirect`]: 'false' }), A(`${N}ssl-redirect`), 'warning'],
-  ['canary annotation on a main Ingress, with canary: "false"', 'shop', ann({ [`${N}canary`]: 'false', [`${N}canary-by-cookie`]: 'c' }), A(`${N}canary-by-cookie`)],
+  [
+    'canary annotation on a main Ingress, with canary: "false"',
+    'shop',
+    ann({ [`${N}canary`]: 'false', [`${N}canary-by-cookie`]: 'c' }),
+    A(`${N}canary-by-cookie`),
+  ],
 ];
 
 describe('model: the malformed-input table', () => {

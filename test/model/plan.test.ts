@@ -22,7 +22,8 @@ describe('model/plan', () => {
   });
 
   it('a new object is planned anew, even when it equals an old one: nothing stale is served', () => {
-    const make = (percent: string) => ingress({ annotations: { 'ingress.aliyun.weight/new-nginx': percent }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] });
+    const make = (percent: string) =>
+      ingress({ annotations: { 'ingress.aliyun.weight/new-nginx': percent }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] });
     const a = planIngressOnce(make('30'), sink());
     const b = planIngressOnce(make('30'), sink());
     expect(b).to.not.equal(a);

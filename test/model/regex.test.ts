@@ -1,20 +1,42 @@
 import { expect } from 'chai';
-import { COOKIE_TEXT_BUDGET, ENVOY_MAX_PROGRAM_SIZE, checkPattern, cookieHeaderRegex, estimateProgramSize, exactCookieRegex, quoteRegex, searchToFullMatch } from '../../src/model/regex.js';
+import {
+  COOKIE_TEXT_BUDGET,
+  ENVOY_MAX_PROGRAM_SIZE,
+  checkPattern,
+  cookieHeaderRegex,
+  estimateProgramSize,
+  exactCookieRegex,
+  quoteRegex,
+  searchToFullMatch,
+} from '../../src/model/regex.js';
 import { singleLabelWildcard } from '../../src/resources/route.js';
 import { envoyValidates, listenerBootstrap } from '../support/envoy-validate.js';
 
 /** Runs `envoy --mode validate` on a static route table that matches a header against each regex. */
 function envoyAccepts(regexes: readonly string[]): { ok: boolean; output: string } {
-  const routes = regexes.map((regex) => ({ match: { prefix: '/', headers: [{ name: 'x', string_match: { safe_regex: { regex } } }] }, direct_response: { status: 200 } }));
-  return envoyValidates(listenerBootstrap([{ filters: [{
-    name: 'envoy.filters.network.http_connection_manager',
-    typed_config: {
-      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
-      stat_prefix: 'x',
-      route_config: { virtual_hosts: [{ name: 'v', domains: ['*'], routes }] },
-      http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } }],
-    },
-  }] }]));
+  const routes = regexes.map((regex) => ({
+    match: { prefix: '/', headers: [{ name: 'x', string_match: { safe_regex: { regex } } }] },
+    direct_response: { status: 200 },
+  }));
+  return envoyValidates(
+    listenerBootstrap([
+      {
+        filters: [
+          {
+            name: 'envoy.filters.network.http_connection_manager',
+            typed_config: {
+              '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+              stat_prefix: 'x',
+              route_config: { virtual_hosts: [{ name: 'v', domains: ['*'], routes }] },
+              http_filters: [
+                { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+              ],
+            },
+          },
+        ],
+      },
+    ]),
+  );
 }
 
 // A small deterministic generator of RE2 patterns, for checking the size estimate against Envoy.
@@ -77,7 +99,10 @@ describe('model/regex', function () {
     const accepted = generated.filter((r) => estimateProgramSize(r) <= ENVOY_MAX_PROGRAM_SIZE);
     const ours = [
       cookieHeaderRegex('a-rather-long-sticky-cookie-name', quoteRegex('a-rather-long-service-name-v2')),
-      ...[1, 2, 3, 4, 5].map((n) => singleLabelWildcard(`*.${'x.'.repeat(n - 1)}test`)).flat().map((m) => (m.string_match as { safe_regex: { regex: string } }).safe_regex.regex),
+      ...[1, 2, 3, 4, 5]
+        .map((n) => singleLabelWildcard(`*.${'x.'.repeat(n - 1)}test`))
+        .flat()
+        .map((m) => (m.string_match as { safe_regex: { regex: string } }).safe_regex.regex),
     ];
     expect(accepted.length, 'patterns the estimate accepts').to.be.greaterThan(30);
     const result = envoyAccepts([...accepted, ...ours]);
@@ -87,8 +112,16 @@ describe('model/regex', function () {
   it('exactCookieRegex is exact at the limit: 81 bytes of name and value Envoy runs, 82 it refuses, and so do we', () => {
     expect(COOKIE_TEXT_BUDGET).to.equal(81);
     // ASCII, characters that need quoting, and two-byte UTF-8: the cost is per byte.
-    const fits: Array<[string, string]> = [['sp-version', 'v'.repeat(71)], ['a.b*c', '.'.repeat(76)], ['n', 'é'.repeat(40)]];
-    const over: Array<[string, string]> = [['sp-version', 'v'.repeat(72)], ['a.b*c', '.'.repeat(77)], ['n', `${'é'.repeat(40)}x`]];
+    const fits: Array<[string, string]> = [
+      ['sp-version', 'v'.repeat(71)],
+      ['a.b*c', '.'.repeat(76)],
+      ['n', 'é'.repeat(40)],
+    ];
+    const over: Array<[string, string]> = [
+      ['sp-version', 'v'.repeat(72)],
+      ['a.b*c', '.'.repeat(77)],
+      ['n', `${'é'.repeat(40)}x`],
+    ];
     const regexes = fits.map(([name, value]) => {
       const checked = exactCookieRegex(name, value);
       expect(checked, `${name}=${value}`).to.have.property('regex');
@@ -97,7 +130,9 @@ describe('model/regex', function () {
     const accepted = envoyAccepts(regexes);
     expect(accepted.ok, accepted.output).to.equal(true);
     for (const [name, value] of over) {
-      expect(exactCookieRegex(name, value), `${name}=${value}`).to.have.property('error').that.matches(/Envoy refuses more than 100/);
+      expect(exactCookieRegex(name, value), `${name}=${value}`)
+        .to.have.property('error')
+        .that.matches(/Envoy refuses more than 100/);
       const refused = envoyAccepts([cookieHeaderRegex(name, quoteRegex(value))]);
       expect(refused.ok, `Envoy on ${name}=${value}`).to.equal(false);
       expect(refused.output).to.match(/program size of 101 >/);

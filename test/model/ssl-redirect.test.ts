@@ -23,12 +23,18 @@ describe('model/ssl-redirect', () => {
     for (const [value, expected] of cases) {
       const sink = new DiagnosticSink({ kind: 'Ingress', namespace: 'default', name: 'shop' });
       expect(parseSslRedirect(value === undefined ? {} : { [KEY]: value }, sink), JSON.stringify(value)).to.equal(expected);
-      expect(sink.items.map((d) => [d.severity, d.field]), JSON.stringify(value)).to.deep.equal(expected === null ? [['error', `metadata.annotations["${KEY}"]`]] : []);
+      expect(
+        sink.items.map((d) => [d.severity, d.field]),
+        JSON.stringify(value),
+      ).to.deep.equal(expected === null ? [['error', `metadata.annotations["${KEY}"]`]] : []);
     }
   });
 
   it('servedOnHttps: a certificate names the host, or the wildcard one label above it', () => {
-    const served = servedOnHttps([{ host: 'a.test', secret: 'default/a' }, { host: '*.wild.test', secret: 'default/w' }]);
+    const served = servedOnHttps([
+      { host: 'a.test', secret: 'default/a' },
+      { host: '*.wild.test', secret: 'default/w' },
+    ]);
     const cases: Array<[string, boolean]> = [
       ['a.test', true],
       ['b.test', false],
@@ -63,7 +69,10 @@ describe('model/ssl-redirect', () => {
     expect(diagnostics).to.deep.equal([]);
     const vhost = (host: string) => model.virtualHosts.find((v) => v.host === host)!;
     const redirects = (host: string) => vhost(host).groups.map((g) => [g.source.name, g.path, g.redirectToHttps ?? false]);
-    expect(redirects('a.test')).to.deep.equal([['api', '/api', false], ['main', '/', true]]);
+    expect(redirects('a.test')).to.deep.equal([
+      ['api', '/api', false],
+      ['main', '/', true],
+    ]);
     expect(redirects('b.test')).to.deep.equal([['plain', '/', false]]);
     expect(vhost('a.test').defaultBackend?.redirectToHttps).to.equal(true);
     // The default backend is shared: marking it for a.test must not redirect b.test or the catch-all.

@@ -28,8 +28,18 @@ describe('model/weights', () => {
   });
 
   describe('parsePercent', () => {
-    const good: Array<[string, number]> = [['50', 5000], ['100', 10000], ['0', 0], ['12.5', 1250], ['12.34', 1234], ['0.01', 1], [' 50 ', 5000], ['100.00', 10000]];
-    for (const [text, bp] of good) it(`accepts ${JSON.stringify(text)} as ${bp} basis points`, () => expect(parsePercent(text)).to.deep.equal({ basisPoints: bp }));
+    const good: Array<[string, number]> = [
+      ['50', 5000],
+      ['100', 10000],
+      ['0', 0],
+      ['12.5', 1250],
+      ['12.34', 1234],
+      ['0.01', 1],
+      [' 50 ', 5000],
+      ['100.00', 10000],
+    ];
+    for (const [text, bp] of good)
+      it(`accepts ${JSON.stringify(text)} as ${bp} basis points`, () => expect(parsePercent(text)).to.deep.equal({ basisPoints: bp }));
     const bad = ['abc', '150', '100.01', '-5', '', '50%', '1.234', '1e2', '0x10', '.5', '5.'];
     for (const text of bad) it(`rejects ${JSON.stringify(text)}`, () => expect(parsePercent(text)).to.have.property('error').that.is.a('string'));
   });

@@ -20,8 +20,19 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-nack-'));
-    writeObject(dir, 'services', [service('old-nginx'), service('new-nginx'), service('api'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9002), endpointSlice('api', 9003)]);
-    writeObject(dir, 'echo', ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '50' }));
+    writeObject(dir, 'services', [
+      service('old-nginx'),
+      service('new-nginx'),
+      service('api'),
+      endpointSlice('old-nginx', 9001),
+      endpointSlice('new-nginx', 9002),
+      endpointSlice('api', 9003),
+    ]);
+    writeObject(
+      dir,
+      'echo',
+      ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '50' }),
+    );
     writeObject(dir, 'api', ingress('api', 'api.test', [{ service: 'api' }]));
     app = await startSplitplane(dir, 8080);
     client = new AdsClient(app.xdsPort, 'refusing-proxy');
@@ -32,17 +43,26 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an EDS NACK naming a cluster: its slice falls back with Envoy\'s text; a later route change still arrives', async () => {
+  it("an EDS NACK naming a cluster: its slice falls back with Envoy's text; a later route change still arrives", async () => {
     const { cds, eds, rds } = await client.converge();
 
     // new-nginx moves to another port; the proxy refuses it.
-    writeObject(dir, 'services', [service('old-nginx'), service('new-nginx'), service('api'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9012), endpointSlice('api', 9003)]);
+    writeObject(dir, 'services', [
+      service('old-nginx'),
+      service('new-nginx'),
+      service('api'),
+      endpointSlice('old-nginx', 9001),
+      endpointSlice('new-nginx', 9012),
+      endpointSlice('api', 9003),
+    ]);
     const refused = await client.next(ENDPOINT_TYPE);
     expect(refused.version_info).to.not.equal(eds.version_info);
     client.nack(refused, eds.version_info, "cluster 'default/new-nginx/80': endpoint rejected by this proxy", names(cds));
 
     const error = await waitFor('the error on the slice', () =>
-      app.controller.diagnostics().find((d) => d.severity === 'error' && d.object.kind === 'EndpointSlice' && d.object.name === 'new-nginx-1' && d.field === 'endpoints'),
+      app.controller
+        .diagnostics()
+        .find((d) => d.severity === 'error' && d.object.kind === 'EndpointSlice' && d.object.name === 'new-nginx-1' && d.field === 'endpoints'),
     );
     expect(error.message).to.contain('endpoint rejected by this proxy').and.contain('refusing-proxy');
     const fallback = await client.next(ENDPOINT_TYPE);
@@ -58,7 +78,14 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
     client.ack(routes, ['ingress_http']);
 
     // Fixing the slice (any new form) is tried again.
-    writeObject(dir, 'services', [service('old-nginx'), service('new-nginx'), service('api'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9022), endpointSlice('api', 9003)]);
+    writeObject(dir, 'services', [
+      service('old-nginx'),
+      service('new-nginx'),
+      service('api'),
+      endpointSlice('old-nginx', 9001),
+      endpointSlice('new-nginx', 9022),
+      endpointSlice('api', 9003),
+    ]);
     const retried = await client.next(ENDPOINT_TYPE);
     expect(retried.version_info).to.not.equal(eds.version_info);
     client.ack(retried, names(cds));

@@ -29,19 +29,55 @@ describe('nack/trace', () => {
   const echo100 = ingress({ name: 'echo', annotations: { [W]: '100' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] });
   const refused = build([echo100, api], [slices[0], newSlice, slices[2]], running);
   const history = [running, refused];
-  const nack = (typeUrl: typeof ENDPOINT_TYPE | typeof ROUTE_TYPE | typeof LISTENER_TYPE | typeof VIRTUAL_HOST_TYPE, message: string, runningVersion: string | undefined = running.snapshot.version(typeUrl)) =>
-    traceNack({ typeUrl, version: refused.snapshot.version(typeUrl), running: runningVersion, message }, history);
+  const nack = (
+    typeUrl: typeof ENDPOINT_TYPE | typeof ROUTE_TYPE | typeof LISTENER_TYPE | typeof VIRTUAL_HOST_TYPE,
+    message: string,
+    runningVersion: string | undefined = running.snapshot.version(typeUrl),
+  ) => traceNack({ typeUrl, version: refused.snapshot.version(typeUrl), running: runningVersion, message }, history);
 
   const cases: Array<[string, () => ReturnType<typeof traceNack>, string[]]> = [
-    ['EDS naming its cluster: the changed slice, not the unchanged Service', () => nack(ENDPOINT_TYPE, "cluster 'default/new-nginx/80': bad endpoint"), ['EndpointSlice/default/new-nginx-slice']],
-    ['EDS naming nothing: the objects behind every changed assignment', () => nack(ENDPOINT_TYPE, 'Proto constraint validation failed'), ['EndpointSlice/default/new-nginx-slice']],
+    [
+      'EDS naming its cluster: the changed slice, not the unchanged Service',
+      () => nack(ENDPOINT_TYPE, "cluster 'default/new-nginx/80': bad endpoint"),
+      ['EndpointSlice/default/new-nginx-slice'],
+    ],
+    [
+      'EDS naming nothing: the objects behind every changed assignment',
+      () => nack(ENDPOINT_TYPE, 'Proto constraint validation failed'),
+      ['EndpointSlice/default/new-nginx-slice'],
+    ],
     ['RDS: the Ingress that changed, not the one that did not', () => nack(ROUTE_TYPE, 'route config ingress_http: bad'), ['Ingress/default/echo']],
-    ['the first version refused (nothing running): every object behind the named cluster', () => traceNack({ typeUrl: ENDPOINT_TYPE, version: refused.snapshot.version(ENDPOINT_TYPE), running: undefined, message: 'default/new-nginx/80 bad' }, history), ['EndpointSlice/default/new-nginx-slice', 'Service/default/new-nginx']],
-    ['a stale-cluster version (+suffix) is the same build', () => traceNack({ typeUrl: ENDPOINT_TYPE, version: `${refused.snapshot.version(ENDPOINT_TYPE)}+abcd1234`, running: running.snapshot.version(ENDPOINT_TYPE), message: 'default/new-nginx/80' }, history), ['EndpointSlice/default/new-nginx-slice']],
+    [
+      'the first version refused (nothing running): every object behind the named cluster',
+      () =>
+        traceNack(
+          { typeUrl: ENDPOINT_TYPE, version: refused.snapshot.version(ENDPOINT_TYPE), running: undefined, message: 'default/new-nginx/80 bad' },
+          history,
+        ),
+      ['EndpointSlice/default/new-nginx-slice', 'Service/default/new-nginx'],
+    ],
+    [
+      'a stale-cluster version (+suffix) is the same build',
+      () =>
+        traceNack(
+          {
+            typeUrl: ENDPOINT_TYPE,
+            version: `${refused.snapshot.version(ENDPOINT_TYPE)}+abcd1234`,
+            running: running.snapshot.version(ENDPOINT_TYPE),
+            message: 'default/new-nginx/80',
+          },
+          history,
+        ),
+      ['EndpointSlice/default/new-nginx-slice'],
+    ],
     ['VHDS naming a host: the Ingress that names it', () => nack(VIRTUAL_HOST_TYPE, 'virtual host ingress_http/mini-echo.io: bad'), ['Ingress/default/echo']],
     ['VHDS naming an unchanged host: nothing to blame', () => nack(VIRTUAL_HOST_TYPE, 'virtual host ingress_http/api.test: bad'), []],
     ['LDS, unchanged between the builds: nothing to blame', () => nack(LISTENER_TYPE, 'bad listener'), []],
-    ['a version never built here: nothing to blame', () => traceNack({ typeUrl: ROUTE_TYPE, version: 'ffffffffffffffff', running: undefined, message: '' }, history), []],
+    [
+      'a version never built here: nothing to blame',
+      () => traceNack({ typeUrl: ROUTE_TYPE, version: 'ffffffffffffffff', running: undefined, message: '' }, history),
+      [],
+    ],
   ];
   for (const [description, run, expected] of cases) {
     it(description, () => {

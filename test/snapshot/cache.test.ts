@@ -6,7 +6,13 @@ import { edsCluster } from '../../src/resources/cluster.js';
 import { loadAssignment } from '../../src/resources/endpoint.js';
 
 const snapshot = (name: string) =>
-  Snapshot.fromResources({ [LISTENER_TYPE]: [], [ROUTE_TYPE]: [], [CLUSTER_TYPE]: [edsCluster({ name })], [ENDPOINT_TYPE]: [loadAssignment({ name, endpoints: [] })], [SECRET_TYPE]: [] });
+  Snapshot.fromResources({
+    [LISTENER_TYPE]: [],
+    [ROUTE_TYPE]: [],
+    [CLUSTER_TYPE]: [edsCluster({ name })],
+    [ENDPOINT_TYPE]: [loadAssignment({ name, endpoints: [] })],
+    [SECRET_TYPE]: [],
+  });
 const turn = () => new Promise((r) => setImmediate(r));
 
 describe('snapshot/cache', () => {

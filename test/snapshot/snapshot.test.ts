@@ -7,12 +7,30 @@ import { routeConfiguration } from '../../src/resources/route.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../src/resources/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from '../../src/snapshot/snapshot.js';
+import type { Json } from '../support/json.js';
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 function resources(clusters: string[], routedTo: string[] = clusters, port = 8080): ResourcesByType {
   return {
     [LISTENER_TYPE]: [httpListener({ address: '0.0.0.0', port })],
-    [ROUTE_TYPE]: [routeConfiguration([{ host: 'a.io', groups: [{ source, host: 'a.io', path: '/', pathType: 'Prefix', order: 0, rules: [], versions: routedTo.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })) }] }])],
+    [ROUTE_TYPE]: [
+      routeConfiguration([
+        {
+          host: 'a.io',
+          groups: [
+            {
+              source,
+              host: 'a.io',
+              path: '/',
+              pathType: 'Prefix',
+              order: 0,
+              rules: [],
+              versions: routedTo.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })),
+            },
+          ],
+        },
+      ]),
+    ],
     [CLUSTER_TYPE]: clusters.map((name) => edsCluster({ name })),
     [ENDPOINT_TYPE]: clusters.map((name) => loadAssignment({ name, endpoints: [{ address: '127.0.0.1', port: 1 }] })),
     [SECRET_TYPE]: [],
@@ -23,10 +41,12 @@ describe('snapshot/snapshot', () => {
   it('versions are content hashes: equal content, equal versions (across processes too)', () => {
     const a = Snapshot.fromResources(resources(['ns/a/80']));
     const b = Snapshot.fromResources(resources(['ns/a/80']));
-    expect(a.version(CLUSTER_TYPE)).to.equal(b.version(CLUSTER_TYPE)).and.to.match(/^[0-9a-f]{16}$/);
+    expect(a.version(CLUSTER_TYPE))
+      .to.equal(b.version(CLUSTER_TYPE))
+      .and.to.match(/^[0-9a-f]{16}$/);
   });
 
-  it('a change of one type changes only that type\'s version', () => {
+  it("a change of one type changes only that type's version", () => {
     const a = Snapshot.fromResources(resources(['ns/a/80']));
     const b = Snapshot.fromResources(resources(['ns/a/80'], ['ns/a/80'], 9090));
     expect(a.version(LISTENER_TYPE)).to.not.equal(b.version(LISTENER_TYPE));
@@ -69,7 +89,7 @@ describe('snapshot/snapshot', () => {
   });
 
   it('toJSON shows versions and resources as proto JSON', () => {
-    const json = Snapshot.fromResources(resources(['ns/a/80'])).toJSON() as any;
+    const json = Snapshot.fromResources(resources(['ns/a/80'])).toJSON() as Json;
     expect(Object.keys(json)).to.deep.equal(['CDS', 'EDS', 'SDS', 'LDS', 'RDS', 'VHDS']);
     expect(json.CDS.resources[0]).to.include({ name: 'ns/a/80', type: 'EDS' });
     expect(json.RDS.resources[0].virtual_hosts[0].domains).to.deep.equal(['a.io']);
@@ -113,7 +133,20 @@ describe('snapshot/SnapshotEncoder', () => {
   it('a route configuration is encoded host by host, and decodes to what a plain encoding gives', async () => {
     const { encodeMessage } = await import('../../src/proto/encode.js');
     const { messageType } = await import('../../src/proto/registry.js');
-    const vhost = (host: string, cluster: string) => ({ host, groups: [{ source, host, path: '/', pathType: 'Prefix' as const, order: 0, rules: [], versions: [{ service: cluster, cluster, declaredBasisPoints: 10000, basisPoints: 10000, ready: true }] }] });
+    const vhost = (host: string, cluster: string) => ({
+      host,
+      groups: [
+        {
+          source,
+          host,
+          path: '/',
+          pathType: 'Prefix' as const,
+          order: 0,
+          rules: [],
+          versions: [{ service: cluster, cluster, declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
+        },
+      ],
+    });
     const routes = routeConfiguration([vhost('a.io', 'a'), vhost('b.io', 'b')]);
     const snapshot = new SnapshotEncoder().build({ ...resources(['a', 'b']), [ROUTE_TYPE]: [routes] });
     const type = messageType('envoy.config.route.v3.RouteConfiguration');

@@ -27,7 +27,11 @@ describe('source/file', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const names = () => store.list('Service').map((s) => s.metadata.name).sort();
+  const names = () =>
+    store
+      .list('Service')
+      .map((s) => s.metadata.name)
+      .sort();
   const start = () => {
     source = new FileSource(dir, store, silentLogger, { pollMs: 50 });
     source.start(() => changes++);
@@ -88,7 +92,11 @@ describe('source/file', () => {
     expect(() => source.start()).to.throw(/is a file, not a folder.*--manifests/);
   });
 
-  const fileErrors = () => source.diagnostics().filter((d) => d.severity === 'error').map((d) => [d.object.kind, d.object.name, d.field]);
+  const fileErrors = () =>
+    source
+      .diagnostics()
+      .filter((d) => d.severity === 'error')
+      .map((d) => [d.object.kind, d.object.name, d.field]);
 
   it('a FIFO named x.yaml is a diagnostic, never a read that blocks', () => {
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
@@ -129,10 +137,20 @@ describe('source/file', () => {
     let bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n';
     let last = 'a';
     for (const n of 'bcdefghi') {
-      bomb += `${n}: &${n} [${Array(9).fill('*' + last).join(',')}]\n`;
+      bomb += `${n}: &${n} [${Array(9)
+        .fill('*' + last)
+        .join(',')}]\n`;
       last = n;
     }
-    fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a') + 'data:\n' + bomb.split('\n').map((l) => '  ' + l).join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'a.yaml'),
+      svc('a') +
+        'data:\n' +
+        bomb
+          .split('\n')
+          .map((l) => '  ' + l)
+          .join('\n'),
+    );
     const started = Date.now();
     source.scan();
     expect(Date.now() - started).to.be.below(5000);
@@ -196,7 +214,12 @@ describe('source/file', () => {
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
     await waitFor('the conflict', () => store.conflicts().length === 2, 15_000);
     expect(store.list<Service>('Service')[0].spec.ports![0].port).to.equal(81);
-    expect(store.conflicts().map((d) => d.object.name).sort()).to.deep.equal(['a.yaml', 'b.yaml']);
+    expect(
+      store
+        .conflicts()
+        .map((d) => d.object.name)
+        .sort(),
+    ).to.deep.equal(['a.yaml', 'b.yaml']);
   });
 
   it('without file events, polling sees a change', async () => {

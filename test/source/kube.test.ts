@@ -15,6 +15,7 @@ import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { echoIngress, seedBackends, selfSignedCertificate, tlsSecret } from '../support/manifests.js';
+import type { Json } from '../support/json.js';
 
 const echo = echoIngress;
 
@@ -40,14 +41,25 @@ describe('source/kube: informers against a fake API server', function () {
   });
 
   async function start(extra: Partial<typeof DEFAULTS> = {}): Promise<App> {
-    app = await startApp({ ...DEFAULTS, source: 'kube', kubeconfig: api.writeKubeconfig(dir), xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), ...extra }, silentLogger);
+    app = await startApp(
+      {
+        ...DEFAULTS,
+        source: 'kube',
+        kubeconfig: api.writeKubeconfig(dir),
+        xdsHost: '127.0.0.1',
+        xdsPort: await freePort(),
+        adminPort: await freePort(),
+        ...extra,
+      },
+      silentLogger,
+    );
     return app;
   }
   const readyz = async (a: App) => (await fetch(`http://127.0.0.1:${a.adminPort}/readyz`)).status;
   const weights = (a: App) => {
-    const routes = a.cache.current()?.toJSON().RDS.resources[0] as any;
-    const vhost = routes?.virtual_hosts.find((v: any) => v.name === 'mini-echo.io');
-    return vhost?.routes[0].route.weighted_clusters?.clusters.map((c: any) => c.weight);
+    const routes = a.cache.current()?.toJSON().RDS.resources[0] as Json;
+    const vhost = routes?.virtual_hosts.find((v: Json) => v.name === 'mini-echo.io');
+    return vhost?.routes[0].route.weighted_clusters?.clusters.map((c: Json) => c.weight);
   };
 
   it('an Ingress edited on the API server reaches a connected ADS client', async () => {
@@ -60,7 +72,7 @@ describe('source/kube: informers against a fake API server', function () {
     api.apply(echo('100'));
     const next = await client.next(ROUTE_TYPE);
     expect(next.version_info).to.not.equal(rds.version_info);
-    const vhost = next.resources[0].virtual_hosts.find((v: any) => v.name === 'mini-echo.io');
+    const vhost = next.resources[0].virtual_hosts.find((v: Json) => v.name === 'mini-echo.io');
     expect(vhost.routes[0].route.cluster).to.equal('default/new-nginx/80');
   });
 
@@ -106,7 +118,11 @@ describe('source/kube: informers against a fake API server', function () {
     await waitFor('a diagnostic about the watch', () => a.controller.diagnostics().some((d) => d.object.kind === 'APIServer'), 30_000);
     expect(a.cache.current()!.version(ROUTE_TYPE), 'routes unchanged while the API server refuses').to.equal(version);
     api.apply(echo('0'));
-    await waitFor('recovered, with the new weight', () => weights(a) === undefined && a.controller.diagnostics().every((d) => d.object.kind !== 'APIServer'), 30_000);
+    await waitFor(
+      'recovered, with the new weight',
+      () => weights(a) === undefined && a.controller.diagnostics().every((d) => d.object.kind !== 'APIServer'),
+      30_000,
+    );
   });
 
   it('the API server going away never empties what is served', async () => {
@@ -132,7 +148,8 @@ describe('source/kube: informers against a fake API server', function () {
     await waitFor('the secret served', () => a.cache.current()!.toJSON().SDS.resources.length === 1);
     const secretRequests = api.requests.filter((r) => r.includes('/secrets'));
     expect(secretRequests.length).to.be.greaterThan(0);
-    for (const r of secretRequests) expect(r, 'every Secret request names one Secret').to.match(/\/namespaces\/default\/secrets\?.*fieldSelector=metadata.name%3Decho-tls/);
+    for (const r of secretRequests)
+      expect(r, 'every Secret request names one Secret').to.match(/\/namespaces\/default\/secrets\?.*fieldSelector=metadata.name%3Decho-tls/);
     expect(a.store.get('Secret', 'default', 'unrelated')).to.equal(undefined);
   });
 

@@ -16,10 +16,17 @@ describe('source/legacy', () => {
       metadata: { name: 'echo', annotations: { 'ingress.aliyun.weight/new-nginx': '50' } },
       spec: {
         backend: { serviceName: 'default-http-backend', servicePort: 80 },
-        rules: [{ host: 'mini-echo.io', http: { paths: [
-          { path: '/', backend: { serviceName: 'old-nginx', servicePort: 80 } },
-          { path: '/', backend: { serviceName: 'new-nginx', servicePort: 'http' } },
-        ] } }],
+        rules: [
+          {
+            host: 'mini-echo.io',
+            http: {
+              paths: [
+                { path: '/', backend: { serviceName: 'old-nginx', servicePort: 80 } },
+                { path: '/', backend: { serviceName: 'new-nginx', servicePort: 'http' } },
+              ],
+            },
+          },
+        ],
       },
     };
     expect(convertLegacyIngress(seed)).to.deep.equal({
@@ -28,18 +35,31 @@ describe('source/legacy', () => {
       metadata: seed.metadata,
       spec: {
         defaultBackend: { service: { name: 'default-http-backend', port: { number: 80 } } },
-        rules: [{ host: 'mini-echo.io', http: { paths: [
-          { path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'old-nginx', port: { number: 80 } } } },
-          { path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'new-nginx', port: { name: 'http' } } } },
-        ] } }],
+        rules: [
+          {
+            host: 'mini-echo.io',
+            http: {
+              paths: [
+                { path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'old-nginx', port: { number: 80 } } } },
+                { path: '/', pathType: 'ImplementationSpecific', backend: { service: { name: 'new-nginx', port: { name: 'http' } } } },
+              ],
+            },
+          },
+        ],
       },
     });
   });
 
   it('keeps an explicit pathType, ingressClassName, tls, and digits written as a string', () => {
     const out = convertLegacyIngress({
-      apiVersion: 'networking.k8s.io/v1beta1', kind: 'Ingress', metadata: { name: 'x' },
-      spec: { ingressClassName: 'splitplane', tls: [{ hosts: ['a.io'], secretName: 's' }], rules: [{ http: { paths: [{ path: '/a', pathType: 'Exact', backend: { serviceName: 'a', servicePort: '8080' } }] } }] },
+      apiVersion: 'networking.k8s.io/v1beta1',
+      kind: 'Ingress',
+      metadata: { name: 'x' },
+      spec: {
+        ingressClassName: 'splitplane',
+        tls: [{ hosts: ['a.io'], secretName: 's' }],
+        rules: [{ http: { paths: [{ path: '/a', pathType: 'Exact', backend: { serviceName: 'a', servicePort: '8080' } }] } }],
+      },
     });
     expect(out.spec.ingressClassName).to.equal('splitplane');
     expect(out.spec.tls).to.deep.equal([{ hosts: ['a.io'], secretName: 's' }]);

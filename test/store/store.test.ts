@@ -26,7 +26,12 @@ describe('store/store', () => {
   it('lists and gets by kind, namespace and name', () => {
     const store = new ObjectStore();
     store.replaceSource('s', [service('a'), service('b', undefined, 'other'), ingress()]);
-    expect(store.list('Service').map((s) => s.metadata.name).sort()).to.deep.equal(['a', 'b']);
+    expect(
+      store
+        .list('Service')
+        .map((s) => s.metadata.name)
+        .sort(),
+    ).to.deep.equal(['a', 'b']);
     expect(store.get('Service', 'other', 'b')?.metadata.name).to.equal('b');
     expect(store.get('Service', 'default', 'b')).to.equal(undefined);
   });

@@ -12,7 +12,10 @@ export class AdsClient {
   private readonly call: grpc.ClientDuplexStream<Partial<DiscoveryRequest>, DecodedResponse>;
   private readonly responses = new ResponseQueue<DecodedResponse>();
 
-  constructor(port: number, readonly nodeId = 'test-node') {
+  constructor(
+    port: number,
+    readonly nodeId = 'test-node',
+  ) {
     this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     this.call = this.client.makeBidiStreamRequest(
       SOTW_METHOD_PATH,
@@ -42,7 +45,13 @@ export class AdsClient {
   }
 
   nack(response: DecodedResponse, previousVersion: string, message: string, names: string[] = []): void {
-    this.send({ type_url: response.type_url, version_info: previousVersion, response_nonce: response.nonce, resource_names: names, error_detail: { code: 3, message } });
+    this.send({
+      type_url: response.type_url,
+      version_info: previousVersion,
+      response_nonce: response.nonce,
+      resource_names: names,
+      error_detail: { code: 3, message },
+    });
   }
 
   /** The next response, optionally of one type (others stay queued); fails after `timeoutMs`. */

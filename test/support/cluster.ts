@@ -7,8 +7,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { KubeClient } from '../../src/kube/client.js';
 import { FakeApiServer } from './fake-apiserver.js';
+import type { Json } from './json.js';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, Json>;
 
 export interface TestCluster {
   readonly real: boolean;
@@ -63,10 +64,16 @@ export async function testCluster(dir: string): Promise<TestCluster> {
     kubeconfig: real,
     namespace,
     async apply(object) {
-      const ns = PATHS[object.kind].namespaced ? (object.metadata.namespace = object.metadata.namespace === 'default' || !object.metadata.namespace ? namespace : object.metadata.namespace) : undefined;
+      const ns = PATHS[object.kind].namespaced
+        ? (object.metadata.namespace = object.metadata.namespace === 'default' || !object.metadata.namespace ? namespace : object.metadata.namespace)
+        : undefined;
       const current = await client.request<Obj>('GET', url(object.kind, ns, object.metadata.name));
       if (current.status === 404) await client.expect('POST', url(object.kind, ns), object);
-      else await client.expect('PUT', url(object.kind, ns, object.metadata.name), { ...object, metadata: { ...object.metadata, resourceVersion: current.body.metadata.resourceVersion } });
+      else
+        await client.expect('PUT', url(object.kind, ns, object.metadata.name), {
+          ...object,
+          metadata: { ...object.metadata, resourceVersion: current.body.metadata.resourceVersion },
+        });
     },
     async get(kind, name, ns) {
       const r = await client.request<Obj>('GET', url(kind, ns === 'default' || !ns ? namespace : ns, name));

@@ -15,7 +15,10 @@ export class DeltaAdsClient {
   private readonly responses = new ResponseQueue<Received>();
   private first = true;
 
-  constructor(port: number, readonly nodeId = 'test-delta-node') {
+  constructor(
+    port: number,
+    readonly nodeId = 'test-delta-node',
+  ) {
     this.client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     this.call = this.client.makeBidiStreamRequest(
       DELTA_METHOD_PATH,

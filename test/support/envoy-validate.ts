@@ -9,13 +9,17 @@ import { envoyBinary } from '../../src/demo/envoy-process.js';
 import { JSON_OPTIONS, messageType } from '../../src/proto/registry.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, messageName, type TypeUrl } from '../../src/resources/type-urls.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
+import type { Json } from './json.js';
 
 export function envoyValidates(bootstrap: object): { ok: boolean; output: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-validate-'));
   const file = path.join(dir, 'bootstrap.json');
   fs.writeFileSync(file, JSON.stringify(bootstrap));
   try {
-    return { ok: true, output: execFileSync(envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '-l', 'critical'], { encoding: 'utf8', stdio: 'pipe' }) };
+    return {
+      ok: true,
+      output: execFileSync(envoyBinary(), ['--mode', 'validate', '-c', file, '--disable-hot-restart', '-l', 'critical'], { encoding: 'utf8', stdio: 'pipe' }),
+    };
   } catch (error) {
     return { ok: false, output: String((error as { stdout?: string }).stdout ?? '') + String((error as { stderr?: string }).stderr ?? '') };
   } finally {
@@ -43,7 +47,7 @@ export function snapshotBootstrap(snapshot: Snapshot): object {
     [...snapshot.type(typeUrl).resources.values()].map((r) => {
       const type = messageType(messageName(typeUrl));
       const any = messageType('google.protobuf.Any').decode(r.any) as unknown as { value: Uint8Array };
-      return type.toObject(type.decode(any.value), JSON_OPTIONS) as Record<string, any>;
+      return type.toObject(type.decode(any.value), JSON_OPTIONS) as Record<string, Json>;
     });
   const routes = new Map(json(ROUTE_TYPE).map((r) => [r.name as string, r]));
   const assignments = new Map(json(ENDPOINT_TYPE).map((a) => [a.cluster_name as string, a]));

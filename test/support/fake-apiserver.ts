@@ -12,8 +12,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { Json } from './json.js';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, Json>;
 
 interface Resource {
   kind: string;
@@ -198,7 +199,11 @@ export class FakeApiServer {
 
   private bookmarks(): void {
     for (const w of this.watchers) {
-      if ((w as Watcher & { bookmarks?: boolean }).bookmarks) this.send(w.res, { type: 'BOOKMARK', object: { kind: w.resource.kind, apiVersion: w.resource.apiVersion, metadata: { resourceVersion: String(this.rv) } } });
+      if ((w as Watcher & { bookmarks?: boolean }).bookmarks)
+        this.send(w.res, {
+          type: 'BOOKMARK',
+          object: { kind: w.resource.kind, apiVersion: w.resource.apiVersion, metadata: { resourceVersion: String(this.rv) } },
+        });
     }
   }
 
@@ -218,7 +223,10 @@ export class FakeApiServer {
       if (!route) return this.status(res, 404, 'NotFound', `the fake API server has no ${url.pathname}`);
       const body = text ? (JSON.parse(text) as Obj) : undefined;
       const { resource, namespace, name, subresource } = route;
-      if (req.method === 'GET' && !name) return url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1' ? this.watch(res, resource, namespace, url) : this.listCollection(res, resource, namespace, url);
+      if (req.method === 'GET' && !name)
+        return url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1'
+          ? this.watch(res, resource, namespace, url)
+          : this.listCollection(res, resource, namespace, url);
       if (req.method === 'POST' && !name) return this.create(res, resource, namespace, body);
       if (!name) return this.status(res, 405, 'MethodNotAllowed', `${req.method} on a collection`);
       const key = this.key(resource, namespace, name);
@@ -232,7 +240,8 @@ export class FakeApiServer {
       if (!current) return this.status(res, 404, 'NotFound', `${resource.plural} "${name}" not found`);
       if (req.method === 'PUT') {
         const sent = body?.metadata?.resourceVersion;
-        if (sent !== undefined && sent !== current.metadata.resourceVersion) return this.status(res, 409, 'Conflict', `the object has been modified; please apply your changes to the latest version and try again`);
+        if (sent !== undefined && sent !== current.metadata.resourceVersion)
+          return this.status(res, 409, 'Conflict', `the object has been modified; please apply your changes to the latest version and try again`);
         const next = subresource === 'status' ? { ...current, status: body?.status } : { ...body, status: current.status };
         return this.json(res, 200, this.apply(next));
       }
@@ -244,7 +253,10 @@ export class FakeApiServer {
   private route(pathname: string): { resource: Resource; namespace?: string; name?: string; subresource?: string } | undefined {
     for (const resource of RESOURCES) {
       if (!pathname.startsWith(resource.prefix + '/')) continue;
-      const rest = pathname.slice(resource.prefix.length + 1).split('/').map(decodeURIComponent);
+      const rest = pathname
+        .slice(resource.prefix.length + 1)
+        .split('/')
+        .map(decodeURIComponent);
       let namespace: string | undefined;
       if (rest[0] === 'namespaces' && rest.length >= 3) {
         namespace = rest[1];
@@ -262,21 +274,38 @@ export class FakeApiServer {
   }
 
   private listCollection(res: http.ServerResponse, resource: Resource, namespace: string | undefined, url: URL): void {
-    const all = this.selected(resource, namespace, url).sort((a, b) => (this.key(resource, a.metadata.namespace, a.metadata.name) < this.key(resource, b.metadata.namespace, b.metadata.name) ? -1 : 1));
+    const all = this.selected(resource, namespace, url).sort((a, b) =>
+      this.key(resource, a.metadata.namespace, a.metadata.name) < this.key(resource, b.metadata.namespace, b.metadata.name) ? -1 : 1,
+    );
     const limit = Number(url.searchParams.get('limit') ?? 0) || all.length;
     const from = Number(url.searchParams.get('continue') ?? 0);
     const page = all.slice(from, from + limit);
     const next = from + limit < all.length ? String(from + limit) : undefined;
     // As the real API server does, list items carry neither kind nor apiVersion.
     const items = page.map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
-    this.json(res, 200, { kind: `${resource.kind}List`, apiVersion: resource.apiVersion, metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) }, items });
+    this.json(res, 200, {
+      kind: `${resource.kind}List`,
+      apiVersion: resource.apiVersion,
+      metadata: { resourceVersion: String(this.rv), ...(next ? { continue: next } : {}) },
+      items,
+    });
   }
 
   private watch(res: http.ServerResponse, resource: Resource, namespace: string | undefined, url: URL): void {
     const from = url.searchParams.get('resourceVersion');
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     if (from && from !== '0' && Number(from) < this.oldest) {
-      this.send(res, { type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${from} (${this.oldest})` } });
+      this.send(res, {
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          reason: 'Expired',
+          code: 410,
+          message: `too old resource version: ${from} (${this.oldest})`,
+        },
+      });
       res.end();
       return;
     }
@@ -285,7 +314,8 @@ export class FakeApiServer {
     if (!from || from === '0') {
       for (const o of this.selected(resource, namespace, url)) this.send(res, { type: 'ADDED', object: o });
     } else {
-      for (const e of this.history) if (e.resource === resource && e.rv > Number(from) && this.visible(watcher, e.object)) this.send(res, { type: e.type, object: e.object });
+      for (const e of this.history)
+        if (e.resource === resource && e.rv > Number(from) && this.visible(watcher, e.object)) this.send(res, { type: e.type, object: e.object });
     }
     this.watchers.add(watcher);
     res.on('close', () => this.watchers.delete(watcher));
@@ -294,8 +324,12 @@ export class FakeApiServer {
   private create(res: http.ServerResponse, resource: Resource, namespace: string | undefined, body: Obj | undefined): void {
     if (!body?.metadata?.name && !body?.metadata?.generateName) return this.status(res, 422, 'Invalid', 'metadata.name: Required value');
     const name = body.metadata.name ?? `${body.metadata.generateName}${randomUUID().slice(0, 5)}`;
-    const object: Obj = { ...body, metadata: { ...body.metadata, name, namespace: resource.namespaced ? namespace ?? body.metadata.namespace ?? "default" : undefined } };
-    if (this.objects(resource).has(this.key(resource, object.metadata.namespace, name))) return this.status(res, 409, 'AlreadyExists', `${resource.plural} "${name}" already exists`);
+    const object: Obj = {
+      ...body,
+      metadata: { ...body.metadata, name, namespace: resource.namespaced ? (namespace ?? body.metadata.namespace ?? 'default') : undefined },
+    };
+    if (this.objects(resource).has(this.key(resource, object.metadata.namespace, name)))
+      return this.status(res, 409, 'AlreadyExists', `${resource.plural} "${name}" already exists`);
     object.kind = resource.kind;
     object.apiVersion = resource.apiVersion;
     this.json(res, 201, this.apply(object));
@@ -334,7 +368,8 @@ function mergePatch(target: Obj, patch: Obj): Obj {
   const out: Obj = { ...target };
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else if (typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' && out[k] !== null && !Array.isArray(out[k])) out[k] = mergePatch(out[k], v);
+    else if (typeof v === 'object' && !Array.isArray(v) && typeof out[k] === 'object' && out[k] !== null && !Array.isArray(out[k]))
+      out[k] = mergePatch(out[k], v);
     else out[k] = v;
   }
   return out;

@@ -5,14 +5,30 @@ import { edsCluster } from '../../src/resources/cluster.js';
 import { loadAssignment } from '../../src/resources/endpoint.js';
 import { httpListener } from '../../src/resources/listener.js';
 import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost } from '../../src/resources/route.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, VIRTUAL_HOST_TYPE, type TypeUrl } from '../../src/resources/type-urls.js';
+import {
+  CLUSTER_TYPE,
+  ENDPOINT_TYPE,
+  LISTENER_TYPE,
+  ROUTE_TYPE,
+  SECRET_TYPE,
+  SHORT_NAME,
+  VIRTUAL_HOST_TYPE,
+  type TypeUrl,
+} from '../../src/resources/type-urls.js';
 import { Snapshot, SnapshotEncoder } from '../../src/snapshot/snapshot.js';
 import type { VirtualHostModel } from '../../src/model/types.js';
 import { DeltaStream } from '../../src/xds/delta.js';
 import type { DeltaDiscoveryResponse, DiscoveryResponse, StreamEvents } from '../../src/xds/protocol.js';
 import { SotwStream } from '../../src/xds/sotw.js';
 
-export const TYPE: Record<string, TypeUrl> = { CDS: CLUSTER_TYPE, EDS: ENDPOINT_TYPE, LDS: LISTENER_TYPE, RDS: ROUTE_TYPE, SDS: SECRET_TYPE, VHDS: VIRTUAL_HOST_TYPE };
+export const TYPE: Record<string, TypeUrl> = {
+  CDS: CLUSTER_TYPE,
+  EDS: ENDPOINT_TYPE,
+  LDS: LISTENER_TYPE,
+  RDS: ROUTE_TYPE,
+  SDS: SECRET_TYPE,
+  VHDS: VIRTUAL_HOST_TYPE,
+};
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 
@@ -31,7 +47,17 @@ export function worldBuilder(): (hosts: Record<string, HostTarget>, options?: { 
     const split = (target: HostTarget) => Object.entries(typeof target === 'string' ? { [target]: 10000 } : target);
     const vhosts: VirtualHostModel[] = Object.entries(hosts).map(([host, target]) => ({
       host,
-      groups: [{ source, host, path: '/', pathType: 'Prefix', order: 0, rules: [], versions: split(target).map(([cluster, bp]) => ({ service: cluster, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })) }],
+      groups: [
+        {
+          source,
+          host,
+          path: '/',
+          pathType: 'Prefix',
+          order: 0,
+          rules: [],
+          versions: split(target).map(([cluster, bp]) => ({ service: cluster, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })),
+        },
+      ],
     }));
     const clusters = [...new Set([...Object.values(hosts).flatMap((t) => split(t).map(([c]) => c)), ...(options.extraClusters ?? [])])].sort();
     return encoder.build({
@@ -81,21 +107,27 @@ function events<R>(record: Recorded, shape: (r: R) => Omit<Sent, 'nonce'>): Stre
 
 export function fakeDelta(current: () => Snapshot | undefined): { stream: DeltaStream; record: Recorded } {
   const record: Recorded = { sent: [], acks: [], nacks: [], stale: [] };
-  const stream = new DeltaStream(current, events<DeltaDiscoveryResponse>(record, (r) => ({
-    type: SHORT_NAME[r.typeUrl],
-    names: r.resources.map((x) => x.name),
-    removed: [...r.removed],
-    version: r.systemVersion,
-  })));
+  const stream = new DeltaStream(
+    current,
+    events<DeltaDiscoveryResponse>(record, (r) => ({
+      type: SHORT_NAME[r.typeUrl],
+      names: r.resources.map((x) => x.name),
+      removed: [...r.removed],
+      version: r.systemVersion,
+    })),
+  );
   return { stream, record };
 }
 
 export function fakeSotw(current: () => Snapshot | undefined): { stream: SotwStream; record: Recorded } {
   const record: Recorded = { sent: [], acks: [], nacks: [], stale: [] };
-  const stream = new SotwStream(current, events<DiscoveryResponse>(record, (r) => ({
-    type: SHORT_NAME[r.typeUrl],
-    names: [...r.resources.keys()],
-    version: r.version,
-  })));
+  const stream = new SotwStream(
+    current,
+    events<DiscoveryResponse>(record, (r) => ({
+      type: SHORT_NAME[r.typeUrl],
+      names: [...r.resources.keys()],
+      version: r.version,
+    })),
+  );
   return { stream, record };
 }

@@ -60,10 +60,16 @@ export function endpointSlice(
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: options.name ?? `${serviceName}-slice`, namespace: options.namespace ?? 'default', labels: { 'kubernetes.io/service-name': serviceName } },
+    metadata: {
+      name: options.name ?? `${serviceName}-slice`,
+      namespace: options.namespace ?? 'default',
+      labels: { 'kubernetes.io/service-name': serviceName },
+    },
     addressType: 'IPv4',
     ports: [{ port, protocol: 'TCP', ...(options.portName ? { name: options.portName } : {}) }],
-    endpoints: addresses.map((a) => (typeof a === 'string' ? { addresses: [a], conditions: { ready: true } } : { addresses: [a.address], conditions: { ready: a.ready } })),
+    endpoints: addresses.map((a) =>
+      typeof a === 'string' ? { addresses: [a], conditions: { ready: true } } : { addresses: [a.address], conditions: { ready: a.ready } },
+    ),
   };
 }
 

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Json } from './json.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -66,14 +67,33 @@ export function tlsSecret(name: string, certificate: string, key: string): Obj {
 
 /** A self-signed certificate for `host`, made with openssl: the test's own, nothing checked in. */
 /** `key`: openssl's -newkey and -pkeyopt arguments; an ECDSA P-256 key by default. */
-export function selfSignedCertificate(host: string, key: readonly string[] = ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1']): { certificate: string; key: string } {
+export function selfSignedCertificate(
+  host: string,
+  key: readonly string[] = ['ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'],
+): { certificate: string; key: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-cert-'));
   try {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', ...key, '-nodes', '-days', '2',
-      '-subj', `/CN=${host}`, '-addext', `subjectAltName=DNS:${host}`,
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    ], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        ...key,
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${host}`,
+        '-addext',
+        `subjectAltName=DNS:${host}`,
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+      ],
+      { stdio: 'pipe' },
+    );
     return { certificate: fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8'), key: fs.readFileSync(path.join(dir, 'key.pem'), 'utf8') };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -89,8 +109,11 @@ export function writeObject(dir: string, file: string, obj: Obj | Obj[]): void {
 }
 
 /** The seed's Ingress on mini-echo.io, splitting old-nginx and new-nginx with the aliyun weight. */
-export function echoIngress(weight: string): Obj & { metadata: any; spec: any } {
-  return ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': weight }) as Obj & { metadata: any; spec: any };
+export function echoIngress(weight: string): Obj & { metadata: Json; spec: Json } {
+  return ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': weight }) as Obj & {
+    metadata: Json;
+    spec: Json;
+  };
 }
 
 /** old-nginx and new-nginx with an endpoint each (ports 9001 and 9002): the seed's cluster state. */

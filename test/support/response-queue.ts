@@ -28,7 +28,8 @@ export class ResponseQueue<T extends { type_url: string }> {
       const i = this.queue.findIndex((r) => !typeUrl || r.type_url === typeUrl);
       if (i >= 0) return this.queue.splice(i, 1)[0]!;
       const left = deadline - Date.now();
-      if (left <= 0 || this.ended) throw new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms (queued: ${this.queue.map((r) => r.type_url).join(', ') || 'none'})`);
+      if (left <= 0 || this.ended)
+        throw new Error(`no ${typeUrl ?? 'response'} within ${timeoutMs} ms (queued: ${this.queue.map((r) => r.type_url).join(', ') || 'none'})`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiter = () => {

@@ -9,7 +9,18 @@ import { freePort } from '../../src/demo/http.js';
 import { waitFor } from '../../src/demo/wait.js';
 
 export async function startSplitplane(manifests: string, httpPort: number, httpsPort?: number): Promise<App> {
-  return startApp({ ...DEFAULTS, manifests, xdsHost: '127.0.0.1', xdsPort: await freePort(), adminPort: await freePort(), httpPort, httpsPort: httpsPort ?? (await freePort()) }, silentLogger);
+  return startApp(
+    {
+      ...DEFAULTS,
+      manifests,
+      xdsHost: '127.0.0.1',
+      xdsPort: await freePort(),
+      adminPort: await freePort(),
+      httpPort,
+      httpsPort: httpsPort ?? (await freePort()),
+    },
+    silentLogger,
+  );
 }
 
 /** True when every stream has ACKed the current version of every type it asked for. */
@@ -18,10 +29,12 @@ export function converged(app: App): boolean {
   if (!snapshot) return false;
   const streams = app.ads.list();
   if (streams.length === 0) return false;
-  return streams.every((s) => PUSH_ORDER.every((t) => {
-    const state = s.stream.types[t];
-    return !state.requested || (state.ackedVersion === snapshot.version(t, s.stream.routing) && !state.awaitingReply);
-  }));
+  return streams.every((s) =>
+    PUSH_ORDER.every((t) => {
+      const state = s.stream.types[t];
+      return !state.requested || (state.ackedVersion === snapshot.version(t, s.stream.routing) && !state.awaitingReply);
+    }),
+  );
 }
 
 /** Waits until a snapshot other than `before` is published and every Envoy has ACKed it. */

@@ -158,10 +158,7 @@ const cases: Array<{ name: string; steps: Array<[Step, string[]]> }> = [
   },
   {
     name: 'a host removed: its virtual host is named in removed_resources',
-    steps: [
-      ...SETTLED,
-      [{ publish: { 'a.io': 'a', 'c.io': 'b' } }, ['VHDS ingress_http/c.io -ingress_http/b.io']],
-    ],
+    steps: [...SETTLED, [{ publish: { 'a.io': 'a', 'c.io': 'b' } }, ['VHDS ingress_http/c.io -ingress_http/b.io']]],
   },
 ];
 
@@ -201,8 +198,21 @@ describe('xds/delta (the protocol state machine, fake stream)', () => {
     let snapshot: Snapshot | undefined = worldBuilder()(W);
     const { stream, record } = fakeDelta(() => snapshot);
     stream.onRequest({ type_url: TYPE.CDS!, resource_names_subscribe: [], resource_names_unsubscribe: [], initial_resource_versions: {}, response_nonce: '' });
-    stream.onRequest({ type_url: TYPE.CDS!, resource_names_subscribe: [], resource_names_unsubscribe: [], initial_resource_versions: {}, response_nonce: 'nope' });
-    stream.onRequest({ type_url: TYPE.CDS!, resource_names_subscribe: [], resource_names_unsubscribe: [], initial_resource_versions: {}, response_nonce: record.sent[0]!.nonce, error_detail: { message: 'bad' } });
+    stream.onRequest({
+      type_url: TYPE.CDS!,
+      resource_names_subscribe: [],
+      resource_names_unsubscribe: [],
+      initial_resource_versions: {},
+      response_nonce: 'nope',
+    });
+    stream.onRequest({
+      type_url: TYPE.CDS!,
+      resource_names_subscribe: [],
+      resource_names_unsubscribe: [],
+      initial_resource_versions: {},
+      response_nonce: record.sent[0]!.nonce,
+      error_detail: { message: 'bad' },
+    });
     expect(record.stale).to.deep.equal(['CDS nope']);
     expect(record.nacks).to.deep.equal([`CDS ${snapshot.version(CLUSTER_TYPE)}`]);
     expect(stream.types[CLUSTER_TYPE].lastNack?.message).to.equal('bad');

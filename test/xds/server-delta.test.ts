@@ -11,6 +11,7 @@ import { DeltaAdsClient, type Received } from '../support/delta-ads-client.js';
 import { AdsClient } from '../support/ads-client.js';
 import { worldBuilder, type HostTarget } from '../support/fake-stream.js';
 import { sleep } from '../../src/demo/wait.js';
+import type { Json } from '../support/json.js';
 
 const HOSTS = 1000;
 
@@ -25,7 +26,10 @@ async function settle(client: DeltaAdsClient): Promise<Record<string, Received>>
   client.subscribe(CLUSTER_TYPE);
   const cds = await client.next(CLUSTER_TYPE);
   client.ack(cds);
-  client.subscribe(ENDPOINT_TYPE, cds.resources.map((r) => r.name));
+  client.subscribe(
+    ENDPOINT_TYPE,
+    cds.resources.map((r) => r.name),
+  );
   const eds = await client.next(ENDPOINT_TYPE);
   client.ack(eds);
   client.subscribe(LISTENER_TYPE);
@@ -72,8 +76,11 @@ describe('xds/server (Delta ADS, feature, 1,000 hosts)', function () {
     client.ack(flip);
     expect(flip.type_url).to.equal(VIRTUAL_HOST_TYPE);
     expect(flip.resources.map((r) => r.name)).to.deep.equal(['ingress_http/host-7.example.com']);
-    const weights = flip.resources[0]!.resource.routes[0].route.weighted_clusters.clusters.map((c: any) => [c.name, c.weight]);
-    expect(weights).to.deep.equal([['default/old-7/80', 1000], ['default/new-7/80', 9000]]);
+    const weights = flip.resources[0]!.resource.routes[0].route.weighted_clusters.clusters.map((c: Json) => [c.name, c.weight]);
+    expect(weights).to.deep.equal([
+      ['default/old-7/80', 1000],
+      ['default/new-7/80', 9000],
+    ]);
     expect(flip.bytes, 'bytes of the one response').to.be.at.most(2048);
     // Nothing else follows: no other type moved.
     await sleep(200);
@@ -102,7 +109,11 @@ describe('xds/server (Delta ADS, feature, 1,000 hosts)', function () {
     expect(cds.resources).to.deep.equal([]);
     expect(cds.removed_resources).to.deep.equal([]);
     again.ack(cds);
-    again.subscribe(ENDPOINT_TYPE, settled.eds!.resources.map((r) => r.name), held(settled.eds!));
+    again.subscribe(
+      ENDPOINT_TYPE,
+      settled.eds!.resources.map((r) => r.name),
+      held(settled.eds!),
+    );
     const eds = await again.next(ENDPOINT_TYPE);
     expect(eds.resources).to.deep.equal([]);
   });

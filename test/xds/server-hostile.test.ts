@@ -24,7 +24,17 @@ const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 function bigSnapshot(tag: number, hosts = 1000): Snapshot {
   const vhosts = Array.from({ length: hosts }, (_, i) => ({
     host: `host-${i}-${tag}.example`,
-    groups: [{ source, host: `host-${i}-${tag}.example`, path: '/', pathType: 'Prefix' as const, order: 0, rules: [], versions: [{ service: 'a', cluster: 'ns/a/80', declaredBasisPoints: 10000, basisPoints: 10000, ready: true }] }],
+    groups: [
+      {
+        source,
+        host: `host-${i}-${tag}.example`,
+        path: '/',
+        pathType: 'Prefix' as const,
+        order: 0,
+        rules: [],
+        versions: [{ service: 'a', cluster: 'ns/a/80', declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
+      },
+    ],
   }));
   return Snapshot.fromResources({
     [LISTENER_TYPE]: [httpListener({ address: '0.0.0.0', port: 8080 })],
@@ -44,10 +54,18 @@ class RawAdsClient {
   readonly received: Array<{ type_url: string; version_info: string }> = [];
   bytes = 0;
 
-  constructor(port: number, private readonly protocol: 'sotw' | 'delta' = 'sotw') {
+  constructor(
+    port: number,
+    private readonly protocol: 'sotw' | 'delta' = 'sotw',
+  ) {
     this.session = http2.connect(`http://127.0.0.1:${port}`);
     this.session.on('error', () => undefined);
-    this.stream = this.session.request({ ':method': 'POST', ':path': protocol === 'sotw' ? SOTW_METHOD_PATH : DELTA_METHOD_PATH, 'content-type': 'application/grpc', te: 'trailers' });
+    this.stream = this.session.request({
+      ':method': 'POST',
+      ':path': protocol === 'sotw' ? SOTW_METHOD_PATH : DELTA_METHOD_PATH,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
     this.stream.on('error', () => undefined);
     this.stream.on('data', (chunk: Buffer) => {
       this.bytes += chunk.length;
@@ -66,7 +84,11 @@ class RawAdsClient {
   }
 
   send(request: Partial<DiscoveryRequest> | Partial<DeltaDiscoveryRequest>): void {
-    const body = Buffer.from(this.protocol === 'sotw' ? encodeDiscoveryRequest(request as Partial<DiscoveryRequest>) : encodeDeltaDiscoveryRequest(request as Partial<DeltaDiscoveryRequest>));
+    const body = Buffer.from(
+      this.protocol === 'sotw'
+        ? encodeDiscoveryRequest(request as Partial<DiscoveryRequest>)
+        : encodeDeltaDiscoveryRequest(request as Partial<DeltaDiscoveryRequest>),
+    );
     const frame = Buffer.alloc(5 + body.length);
     frame.writeUInt32BE(body.length, 1);
     body.copy(frame, 5);
@@ -100,7 +122,12 @@ describe('xds/server under hostile clients', () => {
     metrics = new Metrics();
     lines = [];
     nacks = [];
-    server = new AdsServer(cache, createLogger('debug', {}, (l) => lines.push(l)), metrics, { onNack: (r) => nacks.push(r) });
+    server = new AdsServer(
+      cache,
+      createLogger('debug', {}, (l) => lines.push(l)),
+      metrics,
+      { onNack: (r) => nacks.push(r) },
+    );
     port = await server.listen('127.0.0.1', 0);
   });
   afterEach(async () => {
@@ -223,7 +250,12 @@ describe('xds/server under hostile clients', () => {
 
   it('without TLS, a client beyond loopback is served everything but TLS secrets', async () => {
     await server.close();
-    server = new AdsServer(cache, createLogger('debug', {}, (l) => lines.push(l)), metrics, { secretsTo: 'loopback', isLoopback: () => false });
+    server = new AdsServer(
+      cache,
+      createLogger('debug', {}, (l) => lines.push(l)),
+      metrics,
+      { secretsTo: 'loopback', isLoopback: () => false },
+    );
     port = await server.listen('127.0.0.1', 0);
     cache.publish(bigSnapshot(0, 1));
     const remote = new AdsClient(port, 'remote');

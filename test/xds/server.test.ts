@@ -13,6 +13,7 @@ import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { AdsServer } from '../../src/xds/server.js';
 import { AdsClient, names } from '../support/ads-client.js';
 import { waitFor } from '../../src/demo/wait.js';
+import type { Json } from '../support/json.js';
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 
@@ -20,7 +21,24 @@ const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 function snapshot(clusters: string[], routed: string[] = clusters, endpointPort = 1): Snapshot {
   return Snapshot.fromResources({
     [LISTENER_TYPE]: [httpListener({ address: '0.0.0.0', port: 8080 })],
-    [ROUTE_TYPE]: [routeConfiguration([{ host: 'a.io', groups: [{ source, host: 'a.io', path: '/', pathType: 'Prefix', order: 0, rules: [], versions: routed.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })) }] }])],
+    [ROUTE_TYPE]: [
+      routeConfiguration([
+        {
+          host: 'a.io',
+          groups: [
+            {
+              source,
+              host: 'a.io',
+              path: '/',
+              pathType: 'Prefix',
+              order: 0,
+              rules: [],
+              versions: routed.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })),
+            },
+          ],
+        },
+      ]),
+    ],
     [CLUSTER_TYPE]: clusters.map((name) => edsCluster({ name })),
     [ENDPOINT_TYPE]: clusters.map((name) => loadAssignment({ name, endpoints: [{ address: '127.0.0.1', port: endpointPort }] })),
     [SECRET_TYPE]: [],
@@ -113,7 +131,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     expect(names(eds2)).to.deep.equal(['ns/a/80', 'ns/b/80']);
     client.ack(eds2, ['ns/a/80', 'ns/b/80']);
     const rds = await client.next(ROUTE_TYPE);
-    expect(rds.resources[0].virtual_hosts[0].routes[0].route.weighted_clusters.clusters.map((c: any) => c.name)).to.deep.equal(['ns/a/80', 'ns/b/80']);
+    expect(rds.resources[0].virtual_hosts[0].routes[0].route.weighted_clusters.clusters.map((c: Json) => c.name)).to.deep.equal(['ns/a/80', 'ns/b/80']);
   });
 
   it('NACK: counted, logged, and the same version is not sent again; the next snapshot is', async () => {
@@ -124,7 +142,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     client.nack(cds, '', 'cluster ns/a/80: bad thing');
     await waitFor('the NACK to be counted', () => metrics.value('splitplane_xds_nacks_total', { type: 'CDS', node: 'test-node' }) === 1);
     await client.nothing(CLUSTER_TYPE);
-    expect((server.list()[0].stream.describe() as any).types.CDS.lastNack.message).to.equal('cluster ns/a/80: bad thing');
+    expect((server.list()[0].stream.describe() as Json).types.CDS.lastNack.message).to.equal('cluster ns/a/80: bad thing');
     cache.publish(snapshot(['ns/b/80']));
     const next = await client.next(CLUSTER_TYPE);
     expect(names(next)).to.deep.equal(['ns/b/80']);
@@ -143,7 +161,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     await client.nothing();
     expect(metrics.value('splitplane_xds_nacks_total', { type: 'CDS' })).to.equal(0);
     client.ack(second);
-    await waitFor('the ACK of the newer response', () => (server.list()[0].stream.describe() as any).types.CDS.ackedVersion === second.version_info);
+    await waitFor('the ACK of the newer response', () => (server.list()[0].stream.describe() as Json).types.CDS.ackedVersion === second.version_info);
     await client.nothing();
   });
 

@@ -8,8 +8,7 @@ import { TYPE, fakeSotw, worldBuilder } from '../support/fake-stream.js';
 
 type Hosts = Record<string, string>;
 type Step =
-  | { publish: Hosts; extra?: string[]; port?: number }
-  | { type: string; names?: string[]; reply?: 'ack' | 'nack' | 'stale'; version?: (s: Snapshot) => string };
+  { publish: Hosts; extra?: string[]; port?: number } | { type: string; names?: string[]; reply?: 'ack' | 'nack' | 'stale'; version?: (s: Snapshot) => string };
 
 const W: Hosts = { 'a.io': 'a', 'b.io': 'b' };
 
@@ -114,7 +113,10 @@ describe('xds/sotw (the protocol state machine, fake stream)', () => {
         }
         const out = record.sent.slice(before);
         for (const s of out) sent.set(s.type, [...(sent.get(s.type) ?? []), { nonce: s.nonce, version: s.version }]);
-        expect(out.map((s) => `${s.type} ${s.names.join(',')}`.trimEnd()), `step ${i + 1}: ${JSON.stringify(step)}`).to.deep.equal(expected);
+        expect(
+          out.map((s) => `${s.type} ${s.names.join(',')}`.trimEnd()),
+          `step ${i + 1}: ${JSON.stringify(step)}`,
+        ).to.deep.equal(expected);
       });
     });
   }

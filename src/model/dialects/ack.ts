@@ -23,7 +23,10 @@ const SERVICE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function parseServiceWeight(text: string, sink: DiagnosticSink): Map<string, number> | null {
   const field = annotationField(SERVICE_WEIGHT);
   const weights = new Map<string, number>();
-  const entries = text.split(/[,\n]/).map((e) => e.trim()).filter((e) => e !== '');
+  const entries = text
+    .split(/[,\n]/)
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
   if (entries.length === 0) {
     sink.error(field, 'is empty: write "<service>: <weight>, …", e.g. "new-nginx: 20, old-nginx: 80"');
     return null;
@@ -64,7 +67,10 @@ const RULE = /^([^:\s]+)\s*:\s*(header|cookie|query)\(\s*"((?:[^"\\]|\\.)*)"\s*,
 /** `service-match` → one condition per service; null on error (reported in `sink`). */
 export function parseServiceMatch(text: string, sink: DiagnosticSink): ServiceMatch[] | null {
   const field = annotationField(SERVICE_MATCH);
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   if (lines.length === 0) {
     sink.error(field, 'is empty: write "<service>: header(\\"<name>\\", \\"<value>\\")", or cookie(…) or query(…), with "value" or /regex/');
     return null;
@@ -73,7 +79,10 @@ export function parseServiceMatch(text: string, sink: DiagnosticSink): ServiceMa
   for (const line of lines) {
     const m = RULE.exec(line);
     if (!m) {
-      sink.error(field, `${JSON.stringify(line)} is not a match rule: write e.g. new-nginx: header("x-ver", /^v2$/) or new-nginx: cookie("canary", "yes") or new-nginx: query("ver", "2")`);
+      sink.error(
+        field,
+        `${JSON.stringify(line)} is not a match rule: write e.g. new-nginx: header("x-ver", /^v2$/) or new-nginx: cookie("canary", "yes") or new-nginx: query("ver", "2")`,
+      );
       return null;
     }
     const [, service, kind, rawName, exactText, pattern] = m;

@@ -19,11 +19,7 @@ export interface GroupVersions {
  * Declared basis points for every version of every group, in the order given.
  * Returns null when any annotation is in error; the errors are in `sink`.
  */
-export function aliyunWeights(
-  annotations: Record<string, string>,
-  groups: readonly GroupVersions[],
-  sink: DiagnosticSink,
-): number[][] | null {
+export function aliyunWeights(annotations: Record<string, string>, groups: readonly GroupVersions[], sink: DiagnosticSink): number[][] | null {
   const percents = new Map<string, number>();
   let failed = false;
   for (const [key, value] of Object.entries(annotations)) {
@@ -73,7 +69,10 @@ function weighGroup(group: GroupVersions, percents: ReadonlyMap<string, number>,
   const unannotatedCount = annotated.filter((bp) => bp === undefined).length;
   if (unannotatedCount === 0) {
     if (annotatedSum === 0) {
-      sink.error(fieldOf(named[0]), `every backend of ${group.label} is annotated with weight 0, so no traffic could be served; give at least one a weight above 0`);
+      sink.error(
+        fieldOf(named[0]),
+        `every backend of ${group.label} is annotated with weight 0, so no traffic could be served; give at least one a weight above 0`,
+      );
       return null;
     }
     // Every version is annotated: the numbers are relative (30/30 means half each).

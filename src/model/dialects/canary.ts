@@ -52,7 +52,8 @@ export function parseCanary(annotations: Readonly<Record<string, string>>, sink:
     return null;
   }
   if (flag !== 'true') {
-    for (const key of present) sink.error(annotationField(key), `has no effect without ${CANARY}: "true"; add it to make this Ingress a canary, or remove this annotation`);
+    for (const key of present)
+      sink.error(annotationField(key), `has no effect without ${CANARY}: "true"; add it to make this Ingress a canary, or remove this annotation`);
     return present.length > 0 ? null : undefined;
   }
   let failed = false;
@@ -64,13 +65,15 @@ export function parseCanary(annotations: Readonly<Record<string, string>>, sink:
   let total = DEFAULT_CANARY_WEIGHT_TOTAL;
   const totalText = annotations[CANARY_WEIGHT_TOTAL];
   if (totalText !== undefined) {
-    if (!/^\d+$/.test(totalText.trim()) || Number(totalText) < 1 || Number(totalText) > MAX_TOTAL) fail(CANARY_WEIGHT_TOTAL, `${JSON.stringify(totalText)} is not a whole number from 1 to ${MAX_TOTAL}`);
+    if (!/^\d+$/.test(totalText.trim()) || Number(totalText) < 1 || Number(totalText) > MAX_TOTAL)
+      fail(CANARY_WEIGHT_TOTAL, `${JSON.stringify(totalText)} is not a whole number from 1 to ${MAX_TOTAL}`);
     else total = Number(totalText);
   }
   let weight: number | undefined;
   const weightText = annotations[CANARY_WEIGHT];
   if (weightText !== undefined) {
-    if (!/^\d+$/.test(weightText.trim())) fail(CANARY_WEIGHT, `${JSON.stringify(weightText)} is not a whole number from 0 to ${total} (the canary-weight-total)`);
+    if (!/^\d+$/.test(weightText.trim()))
+      fail(CANARY_WEIGHT, `${JSON.stringify(weightText)} is not a whole number from 0 to ${total} (the canary-weight-total)`);
     else if (Number(weightText) > total) fail(CANARY_WEIGHT, `${weightText} is more than the canary-weight-total, ${total}`);
     else weight = Number(weightText);
   }
@@ -88,7 +91,8 @@ export function parseCanary(annotations: Readonly<Record<string, string>>, sink:
     if (value === '') fail(CANARY_BY_HEADER_VALUE, 'is empty: give the header value that selects the canary');
     else headerRules.push(rule(matchCondition('header', header, { exact: value }), 'canary', `canary-by-header ${header}=${value}`));
     // ingress-nginx ignores the pattern when a value is given; say so rather than leave it a mystery.
-    if (pattern !== undefined) sink.warning(annotationField(CANARY_BY_HEADER_PATTERN), `is ignored because ${CANARY_BY_HEADER_VALUE} is set, as in ingress-nginx`);
+    if (pattern !== undefined)
+      sink.warning(annotationField(CANARY_BY_HEADER_PATTERN), `is ignored because ${CANARY_BY_HEADER_VALUE} is set, as in ingress-nginx`);
   } else if (pattern !== undefined) {
     const condition = matchCondition('header', header, { pattern });
     if ('error' in condition) fail(CANARY_BY_HEADER_PATTERN, condition.error);

@@ -29,7 +29,10 @@ export function parseSticky(annotations: Readonly<Record<string, string>>, sink:
     failed = true;
   } else if ('error' in exactCookieRegex(cookie, 'v'.repeat(HASHED_VALUE_LENGTH))) {
     // Envoy matches the cookie with a regex, and its size limit leaves room for a short name only.
-    sink.error(annotationField(STICKY_COOKIE), `${JSON.stringify(cookie)} is too long: Envoy's regex size limit leaves room for a cookie name of at most ${COOKIE_TEXT_BUDGET - HASHED_VALUE_LENGTH} characters`);
+    sink.error(
+      annotationField(STICKY_COOKIE),
+      `${JSON.stringify(cookie)} is too long: Envoy's regex size limit leaves room for a cookie name of at most ${COOKIE_TEXT_BUDGET - HASHED_VALUE_LENGTH} characters`,
+    );
     failed = true;
   }
   const sticky: Sticky = { cookie };
@@ -51,6 +54,9 @@ export function stickyCookieValues(cookie: string, versions: readonly Version[])
   return versions.map((v) => {
     const unique = versions.filter((o) => o.service === v.service).length === 1;
     if (unique && !('error' in exactCookieRegex(cookie, v.service))) return v.service;
-    return `v-${createHash('sha256').update(v.cluster ?? v.service).digest('hex').slice(0, HASHED_VALUE_LENGTH - 2)}`;
+    return `v-${createHash('sha256')
+      .update(v.cluster ?? v.service)
+      .digest('hex')
+      .slice(0, HASHED_VALUE_LENGTH - 2)}`;
   });
 }

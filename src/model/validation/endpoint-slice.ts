@@ -15,14 +15,16 @@ const MAX_ADDRESSES = 100;
 export function checkEndpointSlice(object: Record<string, unknown>, shape: Shape): EndpointSlice | undefined {
   const metadata = checkMetadata(object.metadata, shape, DNS1123_SUBDOMAIN);
   let addressType: string | undefined;
-  if (shape.required(object.addressType, 'addressType', `one of ${ADDRESS_TYPES.join(', ')}`)) addressType = shape.oneOf(object.addressType, 'addressType', ADDRESS_TYPES);
+  if (shape.required(object.addressType, 'addressType', `one of ${ADDRESS_TYPES.join(', ')}`))
+    addressType = shape.oneOf(object.addressType, 'addressType', ADDRESS_TYPES);
   shape.list(object.endpoints, 'endpoints')?.forEach((value, i) => {
     const field = `endpoints[${i}]`;
     const endpoint = shape.entry(value, field, 'an endpoint with addresses');
     if (!endpoint) return;
     const addresses = shape.list(endpoint.addresses, `${field}.addresses`);
     if (!addresses || addresses.length === 0) {
-      if (endpoint.addresses === undefined || endpoint.addresses === null || addresses?.length === 0) shape.sink.error(`${field}.addresses`, 'is required: list at least one address');
+      if (endpoint.addresses === undefined || endpoint.addresses === null || addresses?.length === 0)
+        shape.sink.error(`${field}.addresses`, 'is required: list at least one address');
     } else if (addresses.length > MAX_ADDRESSES) {
       shape.sink.error(`${field}.addresses`, `lists ${addresses.length} addresses; an endpoint has at most ${MAX_ADDRESSES}`);
     } else {
@@ -46,6 +48,15 @@ export function checkEndpointSlice(object: Record<string, unknown>, shape: Shape
 function checkAddress(value: unknown, field: string, addressType: string | undefined, shape: Shape): void {
   const address = shape.string(value, field);
   if (address === undefined || addressType === undefined) return;
-  const ok = addressType === 'IPv4' ? isIPv4(address) : addressType === 'IPv6' ? isIPv6(address) && !address.includes('%') : DNS1123_SUBDOMAIN.pattern.test(address) && address.length <= DNS1123_SUBDOMAIN.max;
-  if (!ok) shape.sink.error(field, `${quote(address)} is not ${addressType === 'FQDN' ? 'a DNS name' : `an ${addressType} address`}, as the slice's addressType ${addressType} requires`);
+  const ok =
+    addressType === 'IPv4'
+      ? isIPv4(address)
+      : addressType === 'IPv6'
+        ? isIPv6(address) && !address.includes('%')
+        : DNS1123_SUBDOMAIN.pattern.test(address) && address.length <= DNS1123_SUBDOMAIN.max;
+  if (!ok)
+    shape.sink.error(
+      field,
+      `${quote(address)} is not ${addressType === 'FQDN' ? 'a DNS name' : `an ${addressType} address`}, as the slice's addressType ${addressType} requires`,
+    );
 }

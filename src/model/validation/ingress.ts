@@ -75,5 +75,6 @@ function checkHost(value: unknown, field: string, shape: Shape): void {
     return;
   }
   const long = host.split('.').find((label) => label.length > LABEL_MAX);
-  if (long !== undefined) shape.sink.error(field, `${quote(host)} has a label longer than ${LABEL_MAX} characters (${quote(long, 24)}), the limit of a DNS label`);
+  if (long !== undefined)
+    shape.sink.error(field, `${quote(host)} has a label longer than ${LABEL_MAX} characters (${quote(long, 24)}), the limit of a DNS label`);
 }

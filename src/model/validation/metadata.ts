@@ -36,7 +36,8 @@ export function checkMetadata(value: unknown, shape: Shape, nameFormat: NameForm
   if (shape.sink.items.slice(errorsBefore).some((d) => d.severity === 'error') || name === undefined) return undefined;
   // Unchanged metadata is returned as it is, so an object that needed no normalising keeps its identity.
   const same = (a: unknown, b: unknown) => a === b || (a === undefined && b === null) || JSON.stringify(a) === JSON.stringify(b);
-  if (same(metadata.annotations, annotations) && same(metadata.labels, labels) && metadata.creationTimestamp === creationTimestamp) return metadata as unknown as ObjectMeta;
+  if (same(metadata.annotations, annotations) && same(metadata.labels, labels) && metadata.creationTimestamp === creationTimestamp)
+    return metadata as unknown as ObjectMeta;
   const out: ObjectMeta = { ...(metadata as unknown as ObjectMeta), name };
   if (annotations) out.annotations = annotations;
   else delete out.annotations;
@@ -58,32 +59,36 @@ export function entryField(map: string, key: string): string {
   return `${map}[${JSON.stringify(shown)}]`;
 }
 
-function stringMap(
-  value: unknown,
-  field: string,
-  shape: Shape,
-  checkValue: (text: string, field: string) => boolean,
-): Record<string, string> | undefined {
+function stringMap(value: unknown, field: string, shape: Shape, checkValue: (text: string, field: string) => boolean): Record<string, string> | undefined {
   const map = shape.map(value, field);
   if (!map) return undefined;
   const out: Record<string, string> = {};
   for (const [key, raw] of Object.entries(map)) {
     const at = entryField(field, key);
     if (!isQualifiedName(key)) {
-      shape.sink.error(at, `${quote(key)} is not a valid key: a name of at most 63 letters, digits, '-', '_' and '.', optionally after a DNS subdomain prefix and '/'`);
+      shape.sink.error(
+        at,
+        `${quote(key)} is not a valid key: a name of at most 63 letters, digits, '-', '_' and '.', optionally after a DNS subdomain prefix and '/'`,
+      );
       continue;
     }
     let text: string;
     if (typeof raw === 'string') text = raw;
     else if (typeof raw === 'number' || typeof raw === 'boolean') {
       text = String(raw);
-      shape.sink.warning(at, `is ${kindOf(raw)} written without quotes; Kubernetes requires a string here (kubectl refuses this manifest): write ${JSON.stringify(text)}`);
+      shape.sink.warning(
+        at,
+        `is ${kindOf(raw)} written without quotes; Kubernetes requires a string here (kubectl refuses this manifest): write ${JSON.stringify(text)}`,
+      );
     } else if (raw === null || raw === undefined) {
       text = '';
       shape.sink.warning(at, `has no value; Kubernetes requires a string here: write "" if empty is meant`);
     } else {
       text = raw instanceof Date ? raw.toISOString() : JSON.stringify(raw);
-      shape.sink.warning(at, `is ${kindOf(raw)}, not a string; Kubernetes requires a string here (kubectl refuses this manifest), so it is read as the text ${quote(text)}`);
+      shape.sink.warning(
+        at,
+        `is ${kindOf(raw)}, not a string; Kubernetes requires a string here (kubectl refuses this manifest), so it is read as the text ${quote(text)}`,
+      );
     }
     if (checkValue(text, at)) out[key] = text;
   }

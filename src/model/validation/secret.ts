@@ -15,7 +15,8 @@ export function checkSecret(object: Record<string, unknown>, shape: Shape): Secr
     if (!entries) continue;
     for (const [key, value] of Object.entries(entries)) {
       const field = entryField(map, key);
-      if (typeof value !== 'string') shape.sink.error(field, `must be a string, not ${value === null || typeof value === 'object' ? kindOf(value) : typeof value}`);
+      if (typeof value !== 'string')
+        shape.sink.error(field, `must be a string, not ${value === null || typeof value === 'object' ? kindOf(value) : typeof value}`);
       else if (map === 'data' && !BASE64.test(value)) shape.sink.error(field, 'is not base64: data holds base64 text (use stringData for plain text)');
     }
   }

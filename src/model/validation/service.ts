@@ -17,14 +17,16 @@ export function checkService(object: Record<string, unknown>, shape: Shape): Ser
       const port = shape.entry(value, field, 'a port with a port number');
       if (!port) return;
       shape.string(port.name, `${field}.name`, DNS1123_LABEL);
-      if (shape.required(port.port, `${field}.port`, 'the port number the Service listens on')) shape.integer(port.port, `${field}.port`, 1, 65535, 'a port number');
+      if (shape.required(port.port, `${field}.port`, 'the port number the Service listens on'))
+        shape.integer(port.port, `${field}.port`, 1, 65535, 'a port number');
       shape.oneOf(port.protocol, `${field}.protocol`, PROTOCOLS);
       const target = port.targetPort;
       if (typeof target === 'number') shape.integer(target, `${field}.targetPort`, 1, 65535, 'a port number');
       else if (typeof target === 'string') {
         // Digits in a string are a number to the API (IntOrString), as authors of such YAML mean.
         if (!/^\d+$/.test(target)) shape.fits(target, `${field}.targetPort`, IANA_SVC_NAME);
-      } else if (target !== undefined && target !== null) shape.sink.error(`${field}.targetPort`, `must be a port number or a port name, not ${kindOf(target)}`);
+      } else if (target !== undefined && target !== null)
+        shape.sink.error(`${field}.targetPort`, `must be a port number or a port name, not ${kindOf(target)}`);
     });
   }
   if (!metadata || shape.sink.hasErrors()) return undefined;

@@ -51,7 +51,7 @@ export const LABEL_VALUE: NameFormat = {
 export function quote(value: unknown, max = 64): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   } catch {
     text = String(value);
   }

@@ -12,8 +12,7 @@ import { checkService } from './service.js';
 import { Shape } from './shape.js';
 
 export type Validation<T extends KubeObject = KubeObject> =
-  | { valid: true; object: T; diagnostics: readonly Diagnostic[] }
-  | { valid: false; diagnostics: readonly Diagnostic[] };
+  { valid: true; object: T; diagnostics: readonly Diagnostic[] } | { valid: false; diagnostics: readonly Diagnostic[] };
 
 type Checker = (object: Record<string, unknown>, shape: Shape) => KubeObject | undefined;
 

@@ -6,8 +6,9 @@ import { expect } from 'chai';
 import type { KubeObject } from '../../../src/objects/kube.js';
 import { validateObject } from '../../../src/model/validation/validate.js';
 import { endpointSlice, ingress, ingressClass, service } from '../../support/fixtures.js';
+import type { Json } from '../../support/json.js';
 
-type Mutate = (o: any) => void;
+type Mutate = (o: Json) => void;
 const with_ = (base: () => KubeObject, mutate: Mutate) => (): KubeObject => {
   const copy = structuredClone(base());
   mutate(copy);
@@ -16,7 +17,14 @@ const with_ = (base: () => KubeObject, mutate: Mutate) => (): KubeObject => {
 const ING = () => ingress({ name: 'shop', host: 'shop.test', paths: [{ service: 'old-nginx' }] });
 const SVC = () => service('old-nginx');
 const EPS = () => endpointSlice('old-nginx', ['10.0.0.1'], 8080);
-const SECRET = (): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls', namespace: 'default' }, type: 'kubernetes.io/tls', data: { 'tls.crt': 'QUJD', 'tls.key': 'QUJD' } } as KubeObject);
+const SECRET = (): KubeObject =>
+  ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'tls', namespace: 'default' },
+    type: 'kubernetes.io/tls',
+    data: { 'tls.crt': 'QUJD', 'tls.key': 'QUJD' },
+  }) as KubeObject;
 const CLASS = () => ingressClass('splitplane', 'splitplane.io/ingress-controller');
 
 // [description, object, field, severity]
@@ -51,10 +59,26 @@ const CASES: Array<[string, () => KubeObject, string, ('error' | 'warning')?]> =
   ['pathType as a list', with_(ING, (o) => (o.spec.rules[0].http.paths[0].pathType = ['Prefix'])), 'spec.rules[0].http.paths[0].pathType'],
   ['backend as a string', with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend = 'old-nginx')), 'spec.rules[0].http.paths[0].backend'],
   ['service name as a number', with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.name = 5)), 'spec.rules[0].http.paths[0].backend.service.name'],
-  ['service name with a newline', with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.name = 'a\nb')), 'spec.rules[0].http.paths[0].backend.service.name'],
-  ['port number as a string', with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.port = { number: '80' })), 'spec.rules[0].http.paths[0].backend.service.port.number'],
-  ['port number 70000', with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.port = { number: 70000 })), 'spec.rules[0].http.paths[0].backend.service.port.number'],
-  ['port with number and name', with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.port = { number: 80, name: 'http' })), 'spec.rules[0].http.paths[0].backend.service.port'],
+  [
+    'service name with a newline',
+    with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.name = 'a\nb')),
+    'spec.rules[0].http.paths[0].backend.service.name',
+  ],
+  [
+    'port number as a string',
+    with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.port = { number: '80' })),
+    'spec.rules[0].http.paths[0].backend.service.port.number',
+  ],
+  [
+    'port number 70000',
+    with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.port = { number: 70000 })),
+    'spec.rules[0].http.paths[0].backend.service.port.number',
+  ],
+  [
+    'port with number and name',
+    with_(ING, (o) => (o.spec.rules[0].http.paths[0].backend.service.port = { number: 80, name: 'http' })),
+    'spec.rules[0].http.paths[0].backend.service.port',
+  ],
   ['defaultBackend as a list', with_(ING, (o) => (o.spec.defaultBackend = [])), 'spec.defaultBackend'],
   ['tls as a string', with_(ING, (o) => (o.spec.tls = 'x')), 'spec.tls'],
   ['a null tls entry', with_(ING, (o) => (o.spec.tls = [null])), 'spec.tls[0]'],
@@ -96,9 +120,24 @@ const CASES: Array<[string, () => KubeObject, string, ('error' | 'warning')?]> =
   ['Secret data value as a number', with_(SECRET, (o) => (o.data['tls.key'] = 5)), 'data["tls.key"]'],
   ['IngressClass controller as a number', with_(CLASS, (o) => (o.spec.controller = 5)), 'spec.controller'],
   // Warnings: refused by kubectl, but the intent is clear
-  ['unquoted number as an annotation', with_(ING, (o) => (o.metadata.annotations = { 'ingress.aliyun.weight/new-nginx': 50 })), 'metadata.annotations["ingress.aliyun.weight/new-nginx"]', 'warning'],
-  ['a list as an annotation', with_(ING, (o) => (o.metadata.annotations = { 'ingress.aliyun.weight/new-nginx': [50] })), 'metadata.annotations["ingress.aliyun.weight/new-nginx"]', 'warning'],
-  ['an unquoted boolean as an annotation', with_(ING, (o) => (o.metadata.annotations = { 'nginx.ingress.kubernetes.io/canary': true })), 'metadata.annotations["nginx.ingress.kubernetes.io/canary"]', 'warning'],
+  [
+    'unquoted number as an annotation',
+    with_(ING, (o) => (o.metadata.annotations = { 'ingress.aliyun.weight/new-nginx': 50 })),
+    'metadata.annotations["ingress.aliyun.weight/new-nginx"]',
+    'warning',
+  ],
+  [
+    'a list as an annotation',
+    with_(ING, (o) => (o.metadata.annotations = { 'ingress.aliyun.weight/new-nginx': [50] })),
+    'metadata.annotations["ingress.aliyun.weight/new-nginx"]',
+    'warning',
+  ],
+  [
+    'an unquoted boolean as an annotation',
+    with_(ING, (o) => (o.metadata.annotations = { 'nginx.ingress.kubernetes.io/canary': true })),
+    'metadata.annotations["nginx.ingress.kubernetes.io/canary"]',
+    'warning',
+  ],
   ['an unquoted number as a label', with_(SVC, (o) => (o.metadata.labels = { version: 2 })), 'metadata.labels["version"]', 'warning'],
 ];
 
