@@ -213,7 +213,7 @@ describe('deploy/: the cluster manifests', function () {
     expect(args.ingressClass).to.equal('splitplane');
   });
 
-  it("the DaemonSet's bootstrap passes envoy --mode validate (with certgen's files in place)", async () => {
+  it("the DaemonSet's bootstrap passes envoy --mode validate (with certgen's files in place) @envoy", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-deploy-bootstrap-'));
     try {
       await certgen({ out: dir, hosts: [], days: 1, force: false });

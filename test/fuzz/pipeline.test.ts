@@ -189,7 +189,7 @@ function run(objects: KubeObject[], previous: BuildResult['accepted']): { result
   return { result, snapshot: Snapshot.fromResources(translate(result.model, OPTIONS)) };
 }
 
-describe(`fuzz: mutated manifests through the whole pipeline (seed ${SEED}, ${RUNS} runs)`, function () {
+describe(`fuzz: mutated manifests through the whole pipeline (seed ${SEED}, ${RUNS} runs) @envoy`, function () {
   this.timeout(600_000);
   let base: KubeObject[];
   let good: ReturnType<typeof run>;

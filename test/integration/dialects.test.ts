@@ -25,7 +25,7 @@ function expectShare(counts: Map<string, number>, body: string, n: number, p: nu
 }
 
 for (const protocol of ['sotw', 'delta'] as const)
-  describe(`integration: every dialect through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'})`, function () {
+  describe(`integration: every dialect through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'}) @envoy`, function () {
     this.timeout(180_000);
     const names = ['a', 'b', 'c'];
     const backends: Record<string, Backend> = {};

@@ -15,7 +15,7 @@ import { withinBinomial } from '../support/stats.js';
 const HOST = 'mini-echo.io';
 
 for (const protocol of ['sotw', 'delta'] as const)
-  describe(`integration: the seed walkthrough through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'})`, function () {
+  describe(`integration: the seed walkthrough through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'}) @envoy`, function () {
     this.timeout(120_000);
     let backends: Record<string, Backend>;
     let dir: string;

@@ -48,7 +48,7 @@ function tryAds(port: number, credentials: grpc.ChannelCredentials): Promise<Dec
   });
 }
 
-describe('integration: xDS with TLS and client certificates, through a real Envoy', function () {
+describe('integration: xDS with TLS and client certificates, through a real Envoy @envoy', function () {
   this.timeout(120_000);
   let certs: string;
   let dir: string;

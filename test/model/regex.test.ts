@@ -94,7 +94,7 @@ describe('model/regex', function () {
     for (const header of ['xcanary=always', 'canary=alwaysx', 'canary=never', 'a=canary=always']) expect(re.test(header), header).to.equal(false);
   });
 
-  it('the size estimate is an upper bound: everything it accepts, Envoy 1.40 compiles (envoy --mode validate)', () => {
+  it('the size estimate is an upper bound: everything it accepts, Envoy 1.40 compiles (envoy --mode validate) @envoy', () => {
     const generated = [...corpus(60).map(searchToFullMatch), ...corpus(20).map((p) => cookieHeaderRegex('session-version', `[^;]*(?:${p})`))];
     const accepted = generated.filter((r) => estimateProgramSize(r) <= ENVOY_MAX_PROGRAM_SIZE);
     const ours = [
@@ -109,7 +109,7 @@ describe('model/regex', function () {
     expect(result.ok, result.output).to.equal(true);
   });
 
-  it('exactCookieRegex is exact at the limit: 81 bytes of name and value Envoy runs, 82 it refuses, and so do we', () => {
+  it('exactCookieRegex is exact at the limit: 81 bytes of name and value Envoy runs, 82 it refuses, and so do we @envoy', () => {
     expect(COOKIE_TEXT_BUDGET).to.equal(81);
     // ASCII, characters that need quoting, and two-byte UTF-8: the cost is per byte.
     const fits: Array<[string, string]> = [
@@ -139,7 +139,7 @@ describe('model/regex', function () {
     }
   });
 
-  it('the limit is real: a program Envoy finds too big is refused by Envoy (the check can fail)', () => {
+  it('the limit is real: a program Envoy finds too big is refused by Envoy (the check can fail) @envoy', () => {
     const big = 'a'.repeat(120);
     expect(estimateProgramSize(big)).to.be.greaterThan(ENVOY_MAX_PROGRAM_SIZE);
     const result = envoyAccepts([big]);

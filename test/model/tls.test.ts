@@ -66,7 +66,7 @@ describe('model/tls', () => {
     expect([...out.keys()]).to.deep.equal(['default/a']);
   });
 
-  it('readTlsSecret accepts exactly the keys Envoy 1.40 loads (envoy --mode validate on each)', function () {
+  it('readTlsSecret accepts exactly the keys Envoy 1.40 loads (envoy --mode validate on each) @envoy', function () {
     this.timeout(300_000); // key generation and one Envoy run per kind, on a slow machine
     const kinds: Array<[string, string[]]> = [
       ['RSA 1024', ['rsa:1024']],
