@@ -44,7 +44,7 @@ export interface Config {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** The embedded default: the seed's blue-green example shipped in this repository. */
+/** The embedded default: the blue-green example's blue-green example shipped in this repository. */
 export const DEFAULT_MANIFESTS = path.resolve(here, '..', '..', 'deploy', 'examples', 'blue-green');
 
 export const DEFAULTS: Config = {

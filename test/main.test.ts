@@ -7,8 +7,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../src/demo/http.js';
-import { waitFor } from '../src/demo/wait.js';
+import { freePort } from '../src/local/http.js';
+import { waitFor } from '../src/local/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const main = path.join(root, 'dist', 'src', 'main.js');

@@ -1,6 +1,6 @@
-// `npm run demo`: the seed article, for real, on this machine. splitplane (the real CLI) serves a copy
+// `npm run demo`: the Alibaba Cloud blue-green article, for real, on this machine. splitplane (the real CLI) serves a copy
 // of the example, two small backends answer `old` and `new`, and a real Envoy splits the traffic.
-// Then the seed's steps: weight 50 → 100 → annotation and old backend removed, each shown as six
+// Then the blue-green example's steps: weight 50 → 100 → annotation and old backend removed, each shown as six
 // `curl` lines like the article's and as counts over 1,000 requests. Every process started is
 // stopped at the end, on Ctrl-C, and on failure.
 
@@ -8,10 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startEnvoy, type EnvoyProcess } from './envoy-process.js';
-import { freePort, get, startBackend, tally, type Backend } from './http.js';
-import { localExample, seedIngress, writeIngress, type SeedStep } from './local-example.js';
-import { waitFor } from './wait.js';
+import { startEnvoy, type EnvoyProcess } from '../local/envoy.js';
+import { freePort, get, startBackend, tally, type Backend } from '../local/http.js';
+import { localExample, blueGreenIngress, writeIngress, type ReleaseStep } from '../local/example.js';
+import { waitFor } from '../local/wait.js';
 
 const HOST = 'mini-echo.io';
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
@@ -74,12 +74,12 @@ async function show(httpPort: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  say('splitplane demo: the seed blue-green release on mini-echo.io, through a real Envoy');
+  say('splitplane demo: the blue-green release on mini-echo.io, through a real Envoy');
   say('starting backends old, new and default, splitplane and Envoy ...');
   const [oldB, newB, defB] = [await startBackend('old'), await startBackend('new'), await startBackend('default backend', 404)];
   running.backends.push(oldB, newB, defB);
   running.dir = localExample({ 'old-nginx': oldB.port, 'new-nginx': newB.port, 'default-http-backend': defB.port });
-  writeIngress(running.dir, seedIngress({ kind: 'before' }));
+  writeIngress(running.dir, blueGreenIngress({ kind: 'before' }));
   const [xdsPort, adminPort, httpPort, envoyAdmin] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const logFile = path.join(path.dirname(running.dir), `splitplane-demo-${process.pid}.log`);
   const log = fs.openSync(logFile, 'w');
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   say(`splitplane admin: http://127.0.0.1:${adminPort}/   Envoy: http://127.0.0.1:${httpPort} (admin ${envoyAdmin})`);
   say(`splitplane log: ${logFile}`);
 
-  const steps: Array<[string, SeedStep]> = [
+  const steps: Array<[string, ReleaseStep]> = [
     ['Before the release: the Ingress serves old-nginx', { kind: 'before' }],
     ['Step 1: new-nginx added under the same path, ingress.aliyun.weight/new-nginx: "50"', { kind: 'weight', percent: '50' }],
     ['Step 2: ingress.aliyun.weight/new-nginx: "100"', { kind: 'weight', percent: '100' }],
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     if (step.kind !== 'before') {
       const before = await versionsOf(adminPort);
       const started = Date.now();
-      writeIngress(running.dir, seedIngress(step));
+      writeIngress(running.dir, blueGreenIngress(step));
       await waitFor('Envoy to acknowledge the new configuration', () => rolledOut(adminPort, before), 30_000);
       say(`  (applied and acknowledged by Envoy in ${Date.now() - started} ms)`);
     }

@@ -1,4 +1,4 @@
-// Legacy Ingress (extensions/v1beta1, networking.k8s.io/v1beta1, the seed's form) converted to the v1
+// Legacy Ingress (extensions/v1beta1, networking.k8s.io/v1beta1, the blue-green example's form) converted to the v1
 // shape on read, so the model only knows one shape. Field names follow the Kubernetes conversion code:
 // serviceName/servicePort become service.name/service.port, spec.backend becomes spec.defaultBackend,
 // and a missing pathType becomes ImplementationSpecific (the v1beta1 default).

@@ -7,7 +7,7 @@ import { buildModel } from '../../src/model/build.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import { translate } from '../../src/resources/translate.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
-import { ingress, seedCluster } from '../support/fixtures.js';
+import { ingress, blueGreenCluster } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 
 describe('admin/server', () => {
@@ -38,7 +38,7 @@ describe('admin/server', () => {
     expect((await fetch(`${base}/debug/snapshot`)).status).to.equal(503);
     const model = buildModel({
       ingresses: [ingress({ annotations: { 'ingress.aliyun.weight/new-nginx': '50' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] })],
-      ...seedCluster(),
+      ...blueGreenCluster(),
       ingressClasses: [],
       ingressClass: 'splitplane',
     }).model;

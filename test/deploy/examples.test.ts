@@ -1,9 +1,9 @@
-// The shipped example is what `npm start` serves: it must load without errors and mean what the seed means.
+// The shipped example is what `npm start` serves: it must load without errors and mean what the blue-green article means.
 
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXAMPLE_DIR } from '../../src/demo/local-example.js';
+import { EXAMPLE_DIR } from '../../src/local/example.js';
 import { buildModel } from '../../src/model/build.js';
 import type { EndpointSlice, Ingress, IngressClass, Service } from '../../src/objects/kube.js';
 import { translate } from '../../src/resources/translate.js';
@@ -32,7 +32,7 @@ describe('deploy/examples/blue-green', () => {
     expect(result.diagnostics).to.deep.equal([]);
   });
 
-  it("holds the seed's objects: old-nginx, new-nginx and the mini-echo.io Ingress", () => {
+  it("holds the blue-green example's objects: old-nginx, new-nginx and the mini-echo.io Ingress", () => {
     expect(
       store
         .list<Service>('Service')

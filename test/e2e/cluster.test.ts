@@ -10,13 +10,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApp, type App } from '../../src/app.js';
 import { DEFAULTS } from '../../src/config.js';
-import { freePort } from '../../src/demo/http.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { freePort } from '../../src/local/http.js';
+import { waitFor } from '../../src/local/wait.js';
 import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { testCluster, type TestCluster } from '../support/cluster.js';
-import { ingress, seedBackends } from '../support/manifests.js';
+import { ingress, blueGreenBackends } from '../support/manifests.js';
 import type { Json } from '../support/json.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
@@ -38,7 +38,7 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-e2e-'));
     cluster = await testCluster(dir);
     process.env.POD_NAMESPACE = cluster.namespace;
-    for (const o of seedBackends()) await cluster.apply(inNamespace(o));
+    for (const o of blueGreenBackends()) await cluster.apply(inNamespace(o));
     await cluster.apply(echo('50', { ingressClassName: 'splitplane' }));
     const other = ingress('theirs', 'other.io', [{ service: 'old-nginx' }]) as Record<string, Json>;
     await cluster.apply(inNamespace({ ...other, spec: { ...other.spec, ingressClassName: 'someone-else' } }));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { load } from 'js-yaml';
-import { BOOTSTRAP, BOOTSTRAP_DELTA, envoyBinary, writeBootstrap } from '../../src/demo/envoy-process.js';
+import { BOOTSTRAP, BOOTSTRAP_DELTA, envoyBinary, writeBootstrap } from '../../src/local/envoy.js';
 import type { Json } from '../support/json.js';
 
 describe('envoy/bootstrap.yaml @envoy', function () {

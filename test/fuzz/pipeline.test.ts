@@ -28,7 +28,7 @@ const N = 'nginx.ingress.kubernetes.io/';
 const OPTIONS = { http: { address: '0.0.0.0', port: 8080 }, https: { address: '0.0.0.0', port: 8443 } };
 
 function baseManifests(certificate: { certificate: string; key: string }): KubeObject[] {
-  const seed = ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '30' });
+  const blueGreen = ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '30' });
   const main = ingress(
     'shop',
     'shop.test',
@@ -59,7 +59,7 @@ function baseManifests(certificate: { certificate: string; key: string }): KubeO
     spec: { controller: 'splitplane.io/ingress-controller' },
   };
   return [
-    seed,
+    blueGreen,
     main,
     canary,
     ack,

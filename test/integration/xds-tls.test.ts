@@ -11,10 +11,10 @@ import path from 'node:path';
 import { startApp, type App } from '../../src/app.js';
 import { certgen } from '../../src/certgen/certgen.js';
 import { DEFAULTS } from '../../src/config.js';
-import { envoyBinary, startEnvoy, writeBootstrap, type EnvoyProcess } from '../../src/demo/envoy-process.js';
-import { freePort, startBackend, tally, type Backend } from '../../src/demo/http.js';
-import { localExample, seedIngress, writeIngress } from '../../src/demo/local-example.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { envoyBinary, startEnvoy, writeBootstrap, type EnvoyProcess } from '../../src/local/envoy.js';
+import { freePort, startBackend, tally, type Backend } from '../../src/local/http.js';
+import { localExample, blueGreenIngress, writeIngress } from '../../src/local/example.js';
+import { waitFor } from '../../src/local/wait.js';
 import { createLogger } from '../../src/log.js';
 import { CLUSTER_TYPE } from '../../src/resources/type-urls.js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
@@ -65,7 +65,7 @@ describe('integration: xDS with TLS and client certificates, through a real Envo
     const fallback = await startBackend('default backend', 404);
     backends = [old, fresh, fallback];
     dir = localExample({ 'old-nginx': old.port, 'new-nginx': fresh.port, 'default-http-backend': fallback.port });
-    writeIngress(dir, seedIngress({ kind: 'weight', percent: '50' }));
+    writeIngress(dir, blueGreenIngress({ kind: 'weight', percent: '50' }));
     app = await startApp(
       {
         ...DEFAULTS,

@@ -9,15 +9,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApp, type App } from '../../src/app.js';
 import { DEFAULTS } from '../../src/config.js';
-import { freePort } from '../../src/demo/http.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { freePort } from '../../src/local/http.js';
+import { waitFor } from '../../src/local/wait.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { EventRecorder, reasonFor } from '../../src/kube/events.js';
 import { silentLogger } from '../../src/log.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import type { KubeObject } from '../../src/objects/kube.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { echoIngress, seedBackends } from '../support/manifests.js';
+import { echoIngress, blueGreenBackends } from '../support/manifests.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
 const echo = echoIngress;
@@ -32,7 +32,7 @@ describe('kube/events', function () {
     api = new FakeApiServer(100);
     await api.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-events-'));
-    for (const o of [...seedBackends(), echo('50')]) api.apply(o);
+    for (const o of [...blueGreenBackends(), echo('50')]) api.apply(o);
   });
   afterEach(async () => {
     await app?.stop();

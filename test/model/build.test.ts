@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import { buildModel, type ModelInput } from '../../src/model/build.js';
 import type { Ingress } from '../../src/objects/kube.js';
 import type { SplitGroup } from '../../src/model/types.js';
-import { endpointSlice, ingress, ingressClass, seedCluster, service } from '../support/fixtures.js';
+import { endpointSlice, ingress, ingressClass, blueGreenCluster, service } from '../support/fixtures.js';
 
 const W = 'ingress.aliyun.weight/';
-const seedPaths = [{ service: 'old-nginx' }, { service: 'new-nginx' }];
+const blueGreenPaths = [{ service: 'old-nginx' }, { service: 'new-nginx' }];
 
 function input(ingresses: Ingress[], extra: Partial<ModelInput> = {}): ModelInput {
-  return { ingresses, ...seedCluster(), ingressClasses: [], ingressClass: 'splitplane', ...extra };
+  return { ingresses, ...blueGreenCluster(), ingressClasses: [], ingressClass: 'splitplane', ...extra };
 }
 
 function split(group: SplitGroup | undefined): Record<string, number> {
@@ -23,18 +23,18 @@ function onlyGroup(result: ReturnType<typeof buildModel>): SplitGroup {
 }
 
 describe('model/build', () => {
-  describe('the seed walkthrough', () => {
+  describe('the blue-green walkthrough', () => {
     it('before the release: old-nginx alone', () => {
       const r = buildModel(input([ingress({ paths: [{ service: 'old-nginx' }] })]));
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 10000 });
       expect(r.diagnostics).to.deep.equal([]);
     });
     it('new-nginx at 50', () => {
-      const r = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: seedPaths })]));
+      const r = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: blueGreenPaths })]));
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 5000, 'new-nginx': 5000 });
     });
     it('new-nginx at 100', () => {
-      const r = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: '100' }, paths: seedPaths })]));
+      const r = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: '100' }, paths: blueGreenPaths })]));
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 0, 'new-nginx': 10000 });
     });
     it('finished: annotation and old backend removed', () => {
@@ -45,11 +45,11 @@ describe('model/build', () => {
   });
 
   describe('the last accepted form keeps serving', () => {
-    const good = ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: seedPaths });
+    const good = ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: blueGreenPaths });
     for (const bad of ['abc', '150']) {
       it(`a weight of ${JSON.stringify(bad)} is rejected and 50/50 stays`, () => {
         const first = buildModel(input([good]));
-        const broken = ingress({ annotations: { [W + 'new-nginx']: bad }, paths: seedPaths });
+        const broken = ingress({ annotations: { [W + 'new-nginx']: bad }, paths: blueGreenPaths });
         const second = buildModel(input([broken]), first.accepted);
         expect(split(onlyGroup(second))).to.deep.equal({ 'old-nginx': 5000, 'new-nginx': 5000 });
         const errors = second.diagnostics.filter((d) => d.severity === 'error');
@@ -61,17 +61,17 @@ describe('model/build', () => {
       });
     }
     it('an Ingress never accepted is not served', () => {
-      const r = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: 'abc' }, paths: seedPaths })]));
+      const r = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: 'abc' }, paths: blueGreenPaths })]));
       expect(r.model.virtualHosts).to.deep.equal([]);
       expect(r.diagnostics.some((d) => d.message.includes('never been accepted'))).to.equal(true);
     });
     it('a fixed Ingress replaces the accepted form', () => {
-      const first = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: seedPaths })]));
-      const second = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: '100' }, paths: seedPaths })]), first.accepted);
+      const first = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: blueGreenPaths })]));
+      const second = buildModel(input([ingress({ annotations: { [W + 'new-nginx']: '100' }, paths: blueGreenPaths })]), first.accepted);
       expect(split(onlyGroup(second))).to.deep.equal({ 'old-nginx': 0, 'new-nginx': 10000 });
     });
     it('a deleted Ingress is forgotten', () => {
-      const first = buildModel(input([ingress({ paths: seedPaths })]));
+      const first = buildModel(input([ingress({ paths: blueGreenPaths })]));
       const second = buildModel(input([]), first.accepted);
       expect([...second.accepted.keys()].filter((k) => k.startsWith('Ingress/'))).to.deep.equal([]);
       expect(second.model.virtualHosts).to.deep.equal([]);
@@ -79,7 +79,7 @@ describe('model/build', () => {
   });
 
   describe('readiness', () => {
-    const annotated = ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: seedPaths });
+    const annotated = ingress({ annotations: { [W + 'new-nginx']: '50' }, paths: blueGreenPaths });
     it('a version without ready endpoints gives its share to the others, with a warning', () => {
       const r = buildModel(
         input([annotated], {
@@ -109,7 +109,7 @@ describe('model/build', () => {
       expect(r.diagnostics.every((d) => d.message.includes('503'))).to.equal(true);
     });
     it('new at 100 but not ready: the running old version takes the traffic', () => {
-      const at100 = ingress({ annotations: { [W + 'new-nginx']: '100' }, paths: seedPaths });
+      const at100 = ingress({ annotations: { [W + 'new-nginx']: '100' }, paths: blueGreenPaths });
       const r = buildModel(input([at100], { endpointSlices: [endpointSlice('old-nginx', ['10.0.0.1'], 80)] }));
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 10000, 'new-nginx': 0 });
       expect(r.diagnostics.some((d) => d.message.includes('share the traffic equally'))).to.equal(true);
@@ -238,7 +238,7 @@ describe('model/build', () => {
     ];
     for (const [title, mutate, field] of invalid) {
       it(`${title} is an error naming ${field}`, () => {
-        const bad = ingress({ paths: seedPaths });
+        const bad = ingress({ paths: blueGreenPaths });
         mutate(bad);
         const r = buildModel(input([bad]));
         const error = r.diagnostics.find((d) => d.severity === 'error');

@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { buildModel } from '../../src/model/build.js';
 import { keepIdentity, same } from '../../src/model/identity.js';
-import { ingress, seedCluster, service, endpointSlice } from '../support/fixtures.js';
+import { ingress, blueGreenCluster, service, endpointSlice } from '../support/fixtures.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
 
 function model(percent: string) {
-  const { services, endpointSlices } = seedCluster();
+  const { services, endpointSlices } = blueGreenCluster();
   return buildModel({
     ingresses: [
       ingress({ name: 'echo', annotations: { [W]: percent }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] }),

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { waitFor } from '../../src/local/wait.js';
 import { ENDPOINT_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { AdsClient, names } from '../support/ads-client.js';
 import { endpointSlice, ingress, service, writeObject } from '../support/manifests.js';

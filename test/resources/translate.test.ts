@@ -3,15 +3,15 @@ import { buildModel } from '../../src/model/build.js';
 import { translate } from '../../src/resources/translate.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
-import { ingress, seedCluster } from '../support/fixtures.js';
+import { ingress, blueGreenCluster } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 
 const options = { http: { address: '0.0.0.0', port: 8080 } };
 
-function seedModel(annotations: Record<string, string> = { 'ingress.aliyun.weight/new-nginx': '50' }) {
+function blueGreenModel(annotations: Record<string, string> = { 'ingress.aliyun.weight/new-nginx': '50' }) {
   return buildModel({
     ingresses: [ingress({ annotations, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] })],
-    ...seedCluster(),
+    ...blueGreenCluster(),
     ingressClasses: [],
     ingressClass: 'splitplane',
   }).model;
@@ -19,7 +19,7 @@ function seedModel(annotations: Record<string, string> = { 'ingress.aliyun.weigh
 
 describe('resources/translate', () => {
   it('gives one listener, one route configuration, and a cluster and endpoints per Service port', () => {
-    const r = translate(seedModel(), options);
+    const r = translate(blueGreenModel(), options);
     expect(r[LISTENER_TYPE].map((x) => x.name)).to.deep.equal(['ingress_http']);
     expect(r[ROUTE_TYPE].map((x) => x.name)).to.deep.equal(['ingress_http']);
     expect(r[CLUSTER_TYPE].map((x) => x.name)).to.deep.equal(['default/new-nginx/80', 'default/old-nginx/80']);
@@ -27,7 +27,7 @@ describe('resources/translate', () => {
   });
 
   it('the listener binds the port it is told and routes by RDS over ADS, router last, host ports stripped', () => {
-    const listener = translate(seedModel(), { http: { address: '0.0.0.0', port: 18080 } })[LISTENER_TYPE][0].body as Json;
+    const listener = translate(blueGreenModel(), { http: { address: '0.0.0.0', port: 18080 } })[LISTENER_TYPE][0].body as Json;
     expect(listener.address.socket_address).to.deep.equal({ address: '0.0.0.0', port_value: 18080 });
     const hcm = listener.filter_chains[0].filters[0].typed_config;
     expect(hcm.rds).to.deep.equal({ route_config_name: 'ingress_http', config_source: { ads: {}, resource_api_version: 'V3' } });
@@ -36,7 +36,7 @@ describe('resources/translate', () => {
   });
 
   it('redirects to HTTPS name the HTTPS listener port, or --https-redirect-port; none without an HTTPS listener', () => {
-    const model = seedModel();
+    const model = blueGreenModel();
     model.tlsHosts = [{ host: 'mini-echo.io', secret: 'default/echo' }];
     model.secrets = [{ name: 'default/echo', certificateChain: 'c', privateKey: 'k' }];
     model.virtualHosts[0].groups[0].redirectToHttps = true;
@@ -51,7 +51,7 @@ describe('resources/translate', () => {
   });
 
   it('clusters are EDS over ADS; endpoints carry a locality weight', () => {
-    const r = translate(seedModel(), options);
+    const r = translate(blueGreenModel(), options);
     const cluster = r[CLUSTER_TYPE][0].body as Json;
     expect(cluster.type).to.equal('EDS');
     expect(cluster.eds_cluster_config).to.deep.equal({ eds_config: { ads: {}, resource_api_version: 'V3' } });
@@ -62,14 +62,14 @@ describe('resources/translate', () => {
 
   it('every resource encodes strictly (no field unknown to the Envoy API) into a consistent snapshot', () => {
     for (const annotations of [{} as Record<string, string>, { 'ingress.aliyun.weight/new-nginx': '50' }, { 'ingress.aliyun.weight/new-nginx': '100' }]) {
-      const snapshot = Snapshot.fromResources(translate(seedModel(annotations), options));
+      const snapshot = Snapshot.fromResources(translate(blueGreenModel(annotations), options));
       expect(snapshot.consistent()).to.deep.equal([]);
     }
   });
 
   it('is deterministic: the same model gives the same bytes', () => {
-    const a = Snapshot.fromResources(translate(seedModel(), options));
-    const b = Snapshot.fromResources(translate(seedModel(), options));
+    const a = Snapshot.fromResources(translate(blueGreenModel(), options));
+    const b = Snapshot.fromResources(translate(blueGreenModel(), options));
     for (const t of [LISTENER_TYPE, ROUTE_TYPE, CLUSTER_TYPE, ENDPOINT_TYPE] as const) expect(a.version(t)).to.equal(b.version(t));
   });
 });

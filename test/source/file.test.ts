@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { FileSource, fileEventsArrive } from '../../src/source/file.js';
 import type { Service } from '../../src/objects/kube.js';
 import { ObjectStore } from '../../src/store/store.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { waitFor } from '../../src/local/wait.js';
 
 const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\nspec: {ports: [{port: 80}]}\n`;
 

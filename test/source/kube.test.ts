@@ -8,13 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApp, type App } from '../../src/app.js';
 import { DEFAULTS } from '../../src/config.js';
-import { freePort } from '../../src/demo/http.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { freePort } from '../../src/local/http.js';
+import { waitFor } from '../../src/local/wait.js';
 import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { echoIngress, seedBackends, selfSignedCertificate, tlsSecret } from '../support/manifests.js';
+import { echoIngress, blueGreenBackends, selfSignedCertificate, tlsSecret } from '../support/manifests.js';
 import type { Json } from '../support/json.js';
 
 const echo = echoIngress;
@@ -30,7 +30,7 @@ describe('source/kube: informers against a fake API server', function () {
     api = new FakeApiServer(100);
     await api.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-kube-'));
-    for (const o of [...seedBackends(), echo('50')]) api.apply(o);
+    for (const o of [...blueGreenBackends(), echo('50')]) api.apply(o);
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();

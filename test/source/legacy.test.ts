@@ -9,8 +9,8 @@ describe('source/legacy', () => {
     expect(isLegacyIngress({ apiVersion: 'extensions/v1beta1', kind: 'Deployment' })).to.equal(false);
   });
 
-  it("converts the seed's Ingress to v1", () => {
-    const seed = {
+  it("converts the blue-green example's Ingress to v1", () => {
+    const legacyExample = {
       apiVersion: 'extensions/v1beta1',
       kind: 'Ingress',
       metadata: { name: 'echo', annotations: { 'ingress.aliyun.weight/new-nginx': '50' } },
@@ -29,10 +29,10 @@ describe('source/legacy', () => {
         ],
       },
     };
-    expect(convertLegacyIngress(seed)).to.deep.equal({
+    expect(convertLegacyIngress(legacyExample)).to.deep.equal({
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: seed.metadata,
+      metadata: legacyExample.metadata,
       spec: {
         defaultBackend: { service: { name: 'default-http-backend', port: { number: 80 } } },
         rules: [

@@ -82,8 +82,8 @@ export function ingressClass(name: string, controller: string, isDefault = false
   };
 }
 
-/** Services old-nginx and new-nginx, each with one ready endpoint: the seed's cluster state. */
-export function seedCluster(): { services: Service[]; endpointSlices: EndpointSlice[] } {
+/** Services old-nginx and new-nginx, each with one ready endpoint: the blue-green example's cluster state. */
+export function blueGreenCluster(): { services: Service[]; endpointSlices: EndpointSlice[] } {
   return {
     services: [service('old-nginx'), service('new-nginx')],
     endpointSlices: [endpointSlice('old-nginx', ['10.0.0.1'], 80), endpointSlice('new-nginx', ['10.0.0.2'], 80)],

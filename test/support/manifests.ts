@@ -108,7 +108,7 @@ export function writeObject(dir: string, file: string, obj: Obj | Obj[]): void {
   fs.renameSync(`${target}.tmp`, target);
 }
 
-/** The seed's Ingress on mini-echo.io, splitting old-nginx and new-nginx with the aliyun weight. */
+/** The blue-green example's Ingress on mini-echo.io, splitting old-nginx and new-nginx with the aliyun weight. */
 export function echoIngress(weight: string): Obj & { metadata: Json; spec: Json } {
   return ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': weight }) as Obj & {
     metadata: Json;
@@ -116,7 +116,7 @@ export function echoIngress(weight: string): Obj & { metadata: Json; spec: Json 
   };
 }
 
-/** old-nginx and new-nginx with an endpoint each (ports 9001 and 9002): the seed's cluster state. */
-export function seedBackends(): Obj[] {
+/** old-nginx and new-nginx with an endpoint each (ports 9001 and 9002): the blue-green example's cluster state. */
+export function blueGreenBackends(): Obj[] {
   return [service('old-nginx'), service('new-nginx'), endpointSlice('old-nginx', 9001), endpointSlice('new-nginx', 9002)];
 }

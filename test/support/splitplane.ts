@@ -1,12 +1,12 @@
-// splitplane started in-process on the local seed example, for integration tests.
+// splitplane started in-process on the local blue-green example, for integration tests.
 
 import { startApp, type App } from '../../src/app.js';
 import { DEFAULTS } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { PUSH_ORDER } from '../../src/resources/type-urls.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
-import { freePort } from '../../src/demo/http.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { freePort } from '../../src/local/http.js';
+import { waitFor } from '../../src/local/wait.js';
 
 export async function startSplitplane(manifests: string, httpPort: number, httpsPort?: number): Promise<App> {
   return startApp(

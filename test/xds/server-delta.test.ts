@@ -10,7 +10,7 @@ import { AdsServer } from '../../src/xds/server.js';
 import { DeltaAdsClient, type Received } from '../support/delta-ads-client.js';
 import { AdsClient } from '../support/ads-client.js';
 import { worldBuilder, type HostTarget } from '../support/fake-stream.js';
-import { sleep } from '../../src/demo/wait.js';
+import { sleep } from '../../src/local/wait.js';
 import type { Json } from '../support/json.js';
 
 const HOSTS = 1000;

@@ -15,7 +15,7 @@ import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { decodeDeltaDiscoveryResponse, decodeDiscoveryResponse, encodeDeltaDiscoveryRequest, encodeDiscoveryRequest } from '../../src/xds/messages.js';
 import { AdsServer, DELTA_METHOD_PATH, SOTW_METHOD_PATH, isLoopbackPeer, type NackReport } from '../../src/xds/server.js';
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../../src/xds/protocol.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { waitFor } from '../../src/local/wait.js';
 import { AdsClient } from '../support/ads-client.js';
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };

@@ -12,7 +12,7 @@ import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { AdsServer } from '../../src/xds/server.js';
 import { AdsClient, names } from '../support/ads-client.js';
-import { waitFor } from '../../src/demo/wait.js';
+import { waitFor } from '../../src/local/wait.js';
 import type { Json } from '../support/json.js';
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };

@@ -1,4 +1,4 @@
-// The seed's dialect (Alibaba Cloud ACK blue-green): `ingress.aliyun.weight/<service>: "<percent>"`.
+// The blue-green example's dialect (Alibaba Cloud ACK blue-green): `ingress.aliyun.weight/<service>: "<percent>"`.
 // Annotated versions get their percent; unannotated versions share what is left equally. When every
 // version of a group is annotated the numbers are relative weights.
 

@@ -17,11 +17,21 @@ interface Case {
 }
 
 const cases: Case[] = [
-  // The seed walkthrough.
-  { title: 'seed: new=50 splits half and half', annotations: { [W + 'new-nginx']: '50' }, groups: [group('old-nginx', 'new-nginx')], weights: [[5000, 5000]] },
-  { title: 'seed: new=100 gives old nothing', annotations: { [W + 'new-nginx']: '100' }, groups: [group('old-nginx', 'new-nginx')], weights: [[0, 10000]] },
-  { title: 'seed: annotation and old backend removed is a plain route', annotations: {}, groups: [group('new-nginx')], weights: [[10000]] },
-  { title: 'seed: before the release, one version', annotations: {}, groups: [group('old-nginx')], weights: [[10000]] },
+  // The blue-green walkthrough.
+  {
+    title: 'blue-green: new=50 splits half and half',
+    annotations: { [W + 'new-nginx']: '50' },
+    groups: [group('old-nginx', 'new-nginx')],
+    weights: [[5000, 5000]],
+  },
+  {
+    title: 'blue-green: new=100 gives old nothing',
+    annotations: { [W + 'new-nginx']: '100' },
+    groups: [group('old-nginx', 'new-nginx')],
+    weights: [[0, 10000]],
+  },
+  { title: 'blue-green: annotation and old backend removed is a plain route', annotations: {}, groups: [group('new-nginx')], weights: [[10000]] },
+  { title: 'blue-green: before the release, one version', annotations: {}, groups: [group('old-nginx')], weights: [[10000]] },
   // Percent forms.
   { title: 'two decimals', annotations: { [W + 'new']: '12.34' }, groups: [group('old', 'new')], weights: [[8766, 1234]] },
   { title: 'one decimal', annotations: { [W + 'new']: '12.5' }, groups: [group('old', 'new')], weights: [[8750, 1250]] },

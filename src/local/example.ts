@@ -1,5 +1,5 @@
-// The seed's example made runnable on one machine: a copy of deploy/examples/blue-green whose
-// EndpointSlices point at local backends, and the Ingress at each step of the seed's release.
+// The blue-green example (deploy/examples/blue-green) made runnable on one machine: a copy whose
+// EndpointSlices point at local backends, and the Ingress at each step of the release.
 // Used by `npm run demo` and by the integration tests, so both run exactly the same story.
 
 import fs from 'node:fs';
@@ -36,10 +36,10 @@ export function localExample(ports: Record<string, number>): string {
   return dir;
 }
 
-export type SeedStep = { kind: 'before' } | { kind: 'weight'; percent: string } | { kind: 'finished' };
+export type ReleaseStep = { kind: 'before' } | { kind: 'weight'; percent: string } | { kind: 'finished' };
 
-/** The seed's Ingress (extensions/v1beta1, as in the article) at one step of the release. */
-export function seedIngress(step: SeedStep): string {
+/** The blue-green example's Ingress (extensions/v1beta1, as in the article) at one step of the release. */
+export function blueGreenIngress(step: ReleaseStep): string {
   const backend = (name: string) => `      - path: /\n        backend:\n          serviceName: ${name}\n          servicePort: 80\n`;
   const annotations = step.kind === 'weight' ? `  annotations:\n    ingress.aliyun.weight/new-nginx: "${step.percent}"\n` : '';
   const backends = step.kind === 'before' ? backend('old-nginx') : step.kind === 'weight' ? backend('old-nginx') + backend('new-nginx') : backend('new-nginx');

@@ -1,5 +1,5 @@
 // Loopback HTTP for the demo and the tests: free ports, backends that answer a fixed body, and a client
-// that sets the Host header, as the seed's `curl -H "Host: mini-echo.io"` does.
+// that sets the Host header, as the blue-green example's `curl -H "Host: mini-echo.io"` does.
 
 import http from 'node:http';
 import net from 'node:net';
@@ -21,7 +21,7 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** An HTTP server on 127.0.0.1 answering `body` and a newline, like the seed's old/new nginx. */
+/** An HTTP server on 127.0.0.1 answering `body` and a newline, like the blue-green example's old/new nginx. */
 export async function startBackend(body: string, status = 200): Promise<Backend> {
   const backend: Backend = { port: 0, hits: 0, close: async () => undefined };
   const server = http.createServer((req, res) => {
@@ -99,37 +99,4 @@ export async function tally(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return counts;
-}
-
-/**
- * Traffic that flows while a test changes configuration: requests in a loop until stopped, bounded by
- * `maxRequests` and `maxMs` so it always ends. Every non-200 answer or error is kept.
- */
-export function steadyTraffic(port: number, host: string, options: { maxRequests?: number; maxMs?: number; concurrency?: number } = {}) {
-  const { maxRequests = 50_000, maxMs = 60_000, concurrency = 4 } = options;
-  const started = Date.now();
-  let stopped = false;
-  let requests = 0;
-  const failures: string[] = [];
-  const bodies = new Map<string, number>();
-  const worker = async () => {
-    while (!stopped && requests < maxRequests && Date.now() - started < maxMs) {
-      requests++;
-      try {
-        const r = await get(port, host);
-        if (r.status !== 200) failures.push(`status ${r.status}: ${r.body}`);
-        else bodies.set(r.body, (bodies.get(r.body) ?? 0) + 1);
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-    }
-  };
-  const done = Promise.all(Array.from({ length: concurrency }, worker));
-  return {
-    async stop() {
-      stopped = true;
-      await done;
-      return { requests, failures, bodies };
-    },
-  };
 }

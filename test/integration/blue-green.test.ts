@@ -1,21 +1,23 @@
-// The seed's blue-green release, end to end: manifests in a folder → splitplane → a real Envoy → two
+// The blue-green example's blue-green release, end to end: manifests in a folder → splitplane → a real Envoy → two
 // HTTP backends answering old and new. Shares are checked with binomial bounds, never exact counts.
 
 import { expect } from 'chai';
 import fs from 'node:fs';
 import type { App } from '../../src/app.js';
 import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
-import { localExample, seedIngress, writeIngress } from '../../src/demo/local-example.js';
-import { rejections, startEnvoy, type EnvoyProcess } from '../../src/demo/envoy-process.js';
-import { freePort, startBackend, steadyTraffic, tally, type Backend } from '../../src/demo/http.js';
+import { localExample, blueGreenIngress, writeIngress } from '../../src/local/example.js';
+import { startEnvoy, type EnvoyProcess } from '../../src/local/envoy.js';
+import { freePort, startBackend, tally, type Backend } from '../../src/local/http.js';
+import { rejections } from '../support/envoy-stats.js';
+import { steadyTraffic } from '../support/traffic.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
-import { sleep, waitFor } from '../../src/demo/wait.js';
+import { sleep, waitFor } from '../../src/local/wait.js';
 import { withinBinomial } from '../support/stats.js';
 
 const HOST = 'mini-echo.io';
 
 for (const protocol of ['sotw', 'delta'] as const)
-  describe(`integration: the seed walkthrough through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'}) @envoy`, function () {
+  describe(`integration: the blue-green walkthrough through a real Envoy (${protocol === 'sotw' ? 'State of the World' : 'Delta xDS, routes per host'}) @envoy`, function () {
     this.timeout(120_000);
     let backends: Record<string, Backend>;
     let dir: string;
@@ -26,7 +28,7 @@ for (const protocol of ['sotw', 'delta'] as const)
     before(async () => {
       backends = { old: await startBackend('old'), new: await startBackend('new'), default: await startBackend('default backend', 404) };
       dir = localExample({ 'old-nginx': backends.old.port, 'new-nginx': backends.new.port, 'default-http-backend': backends.default.port });
-      writeIngress(dir, seedIngress({ kind: 'before' }));
+      writeIngress(dir, blueGreenIngress({ kind: 'before' }));
       httpPort = await freePort();
       app = await startSplitplane(dir, httpPort);
       envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort(), protocol });
@@ -66,7 +68,7 @@ for (const protocol of ['sotw', 'delta'] as const)
     });
 
     it('step 1, new-nginx at 50: the new share of 2,000 requests is within 5 sigma of half', async () => {
-      await transition(seedIngress({ kind: 'weight', percent: '50' }));
+      await transition(blueGreenIngress({ kind: 'weight', percent: '50' }));
       const counts = await tally(httpPort, HOST, 2000);
       const [low, high] = withinBinomial(2000, 0.5);
       expect([...counts.keys()].sort()).to.deep.equal(['new', 'old']);
@@ -77,7 +79,7 @@ for (const protocol of ['sotw', 'delta'] as const)
     for (const bad of ['abc', '150']) {
       it(`a bad weight ${JSON.stringify(bad)} is a diagnostic and the 50/50 split keeps serving`, async () => {
         const version = app.cache.current()?.version(ROUTE_TYPE);
-        writeIngress(dir, seedIngress({ kind: 'weight', percent: bad }));
+        writeIngress(dir, blueGreenIngress({ kind: 'weight', percent: bad }));
         const res = await waitFor(
           'the diagnostic on the admin endpoint',
           async () => {
@@ -97,19 +99,19 @@ for (const protocol of ['sotw', 'delta'] as const)
         const counts = await tally(httpPort, HOST, 2000);
         const [low, high] = withinBinomial(2000, 0.5);
         expect(counts.get('new')).to.be.within(low, high);
-        writeIngress(dir, seedIngress({ kind: 'weight', percent: '50' }));
+        writeIngress(dir, blueGreenIngress({ kind: 'weight', percent: '50' }));
         await waitFor('the diagnostic to clear', () => app.controller.diagnostics().every((d) => d.severity !== 'error'), 30_000);
       });
     }
 
     it('step 2, new-nginx at 100: every request reaches new', async () => {
-      await transition(seedIngress({ kind: 'weight', percent: '100' }));
+      await transition(blueGreenIngress({ kind: 'weight', percent: '100' }));
       const counts = await tally(httpPort, HOST, 1000);
       expect(Object.fromEntries(counts)).to.deep.equal({ new: 1000 });
     });
 
     it('step 3, annotation and old backend removed: every request reaches new', async () => {
-      await transition(seedIngress({ kind: 'finished' }));
+      await transition(blueGreenIngress({ kind: 'finished' }));
       const counts = await tally(httpPort, HOST, 1000);
       expect(Object.fromEntries(counts)).to.deep.equal({ new: 1000 });
       const clusters = [...app.cache.current()!.type('type.googleapis.com/envoy.config.cluster.v3.Cluster').resources.keys()];
