@@ -10,7 +10,7 @@
 
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/proto/type-urls.js';
 import { encodeDeltaDiscoveryRequest, encodeDiscoveryRequest } from '../src/xds/messages.js';
 import { DELTA_METHOD_PATH, SOTW_METHOD_PATH } from '../src/xds/server.js';
 

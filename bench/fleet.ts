@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Controller } from '../src/controller.js';
 import { silentLogger } from '../src/log.js';
 import type { Metrics } from '../src/metrics.js';
-import { ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/resources/type-urls.js';
+import { ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/proto/type-urls.js';
 import type { SnapshotCache } from '../src/snapshot/cache.js';
 import type { FileSource } from '../src/source/file.js';
 import { AdsServer } from '../src/xds/server.js';

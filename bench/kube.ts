@@ -14,7 +14,7 @@ import { freePort } from '../src/local/http.js';
 import { waitFor } from '../src/local/wait.js';
 import { silentLogger } from '../src/log.js';
 import { envoyRoot } from '../src/proto/registry.js';
-import { ROUTE_TYPE } from '../src/resources/type-urls.js';
+import { ROUTE_TYPE } from '../src/proto/type-urls.js';
 import { AdsClient } from '../test/support/ads-client.js';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 5000);

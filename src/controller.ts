@@ -5,12 +5,13 @@ import { Debouncer, type Timers, realTimers } from './debounce.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModelIncremental, rememberBuild, type ModelMemo } from './model/incremental.js';
+import { PlanCache } from './model/plan-cache.js';
 import { keepIdentity } from './model/identity.js';
 import type { RoutingModel } from './model/types.js';
 import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './objects/kube.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
-import { CLUSTER_TYPE, PUSH_ORDER, SHORT_NAME } from './resources/type-urls.js';
+import { CLUSTER_TYPE, PUSH_ORDER, SHORT_NAME } from './proto/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from './snapshot/snapshot.js';
 import type { Source } from './source/source.js';
@@ -65,6 +66,8 @@ export class Controller {
   lastBuild: { model: number; translate: number; encode: number; publish: number } | undefined;
   /** The last build and its input, for building only what the next change touches. */
   private modelMemo: ModelMemo | undefined;
+  /** Plans per Ingress object, kept for the life of the loop: an unchanged Ingress is not planned again. */
+  private readonly plans = new PlanCache();
   /** Whether the last build did only the touched hosts. */
   lastBuildIncremental = false;
   /** The model of the last build: what the next keeps the identity of. */
@@ -121,6 +124,7 @@ export class Controller {
         secrets: this.store.list<Secret>('Secret'),
         ingressClass: this.options.ingressClass,
         rejected: this.rejected,
+        plans: this.plans,
       };
       // Only the hosts a change touches are built again when nothing else changed (model/incremental.ts).
       const { result, incremental } = buildModelIncremental(input, this.accepted, this.modelMemo);

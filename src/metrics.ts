@@ -1,5 +1,7 @@
 // A small Prometheus registry: counters and gauges with labels, rendered in the text exposition format.
 
+import { byKey } from './order.js';
+
 type Labels = Record<string, string>;
 
 interface Family {
@@ -35,7 +37,7 @@ export class Metrics {
 
   render(): string {
     const lines: string[] = [];
-    for (const [name, family] of [...this.families].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    for (const [name, family] of [...this.families].sort(byKey(([name]) => name))) {
       lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} ${family.type}`);
       for (const { labels, value } of family.values.values()) lines.push(`${name}${renderLabels(labels)} ${value}`);
     }

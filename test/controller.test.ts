@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Controller } from '../src/controller.js';
 import { createLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/proto/type-urls.js';
 import { SnapshotCache } from '../src/snapshot/cache.js';
 import { ObjectStore } from '../src/store/store.js';
 import { endpointSlice, ingress, service } from './support/fixtures.js';

@@ -12,6 +12,7 @@ import { startEnvoy, type EnvoyProcess } from '../local/envoy.js';
 import { freePort, get, startBackend, tally, type Backend } from '../local/http.js';
 import { localExample, blueGreenIngress, writeIngress, type ReleaseStep } from '../local/example.js';
 import { waitFor } from '../local/wait.js';
+import { compareStrings } from '../order.js';
 
 const HOST = 'mini-echo.io';
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
@@ -67,7 +68,7 @@ async function show(httpPort: number): Promise<void> {
   }
   const counts = await tally(httpPort, HOST, 1000);
   const line = [...counts]
-    .sort(([a], [b]) => (a < b ? 1 : -1))
+    .sort(([a], [b]) => compareStrings(b, a))
     .map(([body, n]) => `${body}=${n}`)
     .join('  ');
   say(`  over 1,000 requests: ${line}`);

@@ -4,6 +4,7 @@
 import { SERVICE_NAME_LABEL, namespaceOf, type EndpointSlice, type Service, type ServicePort } from '../objects/kube.js';
 import { sameObjects } from './identity.js';
 import type { EndpointAddress } from './types.js';
+import { byKey, compareStrings } from '../order.js';
 
 export interface ClusterState {
   services: ReadonlyMap<string, Service>;
@@ -34,7 +35,7 @@ function buildIndex(services: readonly Service[], slices: readonly EndpointSlice
     if (list) list.push(slice);
     else byOwner.set(key, [slice]);
   }
-  for (const list of byOwner.values()) list.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  for (const list of byOwner.values()) list.sort(byKey((s) => s.metadata.name));
   return { services: byService, slices: byOwner };
 }
 
@@ -116,7 +117,7 @@ function computeReadyEndpoints(slices: readonly EndpointSlice[], servicePort: Se
       }
     }
   }
-  return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port));
+  return out.sort((a, b) => compareStrings(a.address, b.address) || a.port - b.port);
 }
 
 function fallbackPort(servicePort: ServicePort): number {

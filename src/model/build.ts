@@ -16,7 +16,9 @@ import { namespaceOf, objectKey, type EndpointSlice, type Ingress, type IngressC
 import { refOfObject } from './validation/validate.js';
 import { markHttpsRedirects } from './ssl-redirect.js';
 import { tlsHosts } from './tls.js';
-import { planIngressOnce, refOf, type IngressPlan } from './plan.js';
+import { refOf, type IngressPlan } from './plan.js';
+import { PlanCache } from './plan-cache.js';
+import { byKey } from '../order.js';
 import type { RoutingModel, SecretModel, TlsHostModel } from './types.js';
 
 export interface ModelInput {
@@ -30,6 +32,8 @@ export interface ModelInput {
   ingressClass: string;
   /** Forms of objects Envoy refused: treated as invalid, so their last accepted form serves. */
   rejected?: RejectedObjects;
+  /** Plans of earlier builds, kept by the caller's rebuild loop; without it every Ingress is planned. */
+  plans?: PlanCache;
 }
 
 export interface BuildResult {
@@ -39,10 +43,24 @@ export interface BuildResult {
   accepted: Map<string, KubeObject>;
 }
 
+/** One Ingress of our class through the build: its diagnostics, and the plan that serves, if any. */
+interface IngressEntry {
+  key: string;
+  sink: DiagnosticSink;
+  plan: IngressPlan;
+  /** The last accepted form, for when the current one cannot be attached (a canary that no longer fits). */
+  fallback?: IngressPlan;
+  /** The current form failed on its own and `plan` already is the last accepted form. */
+  lastForm?: boolean;
+  /** Position by age, older first: conflicts go to the older Ingress. */
+  rank: number;
+}
+
 export function buildModel(input: ModelInput, previous: AcceptedObjects = new Map()): BuildResult {
   const diagnostics: Diagnostic[] = [];
   const accepted = new Map<string, KubeObject>();
   const rejected = input.rejected ?? new Map();
+  const plans = input.plans ?? new PlanCache();
   // Everything but Ingresses is used in its current form when valid, else in its last valid form.
   const ingressClasses = admitAll(input.ingressClasses, previous, rejected, accepted, diagnostics);
   const services = admitAll(input.services, previous, rejected, accepted, diagnostics);
@@ -50,15 +68,14 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
   const secrets = admitAll(input.secrets ?? [], previous, rejected, accepted, diagnostics);
   // Another controller's Ingresses are ignored quietly, whatever their shape.
   const ours = input.ingresses.filter((i) => isOurs(i, { ingressClass: input.ingressClass, ingressClasses }));
-  const sinks = new Map<string, DiagnosticSink>();
-  // `fallback`: the last accepted form, for when the current one cannot be attached; `rejected`: the
-  // current form failed on its own and `plan` already is the last accepted form.
-  const plans: Array<{ plan: IngressPlan; fallback?: IngressPlan; rejected?: boolean }> = [];
+  const sinks: DiagnosticSink[] = [];
+  const entries: IngressEntry[] = [];
+  const planSafely = (ingress: Ingress, sink: DiagnosticSink) => guard(sink, 'planned', () => plans.planOnce(ingress, sink)) ?? null;
 
   for (const raw of ours) {
     const key = objectKey(raw);
     const sink = new DiagnosticSink(refOfObject(raw));
-    sinks.set(key, sink);
+    sinks.push(sink);
     const ingress = admissible(raw, rejected, sink);
     const plan = ingress ? planSafely(ingress, sink) : null;
     const previousForm = previous.get(key) as Ingress | undefined;
@@ -68,32 +85,29 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
     const needsFallback = last !== undefined && last !== ingress && (!plan || plan.canary !== undefined);
     const fallback = needsFallback ? (planSafely(last, new DiagnosticSink(refOf(last))) ?? undefined) : undefined;
     if (plan) {
-      plans.push({ plan, fallback });
+      entries.push({ key, sink, plan, fallback, rank: 0 });
     } else if (fallback) {
-      plans.push({ plan: fallback, rejected: true });
+      entries.push({ key, sink, plan: fallback, lastForm: true, rank: 0 });
       sink.warning('metadata', KEEPS_SERVING);
     } else {
       sink.warning('metadata', `this Ingress ${NEVER_ACCEPTED}: it serves nothing`);
     }
   }
-  plans.sort((a, b) => byAge(a.plan, b.plan));
+  entries.sort((a, b) => byAge(a.plan, b.plan));
+  entries.forEach((entry, i) => (entry.rank = i));
 
   const layout = new Layout();
-  for (const { plan } of plans) {
+  for (const { plan, sink, key } of entries) {
     if (plan.canary) continue;
-    const sink = sinks.get(objectKey(plan.ingress))!;
-    if (guard(sink, 'laid out', () => (layout.addMain(plan, sink), true))) accepted.set(objectKey(plan.ingress), plan.ingress);
+    if (guard(sink, 'laid out', () => (layout.addMain(plan, sink), true))) accepted.set(key, plan.ingress);
   }
   // Canaries already serving in their current form attach first, whatever their age: when a changed
   // canary and an unchanged one no longer fit together, the change is what gets rejected, so what
   // Envoy serves is never lost to someone else's edit.
-  const unchangedFirst = (p: IngressPlan) => (previous.get(objectKey(p.ingress)) === p.ingress ? 0 : 1);
-  const canaries = plans.filter((p) => p.plan.canary).sort((a, b) => unchangedFirst(a.plan) - unchangedFirst(b.plan));
-  const rank = new Map(plans.map((p, i) => [objectKey(p.plan.ingress), i]));
-  for (const { plan, fallback, rejected: lastForm } of canaries) {
-    const key = objectKey(plan.ingress);
-    const sink = sinks.get(key)!;
-    const errors = guard(sink, 'attached to its main Ingress', () => layout.attachCanary(plan, rank.get(key)!, sink));
+  const unchangedFirst = (e: IngressEntry) => (previous.get(e.key) === e.plan.ingress ? 0 : 1);
+  const canaries = entries.filter((e) => e.plan.canary).sort((a, b) => unchangedFirst(a) - unchangedFirst(b));
+  for (const { plan, fallback, lastForm, key, sink, rank } of canaries) {
+    const errors = guard(sink, 'attached to its main Ingress', () => layout.attachCanary(plan, rank, sink));
     if (errors === undefined) continue;
     if (errors.length === 0) {
       accepted.set(key, plan.ingress);
@@ -104,7 +118,7 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
       continue;
     }
     sink.items.push(...errors);
-    if (fallback?.canary && layout.attachCanary(fallback, rank.get(key)!, new DiagnosticSink(plan.ref)).length === 0) {
+    if (fallback?.canary && layout.attachCanary(fallback, rank, new DiagnosticSink(plan.ref)).length === 0) {
       accepted.set(key, fallback.ingress);
       sink.warning('metadata', 'this version is rejected because of the errors above; the last accepted version of the Ingress keeps serving');
     } else {
@@ -117,28 +131,20 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
   const taken = new Map<string, ObjectRef>();
   const tlsSecrets = new Map<string, SecretModel>();
   const https: TlsHostModel[] = [];
-  for (const { plan } of plans) {
-    const key = objectKey(plan.ingress);
+  for (const { plan, key, sink } of entries) {
     if (accepted.get(key) !== plan.ingress) continue;
     if (plan.canary) {
-      if ((plan.ingress.spec?.tls ?? []).length > 0)
-        sinks.get(key)!.warning('spec.tls', 'is ignored on a canary Ingress; the main Ingress decides HTTPS for the host');
+      if ((plan.ingress.spec?.tls ?? []).length > 0) sink.warning('spec.tls', 'is ignored on a canary Ingress; the main Ingress decides HTTPS for the host');
       continue;
     }
-    const sink = sinks.get(key)!;
     https.push(...(guard(sink, 'given its HTTPS hosts', () => tlsHosts(plan.ingress, plan.ref, secretsByName, taken, tlsSecrets, sink)) ?? []));
   }
-  model.tlsHosts = https.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
-  model.secrets = [...tlsSecrets.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-  const redirects = new Map(plans.filter((p) => !p.plan.canary).map((p) => [`${p.plan.ref.namespace}/${p.plan.ref.name}`, p.plan.sslRedirect]));
+  model.tlsHosts = https.sort(byKey((t) => t.host));
+  model.secrets = [...tlsSecrets.values()].sort(byKey((s) => s.name));
+  const redirects = new Map(entries.filter((e) => !e.plan.canary).map((e) => [`${e.plan.ref.namespace}/${e.plan.ref.name}`, e.plan.sslRedirect]));
   markHttpsRedirects(model.virtualHosts, model.tlsHosts, (source) => redirects.get(`${source.namespace}/${source.name}`) === true);
-  for (const sink of sinks.values()) diagnostics.push(...sink.items);
+  for (const sink of sinks) diagnostics.push(...sink.items);
   return { model, diagnostics: sortDiagnostics(diagnostics), accepted };
-}
-
-/** planIngressOnce, with an unexpected exception turned into an error on the Ingress. */
-function planSafely(ingress: Ingress, sink: DiagnosticSink): IngressPlan | null {
-  return guard(sink, 'planned', () => planIngressOnce(ingress, sink)) ?? null;
 }
 
 // Older Ingresses win conflicts, as in ingress-nginx; without timestamps (files) namespace/name decides.

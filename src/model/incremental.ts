@@ -15,6 +15,7 @@ import { buildModel, type BuildResult, type ModelInput } from './build.js';
 import type { AcceptedObjects } from './admission.js';
 import { sameObjects } from './identity.js';
 import type { ClusterModel, RoutingModel, SplitGroup, VirtualHostModel } from './types.js';
+import { byKey, byName } from '../order.js';
 
 /** What the next build needs from the last one. */
 export interface ModelMemo {
@@ -146,7 +147,7 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
   const kept = model.virtualHosts.filter((v) => !hosts.has(v.host));
   const built: VirtualHostModel[] = part.model.virtualHosts.map((v) => (plainDefault ? { ...v, defaultBackend: plainDefault } : v));
   if (built.some((v) => !hosts.has(v.host))) return undefined;
-  const virtualHosts = [...kept, ...built].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  const virtualHosts = [...kept, ...built].sort(byKey((v) => v.host));
   const clusters = clustersOf(virtualHosts, [part.model.clusters, model.clusters]);
   if (!clusters) return undefined;
   const next: RoutingModel = { virtualHosts, clusters, tlsHosts: model.tlsHosts, secrets: model.secrets };
@@ -182,7 +183,7 @@ function clustersOf(virtualHosts: readonly VirtualHostModel[], sources: Readonly
     for (const group of vhost.groups) if (!add(group)) return undefined;
     if (!add(vhost.defaultBackend)) return undefined;
   }
-  return [...used.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return [...used.values()].sort(byName);
 }
 
 const ingressKeyOf = (d: Diagnostic) => `Ingress/${d.object.namespace ?? 'default'}/${d.object.name}`;

@@ -12,6 +12,7 @@ import type { IngressPlan, PlannedGroup } from './plan.js';
 import { resolveGroup } from './resolve.js';
 import type { ClusterModel, PathType, RoutingModel, Sticky, VirtualHostModel } from './types.js';
 import { DiagnosticSink, annotationField, type Diagnostic, type ObjectRef } from '../objects/diagnostics.js';
+import { byKey, byName } from '../order.js';
 
 /** A backend of a group while the groups are laid out, with the object and field it came from. */
 export interface DraftVersion {
@@ -180,9 +181,9 @@ export class Layout {
     const defaultDraft = this.defaultBackend;
     const defaultBackend = defaultDraft ? guard(defaultDraft.sink, 'given its default backend', () => resolveGroup(defaultDraft, state, clusters)) : undefined;
     if (defaultBackend && !hosts.has('*')) hosts.set('*', { host: '*', groups: [] });
-    const virtualHosts = [...hosts.values()].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+    const virtualHosts = [...hosts.values()].sort(byKey((v) => v.host));
     if (defaultBackend) for (const vhost of virtualHosts) vhost.defaultBackend = defaultBackend;
-    return { virtualHosts, clusters: [...clusters.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), tlsHosts: [], secrets: [] };
+    return { virtualHosts, clusters: [...clusters.values()].sort(byName), tlsHosts: [], secrets: [] };
   }
 }
 

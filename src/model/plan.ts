@@ -7,7 +7,7 @@ import { ackGroupWeights, parseServiceMatch, parseServiceWeight, type ServiceMat
 import { ALIYUN_WEIGHT_PREFIX, aliyunWeights } from './dialects/aliyun.js';
 import { parseCanary, type CanaryConfig } from './dialects/canary.js';
 import { parseSticky } from './dialects/sticky.js';
-import { DiagnosticSink, annotationField, type Diagnostic, type ObjectRef } from '../objects/diagnostics.js';
+import { DiagnosticSink, annotationField, type ObjectRef } from '../objects/diagnostics.js';
 import { groupLabel, parseIngress, type ParsedGroup } from './ingress.js';
 import { namespaceOf, type Ingress } from '../objects/kube.js';
 import { parseSslRedirect } from './ssl-redirect.js';
@@ -36,23 +36,6 @@ export interface IngressPlan {
 
 export function refOf(ingress: Ingress): ObjectRef {
   return { kind: 'Ingress', namespace: namespaceOf(ingress), name: ingress.metadata.name };
-}
-
-// A plan depends on the Ingress object alone, and the store hands out the same object for as long as
-// the Ingress is unchanged; so plans are kept per object, and a rebuild after one change plans one
-// Ingress, not all of them. Plans and their diagnostics are never modified after planning.
-const plans = new WeakMap<Ingress, { plan: IngressPlan | null; diagnostics: readonly Diagnostic[] }>();
-
-/** planIngress, computed once per Ingress object; its diagnostics are added to `sink` each time. */
-export function planIngressOnce(ingress: Ingress, sink: DiagnosticSink): IngressPlan | null {
-  let entry = plans.get(ingress);
-  if (!entry) {
-    const own = new DiagnosticSink(refOf(ingress));
-    entry = { plan: planIngress(ingress, own), diagnostics: own.items };
-    plans.set(ingress, entry);
-  }
-  sink.items.push(...entry.diagnostics);
-  return entry.plan;
 }
 
 export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan | null {

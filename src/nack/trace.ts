@@ -5,8 +5,10 @@
 // builds. Objects that did not change cannot have caused the refusal: the running version had them.
 
 import { SERVICE_NAME_LABEL, namespaceOf, type KubeObject } from '../objects/kube.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, vhdsNamespace, type TypeUrl } from '../resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, vhdsNamespace, type TypeUrl } from '../proto/type-urls.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import { snapshotVersionOf } from '../snapshot/sent-version.js';
+import { byKey as byKeyOf } from '../order.js';
 
 /** One published build: its snapshot and the form of every object it was made from. */
 export interface BuildRecord {
@@ -34,13 +36,8 @@ export interface Suspect {
 
 export type Trace = { suspects: Suspect[] } | { suspects: []; why: string };
 
-/** A version as the stream sent it: responses that keep stale clusters add `+<hash>`. */
-function snapshotVersion(version: string): string {
-  return version.split('+')[0];
-}
-
 export function traceNack(nack: NackInput, history: readonly BuildRecord[]): Trace {
-  const find = (version: string) => [...history].reverse().find((r) => r.snapshot.version(nack.typeUrl) === snapshotVersion(version));
+  const find = (version: string) => [...history].reverse().find((r) => r.snapshot.version(nack.typeUrl) === snapshotVersionOf(version));
   const refused = find(nack.version);
   if (!refused) return { suspects: [], why: 'the refused version is older than the builds splitplane remembers' };
   // Undefined: the client runs a version this process never built (it ran an older one); every
@@ -65,7 +62,7 @@ export function traceNack(nack: NackInput, history: readonly BuildRecord[]): Tra
     }
   }
   if (byKey.size === 0) return { suspects: [], why: `no object behind ${candidates.slice(0, 3).join(', ')} changed since the version the proxy runs` };
-  return { suspects: [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : 1)) };
+  return { suspects: [...byKey.values()].sort(byKeyOf((s) => s.key)) };
 }
 
 /** Keys of the objects a resource is built from. */

@@ -1,6 +1,8 @@
 // Every problem with an input is a Diagnostic: it names the object and the exact field, so the person who
 // wrote the manifest can find and fix it without reading our code.
 
+import { byKey } from '../order.js';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface ObjectRef {
@@ -68,5 +70,5 @@ const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   const key = (d: Diagnostic) =>
     `${SEVERITY_RANK[d.severity]}\u0000${d.object.kind}\u0000${d.object.namespace ?? ''}\u0000${d.object.name}\u0000${d.field}\u0000${d.message}`;
-  return [...list].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return [...list].sort(byKey(key));
 }

@@ -1,7 +1,7 @@
 // A resource as translation produces it: its name and its body in protobufjs object form (snake_case
 // field names, `@type` inside Any). The snapshot encodes it once.
 
-import type { TypeUrl, VIRTUAL_HOST_TYPE } from './type-urls.js';
+import type { TypeUrl, VIRTUAL_HOST_TYPE } from '../proto/type-urls.js';
 
 export type ResourceBody = Record<string, unknown>;
 
@@ -22,7 +22,3 @@ export type ResourcesByType = Record<Exclude<TypeUrl, typeof VIRTUAL_HOST_TYPE>,
 
 /** ADS as the config source: every dynamic resource comes over the one stream Envoy opened. */
 export const ADS_CONFIG_SOURCE = { ads: {}, resource_api_version: 'V3' } as const;
-
-export function byName(a: Resource, b: Resource): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}

@@ -5,10 +5,11 @@ import type { ClusterModel, RoutingModel, VirtualHostModel } from '../model/type
 import { edsCluster } from './cluster.js';
 import { loadAssignment } from './endpoint.js';
 import { httpListener, type ListenerOptions } from './listener.js';
-import { byName, type Resource, type ResourceBody, type ResourcesByType } from './resource.js';
+import { byName } from '../order.js';
+import type { Resource, ResourceBody, ResourcesByType } from './resource.js';
 import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost, virtualHost, type RouteOptions } from './route.js';
 import { httpsListener, tlsSecret } from './tls.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE } from './type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE } from '../proto/type-urls.js';
 
 export interface TranslateOptions {
   http: ListenerOptions;

@@ -18,7 +18,8 @@ import {
   VIRTUAL_HOST_TYPE,
   messageName,
   type TypeUrl,
-} from '../resources/type-urls.js';
+} from '../proto/type-urls.js';
+import { byName } from '../order.js';
 
 export interface EncodedResource {
   readonly name: string;
@@ -190,7 +191,7 @@ export class SnapshotEncoder {
     const known = (key: string) => before?.byKey.get(key) ?? made.get(key);
     const entries: EncoderEntry[] = [];
     const remade = typeUrl === LISTENER_TYPE || typeUrl === SECRET_TYPE || slot === 'per-host';
-    const sorted = isSortedByName(resources) ? resources : [...resources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const sorted = isSortedByName(resources) ? resources : [...resources].sort(byName);
     for (const resource of sorted) {
       let entry = this.byBody.get(resource.body);
       if (!entry || entry.name !== resource.name) {

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { byKey } from '../order.js';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
@@ -46,5 +47,5 @@ export function listManifests(dir: string): { files: Array<[full: string, rel: s
     return true;
   };
   if (!walk(dir, '')) return { error: `${dir} cannot be read` };
-  return { files: files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)), folders, unreadable };
+  return { files: files.sort(byKey(([name]) => name)), folders, unreadable };
 }

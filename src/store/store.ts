@@ -4,6 +4,7 @@
 
 import type { Diagnostic } from '../objects/diagnostics.js';
 import { namespaceOf, objectKey, type KubeObject } from '../objects/kube.js';
+import { compareStrings } from '../order.js';
 
 /** Kinds the model reads; anything else is dropped at the door. */
 export const RELEVANT_KINDS = new Set(['Ingress', 'Service', 'EndpointSlice', 'IngressClass', 'Secret']);
@@ -126,7 +127,7 @@ export class ObjectStore {
     for (const [key, all] of collisions) {
       const winner = view.get(key)!;
       const label = `${winner.object.kind} ${namespaceOf(winner.object)}/${winner.object.metadata.name}`;
-      for (const loser of all.sort((a, b) => a.entry.seq - b.entry.seq || (a.source < b.source ? -1 : 1))) {
+      for (const loser of all.sort((a, b) => a.entry.seq - b.entry.seq || compareStrings(a.source, b.source))) {
         if (loser.source === winner.source) continue;
         duplicates.push({
           severity: 'error',

@@ -8,7 +8,6 @@
 // a cluster Envoy is still warming. Clusters that Envoy's running routes still use stay in CDS until
 // the new routes are acknowledged; then a last CDS response drops them.
 
-import { createHash } from 'node:crypto';
 import type { EncodedResource, RoutingView, Snapshot, TypeSnapshot } from '../snapshot/snapshot.js';
 import {
   CLUSTER_TYPE,
@@ -21,19 +20,17 @@ import {
   VIRTUAL_HOST_TYPE,
   isTypeUrl,
   type TypeUrl,
-} from '../resources/type-urls.js';
+} from '../proto/type-urls.js';
 import { truncate } from '../log-limit.js';
 import { NACK_TEXT_LIMIT, isNack, type ErrorDetail, type StreamEvents, type XdsNode } from './protocol.js';
 import { TypeState } from './stream-state.js';
+import { withKeptClusters } from '../snapshot/sent-version.js';
 
 /** What a stream should hold of one type now. */
 export interface Desired {
   version: string;
   resources: ReadonlyMap<string, EncodedResource>;
 }
-
-/** Responses that keep clusters of an older snapshot carry `+<hash>` after the snapshot's version. */
-export const KEPT_CLUSTERS_MARK = '+';
 
 /** Whether the subscription takes every resource of the type (then the snapshot's own map is shared). */
 function coversAll(state: TypeState, current: TypeSnapshot): boolean {
@@ -245,16 +242,13 @@ export abstract class AdsStream<Response> {
     }
     if (retained.length === 0) return subscribed;
     const resources = new Map([...subscribed.resources, ...retained]);
-    const suffix = createHash('sha256')
-      .update(
-        retained
-          .map(([n]) => n)
-          .sort()
-          .join('\u0000'),
-      )
-      .digest('hex')
-      .slice(0, 8);
-    return { version: `${current.version}${KEPT_CLUSTERS_MARK}${suffix}`, resources };
+    return {
+      version: withKeptClusters(
+        current.version,
+        retained.map(([name]) => name),
+      ),
+      resources,
+    };
   }
 
   private clustersInUse(): Set<string> {

@@ -3,7 +3,7 @@
 // A leaf of src/xds/: the server, the streams and the message codecs import it, it imports none of them.
 
 import type { EncodedResource } from '../snapshot/snapshot.js';
-import type { TypeUrl } from '../resources/type-urls.js';
+import type { TypeUrl } from '../proto/type-urls.js';
 
 /** Characters of a NACK's error text kept. */
 export const NACK_TEXT_LIMIT = 1024;

@@ -7,7 +7,7 @@ import { format } from 'node:util';
 import { LogLimiter, truncate } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
-import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../resources/type-urls.js';
+import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../proto/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
 import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest, encodeDeltaResponseBody, encodeResponseBody, withNonce } from './messages.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';

@@ -3,7 +3,7 @@
 // subscriptions are shared with Delta in ads-stream.ts.
 
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { CLUSTER_TYPE, LISTENER_TYPE } from '../resources/type-urls.js';
+import { CLUSTER_TYPE, LISTENER_TYPE } from '../proto/type-urls.js';
 import { AdsStream, type Desired } from './ads-stream.js';
 import type { DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import type { TypeState } from './stream-state.js';

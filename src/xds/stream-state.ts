@@ -6,7 +6,7 @@
 // the whole list of names (replace), a Delta request what to add and what to drop (change).
 
 import type { EncodedResource } from '../snapshot/snapshot.js';
-import { VIRTUAL_HOST_TYPE, isWildcardCapable, vhdsNamespace, type TypeUrl } from '../resources/type-urls.js';
+import { VIRTUAL_HOST_TYPE, isWildcardCapable, vhdsNamespace, type TypeUrl } from '../proto/type-urls.js';
 
 export interface SentResponse {
   /** The type's version this stream was brought to (the snapshot's, or with `+<hash>` for kept clusters). */

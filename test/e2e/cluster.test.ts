@@ -13,7 +13,7 @@ import { DEFAULTS } from '../../src/config.js';
 import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import { silentLogger } from '../../src/log.js';
-import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { testCluster, type TestCluster } from '../support/cluster.js';
 import { ingress, blueGreenBackends } from '../support/manifests.js';

@@ -11,7 +11,7 @@ import { dump } from 'js-yaml';
 import { buildModel, type BuildResult } from '../../src/model/build.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../../src/objects/kube.js';
 import { translate } from '../../src/resources/translate.js';
-import { CLUSTER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { parseManifests } from '../../src/source/manifests.js';
 import { ObjectStore } from '../../src/store/store.js';

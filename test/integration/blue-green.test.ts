@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import type { App } from '../../src/app.js';
-import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { localExample, blueGreenIngress, writeIngress } from '../../src/local/example.js';
 import { startEnvoy, type EnvoyProcess } from '../../src/local/envoy.js';
 import { freePort, startBackend, tally, type Backend } from '../../src/local/http.js';

@@ -13,7 +13,7 @@ import { startEnvoy, type EnvoyProcess } from '../../src/local/envoy.js';
 import { rejections } from '../support/envoy-stats.js';
 import { freePort, get, REQUEST_TIMEOUT_MS, startBackend, tally, type Backend } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
-import { PUSH_ORDER, SHORT_NAME } from '../../src/resources/type-urls.js';
+import { PUSH_ORDER, SHORT_NAME } from '../../src/proto/type-urls.js';
 import { endpointSlice, ingress, selfSignedCertificate, service, tlsSecret, writeObject, type Obj } from '../support/manifests.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
 import { withinBinomial } from '../support/stats.js';

@@ -16,7 +16,7 @@ import { freePort, startBackend, tally, type Backend } from '../../src/local/htt
 import { localExample, blueGreenIngress, writeIngress } from '../../src/local/example.js';
 import { waitFor } from '../../src/local/wait.js';
 import { createLogger } from '../../src/log.js';
-import { CLUSTER_TYPE } from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE } from '../../src/proto/type-urls.js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
 import { SOTW_METHOD_PATH } from '../../src/xds/server.js';
 import { converged } from '../support/splitplane.js';

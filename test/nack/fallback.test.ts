@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app.js';
 import { waitFor } from '../../src/local/wait.js';
-import { ENDPOINT_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { ENDPOINT_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient, names } from '../support/ads-client.js';
 import { endpointSlice, ingress, service, writeObject } from '../support/manifests.js';
 import { startSplitplane } from '../support/splitplane.js';

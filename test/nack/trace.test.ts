@@ -5,7 +5,7 @@ import { buildModel } from '../../src/model/build.js';
 import type { EndpointSlice, Ingress } from '../../src/objects/kube.js';
 import { mentions, traceNack, type BuildRecord } from '../../src/nack/trace.js';
 import { translate } from '../../src/resources/translate.js';
-import { ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../../src/resources/type-urls.js';
+import { ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../../src/proto/type-urls.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { endpointSlice, ingress, service } from '../support/fixtures.js';
 

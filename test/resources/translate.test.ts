@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { buildModel } from '../../src/model/build.js';
 import { translate } from '../../src/resources/translate.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { ingress, blueGreenCluster } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';

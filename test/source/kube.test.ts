@@ -11,7 +11,7 @@ import { DEFAULTS } from '../../src/config.js';
 import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import { silentLogger } from '../../src/log.js';
-import { ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { echoIngress, blueGreenBackends, selfSignedCertificate, tlsSecret } from '../support/manifests.js';

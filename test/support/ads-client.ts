@@ -3,7 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest, type DecodedResponse } from '../../src/xds/messages.js';
 import type { DiscoveryRequest } from '../../src/xds/protocol.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { SOTW_METHOD_PATH } from '../../src/xds/server.js';
 import { ResponseQueue } from './response-queue.js';
 

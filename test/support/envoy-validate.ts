@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { envoyBinary } from '../../src/local/envoy.js';
 import { JSON_OPTIONS, messageType } from '../../src/proto/registry.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, messageName, type TypeUrl } from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, messageName, type TypeUrl } from '../../src/proto/type-urls.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import type { Json } from './json.js';
 

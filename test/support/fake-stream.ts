@@ -5,16 +5,7 @@ import { edsCluster } from '../../src/resources/cluster.js';
 import { loadAssignment } from '../../src/resources/endpoint.js';
 import { httpListener } from '../../src/resources/listener.js';
 import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost } from '../../src/resources/route.js';
-import {
-  CLUSTER_TYPE,
-  ENDPOINT_TYPE,
-  LISTENER_TYPE,
-  ROUTE_TYPE,
-  SECRET_TYPE,
-  SHORT_NAME,
-  VIRTUAL_HOST_TYPE,
-  type TypeUrl,
-} from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, VIRTUAL_HOST_TYPE, type TypeUrl } from '../../src/proto/type-urls.js';
 import { Snapshot, SnapshotEncoder } from '../../src/snapshot/snapshot.js';
 import type { VirtualHostModel } from '../../src/model/types.js';
 import { DeltaStream } from '../../src/xds/delta.js';

@@ -3,7 +3,7 @@
 import { startApp, type App } from '../../src/app.js';
 import { DEFAULTS } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
-import { PUSH_ORDER } from '../../src/resources/type-urls.js';
+import { PUSH_ORDER } from '../../src/proto/type-urls.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';

@@ -3,7 +3,7 @@
 
 import { expect } from 'chai';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
-import { CLUSTER_TYPE } from '../../src/resources/type-urls.js';
+import { CLUSTER_TYPE } from '../../src/proto/type-urls.js';
 import { TYPE, fakeSotw, worldBuilder } from '../support/fake-stream.js';
 
 type Hosts = Record<string, string>;
