@@ -13,6 +13,7 @@ import { resolveGroup } from './resolve.js';
 import type { ClusterModel, PathType, RoutingModel, Sticky, VirtualHostModel } from './types.js';
 import { DiagnosticSink, annotationField, type Diagnostic, type ObjectRef } from '../objects/diagnostics.js';
 import { byKey, byName } from '../order.js';
+import { oneLabelAuthorityRegex } from './wildcard.js';
 
 /** A backend of a group while the groups are laid out, with the object and field it came from. */
 export interface DraftVersion {
@@ -174,13 +175,13 @@ export class Layout {
     for (const draft of this.groups) {
       const group = guard(draft.sink, `given the routes of ${groupLabel(draft)}`, () => resolveGroup(draft, state, clusters));
       if (!group) continue;
-      const vhost = hosts.get(draft.host) ?? { host: draft.host, groups: [] };
+      const vhost = hosts.get(draft.host) ?? virtualHostModel(draft.host);
       vhost.groups.push(group);
       hosts.set(draft.host, vhost);
     }
     const defaultDraft = this.defaultBackend;
     const defaultBackend = defaultDraft ? guard(defaultDraft.sink, 'given its default backend', () => resolveGroup(defaultDraft, state, clusters)) : undefined;
-    if (defaultBackend && !hosts.has('*')) hosts.set('*', { host: '*', groups: [] });
+    if (defaultBackend && !hosts.has('*')) hosts.set('*', virtualHostModel('*'));
     const virtualHosts = [...hosts.values()].sort(byKey((v) => v.host));
     if (defaultBackend) for (const vhost of virtualHosts) vhost.defaultBackend = defaultBackend;
     return { virtualHosts, clusters: [...clusters.values()].sort(byName), tlsHosts: [], secrets: [] };
@@ -197,4 +198,9 @@ function orderCanaries(draft: DraftGroup): void {
     return { ...c, version: versions.length - 1 };
   });
   draft.versions = versions;
+}
+
+function virtualHostModel(host: string): VirtualHostModel {
+  const authorityRegex = oneLabelAuthorityRegex(host);
+  return authorityRegex === undefined ? { host, groups: [] } : { host, authorityRegex, groups: [] };
 }

@@ -9,6 +9,7 @@ import type { DraftGroup } from './layout.js';
 import type { PlannedGroup } from './plan.js';
 import { TOTAL_BASIS_POINTS, type ClusterModel, type EndpointAddress, type RouteRule, type SplitGroup, type Version } from './types.js';
 import { applyReadiness, normaliseRelative } from './weights.js';
+import { stickyValues } from './dialects/sticky.js';
 
 /** Declared basis points of every version: the main Ingress's split scaled into what the canaries leave. */
 export function combineCanaryShares(mainDeclared: readonly number[], shares: ReadonlyArray<number | undefined>): number[] {
@@ -100,7 +101,10 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
     rules: routeRules(draft, versions),
     order: draft.order,
   };
-  if (draft.sticky && versions.length > 1) group.sticky = draft.sticky;
+  if (draft.sticky && versions.length > 1) {
+    group.sticky = draft.sticky;
+    group.stickyValues = stickyValues(draft.sticky, versions);
+  }
   return group;
 }
 

@@ -57,6 +57,12 @@ export interface Sticky {
   maxAgeSeconds?: number;
 }
 
+/** The cookie value naming one version of a sticky split, and the condition matching a request carrying it. */
+export interface StickyValue {
+  value: string;
+  match: Condition;
+}
+
 /** Path entries of one Ingress with the same host, path and pathType. */
 export interface SplitGroup {
   source: ObjectRef;
@@ -67,6 +73,8 @@ export interface SplitGroup {
   /** Header, cookie and query routes, in precedence order, before the weighted route. */
   rules: RouteRule[];
   sticky?: Sticky;
+  /** With `sticky`: per version (same index as `versions`), its cookie value and match, decided by the model. */
+  stickyValues?: StickyValue[];
   /** Plain HTTP is answered with a redirect to HTTPS: the host has a certificate and the Ingress did not opt out. */
   redirectToHttps?: true;
   /** Position of the group in its Ingress, for "manifest order" ties. */
@@ -76,6 +84,8 @@ export interface SplitGroup {
 export interface VirtualHostModel {
   /** Host name, a wildcard like `*.foo.com`, or `*` for rules without host. */
   host: string;
+  /** For a one-label wildcard host: the RE2 regex the request's authority must fully match. */
+  authorityRegex?: string;
   groups: SplitGroup[];
   /** The default backend (last route of every virtual host), if any Ingress declares one. */
   defaultBackend?: SplitGroup;

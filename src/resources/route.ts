@@ -2,8 +2,6 @@
 // order. Each split group becomes, in order: its header/cookie/query rules, its sticky-cookie routes,
 // and its weighted route (`weighted_clusters` in basis points).
 
-import { stickyCookieValues } from '../model/dialects/sticky.js';
-import { estimateProgramSize, ENVOY_MAX_PROGRAM_SIZE, exactCookieRegex } from '../model/regex.js';
 import type { Condition, PathType, RouteRule, SplitGroup, Version, VirtualHostModel } from '../model/types.js';
 import { HTTP_ROUTE_CONFIG } from './listener.js';
 import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
@@ -63,7 +61,7 @@ export function vhdsName(routeConfig: string, host: string): string {
 }
 
 export function virtualHost(vhost: VirtualHostModel, options: RouteOptions = {}): ResourceBody {
-  const authority = singleLabelWildcard(vhost.host);
+  const authority = authorityMatchers(vhost.authorityRegex);
   const routes = orderGroups(vhost.groups).flatMap((g) => groupRoutes(g, authority, options));
   // The default backend also takes what a wildcard's extra labels keep out of the routes above.
   if (vhost.defaultBackend) routes.push(...groupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }, [], options));
@@ -85,15 +83,9 @@ export function routeMatch(path: string, pathType: PathType): ResourceBody {
   return trimmed === '' ? { prefix: '/' } : { path_separated_prefix: trimmed };
 }
 
-// Kubernetes says `*.foo.com` matches exactly one label (`bar.foo.com`, not `baz.bar.foo.com`), while
-// Envoy's `*.foo.com` domain matches any number. The domain already guarantees the suffix, so counting
-// the dots is enough. Hosts so deep that the regex would be too big for Envoy keep Envoy's meaning.
-export function singleLabelWildcard(host: string): ResourceBody[] {
-  if (!host.startsWith('*.')) return [];
-  const dots = host.split('.').length - 1;
-  const regex = `[^.]+(?:\\.[^.]+){${dots}}`;
-  if (estimateProgramSize(regex) > ENVOY_MAX_PROGRAM_SIZE) return [];
-  return [{ name: ':authority', string_match: { safe_regex: { regex } } }];
+/** The header matcher a one-label wildcard host adds to each of its routes (the model decides the regex). */
+export function authorityMatchers(authorityRegex: string | undefined): ResourceBody[] {
+  return authorityRegex === undefined ? [] : [{ name: ':authority', string_match: { safe_regex: { regex: authorityRegex } } }];
 }
 
 export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[], options: RouteOptions = {}): ResourceBody[] {
@@ -108,17 +100,15 @@ export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[
   }
   routes.push(...group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...ruleAction(group, rule) })));
   const live = group.versions.filter((v) => v.cluster !== null && v.basisPoints > 0);
-  const sticky = group.sticky && live.length > 1 ? group.sticky : undefined;
+  const stuck = group.sticky && group.stickyValues && live.length > 1 ? group.stickyValues : undefined;
+  const sticky = stuck && group.sticky;
   let values: Map<Version, string> | undefined;
-  if (sticky) {
-    const all = stickyCookieValues(sticky.cookie, group.versions);
-    values = new Map(group.versions.map((v, i) => [v, all[i]]));
+  if (stuck) {
+    values = new Map(group.versions.map((v, i) => [v, stuck[i]!.value]));
     // A client that carries the cookie of a version still in the split goes back to it.
     for (const v of live) {
-      const checked = exactCookieRegex(sticky.cookie, values.get(v)!);
-      if ('error' in checked) throw new Error(`sticky cookie of ${name}: ${checked.error}`); // parseSticky and stickyCookieValues rule this out
-      const cookie: Condition = { kind: 'header', name: 'cookie', regex: checked.regex };
-      routes.push({ name: `${name}:sticky:${values.get(v)}`, match: match([cookie]), route: { cluster: v.cluster } });
+      const { value, match: cookie } = stuck[group.versions.indexOf(v)]!;
+      routes.push({ name: `${name}:sticky:${value}`, match: match([cookie]), route: { cluster: v.cluster } });
     }
   }
   routes.push({

@@ -1,8 +1,17 @@
 import { expect } from 'chai';
 import type { SplitGroup } from '../../src/model/types.js';
 import { COOKIE_TEXT_BUDGET } from '../../src/model/regex.js';
-import { groupRoutes, singleLabelWildcard } from '../../src/resources/route.js';
+import { stickyValues } from '../../src/model/dialects/sticky.js';
+import { oneLabelAuthorityRegex } from '../../src/model/wildcard.js';
+import { authorityMatchers, groupRoutes as routesOf, type RouteOptions } from '../../src/resources/route.js';
 import type { Json } from '../support/json.js';
+
+// The model decides the sticky values and the wildcard's authority regex; these tables give the
+// annotation and the host, and check the routes made from what the model decides.
+type Input = Omit<SplitGroup, 'stickyValues'>;
+const groupRoutes = (g: Input, authority: Parameters<typeof routesOf>[1], options?: RouteOptions) =>
+  routesOf(g.sticky ? { ...g, stickyValues: stickyValues(g.sticky, g.versions) } : g, authority, options);
+const singleLabelWildcard = (host: string) => authorityMatchers(oneLabelAuthorityRegex(host));
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'shop' };
 const version = (service: string, basisPoints: number, ready = true) => ({
@@ -14,7 +23,7 @@ const version = (service: string, basisPoints: number, ready = true) => ({
 });
 
 describe('resources/route: rules, sticky cookie and wildcards', () => {
-  const base: SplitGroup = {
+  const base: Input = {
     source,
     host: 'shop.test',
     path: '/api/',
@@ -25,7 +34,7 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
   };
 
   it('rules come first, each with its matchers, then the weighted route', () => {
-    const group: SplitGroup = {
+    const group: Input = {
       ...base,
       rules: [
         { conditions: [{ kind: 'header', name: 'x-canary', exact: 'always' }], backends: [{ version: 1, basisPoints: 10000 }], reason: 'h' },
@@ -91,7 +100,7 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
   });
 
   it('a group that redirects: first a plain-HTTP-only 308 to HTTPS on the given port, then its routes', () => {
-    const group: SplitGroup = {
+    const group: Input = {
       ...base,
       redirectToHttps: true,
       rules: [{ conditions: [{ kind: 'header', name: 'x-canary', exact: 'always' }], backends: [{ version: 1, basisPoints: 10000 }], reason: 'h' }],
@@ -114,7 +123,7 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
 
   it('sticky cookie values: the Service name when it alone names the version and fits; else a short stable hash', () => {
     const long = 'a'.repeat(63);
-    const values = (group: SplitGroup) =>
+    const values = (group: Input) =>
       groupRoutes(group, [])
         .filter((r) => String(r.name).includes(':sticky:'))
         .map((r) => String(r.name).split(':sticky:')[1]);
@@ -125,7 +134,7 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
     expect(hashed[0]).to.match(/^v-[0-9a-f]{8}$/);
     expect(hashed[1]).to.equal('new');
     // One Service on two ports: two versions, two values, each stable.
-    const twoPorts: SplitGroup = {
+    const twoPorts: Input = {
       ...base,
       versions: [
         { ...version('web', 5000), cluster: 'default/web/80' },

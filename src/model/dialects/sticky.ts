@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { COOKIE_NAME, STICKY_COOKIE, STICKY_MAX_AGE } from '../annotations.js';
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { COOKIE_TEXT_BUDGET, exactCookieRegex } from '../regex.js';
-import type { Sticky, Version } from '../types.js';
+import type { Sticky, StickyValue, Version } from '../types.js';
 
 /** A hashed cookie value: `v-` and 8 hex digits. */
 const HASHED_VALUE_LENGTH = 10;
@@ -59,4 +59,19 @@ export function stickyCookieValues(cookie: string, versions: readonly Version[])
       .digest('hex')
       .slice(0, HASHED_VALUE_LENGTH - 2)}`;
   });
+}
+
+/**
+ * Each version's cookie value and the cookie condition that sends a
+ * request back to it. parseSticky has checked that a hashed value always fits Envoy's regex limit and
+ * stickyCookieValues uses a Service name only when it fits, so every condition can be made; an
+ * exception here would be a bug, and the model's guard turns it into a diagnostic on the Ingress.
+ */
+export function stickyValues(sticky: Sticky, versions: readonly Version[]): StickyValue[] {
+  const values = stickyCookieValues(sticky.cookie, versions).map((value) => {
+    const checked = exactCookieRegex(sticky.cookie, value);
+    if ('error' in checked) throw new Error(`sticky cookie ${sticky.cookie}=${value}: ${checked.error}`);
+    return { value, match: { kind: 'header' as const, name: 'cookie', regex: checked.regex } };
+  });
+  return values;
 }
