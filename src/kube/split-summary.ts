@@ -15,7 +15,7 @@ export function splitSummaries(model: RoutingModel): Map<string, SplitSummary> {
   const out = new Map<string, SplitSummary>();
   const add = (group: SplitGroup) => {
     const namespace = group.source.namespace ?? 'default';
-    const shares = group.versions.map((v) => `${v.service} ${percent(v.basisPoints)}`).join(' / ');
+    const shares = group.backends.map((v) => `${v.service} ${percent(v.basisPoints)}`).join(' / ');
     const text = `${group.host === '*' ? '' : group.host}${group.path} (${group.pathType}): ${shares}`;
     out.set(`${namespace}/${group.source.name}\u0000${group.host}\u0000${group.path}\u0000${group.pathType}`, { namespace, ingress: group.source.name, text });
   };

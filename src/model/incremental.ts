@@ -171,7 +171,7 @@ function clustersOf(virtualHosts: readonly VirtualHostModel[], sources: Readonly
   for (const list of sources) for (const c of list) if (!known.has(c.name)) known.set(c.name, c);
   const used = new Map<string, ClusterModel>();
   const add = (group: SplitGroup | undefined): boolean => {
-    for (const v of group?.versions ?? []) {
+    for (const v of group?.backends ?? []) {
       if (v.cluster === null || used.has(v.cluster)) continue;
       const c = known.get(v.cluster);
       if (!c) return false;

@@ -4,13 +4,13 @@
 
 import type { DiagnosticSink } from '../objects/diagnostics.js';
 import type { Ingress, IngressBackend } from '../objects/kube.js';
-import type { DeclaredVersion, PathType } from './types.js';
+import type { DeclaredBackend, PathType } from './types.js';
 
 export interface ParsedGroup {
   host: string;
   path: string;
   pathType: PathType;
-  versions: DeclaredVersion[];
+  backends: DeclaredBackend[];
   /** Field of the first path entry of the group, for diagnostics about the group as a whole. */
   field: string;
   order: number;
@@ -65,18 +65,18 @@ export function parseIngress(ingress: Ingress, sink: DiagnosticSink): ParsedIngr
         sink.error(`${field}.path`, `${JSON.stringify(path)} may not contain "?", "#", white space or control characters`);
         return;
       }
-      const version = backendVersion(entry.backend, `${field}.backend`, sink);
+      const version = declaredBackend(entry.backend, `${field}.backend`, sink);
       if (!version) return;
       const key = `${host}\u0000${path}\u0000${pathType}`;
-      const group = groups.get(key) ?? { host, path, pathType: pathType as PathType, versions: [], field, order: groups.size };
-      group.versions.push(version);
+      const group = groups.get(key) ?? { host, path, pathType: pathType as PathType, backends: [], field, order: groups.size };
+      group.backends.push(version);
       groups.set(key, group);
     });
   });
   const parsed: ParsedIngress = { groups: [...groups.values()] };
   if (spec.defaultBackend !== undefined) {
-    const version = backendVersion(spec.defaultBackend, 'spec.defaultBackend', sink);
-    if (version) parsed.defaultBackend = { host: '', path: '/', pathType: 'Prefix', versions: [version], field: 'spec.defaultBackend', order: groups.size };
+    const version = declaredBackend(spec.defaultBackend, 'spec.defaultBackend', sink);
+    if (version) parsed.defaultBackend = { host: '', path: '/', pathType: 'Prefix', backends: [version], field: 'spec.defaultBackend', order: groups.size };
   }
   if (parsed.groups.length === 0 && !parsed.defaultBackend && !sink.hasErrors()) {
     sink.warning('spec.rules', 'has no paths and no defaultBackend, so this Ingress serves nothing');
@@ -84,7 +84,7 @@ export function parseIngress(ingress: Ingress, sink: DiagnosticSink): ParsedIngr
   return parsed;
 }
 
-function backendVersion(backend: IngressBackend | undefined, field: string, sink: DiagnosticSink): DeclaredVersion | null {
+function declaredBackend(backend: IngressBackend | undefined, field: string, sink: DiagnosticSink): DeclaredBackend | null {
   if (!backend || typeof backend !== 'object') {
     sink.error(field, 'is missing: name a service and a port');
     return null;

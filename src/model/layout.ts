@@ -16,7 +16,7 @@ import { byKey, byName } from '../order.js';
 import { oneLabelAuthorityRegex } from './wildcard.js';
 
 /** A backend of a group while the groups are laid out, with the object and field it came from. */
-export interface DraftVersion {
+export interface DraftBackend {
   service: string;
   port: number | string;
   namespace: string;
@@ -27,9 +27,9 @@ export interface DraftVersion {
 
 export interface DraftCanary {
   ref: ObjectRef;
-  /** Position of the canary Ingress by age: versions are listed in this order, whatever the attach order. */
+  /** Position of the canary Ingress by age: backends are listed in this order, whatever the attach order. */
   rank: number;
-  version: number;
+  backend: number;
   /** canary-weight / canary-weight-total, when canary-weight is set. */
   share?: number;
   headerRules: CanaryRule[];
@@ -44,8 +44,8 @@ export interface DraftGroup {
   order: number;
   field: string;
   sink: DiagnosticSink;
-  versions: DraftVersion[];
-  /** The main Ingress's own versions come first; canaries follow. */
+  backends: DraftBackend[];
+  /** The main Ingress's own backends come first; canaries follow. */
   mainCount: number;
   mainDeclared: number[];
   weightedBy?: string;
@@ -100,8 +100,8 @@ export class Layout {
       order: group.order,
       field: group.field,
       sink,
-      versions: group.versions.map((v) => ({ service: v.service, port: v.port, namespace: plan.namespace, field: v.field, sink })),
-      mainCount: group.versions.length,
+      backends: group.backends.map((v) => ({ service: v.service, port: v.port, namespace: plan.namespace, field: v.field, sink })),
+      mainCount: group.backends.length,
       mainDeclared: group.declared,
       mainRules: group.rules,
       canaries: [],
@@ -130,9 +130,9 @@ export class Layout {
         continue;
       }
       for (const main of mains) {
-        const service = group.versions[0].service;
+        const service = group.backends[0].service;
         const label = groupLabel(main);
-        if (main.versions.some((v) => v.service === service && v.namespace === plan.namespace)) {
+        if (main.backends.some((v) => v.service === service && v.namespace === plan.namespace)) {
           sink.error(`${group.field}.backend.service.name`, `service ${service} is already a backend of ${label}; a canary must add a different Service`);
         }
         if (share !== undefined && main.weightedBy) {
@@ -158,9 +158,9 @@ export class Layout {
     for (const [field, message] of warnings) report.warning(field, message);
     for (const { group, mains } of targets) {
       for (const main of mains) {
-        const v = group.versions[0];
-        main.versions.push({ service: v.service, port: v.port, namespace: plan.namespace, field: v.field, sink: report, canaryOf: plan.ref });
-        const entry: DraftCanary = { ref: plan.ref, rank, version: main.versions.length - 1, headerRules: canary.headerRules, cookieRules: canary.cookieRules };
+        const v = group.backends[0];
+        main.backends.push({ service: v.service, port: v.port, namespace: plan.namespace, field: v.field, sink: report, canaryOf: plan.ref });
+        const entry: DraftCanary = { ref: plan.ref, rank, backend: main.backends.length - 1, headerRules: canary.headerRules, cookieRules: canary.cookieRules };
         if (share !== undefined) entry.share = share;
         main.canaries.push(entry);
       }
@@ -192,12 +192,12 @@ export class Layout {
 // age, so the same Ingresses always give the same bytes.
 function orderCanaries(draft: DraftGroup): void {
   const sorted = [...draft.canaries].sort((a, b) => a.rank - b.rank);
-  const versions = draft.versions.slice(0, draft.mainCount);
-  draft.canaries = sorted.map((c) => {
-    versions.push(draft.versions[c.version]);
-    return { ...c, version: versions.length - 1 };
+  const backends = draft.backends.slice(0, draft.mainCount);
+  draft.canaries = sorted.map((c): DraftCanary => {
+    backends.push(draft.backends[c.backend]);
+    return { ...c, backend: backends.length - 1 };
   });
-  draft.versions = versions;
+  draft.backends = backends;
 }
 
 function virtualHostModel(host: string): VirtualHostModel {

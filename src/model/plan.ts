@@ -17,7 +17,7 @@ export interface PlannedGroup extends ParsedGroup {
   /** Basis points per version, summing to 10000. */
   declared: number[];
   /** service-match rules: requests meeting `condition` go to version `version`. */
-  rules: Array<{ condition: Condition; version: number; reason: string }>;
+  rules: Array<{ condition: Condition; backend: number; reason: string }>;
   /** The annotation that set this group's weights, when one did (for "two dialects" errors). */
   weightedBy?: string;
 }
@@ -57,7 +57,7 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
   if (sticky) plan.sticky = sticky;
 
   const all = parsed.defaultBackend ? [...parsed.groups, parsed.defaultBackend] : parsed.groups;
-  const services = new Set(all.flatMap((g) => g.versions.map((v) => v.service)));
+  const services = new Set(all.flatMap((g) => g.backends.map((v) => v.service)));
   for (const name of serviceWeight?.keys() ?? []) {
     if (!services.has(name))
       sink.warning(annotationField(SERVICE_WEIGHT), `service ${JSON.stringify(name)} is not a backend of any path of this Ingress; its weight is ignored`);
@@ -68,7 +68,7 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
   }
   const aliyun = aliyunWeights(
     annotations,
-    all.map((g) => ({ label: groupLabel(g), services: g.versions.map((v) => v.service) })),
+    all.map((g) => ({ label: groupLabel(g), services: g.backends.map((v) => v.service) })),
     sink,
   );
   if (!aliyun) return null;
@@ -94,7 +94,7 @@ function planGroup(
   matches: readonly ServiceMatch[],
   sink: DiagnosticSink,
 ): PlannedGroup | null {
-  const services = group.versions.map((v) => v.service);
+  const services = group.backends.map((v) => v.service);
   const label = groupLabel(group);
   const byAliyun = services.some((s) => aliyunNamed.has(s));
   const groupMatches = matches.filter((m) => services.includes(m.service));
@@ -112,7 +112,7 @@ function planGroup(
   const matched = new Set(groupMatches.map((m) => m.service));
   const declared = ackGroupWeights(serviceWeight, matched, services, label, sink);
   if (!declared) return null;
-  const rules = groupMatches.map((m) => ({ condition: m.condition, version: services.indexOf(m.service), reason: `service-match ${m.text}` }));
+  const rules = groupMatches.map((m) => ({ condition: m.condition, backend: services.indexOf(m.service), reason: `service-match ${m.text}` }));
   const planned: PlannedGroup = { ...group, declared, rules };
   if (services.some((s) => serviceWeight?.has(s))) planned.weightedBy = annotationField(SERVICE_WEIGHT);
   return planned;
@@ -137,8 +137,8 @@ function planCanary(
     }
   }
   for (const group of groups) {
-    if (group.versions.length > 1) {
-      sink.error(group.versions[1].field, `a canary Ingress has one backend per path; ${groupLabel(group)} lists ${group.versions.length}`);
+    if (group.backends.length > 1) {
+      sink.error(group.backends[1].field, `a canary Ingress has one backend per path; ${groupLabel(group)} lists ${group.backends.length}`);
     }
   }
   if (sink.hasErrors()) return null;

@@ -7,7 +7,7 @@ import { sameObjects } from './identity.js';
 import { groupLabel } from './ingress.js';
 import type { DraftGroup } from './layout.js';
 import type { PlannedGroup } from './plan.js';
-import { TOTAL_BASIS_POINTS, type ClusterModel, type EndpointAddress, type RouteRule, type SplitGroup, type Version } from './types.js';
+import { TOTAL_BASIS_POINTS, type ClusterModel, type EndpointAddress, type RouteRule, type SplitGroup, type Backend } from './types.js';
 import { applyReadiness, normaliseRelative } from './weights.js';
 import { stickyValues } from './dialects/sticky.js';
 
@@ -37,10 +37,10 @@ export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: M
     return same.group;
   }
   const label = groupLabel(draft);
-  const resolutions = draft.versions.map((v) => resolveBackend(state, v.namespace, v.service, v.port));
+  const resolutions = draft.backends.map((v) => resolveBackend(state, v.namespace, v.service, v.port));
   resolutions.forEach((r, i) => {
     if (r.cluster !== null && r.port !== undefined && !clusters.has(r.cluster)) {
-      const v = draft.versions[i];
+      const v = draft.backends[i];
       clusters.set(r.cluster, clusterModel(r.cluster, v.namespace, v.service, r.port, r.endpoints));
     }
   });
@@ -67,7 +67,7 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
     draft.canaries.map((c) => c.share),
   );
   const { basisPoints, outcome } = applyReadiness(declared, ready);
-  draft.versions.forEach((v, i) => {
+  draft.backends.forEach((v, i) => {
     const r = resolutions[i];
     if (r.ok) return;
     const consequence =
@@ -81,8 +81,8 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
   if (outcome === 'ready-had-no-weight') {
     draft.sink.warning(draft.field, `every backend of ${label} with weight is not ready, so the ready backends share the traffic equally`);
   }
-  const versions: Version[] = draft.versions.map((v, i) => {
-    const version: Version = {
+  const backends: Backend[] = draft.backends.map((v, i) => {
+    const version: Backend = {
       service: v.service,
       cluster: resolutions[i].cluster,
       declaredBasisPoints: declared[i],
@@ -97,13 +97,13 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
     host: draft.host,
     path: draft.path,
     pathType: draft.pathType,
-    versions,
-    rules: routeRules(draft, versions),
+    backends,
+    rules: routeRules(draft, backends),
     order: draft.order,
   };
-  if (draft.sticky && versions.length > 1) {
+  if (draft.sticky && backends.length > 1) {
     group.sticky = draft.sticky;
-    group.stickyValues = stickyValues(draft.sticky, versions);
+    group.stickyValues = stickyValues(draft.sticky, backends);
   }
   return group;
 }
@@ -111,20 +111,19 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
 // Precedence: service-match rules, then every canary's header rules, then cookie rules; the weighted
 // route comes last. A rule whose target cannot take traffic is left out, so its requests fall through
 // to the next rule instead of failing.
-function routeRules(draft: DraftGroup, versions: readonly Version[]): RouteRule[] {
+function routeRules(draft: DraftGroup, backends: readonly Backend[]): RouteRule[] {
   const rules: RouteRule[] = [];
-  const only = (version: number) => (versions[version].ready ? [{ version, basisPoints: TOTAL_BASIS_POINTS }] : []);
-  const main = mainSplit(draft, versions);
+  const only = (backend: number) => (backends[backend].ready ? [{ backend, basisPoints: TOTAL_BASIS_POINTS }] : []);
+  const main = mainSplit(draft, backends);
   for (const r of draft.mainRules) {
-    const backends = only(r.version);
-    if (backends.length > 0) rules.push({ conditions: [r.condition], backends, reason: r.reason });
+    const targets = only(r.backend);
+    if (targets.length > 0) rules.push({ conditions: [r.condition], targets, reason: r.reason });
   }
   for (const kind of ['headerRules', 'cookieRules'] as const) {
     for (const canary of draft.canaries) {
       for (const r of canary[kind]) {
-        const backends = r.to === 'canary' ? only(canary.version) : main;
-        if (backends.length > 0)
-          rules.push({ conditions: [r.condition], backends, reason: `${r.reason} (Ingress ${canary.ref.namespace}/${canary.ref.name})` });
+        const targets = r.to === 'canary' ? only(canary.backend) : main;
+        if (targets.length > 0) rules.push({ conditions: [r.condition], targets, reason: `${r.reason} (Ingress ${canary.ref.namespace}/${canary.ref.name})` });
       }
     }
   }
@@ -132,16 +131,16 @@ function routeRules(draft: DraftGroup, versions: readonly Version[]): RouteRule[
 }
 
 /** The main Ingress's own ready versions, weighted as it declares them: where "never" sends requests. */
-function mainSplit(draft: DraftGroup, versions: readonly Version[]): RouteRule['backends'] {
-  const indexes = versions
+function mainSplit(draft: DraftGroup, backends: readonly Backend[]): RouteRule['targets'] {
+  const indexes = backends
     .slice(0, draft.mainCount)
     .map((_, i) => i)
-    .filter((i) => versions[i].ready);
+    .filter((i) => backends[i].ready);
   if (indexes.length === 0) return [];
   let weights = indexes.map((i) => draft.mainDeclared[i]);
   if (weights.every((w) => w === 0)) weights = indexes.map(() => 1);
   const bp = normaliseRelative(weights);
-  return indexes.map((version, k) => ({ version, basisPoints: bp[k] })).filter((b) => b.basisPoints > 0);
+  return indexes.map((backend, k) => ({ backend, basisPoints: bp[k] })).filter((b) => b.basisPoints > 0);
 }
 
 // The same cluster with the same endpoint list (kept by identity, see readyEndpoints) is the same

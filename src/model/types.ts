@@ -9,7 +9,7 @@ export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 export const TOTAL_BASIS_POINTS = 10000;
 
 /** A backend of a split group as the Ingress declares it. */
-export interface DeclaredVersion {
+export interface DeclaredBackend {
   service: string;
   /** Service port as written: a number or a port name. */
   port: number | string;
@@ -18,7 +18,7 @@ export interface DeclaredVersion {
 }
 
 /** A backend after its Service, port and endpoints have been looked up. */
-export interface Version {
+export interface Backend {
   service: string;
   /** Cluster name, `<namespace>/<service>/<port>`; null when the Service or port cannot be resolved. */
   cluster: string | null;
@@ -45,8 +45,8 @@ export interface Condition {
 /** A route placed before the group's weighted route: requests meeting every condition go to `backends`. */
 export interface RouteRule {
   conditions: Condition[];
-  /** Indexes into the group's versions with basis points; one entry means a plain cluster route. */
-  backends: Array<{ version: number; basisPoints: number }>;
+  /** Indexes into the group's backends with basis points; one entry means a plain cluster route. */
+  targets: Array<{ backend: number; basisPoints: number }>;
   /** Which annotation asked for it, e.g. `canary-by-header always`, for names and the debug view. */
   reason: string;
 }
@@ -69,11 +69,11 @@ export interface SplitGroup {
   host: string;
   path: string;
   pathType: PathType;
-  versions: Version[];
+  backends: Backend[];
   /** Header, cookie and query routes, in precedence order, before the weighted route. */
   rules: RouteRule[];
   sticky?: Sticky;
-  /** With `sticky`: per version (same index as `versions`), its cookie value and match, decided by the model. */
+  /** With `sticky`: per backend (same index as `backends`), its cookie value and match, decided by the model. */
   stickyValues?: StickyValue[];
   /** Plain HTTP is answered with a redirect to HTTPS: the host has a certificate and the Ingress did not opt out. */
   redirectToHttps?: true;

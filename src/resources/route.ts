@@ -2,7 +2,7 @@
 // order. Each split group becomes, in order: its header/cookie/query rules, its sticky-cookie routes,
 // and its weighted route (`weighted_clusters` in basis points).
 
-import type { Condition, PathType, RouteRule, SplitGroup, Version, VirtualHostModel } from '../model/types.js';
+import type { Condition, PathType, RouteRule, SplitGroup, Backend, VirtualHostModel } from '../model/types.js';
 import { HTTP_ROUTE_CONFIG } from './listener.js';
 import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
 
@@ -99,15 +99,15 @@ export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[
     routes.push({ name: `${name}:https-redirect`, match: match([PLAIN_HTTP]), redirect: httpsRedirect(options.httpsRedirectPort) });
   }
   routes.push(...group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...ruleAction(group, rule) })));
-  const live = group.versions.filter((v) => v.cluster !== null && v.basisPoints > 0);
+  const live = group.backends.filter((v) => v.cluster !== null && v.basisPoints > 0);
   const stuck = group.sticky && group.stickyValues && live.length > 1 ? group.stickyValues : undefined;
   const sticky = stuck && group.sticky;
-  let values: Map<Version, string> | undefined;
+  let values: Map<Backend, string> | undefined;
   if (stuck) {
-    values = new Map(group.versions.map((v, i) => [v, stuck[i]!.value]));
+    values = new Map(group.backends.map((v, i) => [v, stuck[i]!.value]));
     // A client that carries the cookie of a version still in the split goes back to it.
     for (const v of live) {
-      const { value, match: cookie } = stuck[group.versions.indexOf(v)]!;
+      const { value, match: cookie } = stuck[group.backends.indexOf(v)]!;
       routes.push({ name: `${name}:sticky:${value}`, match: match([cookie]), route: { cluster: v.cluster } });
     }
   }
@@ -140,11 +140,11 @@ function matcher(c: Condition): ResourceBody {
 }
 
 function ruleAction(group: SplitGroup, rule: RouteRule): ResourceBody {
-  const live = rule.backends.map((b) => ({ ...group.versions[b.version], basisPoints: b.basisPoints })).filter((v) => v.cluster !== null && v.basisPoints > 0);
+  const live = rule.targets.map((b) => ({ ...group.backends[b.backend], basisPoints: b.basisPoints })).filter((v) => v.cluster !== null && v.basisPoints > 0);
   return weightedAction(live);
 }
 
-function weightedAction(live: readonly Version[], cookieFor?: (v: Version) => string): ResourceBody {
+function weightedAction(live: readonly Backend[], cookieFor?: (v: Backend) => string): ResourceBody {
   if (live.length === 0) {
     return { direct_response: { status: 503, body: { inline_string: 'no backend of this route can be resolved\n' } } };
   }
@@ -163,7 +163,7 @@ function weightedAction(live: readonly Version[], cookieFor?: (v: Version) => st
 }
 
 /** The Set-Cookie value naming the version; its Path keeps the cookie to this group's path. */
-function setCookie(group: SplitGroup, cookie: string, maxAgeSeconds: number | undefined, values: ReadonlyMap<Version, string>): (v: Version) => string {
+function setCookie(group: SplitGroup, cookie: string, maxAgeSeconds: number | undefined, values: ReadonlyMap<Backend, string>): (v: Backend) => string {
   const raw = group.pathType === 'Exact' ? group.path : group.path.replace(/\/+$/, '') || '/';
   // A ";" would end the Path attribute and start another; in the cookie it is percent-encoded.
   const path = raw.replace(/;/g, '%3B');

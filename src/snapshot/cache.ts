@@ -23,7 +23,7 @@ export class SnapshotCache {
   }
 
   publish(snapshot: Snapshot): void {
-    const problems = snapshot.consistent();
+    const problems = snapshot.problems();
     if (problems.length > 0) throw new Error(`refusing an inconsistent snapshot: ${problems.join('; ')}`);
     this.snapshot = snapshot;
     const round = ++this.round;

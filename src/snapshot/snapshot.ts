@@ -74,8 +74,8 @@ export class Snapshot {
     return out;
   }
 
-  /** Problems that would make Envoy wait forever or route to nothing; empty when consistent. */
-  consistent(): string[] {
+  /** What would make Envoy wait forever or route to nothing: one line per problem, empty when there is none. */
+  problems(): string[] {
     const problems: string[] = [];
     const has = (t: TypeUrl, name: string) => this.types[t].resources.has(name);
     for (const listener of this.types[LISTENER_TYPE].resources.values()) {

@@ -47,14 +47,14 @@ describe('deploy/examples/blue-green', () => {
 
   it('splits mini-echo.io half and half, with the default backend last', () => {
     const vhost = result.model.virtualHosts.find((v) => v.host === 'mini-echo.io')!;
-    expect(vhost.groups[0].versions.map((v) => [v.service, v.basisPoints])).to.deep.equal([
+    expect(vhost.groups[0].backends.map((v) => [v.service, v.basisPoints])).to.deep.equal([
       ['old-nginx', 5000],
       ['new-nginx', 5000],
     ]);
-    expect(vhost.defaultBackend?.versions[0].service).to.equal('default-http-backend');
+    expect(vhost.defaultBackend?.backends[0].service).to.equal('default-http-backend');
   });
 
   it('translates into a consistent snapshot', () => {
-    expect(Snapshot.fromResources(translate(result.model, { http: { address: '0.0.0.0', port: 8080 } })).consistent()).to.deep.equal([]);
+    expect(Snapshot.fromResources(translate(result.model, { http: { address: '0.0.0.0', port: 8080 } })).problems()).to.deep.equal([]);
   });
 });

@@ -12,7 +12,7 @@ function input(ingresses: Ingress[], extra: Partial<ModelInput> = {}): ModelInpu
 }
 
 function split(group: SplitGroup | undefined): Record<string, number> {
-  return Object.fromEntries((group?.versions ?? []).map((v) => [v.service, v.basisPoints]));
+  return Object.fromEntries((group?.backends ?? []).map((v) => [v.service, v.basisPoints]));
 }
 
 function onlyGroup(result: ReturnType<typeof buildModel>): SplitGroup {
@@ -96,7 +96,7 @@ describe('model/build', () => {
       const r = buildModel(input([annotated], { services: [service('old-nginx')] }));
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 10000, 'new-nginx': 0 });
       expect(r.diagnostics[0].message).to.contain('Service default/new-nginx does not exist');
-      expect(onlyGroup(r).versions[1].cluster).to.equal(null);
+      expect(onlyGroup(r).backends[1].cluster).to.equal(null);
     });
     it('a port the Service does not have is not ready', () => {
       const r = buildModel(input([ingress({ paths: [{ service: 'old-nginx' }, { service: 'new-nginx', port: 8080 }] })]));
@@ -146,7 +146,7 @@ describe('model/build', () => {
         ]),
       );
       const vhost = r.model.virtualHosts[0];
-      expect(vhost.groups.map((g) => [g.path, g.versions.map((v) => v.service)])).to.deep.equal([
+      expect(vhost.groups.map((g) => [g.path, g.backends.map((v) => v.service)])).to.deep.equal([
         ['/a', ['old-nginx', 'new-nginx']],
         ['/b', ['new-nginx']],
       ]);

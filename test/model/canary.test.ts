@@ -46,12 +46,12 @@ describe('model: canary Ingresses', () => {
     );
     expect(diagnostics).to.deep.equal([]);
     const group = model.virtualHosts[0].groups[0];
-    expect(group.versions.map((v) => [v.service, v.basisPoints, v.canaryOf?.name])).to.deep.equal([
+    expect(group.backends.map((v) => [v.service, v.basisPoints, v.canaryOf?.name])).to.deep.equal([
       ['main', 5000, undefined],
       ['c1', 2000, 'c1'],
       ['c2', 3000, 'c2'],
     ]);
-    expect(group.rules.map((r) => [r.reason, r.backends.map((b) => group.versions[b.version].service)])).to.deep.equal([
+    expect(group.rules.map((r) => [r.reason, r.targets.map((b) => group.backends[b.backend].service)])).to.deep.equal([
       ['canary-by-header x-c2=always (Ingress default/c2)', ['c2']],
       ['canary-by-header x-c2=never (Ingress default/c2)', ['main']],
       ['canary-by-cookie k=always (Ingress default/c1)', ['c1']],
@@ -62,7 +62,7 @@ describe('model: canary Ingresses', () => {
   it('a canary whose Service is not ready: its share moves to the others and its rules are left out', () => {
     const { model, diagnostics } = buildModel(input([main, canary('c1', 'c1', { [`${N}canary-weight`]: '20', [`${N}canary-by-header`]: 'x' })], ['c1']));
     const group = model.virtualHosts[0].groups[0];
-    expect(group.versions.map((v) => v.basisPoints)).to.deep.equal([10000, 0]);
+    expect(group.backends.map((v) => v.basisPoints)).to.deep.equal([10000, 0]);
     expect(group.rules.map((r) => r.reason)).to.deep.equal(['canary-by-header x=never (Ingress default/c1)']);
     expect(diagnostics.map((d) => [d.object.name, d.field])).to.deep.equal([['c1', 'spec.rules[0].http.paths[0].backend.service.name']]);
   });

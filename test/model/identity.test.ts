@@ -26,7 +26,7 @@ describe('model/identity', () => {
     const host = (m: typeof before, h: string) => m.virtualHosts.find((v) => v.host === h)!;
     expect(host(after, 'api.test')).to.equal(host(before, 'api.test'));
     expect(host(after, 'mini-echo.io')).to.not.equal(host(before, 'mini-echo.io'));
-    expect(host(after, 'mini-echo.io').groups[0]!.versions.map((v) => v.basisPoints)).to.deep.equal([8000, 2000]);
+    expect(host(after, 'mini-echo.io').groups[0]!.backends.map((v) => v.basisPoints)).to.deep.equal([8000, 2000]);
   });
 
   it('keeps everything, and returns the new model unchanged, when nothing is the same', () => {

@@ -10,7 +10,7 @@ import type { Json } from '../support/json.js';
 // annotation and the host, and check the routes made from what the model decides.
 type Input = Omit<SplitGroup, 'stickyValues'>;
 const groupRoutes = (g: Input, authority: Parameters<typeof routesOf>[1], options?: RouteOptions) =>
-  routesOf(g.sticky ? { ...g, stickyValues: stickyValues(g.sticky, g.versions) } : g, authority, options);
+  routesOf(g.sticky ? { ...g, stickyValues: stickyValues(g.sticky, g.backends) } : g, authority, options);
 const singleLabelWildcard = (host: string) => authorityMatchers(oneLabelAuthorityRegex(host));
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'shop' };
@@ -30,19 +30,19 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
     pathType: 'Prefix',
     order: 0,
     rules: [],
-    versions: [version('old', 7000), version('new', 3000)],
+    backends: [version('old', 7000), version('new', 3000)],
   };
 
   it('rules come first, each with its matchers, then the weighted route', () => {
     const group: Input = {
       ...base,
       rules: [
-        { conditions: [{ kind: 'header', name: 'x-canary', exact: 'always' }], backends: [{ version: 1, basisPoints: 10000 }], reason: 'h' },
+        { conditions: [{ kind: 'header', name: 'x-canary', exact: 'always' }], targets: [{ backend: 1, basisPoints: 10000 }], reason: 'h' },
         {
           conditions: [{ kind: 'query', name: 'ver', regex: '.*(?:2).*' }],
-          backends: [
-            { version: 0, basisPoints: 5000 },
-            { version: 1, basisPoints: 5000 },
+          targets: [
+            { backend: 0, basisPoints: 5000 },
+            { backend: 1, basisPoints: 5000 },
           ],
           reason: 'q',
         },
@@ -86,7 +86,7 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
   });
 
   it('sticky with one live version: a plain route and no cookie (nothing to stick to)', () => {
-    const routes = groupRoutes({ ...base, versions: [version('old', 0), version('new', 10000)], sticky: { cookie: 'sp' } }, []);
+    const routes = groupRoutes({ ...base, backends: [version('old', 0), version('new', 10000)], sticky: { cookie: 'sp' } }, []);
     expect(routes).to.have.length(1);
     expect(routes[0].route).to.deep.equal({ cluster: 'default/new/80' });
   });
@@ -103,7 +103,7 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
     const group: Input = {
       ...base,
       redirectToHttps: true,
-      rules: [{ conditions: [{ kind: 'header', name: 'x-canary', exact: 'always' }], backends: [{ version: 1, basisPoints: 10000 }], reason: 'h' }],
+      rules: [{ conditions: [{ kind: 'header', name: 'x-canary', exact: 'always' }], targets: [{ backend: 1, basisPoints: 10000 }], reason: 'h' }],
     };
     const authority = singleLabelWildcard('*.shop.test');
     const routes = groupRoutes(group, authority, { httpsRedirectPort: 8443 });
@@ -128,15 +128,15 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
         .filter((r) => String(r.name).includes(':sticky:'))
         .map((r) => String(r.name).split(':sticky:')[1]);
     // A 63-character Service name fits with a short cookie name.
-    expect(values({ ...base, versions: [version(long, 5000), version('new', 5000)], sticky: { cookie: 'sp' } })).to.deep.equal([long, 'new']);
+    expect(values({ ...base, backends: [version(long, 5000), version('new', 5000)], sticky: { cookie: 'sp' } })).to.deep.equal([long, 'new']);
     // With a cookie name of 71 characters only the hash fits.
-    const hashed = values({ ...base, versions: [version(long, 5000), version('new', 5000)], sticky: { cookie: 'c'.repeat(71) } });
+    const hashed = values({ ...base, backends: [version(long, 5000), version('new', 5000)], sticky: { cookie: 'c'.repeat(71) } });
     expect(hashed[0]).to.match(/^v-[0-9a-f]{8}$/);
     expect(hashed[1]).to.equal('new');
     // One Service on two ports: two versions, two values, each stable.
     const twoPorts: Input = {
       ...base,
-      versions: [
+      backends: [
         { ...version('web', 5000), cluster: 'default/web/80' },
         { ...version('web', 5000), cluster: 'default/web/8080' },
       ],

@@ -12,7 +12,7 @@ function group(path: string, pathType: PathType, versions: Array<[string | null,
     pathType,
     order,
     rules: [],
-    versions: versions.map(([cluster, bp], i) => ({ service: `svc${i}`, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })),
+    backends: versions.map(([cluster, bp], i) => ({ service: `svc${i}`, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })),
   };
 }
 

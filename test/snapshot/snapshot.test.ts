@@ -25,7 +25,7 @@ function resources(clusters: string[], routedTo: string[] = clusters, port = 808
               pathType: 'Prefix',
               order: 0,
               rules: [],
-              versions: routedTo.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })),
+              backends: routedTo.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })),
             },
           ],
         },
@@ -69,14 +69,14 @@ describe('snapshot/snapshot', () => {
 
   it('consistent() names a route to a missing cluster', () => {
     const r = resources(['ns/a/80'], ['ns/a/80', 'ns/ghost/80']);
-    expect(Snapshot.fromResources(r).consistent()).to.deep.equal(['route configuration ingress_http sends traffic to cluster ns/ghost/80, which is missing']);
+    expect(Snapshot.fromResources(r).problems()).to.deep.equal(['route configuration ingress_http sends traffic to cluster ns/ghost/80, which is missing']);
   });
 
   it('consistent() names a cluster without endpoints and a listener without routes', () => {
     const r = resources(['ns/a/80']);
     r[ENDPOINT_TYPE] = [];
     r[ROUTE_TYPE] = [];
-    expect(Snapshot.fromResources(r).consistent()).to.deep.equal([
+    expect(Snapshot.fromResources(r).problems()).to.deep.equal([
       'listener ingress_http needs route configuration ingress_http, which is missing',
       'cluster ns/a/80 needs endpoints ns/a/80, which are missing',
     ]);
@@ -143,7 +143,7 @@ describe('snapshot/SnapshotEncoder', () => {
           pathType: 'Prefix' as const,
           order: 0,
           rules: [],
-          versions: [{ service: cluster, cluster, declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
+          backends: [{ service: cluster, cluster, declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
         },
       ],
     });

@@ -46,7 +46,7 @@ export function worldBuilder(): (hosts: Record<string, HostTarget>, options?: { 
           pathType: 'Prefix',
           order: 0,
           rules: [],
-          versions: split(target).map(([cluster, bp]) => ({ service: cluster, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })),
+          backends: split(target).map(([cluster, bp]) => ({ service: cluster, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })),
         },
       ],
     }));

@@ -32,7 +32,7 @@ function bigSnapshot(tag: number, hosts = 1000): Snapshot {
         pathType: 'Prefix' as const,
         order: 0,
         rules: [],
-        versions: [{ service: 'a', cluster: 'ns/a/80', declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
+        backends: [{ service: 'a', cluster: 'ns/a/80', declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
       },
     ],
   }));

@@ -33,7 +33,7 @@ function snapshot(clusters: string[], routed: string[] = clusters, endpointPort 
               pathType: 'Prefix',
               order: 0,
               rules: [],
-              versions: routed.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })),
+              backends: routed.map((c) => ({ service: c, cluster: c, declaredBasisPoints: 1, basisPoints: 1, ready: true })),
             },
           ],
         },

@@ -9,7 +9,7 @@ import { normaliseRelative, parsePercent, shareEqually } from '../weights.js';
 export const ALIYUN_WEIGHT_PREFIX = 'ingress.aliyun.weight/';
 
 /** The versions of one split group, by service name in manifest order. */
-export interface GroupVersions {
+export interface GroupBackends {
   /** Human description of the group for messages, e.g. `mini-echo.io/ (Prefix)`. */
   label: string;
   services: readonly string[];
@@ -19,7 +19,7 @@ export interface GroupVersions {
  * Declared basis points for every version of every group, in the order given.
  * Returns null when any annotation is in error; the errors are in `sink`.
  */
-export function aliyunWeights(annotations: Record<string, string>, groups: readonly GroupVersions[], sink: DiagnosticSink): number[][] | null {
+export function aliyunWeights(annotations: Record<string, string>, groups: readonly GroupBackends[], sink: DiagnosticSink): number[][] | null {
   const percents = new Map<string, number>();
   let failed = false;
   for (const [key, value] of Object.entries(annotations)) {
@@ -53,7 +53,7 @@ export function aliyunWeights(annotations: Record<string, string>, groups: reado
   return failed ? null : result;
 }
 
-function weighGroup(group: GroupVersions, percents: ReadonlyMap<string, number>, sink: DiagnosticSink): number[] | null {
+function weighGroup(group: GroupBackends, percents: ReadonlyMap<string, number>, sink: DiagnosticSink): number[] | null {
   const annotated = group.services.map((s) => percents.get(s));
   const annotatedSum = annotated.reduce<number>((sum, bp) => sum + (bp ?? 0), 0);
   const fieldOf = (service: string) => annotationField(ALIYUN_WEIGHT_PREFIX + service);

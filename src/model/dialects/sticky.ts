@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { COOKIE_NAME, STICKY_COOKIE, STICKY_MAX_AGE } from '../annotations.js';
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { COOKIE_TEXT_BUDGET, exactCookieRegex } from '../regex.js';
-import type { Sticky, StickyValue, Version } from '../types.js';
+import type { Sticky, StickyValue, Backend } from '../types.js';
 
 /** A hashed cookie value: `v-` and 8 hex digits. */
 const HASHED_VALUE_LENGTH = 10;
@@ -50,9 +50,9 @@ export function parseSticky(annotations: Readonly<Record<string, string>>, sink:
  * hand, when it alone names the version and its match fits Envoy's regex limit; otherwise a short hash
  * of the version's cluster, which is as stable and always fits.
  */
-export function stickyCookieValues(cookie: string, versions: readonly Version[]): string[] {
-  return versions.map((v) => {
-    const unique = versions.filter((o) => o.service === v.service).length === 1;
+export function stickyCookieValues(cookie: string, backends: readonly Backend[]): string[] {
+  return backends.map((v) => {
+    const unique = backends.filter((o) => o.service === v.service).length === 1;
     if (unique && !('error' in exactCookieRegex(cookie, v.service))) return v.service;
     return `v-${createHash('sha256')
       .update(v.cluster ?? v.service)
@@ -67,8 +67,8 @@ export function stickyCookieValues(cookie: string, versions: readonly Version[])
  * stickyCookieValues uses a Service name only when it fits, so every condition can be made; an
  * exception here would be a bug, and the model's guard turns it into a diagnostic on the Ingress.
  */
-export function stickyValues(sticky: Sticky, versions: readonly Version[]): StickyValue[] {
-  const values = stickyCookieValues(sticky.cookie, versions).map((value) => {
+export function stickyValues(sticky: Sticky, backends: readonly Backend[]): StickyValue[] {
+  const values = stickyCookieValues(sticky.cookie, backends).map((value) => {
     const checked = exactCookieRegex(sticky.cookie, value);
     if ('error' in checked) throw new Error(`sticky cookie ${sticky.cookie}=${value}: ${checked.error}`);
     return { value, match: { kind: 'header' as const, name: 'cookie', regex: checked.regex } };

@@ -1,15 +1,15 @@
 import { expect } from 'chai';
-import { aliyunWeights, type GroupVersions } from '../../../src/model/dialects/aliyun.js';
+import { aliyunWeights, type GroupBackends } from '../../../src/model/dialects/aliyun.js';
 import { DiagnosticSink } from '../../../src/objects/diagnostics.js';
 
 const W = 'ingress.aliyun.weight/';
 const field = (svc: string) => `metadata.annotations["${W}${svc}"]`;
-const group = (...services: string[]): GroupVersions => ({ label: 'mini-echo.io/ (Prefix)', services });
+const group = (...services: string[]): GroupBackends => ({ label: 'mini-echo.io/ (Prefix)', services });
 
 interface Case {
   title: string;
   annotations: Record<string, string>;
-  groups: GroupVersions[];
+  groups: GroupBackends[];
   /** Basis points per group and version, or null when the Ingress is rejected. */
   weights: number[][] | null;
   /** Expected diagnostics as `severity field ~message-fragment`. */
