@@ -72,19 +72,19 @@ for (let round = 0; round < ROUNDS; round++) {
   for (;;) {
     const r = await client.next(ROUTE_TYPE, 30_000);
     client.ack(r, ['ingress_http']);
-    const vhost = r.resources[0].virtual_hosts.find((v: { name: string }) => v.name === 'app-0.example.com');
+    const vhost = r.resources[0]!.virtual_hosts.find((v: { name: string }) => v.name === 'app-0.example.com');
     const w = vhost.routes[0].route.weighted_clusters?.clusters?.[1]?.weight;
     if (w === Number(weight) * 100) break;
   }
   times.push(performance.now() - t0);
 }
 process.stdout.write(
-  `  edit → snapshot published (lone change: no holdoff) min ${Math.min(...published).toFixed(1)} ms  median ${median(published).toFixed(1)} ms\n`,
+  `  edit → snapshot published (lone change: no holdoff) min ${Math.min(...published).toFixed(1)} ms  median ${median(published)!.toFixed(1)} ms\n`,
 );
 for (const [k, v] of Object.entries(stages))
-  process.stdout.write(`    ${k.padEnd(10)} min ${Math.min(...v).toFixed(1)} ms  median ${median(v).toFixed(1)} ms\n`);
+  process.stdout.write(`    ${k.padEnd(10)} min ${Math.min(...v).toFixed(1)} ms  median ${median(v)!.toFixed(1)} ms\n`);
 process.stdout.write(
-  `Ingress edit on the API server → ADS stream   min ${Math.min(...times).toFixed(1)} ms  median ${median(times).toFixed(1)} ms  max ${Math.max(...times).toFixed(1)} ms  (target ≤ 100 ms, ${ROUNDS} runs)\n`,
+  `Ingress edit on the API server → ADS stream   min ${Math.min(...times).toFixed(1)} ms  median ${median(times)!.toFixed(1)} ms  max ${Math.max(...times).toFixed(1)} ms  (target ≤ 100 ms, ${ROUNDS} runs)\n`,
 );
 client.close();
 await app.stop();

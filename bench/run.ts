@@ -24,7 +24,7 @@ const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
+  return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
 function line(name: string, values: number[], target: string): void {
@@ -37,7 +37,7 @@ function line(name: string, values: number[], target: string): void {
 /** CPU time the hypervisor gave to others while we wanted it (the `steal` column of /proc/stat). */
 function cpuTimes(): { steal: number; total: number } | undefined {
   try {
-    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
     return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
   } catch {
     return undefined;
@@ -94,11 +94,11 @@ async function main(): Promise<void> {
       const published = w.controller.rebuild();
       const ms = performance.now() - t0;
       if (r > 0 && w.controller.lastBuild) {
-        stages['read + parse the folder'].push(scanned - t0);
-        stages.model.push(w.controller.lastBuild.model);
-        stages.translate.push(w.controller.lastBuild.translate);
-        stages.encode.push(w.controller.lastBuild.encode);
-        stages['publish (no stream yet)'].push(w.controller.lastBuild.publish);
+        stages['read + parse the folder']!.push(scanned - t0);
+        stages.model!.push(w.controller.lastBuild.model);
+        stages.translate!.push(w.controller.lastBuild.translate);
+        stages.encode!.push(w.controller.lastBuild.encode);
+        stages['publish (no stream yet)']!.push(w.controller.lastBuild.publish);
       }
       if (!published) throw new Error('the full build published nothing');
       // The first build of a process also compiles protobufjs's codecs for each message type.
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
       change.push(performance.now() - t0);
       if (!published) throw new Error('the change published nothing');
       const stage = w.controller.lastBuild;
-      if (stage) for (const key of ['model', 'translate', 'encode', 'publish'] as const) changeStages[key].push(stage[key]);
+      if (stage) for (const key of ['model', 'translate', 'encode', 'publish'] as const) changeStages[key]!.push(stage[key]);
     }
     line('one Ingress change (re-read → published)', change, '≤ 50 ms');
     line('  stat the folder, re-read the changed file', changeScan, '-');

@@ -6,7 +6,7 @@
  */
 export function eachFlag(argv: readonly string[], missing: (flag: string) => Error, visit: (flag: string, value: () => string, arg: string) => void): void {
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
+    const arg = argv[i]!;
     const eq = arg.indexOf('=');
     const [flag, inline] = eq === -1 ? [arg, undefined] : [arg.slice(0, eq), arg.slice(eq + 1)];
     visit(

@@ -211,7 +211,7 @@ describe('controller: hostile manifests never freeze the rebuild loop', () => {
         .diagnostics()
         .filter((d) => d.severity === 'error' && d.object.kind === expected.kind && d.object.name === expected.name && d.field === expected.field);
       expect(found, JSON.stringify(controller.diagnostics())).to.have.length(1);
-      expect(controller.diagnostics()[0].severity, 'errors are listed first').to.equal('error');
+      expect(controller.diagnostics()[0]!.severity, 'errors are listed first').to.equal('error');
       const before = cache.current()!.version(ROUTE_TYPE);
       setIngress('100');
       expect(controller.rebuild(), 'a later change is published').to.not.equal(undefined);

@@ -9,9 +9,9 @@ describe('log', () => {
     log.warn('careful', { object: 'Ingress default/echo' });
     log.child({ stream: 3 }).error('bad');
     expect(lines).to.have.length(2);
-    const first = JSON.parse(lines[0]);
+    const first = JSON.parse(lines[0]!);
     expect(first).to.include({ level: 'warn', msg: 'careful', component: 'x', object: 'Ingress default/echo' });
     expect(Date.parse(first.time)).to.be.a('number').and.not.NaN;
-    expect(JSON.parse(lines[1])).to.include({ level: 'error', msg: 'bad', component: 'x', stream: 3 });
+    expect(JSON.parse(lines[1]!)).to.include({ level: 'error', msg: 'bad', component: 'x', stream: 3 });
   });
 });

@@ -105,10 +105,9 @@ export type CertificateSet = Record<(typeof CERT_FILES)[number], string>;
 /** Writes the CA, server and client certificates and keys as PEM files; returns the paths written. */
 export async function certgen(options: Pick<CertgenOptions, 'out' | 'hosts' | 'days' | 'force'>): Promise<string[]> {
   const existing = CERT_FILES.filter((f) => fs.existsSync(path.join(options.out, f)));
-  if (existing.length > 0 && !options.force)
-    throw new CertgenError(
-      `${path.join(options.out, existing[0])} exists: pass --force to replace the certificates in ${options.out}, or choose another --out`,
-    );
+  const [first] = existing;
+  if (first !== undefined && !options.force)
+    throw new CertgenError(`${path.join(options.out, first)} exists: pass --force to replace the certificates in ${options.out}, or choose another --out`);
   const files = await makeCertificates(options);
   fs.mkdirSync(options.out, { recursive: true });
   const written: string[] = [];

@@ -47,17 +47,17 @@ type SnapshotPage = Record<string, { version: string }>;
 /** True when the connected Envoy has ACKed every type at the published version. */
 async function rolledOut(adminPort: number, before: string): Promise<string | false> {
   const snapshot = await admin<SnapshotPage>(adminPort, '/debug/snapshot');
-  const versions = ['CDS', 'EDS', 'LDS', 'RDS'].map((t) => snapshot[t].version).join('/');
+  const versions = ['CDS', 'EDS', 'LDS', 'RDS'].map((t) => snapshot[t]!.version).join('/');
   if (versions === before) return false;
   const streams = await admin<Array<{ types: Record<string, { ackedVersion: string | null }> }>>(adminPort, '/debug/streams');
   if (streams.length === 0) return false;
-  const acked = streams.every((s) => Object.entries(s.types).every(([t, st]) => st.ackedVersion === snapshot[t].version));
+  const acked = streams.every((s) => Object.entries(s.types).every(([t, st]) => st.ackedVersion === snapshot[t]!.version));
   return acked ? versions : false;
 }
 
 async function versionsOf(adminPort: number): Promise<string> {
   const snapshot = await admin<SnapshotPage>(adminPort, '/debug/snapshot');
-  return ['CDS', 'EDS', 'LDS', 'RDS'].map((t) => snapshot[t].version).join('/');
+  return ['CDS', 'EDS', 'LDS', 'RDS'].map((t) => snapshot[t]!.version).join('/');
 }
 
 async function show(httpPort: number): Promise<void> {

@@ -59,7 +59,7 @@ export function writeBootstrap(dir: string, xdsPort: number, adminPort: number, 
   const bootstrap = load(tlsDir ? template.split(`${BOOTSTRAP_TLS_DIR}/`).join(`${tlsDir}/`) : template) as BootstrapFields;
   bootstrap.node.id = nodeId;
   bootstrap.admin.address.socket_address.port_value = adminPort;
-  bootstrap.static_resources.clusters[0].load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = xdsPort;
+  bootstrap.static_resources.clusters[0]!.load_assignment.endpoints[0]!.lb_endpoints[0]!.endpoint.address.socket_address.port_value = xdsPort;
   const file = path.join(dir, 'bootstrap.yaml');
   fs.writeFileSync(file, dump(bootstrap));
   return file;

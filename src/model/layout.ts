@@ -130,7 +130,7 @@ export class Layout {
         continue;
       }
       for (const main of mains) {
-        const service = group.backends[0].service;
+        const service = group.backends[0]!.service;
         const label = groupLabel(main);
         if (main.backends.some((v) => v.service === service && v.namespace === plan.namespace)) {
           sink.error(`${group.field}.backend.service.name`, `service ${service} is already a backend of ${label}; a canary must add a different Service`);
@@ -158,7 +158,7 @@ export class Layout {
     for (const [field, message] of warnings) report.warning(field, message);
     for (const { group, mains } of targets) {
       for (const main of mains) {
-        const v = group.backends[0];
+        const v = group.backends[0]!;
         main.backends.push({ service: v.service, port: v.port, namespace: plan.namespace, field: v.field, sink: report, canaryOf: plan.ref });
         const entry: DraftCanary = { ref: plan.ref, rank, backend: main.backends.length - 1, headerRules: canary.headerRules, cookieRules: canary.cookieRules };
         if (share !== undefined) entry.share = share;
@@ -194,7 +194,7 @@ function orderCanaries(draft: DraftGroup): void {
   const sorted = [...draft.canaries].sort((a, b) => a.rank - b.rank);
   const backends = draft.backends.slice(0, draft.mainCount);
   draft.canaries = sorted.map((c): DraftCanary => {
-    backends.push(draft.backends[c.backend]);
+    backends.push(draft.backends[c.backend]!);
     return { ...c, backend: backends.length - 1 };
   });
   draft.backends = backends;

@@ -78,7 +78,7 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
       .filter((k) => k.startsWith(ALIYUN_WEIGHT_PREFIX))
       .map((k) => k.slice(ALIYUN_WEIGHT_PREFIX.length)),
   );
-  const planned = all.map((group, i) => planGroup(group, aliyun[i], aliyunNamed, serviceWeight, matches ?? [], sink));
+  const planned = all.map((group, i) => planGroup(group, aliyun[i]!, aliyunNamed, serviceWeight, matches ?? [], sink));
   if (planned.some((g) => g === null)) return null;
   const groups = planned as PlannedGroup[];
   plan.groups = groups.slice(0, parsed.groups.length);
@@ -138,7 +138,7 @@ function planCanary(
   }
   for (const group of groups) {
     if (group.backends.length > 1) {
-      sink.error(group.backends[1].field, `a canary Ingress has one backend per path; ${groupLabel(group)} lists ${group.backends.length}`);
+      sink.error(group.backends[1]!.field, `a canary Ingress has one backend per path; ${groupLabel(group)} lists ${group.backends.length}`);
     }
   }
   if (sink.hasErrors()) return null;

@@ -40,7 +40,7 @@ export function resolveGroup(draft: DraftGroup, state: ClusterState, clusters: M
   const resolutions = draft.backends.map((v) => resolveBackend(state, v.namespace, v.service, v.port));
   resolutions.forEach((r, i) => {
     if (r.cluster !== null && r.port !== undefined && !clusters.has(r.cluster)) {
-      const v = draft.backends[i];
+      const v = draft.backends[i]!;
       clusters.set(r.cluster, clusterModel(r.cluster, v.namespace, v.service, r.port, r.endpoints));
     }
   });
@@ -68,13 +68,13 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
   );
   const { basisPoints, outcome } = applyReadiness(declared, ready);
   draft.backends.forEach((v, i) => {
-    const r = resolutions[i];
+    const r = resolutions[i]!;
     if (r.ok) return;
     const consequence =
       outcome === 'none-ready'
         ? `no backend of ${label} is ready, so the declared weights stay and Envoy answers 503 until one is`
-        : declared[i] > 0
-          ? `its ${declared[i] / 100}% of ${label} goes to the ready backends`
+        : declared[i]! > 0
+          ? `its ${declared[i]! / 100}% of ${label} goes to the ready backends`
           : `it takes no traffic of ${label}`;
     v.sink.warning(`${v.field}.service.name`, `${r.reason}; ${consequence}`);
   });
@@ -84,10 +84,10 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
   const backends: Backend[] = draft.backends.map((v, i) => {
     const version: Backend = {
       service: v.service,
-      cluster: resolutions[i].cluster,
-      declaredBasisPoints: declared[i],
-      basisPoints: basisPoints[i],
-      ready: ready[i],
+      cluster: resolutions[i]!.cluster,
+      declaredBasisPoints: declared[i]!,
+      basisPoints: basisPoints[i]!,
+      ready: ready[i]!,
     };
     if (v.canaryOf) version.canaryOf = v.canaryOf;
     return version;
@@ -113,7 +113,7 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
 // to the next rule instead of failing.
 function routeRules(draft: DraftGroup, backends: readonly Backend[]): RouteRule[] {
   const rules: RouteRule[] = [];
-  const only = (backend: number) => (backends[backend].ready ? [{ backend, basisPoints: TOTAL_BASIS_POINTS }] : []);
+  const only = (backend: number) => (backends[backend]!.ready ? [{ backend, basisPoints: TOTAL_BASIS_POINTS }] : []);
   const main = mainSplit(draft, backends);
   for (const r of draft.mainRules) {
     const targets = only(r.backend);
@@ -132,15 +132,12 @@ function routeRules(draft: DraftGroup, backends: readonly Backend[]): RouteRule[
 
 /** The main Ingress's own ready versions, weighted as it declares them: where "never" sends requests. */
 function mainSplit(draft: DraftGroup, backends: readonly Backend[]): RouteRule['targets'] {
-  const indexes = backends
-    .slice(0, draft.mainCount)
-    .map((_, i) => i)
-    .filter((i) => backends[i].ready);
-  if (indexes.length === 0) return [];
-  let weights = indexes.map((i) => draft.mainDeclared[i]);
-  if (weights.every((w) => w === 0)) weights = indexes.map(() => 1);
+  const ready = backends.slice(0, draft.mainCount).flatMap((b, backend) => (b.ready ? [{ backend, declared: draft.mainDeclared[backend] ?? 0 }] : []));
+  if (ready.length === 0) return [];
+  let weights = ready.map((r) => r.declared);
+  if (weights.every((w) => w === 0)) weights = ready.map(() => 1);
   const bp = normaliseRelative(weights);
-  return indexes.map((backend, k) => ({ backend, basisPoints: bp[k] })).filter((b) => b.basisPoints > 0);
+  return ready.map(({ backend }, k) => ({ backend, basisPoints: bp[k]! })).filter((b) => b.basisPoints > 0);
 }
 
 // The same cluster with the same endpoint list (kept by identity, see readyEndpoints) is the same

@@ -16,10 +16,10 @@ export function normaliseRelative(weights: readonly number[], total = TOTAL_BASI
   let left = total - result.reduce((a, b) => a + b, 0);
   const byRemainder = exact
     .map((x, i) => ({ i, r: x - Math.floor(x) }))
-    .filter(({ i }) => weights[i] > 0)
+    .filter(({ i }) => weights[i]! > 0)
     .sort((a, b) => b.r - a.r || a.i - b.i);
   for (let k = 0; left > 0 && byRemainder.length > 0; k = (k + 1) % byRemainder.length, left--) {
-    result[byRemainder[k].i] += 1;
+    result[byRemainder[k]!.i]! += 1;
   }
   return result;
 }
@@ -29,7 +29,7 @@ export function shareEqually(amount: number, count: number): number[] {
   if (count === 0) return [];
   const each = Math.floor(amount / count);
   const shares = new Array<number>(count).fill(each);
-  shares[0] += amount - each * count;
+  shares[0]! += amount - each * count;
   return shares;
 }
 

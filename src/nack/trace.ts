@@ -101,7 +101,7 @@ export function objectsBehind(typeUrl: TypeUrl, resource: string, accepted: Read
 export function mentions(text: string, name: string): boolean {
   const part = /[A-Za-z0-9_./-]/;
   for (let at = text.indexOf(name); at !== -1; at = text.indexOf(name, at + 1)) {
-    const before = at === 0 ? '' : text[at - 1];
+    const before = text.charAt(at - 1);
     // A sentence may end right after the name: "… default/a/80."
     const after = text.slice(at + name.length, at + name.length + 2).replace(/^\.(\s|$)/, '');
     if (!part.test(before) && !part.test(after.charAt(0))) return true;

@@ -140,7 +140,7 @@ function matcher(c: Condition): ResourceBody {
 }
 
 function ruleAction(group: SplitGroup, rule: RouteRule): ResourceBody {
-  const live = rule.targets.map((b) => ({ ...group.backends[b.backend], basisPoints: b.basisPoints })).filter((v) => v.cluster !== null && v.basisPoints > 0);
+  const live = rule.targets.map((b) => ({ ...group.backends[b.backend]!, basisPoints: b.basisPoints })).filter((v) => v.cluster !== null && v.basisPoints > 0);
   return weightedAction(live);
 }
 
@@ -148,7 +148,7 @@ function weightedAction(live: readonly Backend[], cookieFor?: (v: Backend) => st
   if (live.length === 0) {
     return { direct_response: { status: 503, body: { inline_string: 'no backend of this route can be resolved\n' } } };
   }
-  if (live.length === 1) return { route: { cluster: live[0].cluster } };
+  if (live.length === 1) return { route: { cluster: live[0]!.cluster } };
   return {
     route: {
       weighted_clusters: {

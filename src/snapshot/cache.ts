@@ -31,7 +31,7 @@ export class SnapshotCache {
     const wake = (from: number) => {
       if (round !== this.round) return; // superseded: the newer round wakes everyone
       const end = Math.min(queue.length, from + WAKE_BATCH);
-      for (let i = from; i < end; i++) if (this.watchers.has(queue[i])) queue[i](snapshot);
+      for (const watcher of queue.slice(from, end)) if (this.watchers.has(watcher)) watcher(snapshot);
       if (end < queue.length) setImmediate(() => wake(end));
     };
     wake(0);

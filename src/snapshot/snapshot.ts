@@ -268,7 +268,7 @@ function encodeRouteConfiguration(type: protobuf.Type, body: Resource['body'] & 
 }
 
 function isSortedByName(resources: readonly Resource[]): boolean {
-  for (let i = 1; i < resources.length; i++) if (resources[i - 1].name > resources[i].name) return false;
+  for (let i = 1; i < resources.length; i++) if (resources[i - 1]!.name > resources[i]!.name) return false;
   return true;
 }
 

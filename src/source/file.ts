@@ -238,7 +238,7 @@ export class FileSource implements Source {
     const result = readRegularFile(file, this.maxFileBytes, known?.stamp);
     if (result.kind === 'unchanged' || result.kind === 'gone') return undefined;
     if (result.kind === 'refused') {
-      if (known?.diagnostics.length === 1 && known.diagnostics[0].message === result.reason) return undefined;
+      if (known?.diagnostics.length === 1 && known.diagnostics[0]!.message === result.reason) return undefined;
       this.log.warn('manifest file not read', { file: rel, reason: result.reason });
       const diagnostics: Diagnostic[] = [{ severity: 'error', object: { kind: 'File', name: rel }, field: 'file', message: result.reason }];
       return { state: { stamp: result.stamp, text: known?.text ?? '', diagnostics, objects: known?.objects ?? 0, refused: true } };

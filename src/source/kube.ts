@@ -136,7 +136,7 @@ export class KubeSource implements Source {
     }
     for (const key of wanted) {
       if (this.secrets.has(key)) continue;
-      const [namespace, name] = key.split('/');
+      const [namespace = '', name = ''] = key.split('/'); // keys are `<namespace>/<name>`, made here
       const informer = this.informer(secretCollection(namespace, name));
       this.secrets.set(key, informer);
       informer.start();

@@ -50,7 +50,7 @@ describe('Dockerfile', () => {
     ).to.equal(true);
     const user = lines.filter((l) => l.startsWith('USER ')).pop();
     expect(user, 'a USER').to.be.a('string');
-    expect(user!.split(/\s+/)[1].split(':')[0], 'non-root, by number').to.match(/^[1-9]\d*$/);
+    expect(user!.split(/\s+/)[1]!.split(':')[0], 'non-root, by number').to.match(/^[1-9]\d*$/);
     const entry = lines.find((l) => l.startsWith('ENTRYPOINT'))!;
     expect(JSON.parse(entry.slice('ENTRYPOINT'.length))[0], 'exec form with node first: node is PID 1').to.equal('node');
     expect(

@@ -40,18 +40,18 @@ describe('deploy/examples/blue-green', () => {
         .sort(),
     ).to.deep.equal(['default-http-backend', 'new-nginx', 'old-nginx']);
     const [echo] = store.list<Ingress>('Ingress');
-    expect(echo.metadata.name).to.equal('echo');
-    expect(echo.spec.rules?.[0].host).to.equal('mini-echo.io');
-    expect(echo.metadata.annotations).to.deep.equal({ 'ingress.aliyun.weight/new-nginx': '50' });
+    expect(echo!.metadata.name).to.equal('echo');
+    expect(echo!.spec.rules?.[0]!.host).to.equal('mini-echo.io');
+    expect(echo!.metadata.annotations).to.deep.equal({ 'ingress.aliyun.weight/new-nginx': '50' });
   });
 
   it('splits mini-echo.io half and half, with the default backend last', () => {
     const vhost = result.model.virtualHosts.find((v) => v.host === 'mini-echo.io')!;
-    expect(vhost.groups[0].backends.map((v) => [v.service, v.basisPoints])).to.deep.equal([
+    expect(vhost.groups[0]!.backends.map((v) => [v.service, v.basisPoints])).to.deep.equal([
       ['old-nginx', 5000],
       ['new-nginx', 5000],
     ]);
-    expect(vhost.defaultBackend?.backends[0].service).to.equal('default-http-backend');
+    expect(vhost.defaultBackend?.backends[0]!.service).to.equal('default-http-backend');
   });
 
   it('translates into a consistent snapshot', () => {

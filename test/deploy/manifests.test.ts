@@ -55,7 +55,7 @@ interface Call {
 
 function callOf(request: string): Call {
   const [method, target] = request.split(' ');
-  const url = new URL(target, 'http://x');
+  const url = new URL(target!, 'http://x');
   const parts = url.pathname.split('/').filter(Boolean);
   const group = parts[0] === 'api' ? '' : parts[1];
   let rest = parts[0] === 'api' ? parts.slice(2) : parts.slice(3);
@@ -72,8 +72,8 @@ function callOf(request: string): Call {
         : url.searchParams.get('watch') === 'true'
           ? 'watch'
           : 'list'
-      : { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method]!;
-  return { verb, group, resource: subresource ? `${resource}/${subresource}` : resource, namespace };
+      : { POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method!]!;
+  return { verb, group: group!, resource: subresource ? `${resource}/${subresource}` : resource!, namespace };
 }
 
 /** The rules a ServiceAccount has: its ClusterRoles everywhere, its Roles in their namespace. */

@@ -83,7 +83,7 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
       const r = await client.next(ROUTE_TYPE, 30_000);
       return r.version_info !== rds.version_info ? r : undefined;
     });
-    const vhost = next.resources[0].virtual_hosts.find((v: { name: string }) => v.name === 'mini-echo.io');
+    const vhost = next.resources[0]!.virtual_hosts.find((v: { name: string }) => v.name === 'mini-echo.io');
     expect(vhost.routes[0].route.cluster).to.equal(`${cluster.namespace}/new-nginx/80`);
   });
 

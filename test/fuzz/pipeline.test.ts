@@ -145,26 +145,26 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
 function mutate(objects: KubeObject[], m: Mutation): void {
   const target = objects[m.object % objects.length];
   if (m.op === 'duplicate-object') {
-    objects.push(structuredClone(target));
+    objects.push(structuredClone(target)!);
     return;
   }
   const all = paths(target).filter((p) => p.length > 0);
   const path = all[m.path % all.length];
   let parent: Json = target;
-  for (const key of path.slice(0, -1)) parent = parent[key];
-  const key = path[path.length - 1];
+  for (const key of path!.slice(0, -1)) parent = parent[key];
+  const key = path![path!.length - 1];
   if (m.op === 'delete') {
     if (Array.isArray(parent)) parent.splice(key as number, 1);
-    else delete parent[key];
+    else delete parent[key!];
   } else if (m.op === 'duplicate-entry') {
     if (Array.isArray(parent)) parent.push(structuredClone(parent[key as number]));
-    else parent[key] = structuredClone(parent[key]);
+    else parent[key!] = structuredClone(parent[key!]);
   } else if (m.op === 'rename' && !Array.isArray(parent)) {
-    const value = parent[key];
-    delete parent[key];
+    const value = parent[key!];
+    delete parent[key!];
     parent[typeof m.value === 'string' && m.value !== '' ? m.value : `${String(key)}x`] = value;
   } else {
-    parent[key] = m.value;
+    parent[key!] = m.value;
   }
 }
 

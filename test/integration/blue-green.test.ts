@@ -27,7 +27,7 @@ for (const protocol of ['sotw', 'delta'] as const)
 
     before(async () => {
       backends = { old: await startBackend('old'), new: await startBackend('new'), default: await startBackend('default backend', 404) };
-      dir = localExample({ 'old-nginx': backends.old.port, 'new-nginx': backends.new.port, 'default-http-backend': backends.default.port });
+      dir = localExample({ 'old-nginx': backends.old!.port, 'new-nginx': backends.new!.port, 'default-http-backend': backends.default!.port });
       writeIngress(dir, blueGreenIngress({ kind: 'before' }));
       httpPort = await freePort();
       app = await startSplitplane(dir, httpPort);

@@ -108,7 +108,7 @@ for (const protocol of ['sotw', 'delta'] as const)
       for (const n of names) backends[n] = await startBackend(n);
       backends.default = await startBackend('default backend', 404);
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-dialects-'));
-      for (const n of names) writeObject(dir, `svc-${n}`, [service(n), endpointSlice(n, backends[n].port)]);
+      for (const n of names) writeObject(dir, `svc-${n}`, [service(n), endpointSlice(n, backends[n]!.port)]);
       writeObject(dir, 'svc-default', [service('default-http-backend'), endpointSlice('default-http-backend', backends.default.port)]);
       for (const host of ['secure-a', 'secure-b']) {
         certificates[host] = selfSignedCertificate(`${host}.test`);
@@ -203,7 +203,7 @@ for (const protocol of ['sotw', 'delta'] as const)
       expect(cookie, `Set-Cookie of the first response: ${JSON.stringify(first.cookies)}`).to.match(
         /^sp-version=[abc]; Path=\/; Max-Age=600; HttpOnly; SameSite=Lax$/,
       );
-      const version = /^sp-version=([abc])/.exec(cookie!)![1];
+      const version = /^sp-version=([abc])/.exec(cookie!)![1]!;
       expect(first.body).to.equal(version);
       const carried = { cookie: `sp-version=${version}` };
       expect(Object.fromEntries(await tally(httpPort, 'sticky.test', 50, 8, '/', carried))).to.deep.equal({ [version]: 50 });
@@ -227,7 +227,7 @@ for (const protocol of ['sotw', 'delta'] as const)
       const n = 400;
       const resplit = await tally(httpPort, 'sticky.test', n, 8, '/', carried);
       const others = names.filter((x) => x !== version);
-      expect(resplit.get(version) ?? 0).to.equal(0);
+      expect(resplit.get(version!) ?? 0).to.equal(0);
       for (const other of others) expectShare(resplit, other, n, 0.5);
       const again = await get(httpPort, 'sticky.test', '/', REQUEST_TIMEOUT_MS, carried);
       expect(
@@ -303,7 +303,7 @@ for (const protocol of ['sotw', 'delta'] as const)
         string,
         { resources: Array<{ name: string }> }
       >;
-      expect(snapshot.SDS.resources.map((r) => r.name)).to.deep.equal(['default/secure-a', 'default/secure-b']);
+      expect(snapshot.SDS!.resources.map((r) => r.name)).to.deep.equal(['default/secure-a', 'default/secure-b']);
     });
 
     it('Envoy never rejected a configuration and splitplane saw no NACK', async () => {

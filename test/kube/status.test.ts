@@ -94,7 +94,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     expect(leader.writers!.status!.writes).to.be.greaterThan(0);
     expect(follower.writers!.status!.writes, 'the follower never writes').to.equal(0);
     const lease = api.list('Lease')[0];
-    expect(lease.metadata.name).to.equal('splitplane-splitplane');
+    expect(lease!.metadata.name).to.equal('splitplane-splitplane');
 
     const stopped = Date.now();
     apps.splice(apps.indexOf(leader), 1);

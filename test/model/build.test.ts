@@ -19,7 +19,7 @@ function onlyGroup(result: ReturnType<typeof buildModel>): SplitGroup {
   const vhost = result.model.virtualHosts.find((v) => v.host === 'mini-echo.io');
   expect(vhost, 'virtual host mini-echo.io').to.exist;
   expect(vhost!.groups).to.have.length(1);
-  return vhost!.groups[0];
+  return vhost!.groups[0]!;
 }
 
 describe('model/build', () => {
@@ -54,8 +54,8 @@ describe('model/build', () => {
         expect(split(onlyGroup(second))).to.deep.equal({ 'old-nginx': 5000, 'new-nginx': 5000 });
         const errors = second.diagnostics.filter((d) => d.severity === 'error');
         expect(errors).to.have.length(1);
-        expect(errors[0].object).to.deep.equal({ kind: 'Ingress', namespace: 'default', name: 'echo' });
-        expect(errors[0].field).to.equal('metadata.annotations["ingress.aliyun.weight/new-nginx"]');
+        expect(errors[0]!.object).to.deep.equal({ kind: 'Ingress', namespace: 'default', name: 'echo' });
+        expect(errors[0]!.field).to.equal('metadata.annotations["ingress.aliyun.weight/new-nginx"]');
         expect(second.diagnostics.some((d) => d.message.includes('last accepted version'))).to.equal(true);
         expect(second.accepted.get('Ingress/default/echo')).to.equal(good);
       });
@@ -95,13 +95,13 @@ describe('model/build', () => {
     it('a missing Service is not ready', () => {
       const r = buildModel(input([annotated], { services: [service('old-nginx')] }));
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 10000, 'new-nginx': 0 });
-      expect(r.diagnostics[0].message).to.contain('Service default/new-nginx does not exist');
-      expect(onlyGroup(r).backends[1].cluster).to.equal(null);
+      expect(r.diagnostics[0]!.message).to.contain('Service default/new-nginx does not exist');
+      expect(onlyGroup(r).backends[1]!.cluster).to.equal(null);
     });
     it('a port the Service does not have is not ready', () => {
       const r = buildModel(input([ingress({ paths: [{ service: 'old-nginx' }, { service: 'new-nginx', port: 8080 }] })]));
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 10000, 'new-nginx': 0 });
-      expect(r.diagnostics[0].message).to.contain('has no TCP port 8080');
+      expect(r.diagnostics[0]!.message).to.contain('has no TCP port 8080');
     });
     it('nothing ready keeps the declared weights and says so', () => {
       const r = buildModel(input([annotated], { endpointSlices: [] }));
@@ -146,7 +146,7 @@ describe('model/build', () => {
         ]),
       );
       const vhost = r.model.virtualHosts[0];
-      expect(vhost.groups.map((g) => [g.path, g.backends.map((v) => v.service)])).to.deep.equal([
+      expect(vhost!.groups.map((g) => [g.path, g.backends.map((v) => v.service)])).to.deep.equal([
         ['/a', ['old-nginx', 'new-nginx']],
         ['/b', ['new-nginx']],
       ]);
@@ -162,7 +162,7 @@ describe('model/build', () => {
           }),
         ]),
       );
-      expect(r.model.virtualHosts[0].groups).to.have.length(2);
+      expect(r.model.virtualHosts[0]!.groups).to.have.length(2);
     });
     it('rules without host go to the * virtual host; the default backend is on every virtual host', () => {
       const r = buildModel(
@@ -182,56 +182,56 @@ describe('model/build', () => {
       const r = buildModel(input([newer, older]));
       expect(split(onlyGroup(r))).to.deep.equal({ 'old-nginx': 10000 });
       expect(r.diagnostics).to.have.length(1);
-      expect(r.diagnostics[0].object.name).to.equal('b-new');
-      expect(r.diagnostics[0].field).to.equal('spec.rules[0].http.paths[0]');
+      expect(r.diagnostics[0]!.object.name).to.equal('b-new');
+      expect(r.diagnostics[0]!.field).to.equal('spec.rules[0].http.paths[0]');
     });
     const invalid: Array<[string, (i: Ingress) => void, string]> = [
       [
         'a bad host',
         (i) => {
-          i.spec.rules![0].host = 'Bad_Host';
+          i.spec.rules![0]!.host = 'Bad_Host';
         },
         'spec.rules[0].host',
       ],
       [
         'an unknown pathType',
         (i) => {
-          i.spec.rules![0].http!.paths[0].pathType = 'Regex';
+          i.spec.rules![0]!.http!.paths[0]!.pathType = 'Regex';
         },
         'spec.rules[0].http.paths[0].pathType',
       ],
       [
         'a path without a leading slash',
         (i) => {
-          i.spec.rules![0].http!.paths[0].path = 'foo';
+          i.spec.rules![0]!.http!.paths[0]!.path = 'foo';
         },
         'spec.rules[0].http.paths[0].path',
       ],
       [
         'a resource backend',
         (i) => {
-          i.spec.rules![0].http!.paths[0].backend = { resource: { kind: 'Bucket', name: 'b' } };
+          i.spec.rules![0]!.http!.paths[0]!.backend = { resource: { kind: 'Bucket', name: 'b' } };
         },
         'spec.rules[0].http.paths[0].backend.resource',
       ],
       [
         'a backend without service name',
         (i) => {
-          i.spec.rules![0].http!.paths[0].backend = { service: { name: '', port: { number: 80 } } };
+          i.spec.rules![0]!.http!.paths[0]!.backend = { service: { name: '', port: { number: 80 } } };
         },
         'spec.rules[0].http.paths[0].backend.service.name',
       ],
       [
         'a backend without port',
         (i) => {
-          i.spec.rules![0].http!.paths[0].backend = { service: { name: 'old-nginx' } };
+          i.spec.rules![0]!.http!.paths[0]!.backend = { service: { name: 'old-nginx' } };
         },
         'spec.rules[0].http.paths[0].backend.service.port',
       ],
       [
         'a port out of range',
         (i) => {
-          i.spec.rules![0].http!.paths[0].backend = { service: { name: 'old-nginx', port: { number: 70000 } } };
+          i.spec.rules![0]!.http!.paths[0]!.backend = { service: { name: 'old-nginx', port: { number: 70000 } } };
         },
         'spec.rules[0].http.paths[0].backend.service.port.number',
       ],

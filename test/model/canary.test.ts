@@ -45,13 +45,13 @@ describe('model: canary Ingresses', () => {
       ]),
     );
     expect(diagnostics).to.deep.equal([]);
-    const group = model.virtualHosts[0].groups[0];
-    expect(group.backends.map((v) => [v.service, v.basisPoints, v.canaryOf?.name])).to.deep.equal([
+    const group = model.virtualHosts[0]!.groups[0];
+    expect(group!.backends.map((v) => [v.service, v.basisPoints, v.canaryOf?.name])).to.deep.equal([
       ['main', 5000, undefined],
       ['c1', 2000, 'c1'],
       ['c2', 3000, 'c2'],
     ]);
-    expect(group.rules.map((r) => [r.reason, r.targets.map((b) => group.backends[b.backend].service)])).to.deep.equal([
+    expect(group!.rules.map((r) => [r.reason, r.targets.map((b) => group!.backends[b.backend]!.service)])).to.deep.equal([
       ['canary-by-header x-c2=always (Ingress default/c2)', ['c2']],
       ['canary-by-header x-c2=never (Ingress default/c2)', ['main']],
       ['canary-by-cookie k=always (Ingress default/c1)', ['c1']],
@@ -61,9 +61,9 @@ describe('model: canary Ingresses', () => {
 
   it('a canary whose Service is not ready: its share moves to the others and its rules are left out', () => {
     const { model, diagnostics } = buildModel(input([main, canary('c1', 'c1', { [`${N}canary-weight`]: '20', [`${N}canary-by-header`]: 'x' })], ['c1']));
-    const group = model.virtualHosts[0].groups[0];
-    expect(group.backends.map((v) => v.basisPoints)).to.deep.equal([10000, 0]);
-    expect(group.rules.map((r) => r.reason)).to.deep.equal(['canary-by-header x=never (Ingress default/c1)']);
+    const group = model.virtualHosts[0]!.groups[0];
+    expect(group!.backends.map((v) => v.basisPoints)).to.deep.equal([10000, 0]);
+    expect(group!.rules.map((r) => r.reason)).to.deep.equal(['canary-by-header x=never (Ingress default/c1)']);
     expect(diagnostics.map((d) => [d.object.name, d.field])).to.deep.equal([['c1', 'spec.rules[0].http.paths[0].backend.service.name']]);
   });
 
@@ -85,7 +85,7 @@ describe('model: canary Ingresses', () => {
   it('sticky on the main Ingress applies to the path with its canaries; on a canary it is a warning', () => {
     const stickyMain = ingress({ name: 'main', host: 'h.test', annotations: { 'splitplane.io/sticky-cookie': 'v' }, paths: [{ service: 'main' }] });
     const { model, diagnostics } = buildModel(input([stickyMain, canary('c1', 'c1', { [`${N}canary-weight`]: '20', 'splitplane.io/sticky-cookie': 'w' })]));
-    expect(model.virtualHosts[0].groups[0].sticky).to.deep.equal({ cookie: 'v' });
+    expect(model.virtualHosts[0]!.groups[0]!.sticky).to.deep.equal({ cookie: 'v' });
     expect(diagnostics.map((d) => [d.severity, d.object.name, d.field])).to.deep.equal([
       ['warning', 'c1', 'metadata.annotations["splitplane.io/sticky-cookie"]'],
     ]);

@@ -234,7 +234,7 @@ describe('model: the malformed-input table', () => {
       const result = buildModel(input(ingresses), good.accepted);
       const found = result.diagnostics.filter((d) => d.severity === severity && d.object.name === target && d.object.kind === 'Ingress' && d.field === field);
       expect(found, JSON.stringify(result.diagnostics, null, 1)).to.have.length.greaterThan(0);
-      expect(found[0].message).to.be.a('string').and.have.length.greaterThan(10);
+      expect(found[0]!.message).to.be.a('string').and.have.length.greaterThan(10);
       expect(JSON.stringify(result.model), 'what is served').to.equal(served);
       if (severity === 'error') expect(result.accepted.get(`Ingress/default/${target}`)).to.equal(GOOD[target]);
     });

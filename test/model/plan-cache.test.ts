@@ -19,7 +19,7 @@ describe('model/plan-cache', () => {
     const good = ingress({ annotations: { 'ingress.aliyun.weight/new-nginx': '20' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] });
     const plan = cache.planOnce(good, sink());
     expect(cache.planOnce(good, sink()), 'the same object: the same plan').to.equal(plan);
-    expect(plan?.groups[0].declared).to.deep.equal([8000, 2000]);
+    expect(plan?.groups[0]!.declared).to.deep.equal([8000, 2000]);
   });
 
   it('a new object is planned anew, even when it equals an old one: nothing stale is served', () => {
@@ -30,6 +30,6 @@ describe('model/plan-cache', () => {
     const b = cache.planOnce(make('30'), sink());
     expect(b).to.not.equal(a);
     expect(b).to.deep.equal(a);
-    expect(cache.planOnce(make('60'), sink())?.groups[0].declared).to.deep.equal([4000, 6000]);
+    expect(cache.planOnce(make('60'), sink())?.groups[0]!.declared).to.deep.equal([4000, 6000]);
   });
 });

@@ -50,7 +50,7 @@ function corpus(count: number): string[] {
   while (out.length < count) {
     const n = 1 + Math.floor(next() * 8);
     let p = next() < 0.3 ? '^' : '';
-    for (let i = 0; i < n; i++) p += atoms[Math.floor(next() * atoms.length)] + quantifiers[Math.floor(next() * quantifiers.length)];
+    for (let i = 0; i < n; i++) p += atoms[Math.floor(next() * atoms.length)]! + quantifiers[Math.floor(next() * quantifiers.length)]!;
     if (next() < 0.3) p += '$';
     out.push(p);
   }

@@ -73,7 +73,7 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
     writeObject(dir, 'api', ingress('api', 'api.test', [{ service: 'api', path: '/v2' }]));
     const routes = await client.next(ROUTE_TYPE);
     expect(routes.version_info).to.not.equal(rds.version_info);
-    const vhost = routes.resources[0].virtual_hosts.find((v: { name: string }) => v.name === 'api.test');
+    const vhost = routes.resources[0]!.virtual_hosts.find((v: { name: string }) => v.name === 'api.test');
     expect(vhost.routes[0].match.path_separated_prefix).to.equal('/v2');
     client.ack(routes, ['ingress_http']);
 

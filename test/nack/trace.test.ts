@@ -27,7 +27,7 @@ describe('nack/trace', () => {
   // Next build: new-nginx's slice and the echo Ingress change; api stays.
   const newSlice = endpointSlice('new-nginx', ['10.0.0.9'], 80);
   const echo100 = ingress({ name: 'echo', annotations: { [W]: '100' }, paths: [{ service: 'old-nginx' }, { service: 'new-nginx' }] });
-  const refused = build([echo100, api], [slices[0], newSlice, slices[2]], running);
+  const refused = build([echo100, api], [slices[0]!, newSlice, slices[2]!], running);
   const history = [running, refused];
   const nack = (
     typeUrl: typeof ENDPOINT_TYPE | typeof ROUTE_TYPE | typeof LISTENER_TYPE | typeof VIRTUAL_HOST_TYPE,
@@ -89,8 +89,8 @@ describe('nack/trace', () => {
 
   it('each suspect carries the refused form and the form the proxy runs', () => {
     const [suspect] = nack(ROUTE_TYPE, 'bad').suspects;
-    expect(suspect.object).to.equal(echo100);
-    expect(suspect.running).to.equal(echo);
+    expect(suspect!.object).to.equal(echo100);
+    expect(suspect!.running).to.equal(echo);
   });
 
   it('a name is mentioned only as a whole word', () => {

@@ -54,8 +54,8 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
       { path_separated_prefix: '/api', query_parameters: [{ name: 'ver', string_match: { safe_regex: { regex: '.*(?:2).*' } } }] },
       { path_separated_prefix: '/api' },
     ]);
-    expect(routes[0].route).to.deep.equal({ cluster: 'default/new/80' });
-    expect(routes[1].route).to.deep.equal({
+    expect(routes[0]!.route).to.deep.equal({ cluster: 'default/new/80' });
+    expect(routes[1]!.route).to.deep.equal({
       weighted_clusters: {
         clusters: [
           { name: 'default/old/80', weight: { value: 5000 } },
@@ -72,8 +72,8 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
       'default/shop:shop.test:Prefix:/api/:sticky:new',
       'default/shop:shop.test:Prefix:/api/',
     ]);
-    expect((routes[0].match as Json).headers[0].name).to.equal('cookie');
-    const weighted = (routes[2].route as Json).weighted_clusters.clusters;
+    expect((routes[0]!.match as Json).headers[0].name).to.equal('cookie');
+    const weighted = (routes[2]!.route as Json).weighted_clusters.clusters;
     expect(weighted[0].response_headers_to_add).to.deep.equal([
       { header: { key: 'set-cookie', value: 'sp=old; Path=/api; Max-Age=60; HttpOnly; SameSite=Lax' }, append_action: 'APPEND_IF_EXISTS_OR_ADD' },
     ]);
@@ -88,13 +88,13 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
   it('sticky with one live version: a plain route and no cookie (nothing to stick to)', () => {
     const routes = groupRoutes({ ...base, backends: [version('old', 0), version('new', 10000)], sticky: { cookie: 'sp' } }, []);
     expect(routes).to.have.length(1);
-    expect(routes[0].route).to.deep.equal({ cluster: 'default/new/80' });
+    expect(routes[0]!.route).to.deep.equal({ cluster: 'default/new/80' });
   });
 
   it('a wildcard host gets an :authority check for exactly one label; other hosts none', () => {
     expect(singleLabelWildcard('shop.test')).to.deep.equal([]);
     const [m] = singleLabelWildcard('*.shop.test');
-    const regex = new RegExp(`^${(m.string_match as Json).safe_regex.regex}$`);
+    const regex = new RegExp(`^${(m!.string_match as Json).safe_regex.regex}$`);
     expect(['a.shop.test', 'x-1.shop.test'].every((h) => regex.test(h))).to.equal(true);
     expect(['a.b.shop.test', 'shop.test'].some((h) => regex.test(h))).to.equal(false);
   });
@@ -112,10 +112,10 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
       'default/shop:shop.test:Prefix:/api/:rule0',
       'default/shop:shop.test:Prefix:/api/',
     ]);
-    expect(routes[0].match).to.deep.equal({ path_separated_prefix: '/api', headers: [...authority, { name: ':scheme', string_match: { exact: 'http' } }] });
-    expect(routes[0].redirect).to.deep.equal({ https_redirect: true, port_redirect: 8443, response_code: 'PERMANENT_REDIRECT' });
+    expect(routes[0]!.match).to.deep.equal({ path_separated_prefix: '/api', headers: [...authority, { name: ':scheme', string_match: { exact: 'http' } }] });
+    expect(routes[0]!.redirect).to.deep.equal({ https_redirect: true, port_redirect: 8443, response_code: 'PERMANENT_REDIRECT' });
     // On 443 the Location carries no port at all.
-    expect(groupRoutes(group, [], { httpsRedirectPort: 443 })[0].redirect).to.deep.equal({ https_redirect: true, response_code: 'PERMANENT_REDIRECT' });
+    expect(groupRoutes(group, [], { httpsRedirectPort: 443 })[0]!.redirect).to.deep.equal({ https_redirect: true, response_code: 'PERMANENT_REDIRECT' });
     // Without an HTTPS port to send clients to, nothing redirects.
     expect(groupRoutes(group, []).map((r) => r.name)).to.not.include('default/shop:shop.test:Prefix:/api/:https-redirect');
     expect(groupRoutes(base, [], { httpsRedirectPort: 8443 })).to.have.length(1);
@@ -152,6 +152,6 @@ describe('resources/route: rules, sticky cookie and wildcards', () => {
     expect(weighted.map((c: Json) => c.response_headers_to_add[0].header.value.split(';')[0])).to.deep.equal([`sp=${v80}`, `sp=${v8080}`]);
     // Every cookie route fits Envoy's regex limit, with the longest cookie name the annotation allows.
     const longest = 'c'.repeat(COOKIE_TEXT_BUDGET - 10);
-    for (const value of [...hashed, v80, v8080]) expect(longest.length + value.length).to.be.at.most(COOKIE_TEXT_BUDGET);
+    for (const value of [...hashed, v80, v8080]) expect(longest.length + value!.length).to.be.at.most(COOKIE_TEXT_BUDGET);
   });
 });

@@ -97,7 +97,7 @@ describe('resources/route', () => {
     for (const [title, g, action] of cases) {
       it(title, () => {
         const vhost = virtualHost({ host: 'mini-echo.io', groups: [g] }) as { routes: Array<Record<string, unknown>> };
-        expect(vhost.routes[0].route).to.deep.equal(action);
+        expect(vhost.routes[0]!.route).to.deep.equal(action);
       });
     }
     it('no resolvable version → a 503 direct response, never an empty weighted_clusters', () => {
@@ -110,8 +110,8 @@ describe('resources/route', () => {
           ]),
         ],
       }) as { routes: Array<Record<string, Json>> };
-      expect(vhost.routes[0].direct_response.status).to.equal(503);
-      expect(vhost.routes[0].route).to.equal(undefined);
+      expect(vhost.routes[0]!.direct_response.status).to.equal(503);
+      expect(vhost.routes[0]!.route).to.equal(undefined);
     });
   });
 

@@ -27,7 +27,7 @@ describe('resources/translate', () => {
   });
 
   it('the listener binds the port it is told and routes by RDS over ADS, router last, host ports stripped', () => {
-    const listener = translate(blueGreenModel(), { http: { address: '0.0.0.0', port: 18080 } })[LISTENER_TYPE][0].body as Json;
+    const listener = translate(blueGreenModel(), { http: { address: '0.0.0.0', port: 18080 } })[LISTENER_TYPE][0]!.body as Json;
     expect(listener.address.socket_address).to.deep.equal({ address: '0.0.0.0', port_value: 18080 });
     const hcm = listener.filter_chains[0].filters[0].typed_config;
     expect(hcm.rds).to.deep.equal({ route_config_name: 'ingress_http', config_source: { ads: {}, resource_api_version: 'V3' } });
@@ -39,9 +39,9 @@ describe('resources/translate', () => {
     const model = blueGreenModel();
     model.tlsHosts = [{ host: 'mini-echo.io', secret: 'default/echo' }];
     model.secrets = [{ name: 'default/echo', certificateChain: 'c', privateKey: 'k' }];
-    model.virtualHosts[0].groups[0].redirectToHttps = true;
+    model.virtualHosts[0]!.groups[0]!.redirectToHttps = true;
     const redirect = (o: Parameters<typeof translate>[1]) =>
-      ((translate(model, o)[ROUTE_TYPE][0].body as Json).virtual_hosts[0].routes as Json[]).find((r) => r.redirect)?.redirect;
+      ((translate(model, o)[ROUTE_TYPE][0]!.body as Json).virtual_hosts[0].routes as Json[]).find((r) => r.redirect)?.redirect;
     expect(redirect({ ...options, https: { address: '0.0.0.0', port: 8443 } })).to.include({ port_redirect: 8443 });
     expect(redirect({ ...options, https: { address: '0.0.0.0', port: 8443 }, httpsRedirectPort: 443 })).to.deep.equal({
       https_redirect: true,
@@ -52,10 +52,10 @@ describe('resources/translate', () => {
 
   it('clusters are EDS over ADS; endpoints carry a locality weight', () => {
     const r = translate(blueGreenModel(), options);
-    const cluster = r[CLUSTER_TYPE][0].body as Json;
+    const cluster = r[CLUSTER_TYPE][0]!.body as Json;
     expect(cluster.type).to.equal('EDS');
     expect(cluster.eds_cluster_config).to.deep.equal({ eds_config: { ads: {}, resource_api_version: 'V3' } });
-    const cla = r[ENDPOINT_TYPE][0].body as Json;
+    const cla = r[ENDPOINT_TYPE][0]!.body as Json;
     expect(cla.endpoints[0].load_balancing_weight).to.deep.equal({ value: 1 });
     expect(cla.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).to.deep.equal({ address: '10.0.0.2', port_value: 80 });
   });

@@ -84,7 +84,7 @@ describe('snapshot/snapshot', () => {
 
   it('a field unknown to the Envoy API is a bug and throws', () => {
     const r = resources(['ns/a/80']);
-    (r[CLUSTER_TYPE][0].body as Record<string, unknown>).conect_timeout = { seconds: 1 };
+    (r[CLUSTER_TYPE][0]!.body as Record<string, unknown>).conect_timeout = { seconds: 1 };
     expect(() => Snapshot.fromResources(r)).to.throw(/has no field "conect_timeout"/);
   });
 

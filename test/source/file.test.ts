@@ -66,7 +66,7 @@ describe('source/file', () => {
     fs.writeFileSync(path.join(dir, 'a.yaml'), 'apiVersion: v1\nkind: Service\nmetadata: {name: a\n');
     await waitFor('diagnostic', () => source.diagnostics().length > 0, 15_000);
     expect(names()).to.deep.equal(['a', 'b']);
-    expect(source.diagnostics()[0].object).to.deep.equal({ kind: 'File', name: 'a.yaml' });
+    expect(source.diagnostics()[0]!.object).to.deep.equal({ kind: 'File', name: 'a.yaml' });
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a-fixed'));
     await waitFor('fixed', () => names().join() === 'a-fixed,b', 15_000);
     expect(source.diagnostics()).to.deep.equal([]);
@@ -104,7 +104,7 @@ describe('source/file', () => {
     start();
     expect(names()).to.deep.equal(['a']);
     expect(fileErrors()).to.deep.equal([['File', 'x.yaml', 'file']]);
-    expect(source.diagnostics()[0].message).to.match(/FIFO/);
+    expect(source.diagnostics()[0]!.message).to.match(/FIFO/);
   });
 
   it('a link to /dev/zero is a diagnostic, never an endless read; a link to a regular file is read', () => {
@@ -124,7 +124,7 @@ describe('source/file', () => {
     source.start(() => changes++);
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a') + '# ' + 'x'.repeat(300) + '\n');
     await waitFor('the size diagnostic', () => fileErrors().length === 1, 15_000);
-    expect(source.diagnostics()[0].message).to.contain('--max-file-bytes');
+    expect(source.diagnostics()[0]!.message).to.contain('--max-file-bytes');
     expect(names(), 'the previous contents stay').to.deep.equal(['a']);
     // Back to the very text it had: read again, and the diagnostic goes.
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
@@ -155,7 +155,7 @@ describe('source/file', () => {
     source.scan();
     expect(Date.now() - started).to.be.below(5000);
     expect(fileErrors()).to.deep.equal([['File', 'a.yaml', 'documents']]);
-    expect(source.diagnostics()[0].message).to.match(/aliases/);
+    expect(source.diagnostics()[0]!.message).to.match(/aliases/);
     expect(names()).to.deep.equal(['a']);
   });
 
@@ -213,7 +213,7 @@ describe('source/file', () => {
     start();
     fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
     await waitFor('the conflict', () => store.conflicts().length === 2, 15_000);
-    expect(store.list<Service>('Service')[0].spec.ports![0].port).to.equal(81);
+    expect(store.list<Service>('Service')[0]!.spec.ports![0]!.port).to.equal(81);
     expect(
       store
         .conflicts()

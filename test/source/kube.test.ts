@@ -57,7 +57,7 @@ describe('source/kube: informers against a fake API server', function () {
   }
   const readyz = async (a: App) => (await fetch(`http://127.0.0.1:${a.adminPort}/readyz`)).status;
   const weights = (a: App) => {
-    const routes = a.cache.current()?.toJSON().RDS.resources[0] as Json;
+    const routes = a.cache.current()?.toJSON().RDS!.resources[0] as Json;
     const vhost = routes?.virtual_hosts.find((v: Json) => v.name === 'mini-echo.io');
     return vhost?.routes[0].route.weighted_clusters?.clusters.map((c: Json) => c.weight);
   };
@@ -72,7 +72,7 @@ describe('source/kube: informers against a fake API server', function () {
     api.apply(echo('100'));
     const next = await client.next(ROUTE_TYPE);
     expect(next.version_info).to.not.equal(rds.version_info);
-    const vhost = next.resources[0].virtual_hosts.find((v: Json) => v.name === 'mini-echo.io');
+    const vhost = next.resources[0]!.virtual_hosts.find((v: Json) => v.name === 'mini-echo.io');
     expect(vhost.routes[0].route.cluster).to.equal('default/new-nginx/80');
   });
 
@@ -145,7 +145,7 @@ describe('source/kube: informers against a fake API server', function () {
     api.apply({ ...echo('50'), spec: { ...echo('50').spec, tls: [{ hosts: ['mini-echo.io'], secretName: 'echo-tls' }] } });
     const a = await start();
     await waitFor('ready', async () => (await readyz(a)) === 200);
-    await waitFor('the secret served', () => a.cache.current()!.toJSON().SDS.resources.length === 1);
+    await waitFor('the secret served', () => a.cache.current()!.toJSON().SDS!.resources.length === 1);
     const secretRequests = api.requests.filter((r) => r.includes('/secrets'));
     expect(secretRequests.length).to.be.greaterThan(0);
     for (const r of secretRequests)

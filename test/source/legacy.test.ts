@@ -63,7 +63,7 @@ describe('source/legacy', () => {
     });
     expect(out.spec.ingressClassName).to.equal('splitplane');
     expect(out.spec.tls).to.deep.equal([{ hosts: ['a.io'], secretName: 's' }]);
-    expect(out.spec.rules![0].http!.paths[0]).to.deep.equal({ path: '/a', pathType: 'Exact', backend: { service: { name: 'a', port: { number: 8080 } } } });
+    expect(out.spec.rules![0]!.http!.paths[0]).to.deep.equal({ path: '/a', pathType: 'Exact', backend: { service: { name: 'a', port: { number: 8080 } } } });
   });
 
   it('a backend without serviceName converts to an empty backend, which the model reports', () => {

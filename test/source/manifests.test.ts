@@ -22,7 +22,7 @@ describe('source/manifests', () => {
       'apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: echo}\nspec:\n  backend: {serviceName: a, servicePort: 80}\n',
       'x.yaml',
     );
-    expect(r.objects[0].apiVersion).to.equal('networking.k8s.io/v1');
+    expect(r.objects[0]!.apiVersion).to.equal('networking.k8s.io/v1');
   });
 
   it('keeps values as YAML typed them: the model checks their shape and names the field', () => {
@@ -30,15 +30,15 @@ describe('source/manifests', () => {
       'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: echo\n  annotations:\n    ingress.aliyun.weight/new-nginx: 50\n',
       'x.yaml',
     );
-    expect(r.objects[0].metadata.annotations).to.deep.equal({ 'ingress.aliyun.weight/new-nginx': 50 });
+    expect(r.objects[0]!.metadata.annotations).to.deep.equal({ 'ingress.aliyun.weight/new-nginx': 50 });
     expect(r.diagnostics).to.deep.equal([]);
   });
 
   it('a YAML syntax error fails the file with its line', () => {
     const r = parseManifests('apiVersion: v1\nkind: Service\nmetadata: {name: a\n', 'broken.yaml');
     expect(r.failed).to.equal(true);
-    expect(r.diagnostics[0].object).to.deep.equal({ kind: 'File', name: 'broken.yaml' });
-    expect(r.diagnostics[0].message).to.match(/line \d+/);
+    expect(r.diagnostics[0]!.object).to.deep.equal({ kind: 'File', name: 'broken.yaml' });
+    expect(r.diagnostics[0]!.message).to.match(/line \d+/);
   });
 
   it('duplicate keys fail the file rather than silently picking one', () => {

@@ -40,18 +40,18 @@ describe('store/store', () => {
     const store = new ObjectStore();
     store.replaceSource('file:b.yaml', [service('a', [{ port: 2 }])], ['documents[0]']);
     store.replaceSource('file:a.yaml', [service('a', [{ port: 1 }])], ['documents[3]']);
-    expect(store.list<Service>('Service')[0].spec.ports![0].port, 'the live one stays').to.equal(2);
+    expect(store.list<Service>('Service')[0]!.spec.ports![0]!.port, 'the live one stays').to.equal(2);
     const errors = store.conflicts();
     expect(errors.map((d) => [d.severity, d.object.kind, d.object.name, d.field])).to.deep.equal([
       ['error', 'File', 'a.yaml', 'documents[3].metadata.name'],
       ['error', 'File', 'b.yaml', 'documents[0].metadata.name'],
     ]);
-    expect(errors[0].message).to.contain('b.yaml (documents[0])').and.contain('stays in force');
+    expect(errors[0]!.message).to.contain('b.yaml (documents[0])').and.contain('stays in force');
     // Editing the winner keeps it the winner; removing it lets the other take over.
     store.replaceSource('file:b.yaml', [service('a', [{ port: 3 }])], ['documents[0]']);
-    expect(store.list<Service>('Service')[0].spec.ports![0].port).to.equal(3);
+    expect(store.list<Service>('Service')[0]!.spec.ports![0]!.port).to.equal(3);
     store.deleteSource('file:b.yaml');
-    expect(store.list<Service>('Service')[0].spec.ports![0].port).to.equal(1);
+    expect(store.list<Service>('Service')[0]!.spec.ports![0]!.port).to.equal(1);
     expect(store.conflicts()).to.deep.equal([]);
   });
 });

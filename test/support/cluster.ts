@@ -55,7 +55,7 @@ export async function testCluster(dir: string): Promise<TestCluster> {
   const namespace = `splitplane-e2e-${randomUUID().slice(0, 8)}`;
   const url = (kind: string, ns: string | undefined, name?: string) => {
     const p = PATHS[kind];
-    const base = p.namespaced ? `${p.prefix}/namespaces/${ns ?? namespace}/${p.plural}` : `${p.prefix}/${p.plural}`;
+    const base = p!.namespaced ? `${p!.prefix}/namespaces/${ns ?? namespace}/${p!.plural}` : `${p!.prefix}/${p!.plural}`;
     return name ? `${base}/${encodeURIComponent(name)}` : base;
   };
   await client.expect('POST', url('Namespace', undefined), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
@@ -64,7 +64,7 @@ export async function testCluster(dir: string): Promise<TestCluster> {
     kubeconfig: real,
     namespace,
     async apply(object) {
-      const ns = PATHS[object.kind].namespaced
+      const ns = PATHS[object.kind]!.namespaced
         ? (object.metadata.namespace = object.metadata.namespace === 'default' || !object.metadata.namespace ? namespace : object.metadata.namespace)
         : undefined;
       const current = await client.request<Obj>('GET', url(object.kind, ns, object.metadata.name));

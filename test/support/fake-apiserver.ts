@@ -217,7 +217,7 @@ export class FakeApiServer {
       const text = Buffer.concat(chunks).toString('utf8');
       const failure = this.failures.findIndex((f) => f.match.test(`${req.method} ${url.pathname}${url.search}`) && (!f.body || f.body.test(text)));
       if (failure >= 0) {
-        const { status } = this.failures.splice(failure, 1)[0];
+        const { status } = this.failures.splice(failure, 1)[0]!;
         return this.status(res, status, 'InternalError', 'a failure the test asked for');
       }
       if (!route) return this.status(res, 404, 'NotFound', `the fake API server has no ${url.pathname}`);
@@ -352,7 +352,7 @@ function selector(url: URL): (o: Obj) => boolean {
   return (o) => {
     for (const term of labels) {
       const [k, v] = term.split(/!?=/);
-      const value = o.metadata.labels?.[k];
+      const value = o.metadata.labels?.[k!];
       if (term.includes('!=') ? value === v : v === undefined ? value === undefined : value !== v) return false;
     }
     for (const term of fields) {

@@ -147,7 +147,7 @@ describe('xds/server under hostile clients', () => {
       for (let tag = 1; tag <= flips; tag++) {
         cache.publish(bigSnapshot(tag));
         await new Promise((r) => setImmediate(r));
-        maxUnsent = Math.max(maxUnsent, server.list()[0].unsentBytes());
+        maxUnsent = Math.max(maxUnsent, server.list()[0]!.unsentBytes());
       }
       const sent = metrics.value('splitplane_xds_responses_total', { type: 'RDS' });
       expect(sent, 'responses written while the client did not read').to.be.at.most(3);
@@ -156,7 +156,7 @@ describe('xds/server under hostile clients', () => {
       const latest = cache.current()!.version(ROUTE_TYPE);
       await waitFor('the latest routes', () => client.received.some((r) => r.version_info === latest));
       expect(client.received.length, 'responses received in all').to.be.at.most(4);
-      expect(server.list()[0].unsentBytes()).to.equal(0);
+      expect(server.list()[0]!.unsentBytes()).to.equal(0);
     } finally {
       client.close();
     }
@@ -218,8 +218,8 @@ describe('xds/server under hostile clients', () => {
       await waitFor('every NACK counted', () => metrics.value('splitplane_xds_nacks_total', { type: 'RDS', node: 'noisy' }) === 50);
       expect(lines.join('\n').length, 'log bytes').to.be.below(100_000);
       expect(lines.filter((l) => l.includes('NACK')).length).to.be.at.most(10);
-      const described = server.list()[0].stream.describe() as { types: Record<string, { lastNack: { message: string } }> };
-      expect(described.types.RDS.lastNack.message.length).to.be.below(1200);
+      const described = server.list()[0]!.stream.describe() as { types: Record<string, { lastNack: { message: string } }> };
+      expect(described.types.RDS!.lastNack.message.length).to.be.below(1200);
       expect(nacks).to.have.length(50);
       expect(Math.max(...nacks.map((n) => n.message.length))).to.be.below(1200);
     } finally {
@@ -264,7 +264,7 @@ describe('xds/server under hostile clients', () => {
       remote.subscribe(CLUSTER_TYPE);
       expect((await remote.next(CLUSTER_TYPE)).resources).to.have.length(1);
       await remote.nothing(SECRET_TYPE);
-      expect(server.list()[0].stream.describe()).to.deep.include({ refused: ['SDS'] });
+      expect(server.list()[0]!.stream.describe()).to.deep.include({ refused: ['SDS'] });
       expect(lines.some((l) => l.includes('TLS secrets are not sent to this client'))).to.equal(true);
     } finally {
       remote.close();

@@ -93,7 +93,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     cache.publish(snapshot(['ns/a/80']));
     const client = connect();
     await converge(client);
-    expect(server.list()[0].stream.node?.id).to.equal('test-node');
+    expect(server.list()[0]!.stream.node?.id).to.equal('test-node');
   });
 
   it('make-before-break: LDS waits until CDS is ACKed and every cluster has its endpoints', async () => {
@@ -131,7 +131,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     expect(names(eds2)).to.deep.equal(['ns/a/80', 'ns/b/80']);
     client.ack(eds2, ['ns/a/80', 'ns/b/80']);
     const rds = await client.next(ROUTE_TYPE);
-    expect(rds.resources[0].virtual_hosts[0].routes[0].route.weighted_clusters.clusters.map((c: Json) => c.name)).to.deep.equal(['ns/a/80', 'ns/b/80']);
+    expect(rds.resources[0]!.virtual_hosts[0].routes[0].route.weighted_clusters.clusters.map((c: Json) => c.name)).to.deep.equal(['ns/a/80', 'ns/b/80']);
   });
 
   it('NACK: counted, logged, and the same version is not sent again; the next snapshot is', async () => {
@@ -142,7 +142,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     client.nack(cds, '', 'cluster ns/a/80: bad thing');
     await waitFor('the NACK to be counted', () => metrics.value('splitplane_xds_nacks_total', { type: 'CDS', node: 'test-node' }) === 1);
     await client.nothing(CLUSTER_TYPE);
-    expect((server.list()[0].stream.describe() as Json).types.CDS.lastNack.message).to.equal('cluster ns/a/80: bad thing');
+    expect((server.list()[0]!.stream.describe() as Json).types.CDS.lastNack.message).to.equal('cluster ns/a/80: bad thing');
     cache.publish(snapshot(['ns/b/80']));
     const next = await client.next(CLUSTER_TYPE);
     expect(names(next)).to.deep.equal(['ns/b/80']);
@@ -161,7 +161,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     await client.nothing();
     expect(metrics.value('splitplane_xds_nacks_total', { type: 'CDS' })).to.equal(0);
     client.ack(second);
-    await waitFor('the ACK of the newer response', () => (server.list()[0].stream.describe() as Json).types.CDS.ackedVersion === second.version_info);
+    await waitFor('the ACK of the newer response', () => (server.list()[0]!.stream.describe() as Json).types.CDS.ackedVersion === second.version_info);
     await client.nothing();
   });
 
@@ -236,7 +236,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     expect(names(eds)).to.deep.equal(['ns/a/80', 'ns/b/80']);
     client.ack(eds, ['ns/a/80', 'ns/b/80']);
     const rds = await client.next(ROUTE_TYPE);
-    expect(rds.resources[0].virtual_hosts[0].routes[0].route.cluster).to.equal('ns/a/80');
+    expect(rds.resources[0]!.virtual_hosts[0].routes[0].route.cluster).to.equal('ns/a/80');
     await client.nothing(CLUSTER_TYPE, 200);
     client.ack(rds, ['ingress_http']);
     const drop = await client.next(CLUSTER_TYPE);

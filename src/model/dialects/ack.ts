@@ -37,7 +37,8 @@ export function parseServiceWeight(text: string, sink: DiagnosticSink): Map<stri
       sink.error(field, `${JSON.stringify(entry)} is not "<service>: <weight>", e.g. "new-nginx: 20"`);
       return null;
     }
-    const [, service, weightText] = m;
+    // Both groups take part in every match of the pattern.
+    const [, service = '', weightText = ''] = m;
     if (!SERVICE.test(service)) {
       sink.error(field, `${JSON.stringify(service)} is not a Service name`);
       return null;
@@ -85,7 +86,8 @@ export function parseServiceMatch(text: string, sink: DiagnosticSink): ServiceMa
       );
       return null;
     }
-    const [, service, kind, rawName, exactText, pattern] = m;
+    // Service, kind and name take part in every match; exactly one of the value groups does.
+    const [, service = '', kind, rawName = '', exactText, pattern = ''] = m;
     const name = unescape(rawName);
     if (!SERVICE.test(service)) {
       sink.error(field, `${JSON.stringify(service)} is not a Service name`);

@@ -61,7 +61,7 @@ function weighGroup(group: GroupBackends, percents: ReadonlyMap<string, number>,
 
   if (annotatedSum > TOTAL_BASIS_POINTS) {
     sink.error(
-      fieldOf(named[named.length - 1]),
+      fieldOf(named.at(-1) ?? ''),
       `weights for ${group.label} add up to ${annotatedSum / 100} percent (${named.map((s) => `${s}=${(percents.get(s) ?? 0) / 100}`).join(', ')}); they must not exceed 100`,
     );
     return null;
@@ -70,7 +70,7 @@ function weighGroup(group: GroupBackends, percents: ReadonlyMap<string, number>,
   if (unannotatedCount === 0) {
     if (annotatedSum === 0) {
       sink.error(
-        fieldOf(named[0]),
+        fieldOf(named[0] ?? ''),
         `every backend of ${group.label} is annotated with weight 0, so no traffic could be served; give at least one a weight above 0`,
       );
       return null;
@@ -80,5 +80,5 @@ function weighGroup(group: GroupBackends, percents: ReadonlyMap<string, number>,
   }
   const shares = shareEqually(TOTAL_BASIS_POINTS - annotatedSum, unannotatedCount);
   let next = 0;
-  return annotated.map((bp) => (bp === undefined ? shares[next++] : bp));
+  return annotated.map((bp) => bp ?? shares[next++]!);
 }

@@ -188,9 +188,9 @@ describe('model/dialects/aliyun', () => {
       const want = c.diagnostics ?? [];
       expect(got.length, JSON.stringify(got)).to.equal(want.length);
       want.forEach(([severity, f, fragment], i) => {
-        expect(got[i][0]).to.equal(severity);
-        expect(got[i][1]).to.equal(f);
-        expect(got[i][2]).to.contain(fragment);
+        expect(got[i]![0]).to.equal(severity);
+        expect(got[i]![1]).to.equal(f);
+        expect(got[i]![2]).to.contain(fragment);
       });
       for (const g of weights ?? []) expect(g.reduce((a, b) => a + b, 0)).to.equal(10000);
       for (const d of sink.items) expect(d.object).to.deep.equal({ kind: 'Ingress', namespace: 'default', name: 'echo' });

@@ -148,8 +148,8 @@ describe('model/validation: the shape table', () => {
       const result = validateObject(object);
       const found = result.diagnostics.filter((d) => d.field === field && d.severity === severity);
       expect(found, JSON.stringify(result.diagnostics)).to.have.length.greaterThan(0);
-      expect(found[0].object.kind).to.equal(object.kind);
-      expect(found[0].message.length, 'a message short enough to read').to.be.within(10, 400);
+      expect(found[0]!.object.kind).to.equal(object.kind);
+      expect(found[0]!.message.length, 'a message short enough to read').to.be.within(10, 400);
       expect(result.valid).to.equal(severity !== 'error');
     });
   }
@@ -177,7 +177,7 @@ describe('model/validation: the shape table', () => {
 
   it('messages never quote more than a short piece of a huge value', () => {
     const r = validateObject(with_(ING, (o) => (o.spec.rules[0].host = 'a'.repeat(100_000)))());
-    expect(r.diagnostics[0].message.length).to.be.below(200);
+    expect(r.diagnostics[0]!.message.length).to.be.below(200);
   });
 
   it('the same object is checked once', () => {
