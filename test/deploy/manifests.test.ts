@@ -21,7 +21,7 @@ import { KubeClient } from '../../src/kube/client.js';
 import { silentLogger } from '../../src/log.js';
 import { CONTROLLER_NAME } from '../../src/objects/ingress-class.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { endpointSlice, ingress, selfSignedCertificate, service, tlsSecret } from '../support/manifests.js';
+import { loopbackEndpointSlice, ingressManifest, selfSignedCertificate, loopbackService, tlsSecret } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 
 type Obj = Record<string, Json>;
@@ -251,20 +251,23 @@ describe('deploy/: the cluster manifests', function () {
     it('the control plane, through a release, a bad weight, and a second replica taking over', async () => {
       const cert = selfSignedCertificate('mini-echo.io');
       for (const o of [
-        service('old-nginx'),
-        service('new-nginx'),
-        endpointSlice('old-nginx', 9001),
-        endpointSlice('new-nginx', 9002),
+        loopbackService('old-nginx'),
+        loopbackService('new-nginx'),
+        loopbackEndpointSlice('old-nginx', 9001),
+        loopbackEndpointSlice('new-nginx', 9002),
         tlsSecret('echo-tls', cert.certificate, cert.key),
       ])
         api.apply(o);
       const echo = (weight: string) => ({
-        ...ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': weight }),
-        spec: { ...(ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }]).spec as Obj), tls: [{ hosts: ['mini-echo.io'], secretName: 'echo-tls' }] },
+        ...ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': weight }),
+        spec: {
+          ...(ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }]).spec as Obj),
+          tls: [{ hosts: ['mini-echo.io'], secretName: 'echo-tls' }],
+        },
       });
       api.apply(echo('50'));
       api.apply({
-        ...service('splitplane-envoy'),
+        ...loopbackService('splitplane-envoy'),
         metadata: { name: 'splitplane-envoy', namespace: 'splitplane' },
         status: { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } },
       });

@@ -16,7 +16,7 @@ import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { testCluster, type TestCluster } from '../support/cluster.js';
-import { ingress, blueGreenBackends } from '../support/manifests.js';
+import { ingressManifest, blueGreenBackends } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
@@ -29,7 +29,7 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
   const clients: AdsClient[] = [];
   const savedNamespace = process.env.POD_NAMESPACE;
   const echo = (weight: string, extra: Record<string, unknown> = {}): Record<string, Json> => {
-    const o = ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { [W]: weight }) as Record<string, Json>;
+    const o = ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { [W]: weight }) as Record<string, Json>;
     return { ...o, metadata: { ...o.metadata, namespace: cluster.namespace }, spec: { ...o.spec, ...extra } };
   };
   const inNamespace = (o: Record<string, Json>) => ({ ...o, metadata: { ...o.metadata, namespace: cluster.namespace } });
@@ -40,7 +40,7 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
     process.env.POD_NAMESPACE = cluster.namespace;
     for (const o of blueGreenBackends()) await cluster.apply(inNamespace(o));
     await cluster.apply(echo('50', { ingressClassName: 'splitplane' }));
-    const other = ingress('theirs', 'other.io', [{ service: 'old-nginx' }]) as Record<string, Json>;
+    const other = ingressManifest('theirs', 'other.io', [{ service: 'old-nginx' }]) as Record<string, Json>;
     await cluster.apply(inNamespace({ ...other, spec: { ...other.spec, ingressClassName: 'someone-else' } }));
   });
   after(async () => {

@@ -16,7 +16,7 @@ import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { parseManifests } from '../../src/source/manifests.js';
 import { ObjectStore } from '../../src/store/store.js';
 import { envoyValidates, snapshotBootstrap } from '../support/envoy-validate.js';
-import { endpointSlice, ingress, selfSignedCertificate, service, tlsSecret } from '../support/manifests.js';
+import { loopbackEndpointSlice, ingressManifest, selfSignedCertificate, loopbackService, tlsSecret } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
@@ -28,21 +28,21 @@ const N = 'nginx.ingress.kubernetes.io/';
 const OPTIONS = { http: { address: '0.0.0.0', port: 8080 }, https: { address: '0.0.0.0', port: 8443 } };
 
 function baseManifests(certificate: { certificate: string; key: string }): KubeObject[] {
-  const blueGreen = ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '30' });
-  const main = ingress(
+  const blueGreen = ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '30' });
+  const main = ingressManifest(
     'shop',
     'shop.test',
     [{ service: 'old-nginx' }, { service: 'new-nginx' }],
     { 'splitplane.io/sticky-cookie': 'sp-version' },
     { tls: [{ hosts: ['shop.test'], secretName: 'shop-tls' }], defaultBackend: { service: { name: 'default-http-backend', port: { number: 80 } } } },
   );
-  const canary = ingress('shop-canary', 'shop.test', [{ service: 'canary' }], {
+  const canary = ingressManifest('shop-canary', 'shop.test', [{ service: 'canary' }], {
     [`${N}canary`]: 'true',
     [`${N}canary-weight`]: '10',
     [`${N}canary-by-header`]: 'x-canary',
     [`${N}canary-by-cookie`]: 'canary',
   });
-  const ack = ingress(
+  const ack = ingressManifest(
     'api',
     '*.api.test',
     [
@@ -63,8 +63,8 @@ function baseManifests(certificate: { certificate: string; key: string }): KubeO
     main,
     canary,
     ack,
-    ...services.map(service),
-    ...services.map((s, i) => endpointSlice(s, 9000 + i)),
+    ...services.map(loopbackService),
+    ...services.map((s, i) => loopbackEndpointSlice(s, 9000 + i)),
     tlsSecret('shop-tls', certificate.certificate, certificate.key),
     ingressClass,
   ] as unknown as KubeObject[];

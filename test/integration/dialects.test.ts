@@ -14,7 +14,7 @@ import { rejections } from '../support/envoy-stats.js';
 import { freePort, get, REQUEST_TIMEOUT_MS, startBackend, tally, type Backend } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import { PUSH_ORDER, SHORT_NAME } from '../../src/proto/type-urls.js';
-import { endpointSlice, ingress, selfSignedCertificate, service, tlsSecret, writeObject, type Obj } from '../support/manifests.js';
+import { loopbackEndpointSlice, ingressManifest, selfSignedCertificate, loopbackService, tlsSecret, writeObject, type Obj } from '../support/fixtures.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
 import { withinBinomial } from '../support/stats.js';
 
@@ -38,58 +38,58 @@ for (const protocol of ['sotw', 'delta'] as const)
     let httpsPort: number;
 
     const ingresses: Record<string, Obj> = {
-      ack: ingress(
+      ack: ingressManifest(
         'ack',
         'ack.test',
         names.map((service) => ({ service })),
         { [`${NGINX}service-weight`]: 'a: 20, b: 60' },
       ),
-      'ack-match': ingress(
+      'ack-match': ingressManifest(
         'ack-match',
         'match.test',
         names.map((service) => ({ service })),
         { [`${NGINX}service-match`]: 'b: header("x-ver", /^v2$/)\nc: query("ver", "3")' },
       ),
-      'canary-main': ingress('canary-main', 'canary.test', [{ service: 'a' }]),
-      'canary-b': ingress('canary-b', 'canary.test', [{ service: 'b' }], {
+      'canary-main': ingressManifest('canary-main', 'canary.test', [{ service: 'a' }]),
+      'canary-b': ingressManifest('canary-b', 'canary.test', [{ service: 'b' }], {
         [`${NGINX}canary`]: 'true',
         [`${NGINX}canary-weight`]: '20',
         [`${NGINX}canary-by-header`]: 'x-canary',
         [`${NGINX}canary-by-cookie`]: 'canary-cookie',
       }),
-      'canary-c': ingress('canary-c', 'canary.test', [{ service: 'c' }], {
+      'canary-c': ingressManifest('canary-c', 'canary.test', [{ service: 'c' }], {
         [`${NGINX}canary`]: 'true',
         [`${NGINX}canary-weight`]: '30',
         [`${NGINX}canary-by-header`]: 'x-c',
         [`${NGINX}canary-by-header-pattern`]: '^(beta|gamma)$',
       }),
-      'value-main': ingress('value-main', 'value.test', [{ service: 'a' }]),
-      'value-canary': ingress('value-canary', 'value.test', [{ service: 'b' }], {
+      'value-main': ingressManifest('value-main', 'value.test', [{ service: 'a' }]),
+      'value-canary': ingressManifest('value-canary', 'value.test', [{ service: 'b' }], {
         [`${NGINX}canary`]: 'true',
         [`${NGINX}canary-by-header`]: 'x-v',
         [`${NGINX}canary-by-header-value`]: 'yes',
       }),
-      sticky: ingress(
+      sticky: ingressManifest(
         'sticky',
         'sticky.test',
         names.map((service) => ({ service })),
         { 'splitplane.io/sticky-cookie': 'sp-version', 'splitplane.io/sticky-max-age': '600' },
       ),
-      paths: ingress('paths', 'paths.test', [
+      paths: ingressManifest('paths', 'paths.test', [
         { path: '/foo', pathType: 'Prefix', service: 'b' },
         { path: '/foo', pathType: 'Exact', service: 'a' },
         { path: '/', pathType: 'Prefix', service: 'c', portName: 'http' },
       ]),
-      wildcard: ingress('wildcard', '*.wild.test', [{ service: 'a' }]),
-      'other-class': ingress('other-class', 'other.test', [{ service: 'a' }], {}, { ingressClassName: 'nginx' }),
-      'ours-by-class': ingress('ours-by-class', 'class.test', [{ service: 'b' }], {}, { ingressClassName: 'splitplane' }),
+      wildcard: ingressManifest('wildcard', '*.wild.test', [{ service: 'a' }]),
+      'other-class': ingressManifest('other-class', 'other.test', [{ service: 'a' }], {}, { ingressClassName: 'nginx' }),
+      'ours-by-class': ingressManifest('ours-by-class', 'class.test', [{ service: 'b' }], {}, { ingressClassName: 'splitplane' }),
       default: {
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',
         metadata: { name: 'default', namespace: 'default' },
         spec: { defaultBackend: { service: { name: 'default-http-backend', port: { number: 80 } } } },
       },
-      secure: ingress(
+      secure: ingressManifest(
         'secure',
         'secure-a.test',
         [{ service: 'a' }],
@@ -101,15 +101,15 @@ for (const protocol of ['sotw', 'delta'] as const)
           ],
         },
       ),
-      'secure-b': ingress('secure-b', 'secure-b.test', [{ service: 'b' }], { 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' }),
+      'secure-b': ingressManifest('secure-b', 'secure-b.test', [{ service: 'b' }], { 'nginx.ingress.kubernetes.io/ssl-redirect': 'false' }),
     };
 
     before(async () => {
       for (const n of names) backends[n] = await startBackend(n);
       backends.default = await startBackend('default backend', 404);
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-dialects-'));
-      for (const n of names) writeObject(dir, `svc-${n}`, [service(n), endpointSlice(n, backends[n]!.port)]);
-      writeObject(dir, 'svc-default', [service('default-http-backend'), endpointSlice('default-http-backend', backends.default.port)]);
+      for (const n of names) writeObject(dir, `svc-${n}`, [loopbackService(n), loopbackEndpointSlice(n, backends[n]!.port)]);
+      writeObject(dir, 'svc-default', [loopbackService('default-http-backend'), loopbackEndpointSlice('default-http-backend', backends.default.port)]);
       for (const host of ['secure-a', 'secure-b']) {
         certificates[host] = selfSignedCertificate(`${host}.test`);
         writeObject(dir, `secret-${host}`, tlsSecret(host, certificates[host].certificate, certificates[host].key));
@@ -212,7 +212,7 @@ for (const protocol of ['sotw', 'delta'] as const)
       writeObject(
         dir,
         'ingress-sticky',
-        ingress(
+        ingressManifest(
           'sticky',
           'sticky.test',
           names.map((service) => ({ service })),

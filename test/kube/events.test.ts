@@ -17,7 +17,7 @@ import { silentLogger } from '../../src/log.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import type { KubeObject } from '../../src/objects/kube.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { echoIngress, blueGreenBackends } from '../support/manifests.js';
+import { echoIngress, blueGreenBackends } from '../support/fixtures.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
 const echo = echoIngress;

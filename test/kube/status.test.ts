@@ -11,7 +11,7 @@ import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { endpointSlice, ingress, service } from '../support/manifests.js';
+import { loopbackEndpointSlice, ingressManifest, loopbackService } from '../support/fixtures.js';
 
 const LEASE = { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
 
@@ -25,10 +25,15 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     api = new FakeApiServer(100);
     await api.start();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-status-'));
-    for (const o of [service('old-nginx'), endpointSlice('old-nginx', 9001), ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }])]) api.apply(o);
+    for (const o of [
+      loopbackService('old-nginx'),
+      loopbackEndpointSlice('old-nginx', 9001),
+      ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }]),
+    ])
+      api.apply(o);
     api.apply({
-      ...ingress('theirs', 'other.io', [{ service: 'old-nginx' }]),
-      spec: { ...(ingress('theirs', 'other.io', [{ service: 'old-nginx' }]).spec as object), ingressClassName: 'nginx' },
+      ...ingressManifest('theirs', 'other.io', [{ service: 'old-nginx' }]),
+      spec: { ...(ingressManifest('theirs', 'other.io', [{ service: 'old-nginx' }]).spec as object), ingressClassName: 'nginx' },
     });
   });
   afterEach(async () => {
@@ -77,7 +82,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
   });
 
   it("--publish-service: the Service's load balancer addresses, or its external IPs", async () => {
-    api.apply({ ...service('splitplane-envoy'), status: { loadBalancer: { ingress: [{ hostname: 'elb.example.com' }] } } });
+    api.apply({ ...loopbackService('splitplane-envoy'), status: { loadBalancer: { ingress: [{ hostname: 'elb.example.com' }] } } });
     await replica({ publishService: { namespace: 'default', name: 'splitplane-envoy' } });
     await waitFor('the status', () => address('echo'));
     expect(address('echo')).to.deep.equal([{ hostname: 'elb.example.com' }]);
@@ -99,7 +104,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     const stopped = Date.now();
     apps.splice(apps.indexOf(leader), 1);
     await leader.stop();
-    api.apply(ingress('late', 'late.io', [{ service: 'old-nginx' }]));
+    api.apply(ingressManifest('late', 'late.io', [{ service: 'old-nginx' }]));
     await waitFor('the other replica to lead', () => follower.writers!.isLeader(), LEASE.durationMs + 5000);
     expect(Date.now() - stopped, 'taken over within the lease duration').to.be.below(LEASE.durationMs + 2000);
     await waitFor("the new Ingress's status, from the new leader", () => address('late'));

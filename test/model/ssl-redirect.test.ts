@@ -4,7 +4,7 @@ import { DiagnosticSink } from '../../src/objects/diagnostics.js';
 import type { Ingress, Secret } from '../../src/objects/kube.js';
 import { parseSslRedirect, servedOnHttps } from '../../src/model/ssl-redirect.js';
 import { endpointSlice, ingress, service } from '../support/fixtures.js';
-import { selfSignedCertificate, tlsSecret } from '../support/manifests.js';
+import { selfSignedCertificate, tlsSecret } from '../support/fixtures.js';
 
 const KEY = 'nginx.ingress.kubernetes.io/ssl-redirect';
 

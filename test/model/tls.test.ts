@@ -5,7 +5,7 @@ import { readTlsSecret, tlsHosts } from '../../src/model/tls.js';
 import type { SecretModel } from '../../src/model/types.js';
 import { ingress } from '../support/fixtures.js';
 import { envoyValidates, listenerBootstrap } from '../support/envoy-validate.js';
-import { selfSignedCertificate, tlsSecret } from '../support/manifests.js';
+import { selfSignedCertificate, tlsSecret } from '../support/fixtures.js';
 
 describe('model/tls', () => {
   const a = selfSignedCertificate('a.test');

@@ -10,7 +10,7 @@ import type { App } from '../../src/app.js';
 import { waitFor } from '../../src/local/wait.js';
 import { ENDPOINT_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient, names } from '../support/ads-client.js';
-import { endpointSlice, ingress, service, writeObject } from '../support/manifests.js';
+import { loopbackEndpointSlice, ingressManifest, loopbackService, writeObject } from '../support/fixtures.js';
 import { startSplitplane } from '../support/splitplane.js';
 
 describe('nack: a refused update falls back, the rest keeps flowing', () => {
@@ -21,19 +21,19 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-nack-'));
     writeObject(dir, 'services', [
-      service('old-nginx'),
-      service('new-nginx'),
-      service('api'),
-      endpointSlice('old-nginx', 9001),
-      endpointSlice('new-nginx', 9002),
-      endpointSlice('api', 9003),
+      loopbackService('old-nginx'),
+      loopbackService('new-nginx'),
+      loopbackService('api'),
+      loopbackEndpointSlice('old-nginx', 9001),
+      loopbackEndpointSlice('new-nginx', 9002),
+      loopbackEndpointSlice('api', 9003),
     ]);
     writeObject(
       dir,
       'echo',
-      ingress('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '50' }),
+      ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'ingress.aliyun.weight/new-nginx': '50' }),
     );
-    writeObject(dir, 'api', ingress('api', 'api.test', [{ service: 'api' }]));
+    writeObject(dir, 'api', ingressManifest('api', 'api.test', [{ service: 'api' }]));
     app = await startSplitplane(dir, 8080);
     client = new AdsClient(app.xdsPort, 'refusing-proxy');
   });
@@ -48,12 +48,12 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
 
     // new-nginx moves to another port; the proxy refuses it.
     writeObject(dir, 'services', [
-      service('old-nginx'),
-      service('new-nginx'),
-      service('api'),
-      endpointSlice('old-nginx', 9001),
-      endpointSlice('new-nginx', 9012),
-      endpointSlice('api', 9003),
+      loopbackService('old-nginx'),
+      loopbackService('new-nginx'),
+      loopbackService('api'),
+      loopbackEndpointSlice('old-nginx', 9001),
+      loopbackEndpointSlice('new-nginx', 9012),
+      loopbackEndpointSlice('api', 9003),
     ]);
     const refused = await client.next(ENDPOINT_TYPE);
     expect(refused.version_info).to.not.equal(eds.version_info);
@@ -70,7 +70,7 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
     client.ack(fallback, names(cds));
 
     // Another Ingress changes: its routes reach the proxy.
-    writeObject(dir, 'api', ingress('api', 'api.test', [{ service: 'api', path: '/v2' }]));
+    writeObject(dir, 'api', ingressManifest('api', 'api.test', [{ service: 'api', path: '/v2' }]));
     const routes = await client.next(ROUTE_TYPE);
     expect(routes.version_info).to.not.equal(rds.version_info);
     const vhost = routes.resources[0]!.virtual_hosts.find((v: { name: string }) => v.name === 'api.test');
@@ -79,12 +79,12 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
 
     // Fixing the slice (any new form) is tried again.
     writeObject(dir, 'services', [
-      service('old-nginx'),
-      service('new-nginx'),
-      service('api'),
-      endpointSlice('old-nginx', 9001),
-      endpointSlice('new-nginx', 9022),
-      endpointSlice('api', 9003),
+      loopbackService('old-nginx'),
+      loopbackService('new-nginx'),
+      loopbackService('api'),
+      loopbackEndpointSlice('old-nginx', 9001),
+      loopbackEndpointSlice('new-nginx', 9022),
+      loopbackEndpointSlice('api', 9003),
     ]);
     const retried = await client.next(ENDPOINT_TYPE);
     expect(retried.version_info).to.not.equal(eds.version_info);

@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
-import { echoIngress, blueGreenBackends, selfSignedCertificate, tlsSecret } from '../support/manifests.js';
+import { echoIngress, blueGreenBackends, selfSignedCertificate, tlsSecret } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 
 const echo = echoIngress;
