@@ -16,7 +16,8 @@ import type { Source } from './source/source.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startClusterWriters, type ClusterWriters } from './kube/writers.js';
 import { ObjectStore } from './store/store.js';
-import { AdsServer, xdsServerCredentials } from './xds/server.js';
+import { AdsServer } from './xds/server.js';
+import { xdsServerCredentials } from './xds/credentials.js';
 
 export interface App {
   config: Config;

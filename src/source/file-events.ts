@@ -31,3 +31,36 @@ export async function fileEventsArrive(timeoutMs = 500): Promise<boolean> {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Keeps one watch on each folder of `folders` in `watchers`, closing the watches of folders no longer
+ * listed. `event` runs on any file event; `failed` when a watch breaks (its watch is already closed).
+ * A folder that cannot be watched is left to polling, except the root, which throws.
+ */
+export function watchFolders(
+  watchers: Map<string, fs.FSWatcher>,
+  folders: Iterable<string>,
+  root: string,
+  on: { event: () => void; failed: (folder: string, error: unknown) => void },
+): void {
+  const wanted = new Set(folders);
+  for (const [folder, watcher] of watchers) {
+    if (wanted.has(folder)) continue;
+    watcher.close();
+    watchers.delete(folder);
+  }
+  for (const folder of wanted) {
+    if (watchers.has(folder)) continue;
+    try {
+      const watcher = fs.watch(folder, on.event);
+      watcher.on('error', (error) => {
+        watcher.close();
+        watchers.delete(folder);
+        on.failed(folder, error);
+      });
+      watchers.set(folder, watcher);
+    } catch (error) {
+      if (folder === root) throw error;
+    }
+  }
+}

@@ -8,28 +8,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
-import type { KubeObject } from '../objects/kube.js';
 import type { ObjectStore } from '../store/store.js';
-import { parseManifests } from './manifests.js';
-import { fileEventsArrive } from './file-events.js';
+import { fileEventsArrive, watchFolders } from './file-events.js';
 import { folderStamp, listManifests } from './listing.js';
-import { readRegularFile, stampOf } from './read-file.js';
+import { stampOf } from './read-file.js';
+import { readManifestFile, type FileState, type FileUpdate } from './manifest-file.js';
 import type { Source } from './source.js';
 
 export { fileEventsArrive };
-
-interface FileState {
-  stamp: string;
-  text: string;
-  diagnostics: Diagnostic[];
-  /** Objects the store holds from this file (the previous ones while it does not parse). */
-  objects: number;
-  /** The file was not read (not a regular file, too large): `text` is the last text read. */
-  refused?: true;
-}
-
-/** What one scan found for one file: its new state and, when it parsed, its objects; null when gone. */
-type FileUpdate = { state: FileState; objects?: readonly KubeObject[]; fields?: string[] } | null;
 
 export interface FileSourceOptions {
   /**
@@ -229,34 +215,8 @@ export class FileSource implements Source {
     return true;
   }
 
-  /**
-   * The new state of one file, or undefined when it did not change. A file that cannot be used (not a
-   * regular file, too large, not parsed) gets diagnostics and keeps its previous objects.
-   */
   private read(file: string, rel: string): FileUpdate | undefined {
-    const known = this.files.get(rel);
-    const result = readRegularFile(file, this.maxFileBytes, known?.stamp);
-    if (result.kind === 'unchanged' || result.kind === 'gone') return undefined;
-    if (result.kind === 'refused') {
-      if (known?.diagnostics.length === 1 && known.diagnostics[0]!.message === result.reason) return undefined;
-      this.log.warn('manifest file not read', { file: rel, reason: result.reason });
-      const diagnostics: Diagnostic[] = [{ severity: 'error', object: { kind: 'File', name: rel }, field: 'file', message: result.reason }];
-      return { state: { stamp: result.stamp, text: known?.text ?? '', diagnostics, objects: known?.objects ?? 0, refused: true } };
-    }
-    if (known?.text === result.text && !known.refused) {
-      known.stamp = result.stamp;
-      return undefined;
-    }
-    const parsed = parseManifests(result.text, rel);
-    if (parsed.failed) {
-      this.log.warn('manifest file does not parse; its previous contents stay in force', { file: rel, problems: parsed.diagnostics.map((d) => d.message) });
-      return { state: { stamp: result.stamp, text: result.text, diagnostics: parsed.diagnostics, objects: known?.objects ?? 0 } };
-    }
-    return {
-      state: { stamp: result.stamp, text: result.text, diagnostics: parsed.diagnostics, objects: parsed.objects.length },
-      objects: parsed.objects,
-      fields: parsed.fields,
-    };
+    return readManifestFile(file, rel, this.files.get(rel), this.maxFileBytes, this.log);
   }
 
   private folderUnreadable(error: string): boolean {
@@ -307,33 +267,20 @@ export class FileSource implements Source {
 
   /** A watch on every folder of the last scan (new subfolders are found by the scan their creation causes). */
   private watchFolders(): void {
-    for (const [folder, watcher] of this.watchers) {
-      if (this.folders.has(folder)) continue;
-      watcher.close();
-      this.watchers.delete(folder);
-    }
-    for (const folder of this.folders.keys()) {
-      if (this.watchers.has(folder)) continue;
-      try {
-        const watcher = fs.watch(folder, () => {
-          this.trustEvents(true, 'a file event arrived');
-          this.scheduleScan();
-        });
-        watcher.on('error', (error) => {
-          watcher.close();
-          this.watchers.delete(folder);
-          // The folder itself going away is seen by the scan; anything else means events cannot be trusted.
-          if (folder === this.dir || fs.existsSync(folder)) {
-            this.log.warn('watching the manifest folder failed; polling it instead', { dir: folder, error: String(error) });
-            this.trustEvents(false, 'the watch failed');
-          }
-          this.scheduleScan();
-        });
-        this.watchers.set(folder, watcher);
-      } catch (error) {
-        if (folder === this.dir) throw error;
-      }
-    }
+    watchFolders(this.watchers, this.folders.keys(), this.dir, {
+      event: () => {
+        this.trustEvents(true, 'a file event arrived');
+        this.scheduleScan();
+      },
+      failed: (folder, error) => {
+        // The folder itself going away is seen by the scan; anything else means events cannot be trusted.
+        if (folder === this.dir || fs.existsSync(folder)) {
+          this.log.warn('watching the manifest folder failed; polling it instead', { dir: folder, error: String(error) });
+          this.trustEvents(false, 'the watch failed');
+        }
+        this.scheduleScan();
+      },
+    });
   }
 
   /** Whether a folder, a recently changed file or the next slice of files differs from the last scan. */

@@ -2,18 +2,19 @@
 // snapshot cache, and turns stream events into logs and metrics.
 
 import * as grpc from '@grpc/grpc-js';
-import fs from 'node:fs';
 import { format } from 'node:util';
 import { LogLimiter, truncate } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../proto/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
-import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest, encodeDeltaResponseBody, encodeResponseBody, withNonce } from './messages.js';
+import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest } from './messages.js';
+import { ResponseFramer, type Framed } from './framing.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import { SotwStream } from './sotw.js';
 import { DeltaStream } from './delta.js';
 import type { AdsStream } from './ads-stream.js';
+import { isLoopbackPeer } from './credentials.js';
 
 export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
 export const SOTW_METHOD_PATH = `/${ADS_SERVICE}/StreamAggregatedResources`;
@@ -36,12 +37,6 @@ const adsDefinition: grpc.ServiceDefinition = {
   StreamAggregatedResources: bidi(SOTW_METHOD_PATH, decodeDiscoveryRequest),
   DeltaAggregatedResources: bidi(DELTA_METHOD_PATH, decodeDeltaDiscoveryRequest),
 };
-
-/** A response body with its nonce, as written to every stream sent it. */
-interface Framed {
-  bytes: Buffer;
-  nonce: string;
-}
 
 /** Either ADS stream, as the server and the admin page see it. */
 export type AnyStream = SotwStream | DeltaStream;
@@ -92,36 +87,6 @@ export interface AdsServerOptions {
   isLoopback?(peer: string): boolean;
 }
 
-/** TLS for the xDS port from PEM files; every client must present a certificate signed by `clientCa`. */
-export function xdsServerCredentials(files: { cert: string; key: string; clientCa: string }): grpc.ServerCredentials {
-  const read = (flag: string, file: string) => {
-    try {
-      return fs.readFileSync(file);
-    } catch (error) {
-      throw new Error(
-        `cannot read ${flag} ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): splitplane certgen --out DIR writes a CA, a server and a client certificate`,
-      );
-    }
-  };
-  const cert = read('--xds-tls-cert', files.cert);
-  const key = read('--xds-tls-key', files.key);
-  const ca = read('--xds-client-ca', files.clientCa);
-  try {
-    return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
-  } catch (error) {
-    throw new Error(
-      `cannot use the xDS TLS files (--xds-tls-cert ${files.cert}, --xds-tls-key ${files.key}, --xds-client-ca ${files.clientCa}): ${(error as Error).message}`,
-    );
-  }
-}
-
-/** Whether a grpc-js peer (`127.0.0.1:5000`, `[::1]:5000`, `[::ffff:127.0.0.1]:5000`) is this host. */
-export function isLoopbackPeer(peer: string): boolean {
-  const host = peer.startsWith('[') ? peer.slice(1, peer.indexOf(']')) : peer.slice(0, peer.lastIndexOf(':'));
-  const v4 = host.toLowerCase().replace(/^::ffff:/, '');
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || host === '::1';
-}
-
 const MAX_NODE_LABELS = 500;
 
 export class AdsServer {
@@ -160,13 +125,13 @@ export class AdsServer {
         this.open(
           call,
           (events) => new SotwStream(() => this.cache.current(), events),
-          (r: DiscoveryResponse) => this.body(r),
+          (r: DiscoveryResponse) => this.framer.sotw(r),
         ),
       DeltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, Buffer>) =>
         this.open(
           call,
           (events) => new DeltaStream(() => this.cache.current(), events),
-          (r: DeltaDiscoveryResponse) => this.deltaBody(r),
+          (r: DeltaDiscoveryResponse) => this.framer.delta(r),
         ),
     });
   }
@@ -204,35 +169,7 @@ export class AdsServer {
     return [...this.streams.values()];
   }
 
-  // The streams share their resource sets: a SotW stream sends the map it should hold (the snapshot's
-  // own, or one shared by the streams with that subscription), a Delta stream the difference that
-  // streams in step share. The same set at the same version is the same response, encoded once with
-  // its nonce: a fan-out to a thousand streams writes one buffer a thousand times.
-  private readonly framed = new WeakMap<object, Map<string, Framed>>();
-  private nonces = 0;
-
-  private frame(identity: object, key: string, encode: () => Buffer): Framed {
-    let byKey = this.framed.get(identity);
-    if (!byKey) this.framed.set(identity, (byKey = new Map()));
-    let framed = byKey.get(key);
-    if (!framed) {
-      // A nonce is unique within a stream; sharing one across streams sent the same bytes is safe.
-      const nonce = (++this.nonces).toString(36);
-      framed = { nonce, bytes: withNonce(encode(), nonce) };
-      byKey.set(key, framed);
-    }
-    return framed;
-  }
-
-  private body(response: DiscoveryResponse): Framed {
-    return this.frame(response.resources, `${response.typeUrl}\u0000${response.version}`, () => encodeResponseBody(response));
-  }
-
-  private deltaBody(response: DeltaDiscoveryResponse): Framed {
-    return this.frame(response.resources, `${response.typeUrl}\u0000${response.systemVersion}\u0000${response.removed.join('\u0000')}`, () =>
-      encodeDeltaResponseBody(response),
-    );
-  }
+  private readonly framer = new ResponseFramer();
 
   private open<
     Request extends { node?: unknown },

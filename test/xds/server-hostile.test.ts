@@ -13,7 +13,8 @@ import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } f
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { decodeDeltaDiscoveryResponse, decodeDiscoveryResponse, encodeDeltaDiscoveryRequest, encodeDiscoveryRequest } from '../../src/xds/messages.js';
-import { AdsServer, DELTA_METHOD_PATH, SOTW_METHOD_PATH, isLoopbackPeer, type NackReport } from '../../src/xds/server.js';
+import { AdsServer, DELTA_METHOD_PATH, SOTW_METHOD_PATH, type NackReport } from '../../src/xds/server.js';
+import { isLoopbackPeer } from '../../src/xds/credentials.js';
 import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../../src/xds/protocol.js';
 import { waitFor } from '../../src/local/wait.js';
 import { AdsClient } from '../support/ads-client.js';

@@ -1,0 +1,72 @@
+// What each encoded resource names of the next type down (a listener its route configuration, a route
+// its clusters, a cluster its endpoints) and which secrets a listener needs: read back from the bodies
+// translation made, for make-before-break ordering and the snapshot's consistency check.
+
+import { CLUSTER_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE, type TypeUrl } from '../proto/type-urls.js';
+import type { Resource } from '../resources/resource.js';
+
+// The few fields of resource bodies this module reads back: which secrets a listener needs, which
+// route configuration it names, which clusters a virtual host routes to.
+interface ListenerFields {
+  filter_chains?: Array<{
+    filters?: Array<{ typed_config?: { rds?: { route_config_name?: unknown } } }>;
+    transport_socket?: { typed_config?: { common_tls_context?: { tls_certificate_sds_secret_configs?: Array<{ name: string }> } } };
+  }>;
+}
+interface VirtualHostFields {
+  routes?: Array<{ route?: { cluster?: string; weighted_clusters?: { clusters?: Array<{ name: string }> } } }>;
+}
+interface RouteConfigurationFields {
+  virtual_hosts?: VirtualHostFields[];
+}
+interface ClusterFields {
+  type?: string;
+  eds_cluster_config?: { service_name?: string };
+}
+/** SDS secret names a listener's filter chains need. */
+export function secretsOf(body: ListenerFields): string[] {
+  const names: string[] = [];
+  for (const chain of body.filter_chains ?? []) {
+    for (const config of chain.transport_socket?.typed_config?.common_tls_context?.tls_certificate_sds_secret_configs ?? []) names.push(config.name);
+  }
+  return names;
+}
+
+// Kept per virtual host body, which translation keeps for an unchanged host: a route configuration of
+// a thousand hosts is walked for the one that changed.
+const hostClusters = new WeakMap<object, readonly string[]>();
+function clustersOfHost(vhost: VirtualHostFields): readonly string[] {
+  let clusters = hostClusters.get(vhost);
+  if (!clusters) {
+    const found = new Set<string>();
+    for (const route of vhost.routes ?? []) {
+      if (route.route?.cluster) found.add(route.route.cluster);
+      for (const wc of route.route?.weighted_clusters?.clusters ?? []) found.add(wc.name);
+    }
+    clusters = [...found];
+    hostClusters.set(vhost, clusters);
+  }
+  return clusters;
+}
+
+export function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {
+  switch (typeUrl) {
+    case LISTENER_TYPE:
+      return ((resource.body as ListenerFields).filter_chains ?? []).flatMap((chain) =>
+        (chain.filters ?? []).map((f) => f.typed_config?.rds?.route_config_name).filter((n): n is string => typeof n === 'string'),
+      );
+    case ROUTE_TYPE:
+    case VIRTUAL_HOST_TYPE: {
+      const clusters = new Set<string>();
+      const hosts = typeUrl === ROUTE_TYPE ? ((resource.body as RouteConfigurationFields).virtual_hosts ?? []) : [resource.body as VirtualHostFields];
+      for (const vhost of hosts) for (const c of clustersOfHost(vhost)) clusters.add(c);
+      return [...clusters].sort();
+    }
+    case CLUSTER_TYPE: {
+      const body = resource.body as ClusterFields;
+      return body.type === 'EDS' ? [body.eds_cluster_config?.service_name || resource.name] : [];
+    }
+    default:
+      return [];
+  }
+}
