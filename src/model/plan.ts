@@ -2,25 +2,19 @@
 // errors. Everything that depends only on the Ingress is checked here, so "the last accepted form
 // keeps serving" can re-plan an old form without looking at anything else.
 
-import { SERVICE_MATCH, SERVICE_WEIGHT, SSL_REDIRECT, STICKY_COOKIE, STICKY_MAX_AGE, checkUnknownAnnotations } from './annotations.js';
-import { ackGroupWeights, parseServiceMatch, parseServiceWeight, type ServiceMatch } from './dialects/ack.js';
-import { ALIYUN_WEIGHT_PREFIX, aliyunWeights } from './dialects/aliyun.js';
-import { parseCanary, type CanaryConfig } from './dialects/canary.js';
-import { parseSticky } from './dialects/sticky.js';
+import { SSL_REDIRECT } from './annotations.js';
+import type { CanaryConfig } from './dialects/canary.js';
+import { owns, type GroupView, type GroupWeights, type IngressSettings, type WeightReading } from './dialects/dialect.js';
+import { DIALECTS, checkUnknownAnnotations } from './dialects/index.js';
+import { stickyDialect } from './dialects/sticky.js';
 import { DiagnosticSink, annotationField, type ObjectRef } from '../objects/diagnostics.js';
 import { groupLabel, parseIngress, type ParsedGroup } from './ingress.js';
 import { namespaceOf, type Ingress } from '../objects/kube.js';
-import { parseSslRedirect } from './ssl-redirect.js';
-import type { Condition, Sticky } from './types.js';
+import { TOTAL_BASIS_POINTS, type Sticky } from './types.js';
+import { shareEqually } from './weights.js';
 
-export interface PlannedGroup extends ParsedGroup {
-  /** Basis points per version, summing to 10000. */
-  declared: number[];
-  /** service-match rules: requests meeting `condition` go to version `version`. */
-  rules: Array<{ condition: Condition; backend: number; reason: string }>;
-  /** The annotation that set this group's weights, when one did (for "two dialects" errors). */
-  weightedBy?: string;
-}
+/** A group with its weights (basis points per backend), its match rules and the annotation that set them. */
+export type PlannedGroup = ParsedGroup & GroupWeights;
 
 export interface IngressPlan {
   ingress: Ingress;
@@ -42,43 +36,32 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
   const annotations = ingress.metadata.annotations ?? {};
   checkUnknownAnnotations(annotations, sink);
   const parsed = parseIngress(ingress, sink);
-  const canary = parseCanary(annotations, sink);
-  const sticky = parseSticky(annotations, sink);
-  const serviceWeight = annotations[SERVICE_WEIGHT] === undefined ? undefined : parseServiceWeight(annotations[SERVICE_WEIGHT], sink);
-  const matches = annotations[SERVICE_MATCH] === undefined ? undefined : parseServiceMatch(annotations[SERVICE_MATCH], sink);
-  const sslRedirect = parseSslRedirect(annotations, sink);
-  if (sink.hasErrors() || canary === null || sticky === null || serviceWeight === null || matches === null || sslRedirect === null) return null;
-
-  const plan: IngressPlan = { ingress, ref: refOf(ingress), namespace: namespaceOf(ingress), groups: [], sslRedirect };
-  if (canary) {
-    plan.canary = canary;
-    return planCanary(plan, parsed.groups, annotations, sink, sticky !== undefined, parsed.defaultBackend !== undefined);
+  // Every dialect reads its annotations; all their errors are reported before the Ingress is refused.
+  let failed = false;
+  const settings: Partial<IngressSettings> = {};
+  const weighers: WeightReading[] = [];
+  for (const dialect of DIALECTS) {
+    const given = dialect.settings ? dialect.settings(annotations, sink) : {};
+    if (given === null) failed = true;
+    else Object.assign(settings, given);
+    const weights = dialect.weights?.(annotations, sink);
+    if (weights === null) failed = true;
+    else if (weights) weighers.push(weights);
   }
-  if (sticky) plan.sticky = sticky;
+  if (sink.hasErrors() || failed) return null;
+
+  const plan: IngressPlan = { ingress, ref: refOf(ingress), namespace: namespaceOf(ingress), groups: [], sslRedirect: settings.sslRedirect ?? true };
+  if (settings.canary) {
+    plan.canary = settings.canary;
+    return planCanary(plan, parsed.groups, annotations, sink, settings.sticky !== undefined, parsed.defaultBackend !== undefined);
+  }
+  if (settings.sticky) plan.sticky = settings.sticky;
 
   const all = parsed.defaultBackend ? [...parsed.groups, parsed.defaultBackend] : parsed.groups;
-  const services = new Set(all.flatMap((g) => g.backends.map((v) => v.service)));
-  for (const name of serviceWeight?.keys() ?? []) {
-    if (!services.has(name))
-      sink.warning(annotationField(SERVICE_WEIGHT), `service ${JSON.stringify(name)} is not a backend of any path of this Ingress; its weight is ignored`);
-  }
-  for (const m of matches ?? []) {
-    if (!services.has(m.service))
-      sink.warning(annotationField(SERVICE_MATCH), `service ${JSON.stringify(m.service)} is not a backend of any path of this Ingress; its rule is ignored`);
-  }
-  const aliyun = aliyunWeights(
-    annotations,
-    all.map((g) => ({ label: groupLabel(g), services: g.backends.map((v) => v.service) })),
-    sink,
-  );
-  if (!aliyun) return null;
-
-  const aliyunNamed = new Set(
-    Object.keys(annotations)
-      .filter((k) => k.startsWith(ALIYUN_WEIGHT_PREFIX))
-      .map((k) => k.slice(ALIYUN_WEIGHT_PREFIX.length)),
-  );
-  const planned = all.map((group, i) => planGroup(group, aliyun[i]!, aliyunNamed, serviceWeight, matches ?? [], sink));
+  const views = all.map((g) => ({ label: groupLabel(g), services: g.backends.map((v) => v.service) }));
+  const prepared = weighers.map((w) => w.prepare(views, sink));
+  if (prepared.includes(false)) return null;
+  const planned = all.map((group, i) => planGroup(group, views[i]!, weighers, sink));
   if (planned.some((g) => g === null)) return null;
   const groups = planned as PlannedGroup[];
   plan.groups = groups.slice(0, parsed.groups.length);
@@ -86,36 +69,23 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
   return plan;
 }
 
-function planGroup(
-  group: ParsedGroup,
-  aliyun: number[],
-  aliyunNamed: ReadonlySet<string>,
-  serviceWeight: ReadonlyMap<string, number> | undefined,
-  matches: readonly ServiceMatch[],
-  sink: DiagnosticSink,
-): PlannedGroup | null {
-  const services = group.backends.map((v) => v.service);
-  const label = groupLabel(group);
-  const byAliyun = services.some((s) => aliyunNamed.has(s));
-  const groupMatches = matches.filter((m) => services.includes(m.service));
-  const byAck = groupMatches.length > 0 || services.some((s) => serviceWeight?.has(s));
-  if (byAliyun && byAck) {
-    const key = services.some((s) => serviceWeight?.has(s)) ? SERVICE_WEIGHT : SERVICE_MATCH;
-    sink.error(annotationField(key), `${label} already has weights from ${ALIYUN_WEIGHT_PREFIX}* annotations; use one dialect per path`);
+/**
+ * One group's weights: from the one weight dialect that claims it (a second is an error: one dialect
+ * per path), else shared equally.
+ */
+function planGroup(group: ParsedGroup, view: GroupView, weighers: readonly WeightReading[], sink: DiagnosticSink): PlannedGroup | null {
+  const claims = weighers.flatMap((weigher) => {
+    const field = weigher.claim(view);
+    return field === undefined ? [] : [{ weigher, field }];
+  });
+  const [first, second] = claims;
+  if (first && second) {
+    sink.error(second.field, `${view.label} already has weights from ${first.weigher.source}; use one dialect per path`);
     return null;
   }
-  if (!byAck) {
-    const planned: PlannedGroup = { ...group, declared: aliyun, rules: [] };
-    if (byAliyun) planned.weightedBy = annotationField(`${ALIYUN_WEIGHT_PREFIX}${services.find((s) => aliyunNamed.has(s))}`);
-    return planned;
-  }
-  const matched = new Set(groupMatches.map((m) => m.service));
-  const declared = ackGroupWeights(serviceWeight, matched, services, label, sink);
-  if (!declared) return null;
-  const rules = groupMatches.map((m) => ({ condition: m.condition, backend: services.indexOf(m.service), reason: `service-match ${m.text}` }));
-  const planned: PlannedGroup = { ...group, declared, rules };
-  if (services.some((s) => serviceWeight?.has(s))) planned.weightedBy = annotationField(SERVICE_WEIGHT);
-  return planned;
+  if (!first) return { ...group, declared: shareEqually(TOTAL_BASIS_POINTS, view.services.length), rules: [] };
+  const weights = first.weigher.weigh(view, sink);
+  return weights && { ...group, ...weights };
 }
 
 // A canary Ingress only lends its backends to the main Ingress's paths: one backend per path, and
@@ -129,7 +99,7 @@ function planCanary(
   hasDefaultBackend: boolean,
 ): IngressPlan | null {
   for (const key of Object.keys(annotations)) {
-    if (key.startsWith(ALIYUN_WEIGHT_PREFIX) || key === SERVICE_WEIGHT || key === SERVICE_MATCH) {
+    if (DIALECTS.some((d) => d.weights && owns(d, key))) {
       sink.error(
         annotationField(key),
         'a canary Ingress sets its share with nginx.ingress.kubernetes.io/canary-weight; two weight dialects on one path are ambiguous',
@@ -143,7 +113,7 @@ function planCanary(
   }
   if (sink.hasErrors()) return null;
   if (hasSticky) {
-    for (const key of [STICKY_COOKIE, STICKY_MAX_AGE]) {
+    for (const key of stickyDialect.keys) {
       if (annotations[key] !== undefined)
         sink.warning(annotationField(key), 'is ignored on a canary Ingress; set it on the main Ingress, which owns the split');
     }

@@ -5,6 +5,7 @@
 
 import { SSL_REDIRECT } from './annotations.js';
 import { annotationField, type DiagnosticSink, type ObjectRef } from '../objects/diagnostics.js';
+import type { Dialect } from './dialects/dialect.js';
 import type { TlsHostModel, VirtualHostModel } from './types.js';
 
 /** True unless the Ingress opts out; null on error (reported in `sink`). */
@@ -47,3 +48,13 @@ export function markHttpsRedirects(virtualHosts: VirtualHostModel[], tlsHosts: r
     if (vhost.defaultBackend && redirects(vhost.defaultBackend.source)) vhost.defaultBackend = { ...vhost.defaultBackend, redirectToHttps: true };
   }
 }
+
+/** The dialect: ingress-nginx's ssl-redirect, on by default for hosts with a certificate. */
+export const sslRedirectDialect: Dialect = {
+  name: 'ingress-nginx ssl-redirect',
+  keys: [SSL_REDIRECT],
+  settings(annotations, sink) {
+    const sslRedirect = parseSslRedirect(annotations, sink);
+    return sslRedirect === null ? null : { sslRedirect };
+  },
+};

@@ -6,9 +6,10 @@
 // One `service: condition` per line; conditions are header(…), cookie(…) or query(…), with an exact
 // "value" or a /regex/ (RE2, searched in the value as nginx does).
 
-import { COOKIE_NAME, HEADER_NAME, SERVICE_MATCH, SERVICE_WEIGHT } from '../annotations.js';
+import { SERVICE_MATCH, SERVICE_WEIGHT } from '../annotations.js';
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
-import { checkPattern, cookieHeaderRegex, exactCookieRegex } from '../regex.js';
+import { matchCondition } from '../conditions.js';
+import type { Annotations, Dialect, WeightReading } from './dialect.js';
 import type { Condition } from '../types.js';
 import { normaliseRelative } from '../weights.js';
 
@@ -107,45 +108,6 @@ export function parseServiceMatch(text: string, sink: DiagnosticSink): ServiceMa
   return out;
 }
 
-/** A header, cookie or query condition with an exact value or a searched RE2 pattern. */
-export function matchCondition(
-  kind: 'header' | 'cookie' | 'query',
-  name: string,
-  value: { exact: string } | { pattern: string },
-): Condition | { error: string } {
-  if (name === '') return { error: `the ${kind} name is empty` };
-  if (kind === 'header' && !HEADER_NAME.test(name)) return { error: `${JSON.stringify(name)} is not a header name` };
-  if (kind === 'cookie' && !COOKIE_NAME.test(name)) return { error: `${JSON.stringify(name)} is not a cookie name` };
-  if (kind === 'query' && /[&=#\s]/.test(name)) return { error: `${JSON.stringify(name)} is not a query parameter name` };
-  if (kind === 'cookie') {
-    if ('exact' in value) {
-      if (/[;\s",\\]/.test(value.exact)) return { error: `${JSON.stringify(value.exact)} cannot be a cookie value (no ; , " \\ or white space)` };
-      const checked = exactCookieRegex(name, value.exact);
-      return 'error' in checked ? checked : { kind: 'header', name: 'cookie', regex: checked.regex };
-    }
-    const checked = cookiePattern(name, value.pattern);
-    return 'error' in checked ? checked : { kind: 'header', name: 'cookie', regex: checked.regex };
-  }
-  const envoyName = kind === 'header' ? name.toLowerCase() : name;
-  if ('exact' in value) return { kind, name: envoyName, exact: value.exact };
-  const checked = checkPattern(value.pattern);
-  return 'error' in checked ? checked : { kind, name: envoyName, regex: checked.regex };
-}
-
-// A cookie pattern is searched in the cookie's value, which sits inside the `cookie` header: `^` and `$`
-// become the ends of the value, and an unanchored side may have other characters of the value.
-function cookiePattern(name: string, pattern: string): { regex: string } | { error: string } {
-  let core = pattern;
-  const start = core.startsWith('^');
-  if (start) core = core.slice(1);
-  const end = /(^|[^\\])(\\\\)*\$$/.test(core);
-  if (end) core = core.slice(0, -1);
-  if (/(^|[^\\])(\\\\)*[$^]/.test(core.replace(/\[[^\]]*\]/g, ''))) {
-    return { error: `cookie pattern ${JSON.stringify(pattern)} may use ^ and $ only at its start and end` };
-  }
-  return checkPattern(core === '' ? '(?:)' : core, (source) => cookieHeaderRegex(name, `${start ? '' : '[^;]*'}(?:${source})${end ? '' : '[^;]*'}`));
-}
-
 function unescape(text: string): string {
   return text.replace(/\\(.)/g, '$1');
 }
@@ -174,4 +136,52 @@ export function ackGroupWeights(
     return null;
   }
   return normaliseRelative(relative);
+}
+
+/** The dialect: service-weight and service-match on the Ingress that lists every backend. */
+export const ackDialect: Dialect = {
+  name: 'Alibaba Cloud ACK (service-weight, service-match)',
+  keys: [SERVICE_WEIGHT, SERVICE_MATCH],
+  weights(annotations: Annotations, sink: DiagnosticSink) {
+    const weightText = annotations[SERVICE_WEIGHT];
+    const matchText = annotations[SERVICE_MATCH];
+    const weights = weightText === undefined ? undefined : parseServiceWeight(weightText, sink);
+    const matches = matchText === undefined ? undefined : parseServiceMatch(matchText, sink);
+    if (weights === null || matches === null) return null;
+    if (weights === undefined && matches === undefined) return undefined;
+    return ackReading(weights, matches ?? []);
+  },
+};
+
+function ackReading(weights: ReadonlyMap<string, number> | undefined, matches: readonly ServiceMatch[]): WeightReading {
+  const weighs = (services: readonly string[]) => services.some((s) => weights?.has(s));
+  return {
+    source: 'service-weight and service-match',
+    prepare(groups, sink) {
+      const services = new Set(groups.flatMap((g) => g.services));
+      for (const name of weights?.keys() ?? []) {
+        if (!services.has(name))
+          sink.warning(annotationField(SERVICE_WEIGHT), `service ${JSON.stringify(name)} is not a backend of any path of this Ingress; its weight is ignored`);
+      }
+      for (const m of matches) {
+        if (!services.has(m.service))
+          sink.warning(
+            annotationField(SERVICE_MATCH),
+            `service ${JSON.stringify(m.service)} is not a backend of any path of this Ingress; its rule is ignored`,
+          );
+      }
+      return true;
+    },
+    claim(group) {
+      if (weighs(group.services)) return annotationField(SERVICE_WEIGHT);
+      return matches.some((m) => group.services.includes(m.service)) ? annotationField(SERVICE_MATCH) : undefined;
+    },
+    weigh(group, sink) {
+      const groupMatches = matches.filter((m) => group.services.includes(m.service));
+      const declared = ackGroupWeights(weights, new Set(groupMatches.map((m) => m.service)), group.services, group.label, sink);
+      if (!declared) return null;
+      const rules = groupMatches.map((m) => ({ condition: m.condition, backend: group.services.indexOf(m.service), reason: `service-match ${m.text}` }));
+      return { declared, rules, ...(weighs(group.services) ? { weightedBy: annotationField(SERVICE_WEIGHT) } : {}) };
+    },
+  };
 }

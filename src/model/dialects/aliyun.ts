@@ -3,23 +3,34 @@
 // version of a group is annotated the numbers are relative weights.
 
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
+import type { Annotations, Dialect, GroupView, WeightReading } from './dialect.js';
 import { TOTAL_BASIS_POINTS } from '../types.js';
 import { normaliseRelative, parsePercent, shareEqually } from '../weights.js';
 
 export const ALIYUN_WEIGHT_PREFIX = 'ingress.aliyun.weight/';
 
-/** The versions of one split group, by service name in manifest order. */
-export interface GroupBackends {
-  /** Human description of the group for messages, e.g. `mini-echo.io/ (Prefix)`. */
-  label: string;
-  services: readonly string[];
-}
+/** The backends of one split group, by service name in manifest order. */
+export type GroupBackends = GroupView;
 
 /**
  * Declared basis points for every version of every group, in the order given.
  * Returns null when any annotation is in error; the errors are in `sink`.
  */
 export function aliyunWeights(annotations: Record<string, string>, groups: readonly GroupBackends[], sink: DiagnosticSink): number[][] | null {
+  const percents = aliyunPercents(annotations, groups, sink);
+  if (!percents) return null;
+  let failed = false;
+  const result: number[][] = [];
+  for (const group of groups) {
+    const weights = weighGroup(group, percents, sink);
+    if (weights === null) failed = true;
+    else result.push(weights);
+  }
+  return failed ? null : result;
+}
+
+/** The percent of every annotated Service that is a backend of one of `groups`; null on error. */
+function aliyunPercents(annotations: Annotations, groups: readonly GroupBackends[], sink: DiagnosticSink): Map<string, number> | null {
   const percents = new Map<string, number>();
   let failed = false;
   for (const [key, value] of Object.entries(annotations)) {
@@ -42,15 +53,7 @@ export function aliyunWeights(annotations: Record<string, string>, groups: reado
     }
     percents.set(service, parsed.basisPoints);
   }
-  if (failed) return null;
-
-  const result: number[][] = [];
-  for (const group of groups) {
-    const weights = weighGroup(group, percents, sink);
-    if (weights === null) failed = true;
-    else result.push(weights);
-  }
-  return failed ? null : result;
+  return failed ? null : percents;
 }
 
 function weighGroup(group: GroupBackends, percents: ReadonlyMap<string, number>, sink: DiagnosticSink): number[] | null {
@@ -81,4 +84,35 @@ function weighGroup(group: GroupBackends, percents: ReadonlyMap<string, number>,
   const shares = shareEqually(TOTAL_BASIS_POINTS - annotatedSum, unannotatedCount);
   let next = 0;
   return annotated.map((bp) => bp ?? shares[next++]!);
+}
+
+/** The dialect: it weighs the paths where one of the backends' Services is annotated. */
+export const aliyunDialect: Dialect = {
+  name: 'Alibaba Cloud blue-green (ingress.aliyun.weight/<service>)',
+  keys: [],
+  prefixes: [ALIYUN_WEIGHT_PREFIX],
+  weights: (annotations) => aliyunReading(annotations),
+};
+
+// Read lazily: the percents are checked against the paths (prepare) only for a main Ingress.
+function aliyunReading(annotations: Annotations): WeightReading {
+  let percents = new Map<string, number>();
+  const claim = (group: GroupView) => {
+    const service = group.services.find((s) => annotations[ALIYUN_WEIGHT_PREFIX + s] !== undefined);
+    return service === undefined ? undefined : annotationField(ALIYUN_WEIGHT_PREFIX + service);
+  };
+  return {
+    source: `${ALIYUN_WEIGHT_PREFIX}* annotations`,
+    prepare(groups, sink) {
+      const read = aliyunPercents(annotations, groups, sink);
+      if (read) percents = read;
+      return read !== null;
+    },
+    claim,
+    weigh(group, sink) {
+      const declared = weighGroup(group, percents, sink);
+      const weightedBy = claim(group);
+      return declared && { declared, rules: [], ...(weightedBy ? { weightedBy } : {}) };
+    },
+  };
 }

@@ -14,12 +14,11 @@ import {
   CANARY_SETTINGS,
   CANARY_WEIGHT,
   CANARY_WEIGHT_TOTAL,
-  COOKIE_NAME,
-  HEADER_NAME,
 } from '../annotations.js';
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import type { Condition } from '../types.js';
-import { matchCondition } from './ack.js';
+import { COOKIE_NAME, HEADER_NAME, matchCondition } from '../conditions.js';
+import type { Dialect } from './dialect.js';
 
 export const DEFAULT_CANARY_WEIGHT_TOTAL = 100;
 const MAX_TOTAL = 1_000_000;
@@ -130,3 +129,13 @@ function rule(condition: Condition | { error: string }, to: CanaryRule['to'], re
   if ('error' in condition) throw new Error(`canary rule ${reason}: ${condition.error}`);
   return { condition, to, reason };
 }
+
+/** The dialect: ingress-nginx's canary Ingresses, which lend their backends to the main Ingress's paths. */
+export const canaryDialect: Dialect = {
+  name: 'ingress-nginx canary',
+  keys: [CANARY, ...CANARY_SETTINGS],
+  settings(annotations, sink) {
+    const canary = parseCanary(annotations, sink);
+    return canary === null ? null : canary ? { canary } : {};
+  },
+};

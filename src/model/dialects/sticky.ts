@@ -4,10 +4,12 @@
 // All the state is in the client's cookie, so it holds across every Envoy of a fleet.
 
 import { createHash } from 'node:crypto';
-import { COOKIE_NAME, STICKY_COOKIE, STICKY_MAX_AGE } from '../annotations.js';
+import { STICKY_COOKIE, STICKY_MAX_AGE } from '../annotations.js';
+import { COOKIE_NAME } from '../conditions.js';
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { COOKIE_TEXT_BUDGET, exactCookieRegex } from '../regex.js';
 import type { Sticky, StickyValue, Backend } from '../types.js';
+import type { Dialect } from './dialect.js';
 
 /** A hashed cookie value: `v-` and 8 hex digits. */
 const HASHED_VALUE_LENGTH = 10;
@@ -75,3 +77,13 @@ export function stickyValues(sticky: Sticky, backends: readonly Backend[]): Stic
   });
   return values;
 }
+
+/** The dialect: splitplane's sticky split. */
+export const stickyDialect: Dialect = {
+  name: 'splitplane sticky split',
+  keys: [STICKY_COOKIE, STICKY_MAX_AGE],
+  settings(annotations, sink) {
+    const sticky = parseSticky(annotations, sink);
+    return sticky === null ? null : sticky ? { sticky } : {};
+  },
+};
