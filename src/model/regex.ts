@@ -6,6 +6,7 @@
 // value (an unanchored match). `searchToFullMatch` turns the one into the other.
 
 import { createRequire } from 'node:module';
+import { failure, ok, type Result } from '../objects/result.js';
 
 const require = createRequire(import.meta.url);
 // re2-wasm is CommonJS; loaded lazily because the WebAssembly module takes a moment to instantiate.
@@ -22,7 +23,8 @@ function re2(): NonNullable<typeof RE2Class> {
  */
 export const ENVOY_MAX_PROGRAM_SIZE = 100;
 
-export type RegexCheck = { regex: string } | { error: string };
+/** A checked regex: the full-match regex to give Envoy, or why it cannot be given. */
+export type RegexCheck = Result<string>;
 
 /**
  * Checks a user's pattern (RE2 syntax, search semantics) and returns the full-match regex to give Envoy.
@@ -30,22 +32,22 @@ export type RegexCheck = { regex: string } | { error: string };
  * full match); the size limit applies to what Envoy compiles.
  */
 export function checkPattern(pattern: string, wrap: (source: string) => string = searchToFullMatch): RegexCheck {
-  if (pattern === '') return { error: 'the pattern is empty' };
+  if (pattern === '') return failure('the pattern is empty');
   let source: string;
   try {
     source = new (re2())(pattern, 'u').internalSource;
   } catch (error) {
     const detail = error instanceof Error ? error.message.replace(/^Invalid regular expression: \/.*\/u: /, '') : String(error);
-    return { error: `${JSON.stringify(pattern)} is not a regular expression Envoy (RE2) can run: ${detail}; RE2 has no look-around and no back-references` };
+    return failure(`${JSON.stringify(pattern)} is not a regular expression Envoy (RE2) can run: ${detail}; RE2 has no look-around and no back-references`);
   }
   const regex = wrap(source);
   const size = estimateProgramSize(regex);
   if (size > ENVOY_MAX_PROGRAM_SIZE) {
-    return {
-      error: `${JSON.stringify(pattern)} is too complex for Envoy: its RE2 program would be about ${size} instructions and Envoy refuses more than ${ENVOY_MAX_PROGRAM_SIZE}; simplify it, e.g. fewer alternatives or repetitions`,
-    };
+    return failure(
+      `${JSON.stringify(pattern)} is too complex for Envoy: its RE2 program would be about ${size} instructions and Envoy refuses more than ${ENVOY_MAX_PROGRAM_SIZE}; simplify it, e.g. fewer alternatives or repetitions`,
+    );
   }
-  return { regex };
+  return ok(regex);
 }
 
 /** An unanchored (search) pattern as a full-match one: `v2` → `.*(?:v2).*`; `^v2$` stays `^v2$`. */
@@ -79,10 +81,10 @@ export function cookieHeaderRegex(name: string, value: string): string {
  */
 export function exactCookieRegex(name: string, value: string): RegexCheck {
   const bytes = Buffer.byteLength(name) + Buffer.byteLength(value);
-  if (bytes <= COOKIE_TEXT_BUDGET) return { regex: cookieHeaderRegex(name, quoteRegex(value)) };
-  return {
-    error: `matching cookie ${name}=${value} needs an RE2 program of ${COOKIE_REGEX_FIXED_COST + bytes} instructions and Envoy refuses more than ${ENVOY_MAX_PROGRAM_SIZE}; cookie name and value may have ${COOKIE_TEXT_BUDGET} bytes together`,
-  };
+  if (bytes <= COOKIE_TEXT_BUDGET) return ok(cookieHeaderRegex(name, quoteRegex(value)));
+  return failure(
+    `matching cookie ${name}=${value} needs an RE2 program of ${COOKIE_REGEX_FIXED_COST + bytes} instructions and Envoy refuses more than ${ENVOY_MAX_PROGRAM_SIZE}; cookie name and value may have ${COOKIE_TEXT_BUDGET} bytes together`,
+  );
 }
 
 const COOKIE_REGEX_FIXED_COST = 19;

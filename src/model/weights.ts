@@ -2,6 +2,7 @@
 // because Envoy's weighted_clusters wants integers and a fixed total keeps the debug output readable.
 
 import { TOTAL_BASIS_POINTS } from './types.js';
+import { failure, ok, type Result } from '../objects/result.js';
 
 /**
  * Scales non-negative relative weights to integers summing to `total` (largest remainder method).
@@ -37,17 +38,18 @@ export function shareEqually(amount: number, count: number): number[] {
  * Parses a percentage with at most two decimals ("50", "12.5", "0.25") into basis points.
  * Returns an error message instead of throwing, so the caller can attach it to the right field.
  */
-export function parsePercent(text: string): { basisPoints: number } | { error: string } {
+/** A percentage as written in an annotation → basis points. */
+export function parsePercent(text: string): Result<number> {
   const trimmed = text.trim();
   const match = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(trimmed);
   if (!match) {
-    return { error: `${JSON.stringify(text)} is not a percentage: write a number from 0 to 100 with at most two decimals, e.g. "50" or "12.5"` };
+    return failure(`${JSON.stringify(text)} is not a percentage: write a number from 0 to 100 with at most two decimals, e.g. "50" or "12.5"`);
   }
   const basisPoints = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
   if (basisPoints > TOTAL_BASIS_POINTS) {
-    return { error: `${trimmed} is more than 100 percent` };
+    return failure(`${trimmed} is more than 100 percent`);
   }
-  return { basisPoints };
+  return ok(basisPoints);
 }
 
 export type ReadinessOutcome = 'all-ready' | 'redistributed' | 'ready-had-no-weight' | 'none-ready';

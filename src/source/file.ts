@@ -11,6 +11,7 @@ import type { Diagnostic } from '../objects/diagnostics.js';
 import type { ObjectStore } from '../store/store.js';
 import { fileEventsArrive, watchFolders } from './file-events.js';
 import { folderStamp, listManifests } from './listing.js';
+import { reason } from '../objects/result.js';
 import { stampOf } from './read-file.js';
 import { readManifestFile, type FileState, type FileUpdate } from './manifest-file.js';
 import type { Source } from './source.js';
@@ -146,8 +147,9 @@ export class FileSource implements Source {
   /** Reads what changed since the last scan into the store; calls onChange when anything did. */
   scan(): boolean {
     this.lastFullScan = performance.now();
-    const listing = listManifests(this.dir);
-    if ('error' in listing) return this.folderUnreadable(listing.error);
+    const listed = listManifests(this.dir);
+    if (!listed.ok) return this.folderUnreadable(reason(listed));
+    const listing = listed.value;
     this.folders = new Map(listing.folders.map((d) => [d, folderStamp(d)]));
     if (this.watching) this.watchFolders();
     this.sweep = listing.files;

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { byKey } from '../order.js';
+import { failure, ok, type Result } from '../objects/result.js';
 
 const MANIFEST = /\.(ya?ml|json)$/i;
 
@@ -17,16 +18,22 @@ export function folderStamp(folder: string): string {
 /** Manifest files under `dir`, sorted; subfolders that cannot be read are listed apart. */
 // Paths are joined by hand: at thousands of files per scan, path.join and path.relative were a third
 // of the scan's time.
-export function listManifests(dir: string): { files: Array<[full: string, rel: string]>; folders: string[]; unreadable: string[] } | { error: string } {
+export interface Listing {
+  files: Array<[full: string, rel: string]>;
+  folders: string[];
+  unreadable: string[];
+}
+
+export function listManifests(dir: string): Result<Listing> {
   const files: Array<[string, string]> = [];
   const folders: string[] = [];
   const unreadable: string[] = [];
   try {
-    if (!fs.statSync(dir).isDirectory()) return { error: `${dir} is no longer a folder` };
+    if (!fs.statSync(dir).isDirectory()) return failure(`${dir} is no longer a folder`);
   } catch (error) {
-    return {
-      error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist any more` : `${dir} cannot be read (${(error as Error).message})`,
-    };
+    return failure(
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist any more` : `${dir} cannot be read (${(error as Error).message})`,
+    );
   }
   const walk = (d: string, rel: string): boolean => {
     let entries: fs.Dirent[];
@@ -46,6 +53,6 @@ export function listManifests(dir: string): { files: Array<[full: string, rel: s
     }
     return true;
   };
-  if (!walk(dir, '')) return { error: `${dir} cannot be read` };
-  return { files: files.sort(byKey(([name]) => name)), folders, unreadable };
+  if (!walk(dir, '')) return failure(`${dir} cannot be read`);
+  return ok({ files: files.sort(byKey(([name]) => name)), folders, unreadable });
 }

@@ -39,9 +39,9 @@ describe('model/weights', () => {
       ['100.00', 10000],
     ];
     for (const [text, bp] of good)
-      it(`accepts ${JSON.stringify(text)} as ${bp} basis points`, () => expect(parsePercent(text)).to.deep.equal({ basisPoints: bp }));
+      it(`accepts ${JSON.stringify(text)} as ${bp} basis points`, () => expect(parsePercent(text)).to.deep.equal({ ok: true, value: bp }));
     const bad = ['abc', '150', '100.01', '-5', '', '50%', '1.234', '1e2', '0x10', '.5', '5.'];
-    for (const text of bad) it(`rejects ${JSON.stringify(text)}`, () => expect(parsePercent(text)).to.have.property('error').that.is.a('string'));
+    for (const text of bad) it(`rejects ${JSON.stringify(text)}`, () => expect(parsePercent(text)).to.have.property('ok', false));
   });
 
   describe('applyReadiness', () => {

@@ -10,6 +10,7 @@ import { SERVICE_MATCH, SERVICE_WEIGHT } from '../annotations.js';
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { matchCondition } from '../conditions.js';
 import type { Annotations, Dialect, WeightReading } from './dialect.js';
+import { reason } from '../../objects/result.js';
 import type { Condition } from '../types.js';
 import { normaliseRelative } from '../weights.js';
 
@@ -99,11 +100,11 @@ export function parseServiceMatch(text: string, sink: DiagnosticSink): ServiceMa
       return null;
     }
     const condition = matchCondition(kind as 'header' | 'cookie' | 'query', name, exactText === undefined ? { pattern } : { exact: unescape(exactText) });
-    if ('error' in condition) {
-      sink.error(field, `rule for ${service}: ${condition.error}`);
+    if (!condition.ok) {
+      sink.error(field, `rule for ${service}: ${reason(condition)}`);
       return null;
     }
-    out.push({ service, condition, text: line });
+    out.push({ service, condition: condition.value, text: line });
   }
   return out;
 }

@@ -4,6 +4,7 @@
 
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import type { Annotations, Dialect, GroupView, WeightReading } from './dialect.js';
+import { reason } from '../../objects/result.js';
 import { TOTAL_BASIS_POINTS } from '../types.js';
 import { normaliseRelative, parsePercent, shareEqually } from '../weights.js';
 
@@ -42,8 +43,8 @@ function aliyunPercents(annotations: Annotations, groups: readonly GroupBackends
       continue;
     }
     const parsed = parsePercent(String(value));
-    if ('error' in parsed) {
-      sink.error(annotationField(key), parsed.error);
+    if (!parsed.ok) {
+      sink.error(annotationField(key), reason(parsed));
       failed = true;
       continue;
     }
@@ -51,7 +52,7 @@ function aliyunPercents(annotations: Annotations, groups: readonly GroupBackends
       sink.warning(annotationField(key), `service ${JSON.stringify(service)} is not a backend of any path of this Ingress; the annotation is ignored`);
       continue;
     }
-    percents.set(service, parsed.basisPoints);
+    percents.set(service, parsed.value);
   }
   return failed ? null : percents;
 }

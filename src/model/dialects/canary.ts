@@ -19,6 +19,7 @@ import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.
 import type { Condition } from '../types.js';
 import { COOKIE_NAME, HEADER_NAME, matchCondition } from '../conditions.js';
 import type { Dialect } from './dialect.js';
+import { reason, type Result } from '../../objects/result.js';
 
 export const DEFAULT_CANARY_WEIGHT_TOTAL = 100;
 const MAX_TOTAL = 1_000_000;
@@ -94,8 +95,8 @@ export function parseCanary(annotations: Readonly<Record<string, string>>, sink:
       sink.warning(annotationField(CANARY_BY_HEADER_PATTERN), `is ignored because ${CANARY_BY_HEADER_VALUE} is set, as in ingress-nginx`);
   } else if (pattern !== undefined) {
     const condition = matchCondition('header', header, { pattern });
-    if ('error' in condition) fail(CANARY_BY_HEADER_PATTERN, condition.error);
-    else headerRules.push({ condition, to: 'canary', reason: `canary-by-header ${header}~${pattern}` });
+    if (!condition.ok) fail(CANARY_BY_HEADER_PATTERN, reason(condition));
+    else headerRules.push({ condition: condition.value, to: 'canary', reason: `canary-by-header ${header}~${pattern}` });
   } else {
     headerRules.push(rule(matchCondition('header', header, { exact: 'always' }), 'canary', `canary-by-header ${header}=always`));
     headerRules.push(rule(matchCondition('header', header, { exact: 'never' }), 'main', `canary-by-header ${header}=never`));
@@ -108,9 +109,9 @@ export function parseCanary(annotations: Readonly<Record<string, string>>, sink:
     else {
       // A cookie is matched by regex, and a name too long for Envoy's regex limit is refused here.
       const always = matchCondition('cookie', cookie, { exact: 'always' });
-      if ('error' in always) fail(CANARY_BY_COOKIE, always.error);
+      if (!always.ok) fail(CANARY_BY_COOKIE, reason(always));
       else {
-        cookieRules.push({ condition: always, to: 'canary', reason: `canary-by-cookie ${cookie}=always` });
+        cookieRules.push({ condition: always.value, to: 'canary', reason: `canary-by-cookie ${cookie}=always` });
         cookieRules.push(rule(matchCondition('cookie', cookie, { exact: 'never' }), 'main', `canary-by-cookie ${cookie}=never`));
       }
     }
@@ -124,10 +125,10 @@ export function parseCanary(annotations: Readonly<Record<string, string>>, sink:
   return config;
 }
 
-function rule(condition: Condition | { error: string }, to: CanaryRule['to'], reason: string): CanaryRule {
+function rule(condition: Result<Condition>, to: CanaryRule['to'], why: string): CanaryRule {
   // Names and values were checked above, so an error here is a bug of ours.
-  if ('error' in condition) throw new Error(`canary rule ${reason}: ${condition.error}`);
-  return { condition, to, reason };
+  if (!condition.ok) throw new Error(`canary rule ${why}: ${reason(condition)}`);
+  return { condition: condition.value, to, reason: why };
 }
 
 /** The dialect: ingress-nginx's canary Ingresses, which lend their backends to the main Ingress's paths. */

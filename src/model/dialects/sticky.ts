@@ -10,6 +10,7 @@ import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.
 import { COOKIE_TEXT_BUDGET, exactCookieRegex } from '../regex.js';
 import type { Sticky, StickyValue, Backend } from '../types.js';
 import type { Dialect } from './dialect.js';
+import { reason } from '../../objects/result.js';
 
 /** A hashed cookie value: `v-` and 8 hex digits. */
 const HASHED_VALUE_LENGTH = 10;
@@ -29,7 +30,7 @@ export function parseSticky(annotations: Readonly<Record<string, string>>, sink:
   if (!COOKIE_NAME.test(cookie)) {
     sink.error(annotationField(STICKY_COOKIE), `${JSON.stringify(cookie)} is not a cookie name (letters, digits and !#$%&'*+-.^_\`|~)`);
     failed = true;
-  } else if ('error' in exactCookieRegex(cookie, 'v'.repeat(HASHED_VALUE_LENGTH))) {
+  } else if (!exactCookieRegex(cookie, 'v'.repeat(HASHED_VALUE_LENGTH)).ok) {
     // Envoy matches the cookie with a regex, and its size limit leaves room for a short name only.
     sink.error(
       annotationField(STICKY_COOKIE),
@@ -55,7 +56,7 @@ export function parseSticky(annotations: Readonly<Record<string, string>>, sink:
 export function stickyCookieValues(cookie: string, backends: readonly Backend[]): string[] {
   return backends.map((v) => {
     const unique = backends.filter((o) => o.service === v.service).length === 1;
-    if (unique && !('error' in exactCookieRegex(cookie, v.service))) return v.service;
+    if (unique && exactCookieRegex(cookie, v.service).ok) return v.service;
     return `v-${createHash('sha256')
       .update(v.cluster ?? v.service)
       .digest('hex')
@@ -72,8 +73,8 @@ export function stickyCookieValues(cookie: string, backends: readonly Backend[])
 export function stickyValues(sticky: Sticky, backends: readonly Backend[]): StickyValue[] {
   const values = stickyCookieValues(sticky.cookie, backends).map((value) => {
     const checked = exactCookieRegex(sticky.cookie, value);
-    if ('error' in checked) throw new Error(`sticky cookie ${sticky.cookie}=${value}: ${checked.error}`);
-    return { value, match: { kind: 'header' as const, name: 'cookie', regex: checked.regex } };
+    if (!checked.ok) throw new Error(`sticky cookie ${sticky.cookie}=${value}: ${reason(checked)}`);
+    return { value, match: { kind: 'header' as const, name: 'cookie', regex: checked.value } };
   });
   return values;
 }
