@@ -41,12 +41,12 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
   const settings: Partial<IngressSettings> = {};
   const weighers: WeightReading[] = [];
   for (const dialect of DIALECTS) {
-    const given = dialect.settings ? dialect.settings(annotations, sink) : {};
-    if (given === null) failed = true;
-    else Object.assign(settings, given);
+    const given = dialect.settings?.(annotations, sink);
+    if (given?.ok === false) failed = true;
+    else if (given) Object.assign(settings, given.value);
     const weights = dialect.weights?.(annotations, sink);
-    if (weights === null) failed = true;
-    else if (weights) weighers.push(weights);
+    if (weights?.ok === false) failed = true;
+    else if (weights?.value) weighers.push(weights.value);
   }
   if (sink.hasErrors() || failed) return null;
 
@@ -85,7 +85,7 @@ function planGroup(group: ParsedGroup, view: GroupView, weighers: readonly Weigh
   }
   if (!first) return { ...group, declared: shareEqually(TOTAL_BASIS_POINTS, view.services.length), rules: [] };
   const weights = first.weigher.weigh(view, sink);
-  return weights && { ...group, ...weights };
+  return weights.ok ? { ...group, ...weights.value } : null;
 }
 
 // A canary Ingress only lends its backends to the main Ingress's paths: one backend per path, and

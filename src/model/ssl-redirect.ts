@@ -4,20 +4,22 @@
 // host: one Ingress may opt out while another on the same host does not.
 
 import { SSL_REDIRECT } from './annotations.js';
-import { annotationField, type DiagnosticSink, type ObjectRef } from '../objects/diagnostics.js';
+import { annotationField, type Diagnostic, type DiagnosticSink, type ObjectRef } from '../objects/diagnostics.js';
 import type { Dialect } from './dialects/dialect.js';
+import { ok, type Result } from '../objects/result.js';
 import type { TlsHostModel, VirtualHostModel } from './types.js';
 
 /** True unless the Ingress opts out; null on error (reported in `sink`). */
-export function parseSslRedirect(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): boolean | null {
+export function parseSslRedirect(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): Result<boolean, Diagnostic> {
   const value = annotations[SSL_REDIRECT];
-  if (value === undefined) return true;
+  if (value === undefined) return ok(true);
   // ingress-nginx parses the value as a Go boolean; the two spellings people write are accepted.
   const normalised = value.trim().toLowerCase();
-  if (normalised === 'true') return true;
-  if (normalised === 'false') return false;
+  if (normalised === 'true') return ok(true);
+  if (normalised === 'false') return ok(false);
+  const mark = sink.mark();
   sink.error(annotationField(SSL_REDIRECT), `${JSON.stringify(value)} is not "true" or "false"`);
-  return null;
+  return sink.resultSince(mark, false);
 }
 
 /**
@@ -55,6 +57,6 @@ export const sslRedirectDialect: Dialect = {
   keys: [SSL_REDIRECT],
   settings(annotations, sink) {
     const sslRedirect = parseSslRedirect(annotations, sink);
-    return sslRedirect === null ? null : { sslRedirect };
+    return sslRedirect.ok ? ok({ sslRedirect: sslRedirect.value }) : sslRedirect;
   },
 };

@@ -2,6 +2,7 @@
 // wrote the manifest can find and fix it without reading our code.
 
 import { byKey } from '../order.js';
+import { failure, ok, type Result } from './result.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -58,6 +59,20 @@ export class DiagnosticSink {
 
   hasErrors(): boolean {
     return this.items.some((d) => d.severity === 'error');
+  }
+
+  /** Where the sink stands now, for resultSince. */
+  mark(): number {
+    return this.items.length;
+  }
+
+  /**
+   * A parser's result: its value, or a failure carrying the errors reported since `mark` (they stay in
+   * the sink as well, so the object's diagnostics list each error once, warnings included).
+   */
+  resultSince<T>(mark: number, value: T): Result<T, Diagnostic> {
+    const errors = this.items.slice(mark).filter((d) => d.severity === 'error');
+    return errors.length === 0 ? ok(value) : failure(...errors);
   }
 }
 

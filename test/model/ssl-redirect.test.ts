@@ -22,7 +22,8 @@ describe('model/ssl-redirect', () => {
     ];
     for (const [value, expected] of cases) {
       const sink = new DiagnosticSink({ kind: 'Ingress', namespace: 'default', name: 'shop' });
-      expect(parseSslRedirect(value === undefined ? {} : { [KEY]: value }, sink), JSON.stringify(value)).to.equal(expected);
+      const parsed = parseSslRedirect(value === undefined ? {} : { [KEY]: value }, sink);
+      expect(parsed.ok ? parsed.value : null, JSON.stringify(value)).to.equal(expected);
       expect(
         sink.items.map((d) => [d.severity, d.field]),
         JSON.stringify(value),

@@ -10,7 +10,7 @@ import { SERVICE_MATCH, SERVICE_WEIGHT } from '../annotations.js';
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { matchCondition } from '../conditions.js';
 import type { Annotations, Dialect, WeightReading } from './dialect.js';
-import { reason } from '../../objects/result.js';
+import { ok, reason } from '../../objects/result.js';
 import type { Condition } from '../types.js';
 import { normaliseRelative } from '../weights.js';
 
@@ -144,13 +144,13 @@ export const ackDialect: Dialect = {
   name: 'Alibaba Cloud ACK (service-weight, service-match)',
   keys: [SERVICE_WEIGHT, SERVICE_MATCH],
   weights(annotations: Annotations, sink: DiagnosticSink) {
+    const mark = sink.mark();
     const weightText = annotations[SERVICE_WEIGHT];
     const matchText = annotations[SERVICE_MATCH];
     const weights = weightText === undefined ? undefined : parseServiceWeight(weightText, sink);
     const matches = matchText === undefined ? undefined : parseServiceMatch(matchText, sink);
-    if (weights === null || matches === null) return null;
-    if (weights === undefined && matches === undefined) return undefined;
-    return ackReading(weights, matches ?? []);
+    if (weights === null || matches === null) return sink.resultSince(mark, undefined);
+    return ok(weights === undefined && matches === undefined ? undefined : ackReading(weights, matches ?? []));
   },
 };
 
@@ -179,10 +179,11 @@ function ackReading(weights: ReadonlyMap<string, number> | undefined, matches: r
     },
     weigh(group, sink) {
       const groupMatches = matches.filter((m) => group.services.includes(m.service));
+      const mark = sink.mark();
       const declared = ackGroupWeights(weights, new Set(groupMatches.map((m) => m.service)), group.services, group.label, sink);
-      if (!declared) return null;
+      if (!declared) return sink.resultSince(mark, { declared: [], rules: [] });
       const rules = groupMatches.map((m) => ({ condition: m.condition, backend: group.services.indexOf(m.service), reason: `service-match ${m.text}` }));
-      return { declared, rules, ...(weighs(group.services) ? { weightedBy: annotationField(SERVICE_WEIGHT) } : {}) };
+      return ok({ declared, rules, ...(weighs(group.services) ? { weightedBy: annotationField(SERVICE_WEIGHT) } : {}) });
     },
   };
 }

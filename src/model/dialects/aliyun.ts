@@ -4,7 +4,7 @@
 
 import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
 import type { Annotations, Dialect, GroupView, WeightReading } from './dialect.js';
-import { reason } from '../../objects/result.js';
+import { ok, reason } from '../../objects/result.js';
 import { TOTAL_BASIS_POINTS } from '../types.js';
 import { normaliseRelative, parsePercent, shareEqually } from '../weights.js';
 
@@ -92,7 +92,7 @@ export const aliyunDialect: Dialect = {
   name: 'Alibaba Cloud blue-green (ingress.aliyun.weight/<service>)',
   keys: [],
   prefixes: [ALIYUN_WEIGHT_PREFIX],
-  weights: (annotations) => aliyunReading(annotations),
+  weights: (annotations) => ok(aliyunReading(annotations)),
 };
 
 // Read lazily: the percents are checked against the paths (prepare) only for a main Ingress.
@@ -111,9 +111,10 @@ function aliyunReading(annotations: Annotations): WeightReading {
     },
     claim,
     weigh(group, sink) {
+      const mark = sink.mark();
       const declared = weighGroup(group, percents, sink);
       const weightedBy = claim(group);
-      return declared && { declared, rules: [], ...(weightedBy ? { weightedBy } : {}) };
+      return sink.resultSince(mark, { declared: declared ?? [], rules: [], ...(weightedBy ? { weightedBy } : {}) });
     },
   };
 }

@@ -15,11 +15,11 @@ import {
   CANARY_WEIGHT,
   CANARY_WEIGHT_TOTAL,
 } from '../annotations.js';
-import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
+import { annotationField, type Diagnostic, type DiagnosticSink } from '../../objects/diagnostics.js';
 import type { Condition } from '../types.js';
 import { COOKIE_NAME, HEADER_NAME, matchCondition } from '../conditions.js';
 import type { Dialect } from './dialect.js';
-import { reason, type Result } from '../../objects/result.js';
+import { ok, reason, type Result } from '../../objects/result.js';
 
 export const DEFAULT_CANARY_WEIGHT_TOTAL = 100;
 const MAX_TOTAL = 1_000_000;
@@ -40,21 +40,19 @@ export interface CanaryConfig {
   cookieRules: CanaryRule[];
 }
 
-/**
- * Reads the canary annotations. Returns undefined for an Ingress that is not a canary, null on error
- * (reported in `sink`).
- */
-export function parseCanary(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): CanaryConfig | undefined | null {
+/** Reads the canary annotations: undefined for an Ingress that is not a canary. */
+export function parseCanary(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): Result<CanaryConfig | undefined, Diagnostic> {
+  const mark = sink.mark();
   const flag = annotations[CANARY];
   const present = CANARY_SETTINGS.filter((k) => annotations[k] !== undefined);
   if (flag !== undefined && flag !== 'true' && flag !== 'false') {
     sink.error(annotationField(CANARY), `${JSON.stringify(flag)} is not "true" or "false"`);
-    return null;
+    return sink.resultSince(mark, undefined);
   }
   if (flag !== 'true') {
     for (const key of present)
       sink.error(annotationField(key), `has no effect without ${CANARY}: "true"; add it to make this Ingress a canary, or remove this annotation`);
-    return present.length > 0 ? null : undefined;
+    return sink.resultSince(mark, undefined);
   }
   let failed = false;
   const fail = (key: string, message: string) => {
@@ -116,13 +114,13 @@ export function parseCanary(annotations: Readonly<Record<string, string>>, sink:
       }
     }
   }
-  if (failed) return null;
+  if (failed) return sink.resultSince(mark, undefined);
   if (weight === undefined && headerRules.length === 0 && cookieRules.length === 0) {
     sink.warning(annotationField(CANARY), `this canary has no ${CANARY_WEIGHT}, ${CANARY_BY_HEADER} or ${CANARY_BY_COOKIE}, so it receives no traffic`);
   }
   const config: CanaryConfig = { total, headerRules, cookieRules };
   if (weight !== undefined) config.weight = weight;
-  return config;
+  return ok(config);
 }
 
 function rule(condition: Result<Condition>, to: CanaryRule['to'], why: string): CanaryRule {
@@ -137,6 +135,6 @@ export const canaryDialect: Dialect = {
   keys: [CANARY, ...CANARY_SETTINGS],
   settings(annotations, sink) {
     const canary = parseCanary(annotations, sink);
-    return canary === null ? null : canary ? { canary } : {};
+    return canary.ok ? ok(canary.value ? { canary: canary.value } : {}) : canary;
   },
 };

@@ -2,7 +2,8 @@
 // (so the unknown-annotation check knows them) and how it reads them. dialects/index.ts lists them,
 // and the planner loops over that list: adding a dialect is adding its file and a line to the list.
 
-import type { DiagnosticSink } from '../../objects/diagnostics.js';
+import type { Diagnostic, DiagnosticSink } from '../../objects/diagnostics.js';
+import type { Result } from '../../objects/result.js';
 import type { CanaryConfig } from './canary.js';
 import type { Condition, Sticky } from '../types.js';
 
@@ -33,8 +34,8 @@ export interface WeightReading {
   prepare(groups: readonly GroupView[], sink: DiagnosticSink): boolean;
   /** The annotation field by which this dialect weighs `group`; undefined when it does not. */
   claim(group: GroupView): string | undefined;
-  /** The weights of a group it claims; null on error (reported in `sink`). */
-  weigh(group: GroupView, sink: DiagnosticSink): GroupWeights | null;
+  /** The weights of a group it claims; a failure carries the errors (also reported in `sink`). */
+  weigh(group: GroupView, sink: DiagnosticSink): Result<GroupWeights, Diagnostic>;
 }
 
 /** Ingress-wide settings a dialect can give. */
@@ -51,10 +52,10 @@ export interface Dialect {
   keys: readonly string[];
   /** Key prefixes it owns, e.g. `ingress.aliyun.weight/`. */
   prefixes?: readonly string[];
-  /** Ingress-wide settings from its annotations: nothing to say, or null on error (reported in `sink`). */
-  settings?(annotations: Annotations, sink: DiagnosticSink): Partial<IngressSettings> | null;
-  /** Its reading of a main Ingress's weights: undefined when it has none, null on error. */
-  weights?(annotations: Annotations, sink: DiagnosticSink): WeightReading | undefined | null;
+  /** Ingress-wide settings from its annotations (none when it has nothing to say); errors also go to `sink`. */
+  settings?(annotations: Annotations, sink: DiagnosticSink): Result<Partial<IngressSettings>, Diagnostic>;
+  /** Its reading of a main Ingress's weights: undefined when it has no annotations there. */
+  weights?(annotations: Annotations, sink: DiagnosticSink): Result<WeightReading | undefined, Diagnostic>;
 }
 
 /** Whether a dialect owns an annotation key. */

@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { STICKY_COOKIE, STICKY_MAX_AGE } from '../annotations.js';
 import { COOKIE_NAME } from '../conditions.js';
-import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
+import { annotationField, type Diagnostic, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { COOKIE_TEXT_BUDGET, exactCookieRegex } from '../regex.js';
 import type { Sticky, StickyValue, Backend } from '../types.js';
 import type { Dialect } from './dialect.js';
-import { reason } from '../../objects/result.js';
+import { ok, reason, type Result } from '../../objects/result.js';
 
 /** A hashed cookie value: `v-` and 8 hex digits. */
 const HASHED_VALUE_LENGTH = 10;
@@ -18,34 +18,32 @@ const HASHED_VALUE_LENGTH = 10;
 const MAX_AGE_LIMIT = 2 ** 31 - 1;
 
 /** Undefined when not asked for; null on error (reported in `sink`). */
-export function parseSticky(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): Sticky | undefined | null {
+/** The sticky annotations: undefined when there are none. */
+export function parseSticky(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): Result<Sticky | undefined, Diagnostic> {
+  const mark = sink.mark();
   const cookie = annotations[STICKY_COOKIE];
   const maxAge = annotations[STICKY_MAX_AGE];
   if (cookie === undefined) {
-    if (maxAge === undefined) return undefined;
+    if (maxAge === undefined) return ok(undefined);
     sink.error(annotationField(STICKY_MAX_AGE), `needs ${STICKY_COOKIE} to name the cookie`);
-    return null;
+    return sink.resultSince(mark, undefined);
   }
-  let failed = false;
   if (!COOKIE_NAME.test(cookie)) {
     sink.error(annotationField(STICKY_COOKIE), `${JSON.stringify(cookie)} is not a cookie name (letters, digits and !#$%&'*+-.^_\`|~)`);
-    failed = true;
   } else if (!exactCookieRegex(cookie, 'v'.repeat(HASHED_VALUE_LENGTH)).ok) {
     // Envoy matches the cookie with a regex, and its size limit leaves room for a short name only.
     sink.error(
       annotationField(STICKY_COOKIE),
       `${JSON.stringify(cookie)} is too long: Envoy's regex size limit leaves room for a cookie name of at most ${COOKIE_TEXT_BUDGET - HASHED_VALUE_LENGTH} characters`,
     );
-    failed = true;
   }
   const sticky: Sticky = { cookie };
   if (maxAge !== undefined) {
     if (!/^\d+$/.test(maxAge.trim()) || Number(maxAge) < 1 || Number(maxAge) > MAX_AGE_LIMIT) {
       sink.error(annotationField(STICKY_MAX_AGE), `${JSON.stringify(maxAge)} is not a number of seconds from 1 to ${MAX_AGE_LIMIT}`);
-      failed = true;
     } else sticky.maxAgeSeconds = Number(maxAge);
   }
-  return failed ? null : sticky;
+  return sink.resultSince(mark, sticky);
 }
 
 /**
@@ -85,6 +83,6 @@ export const stickyDialect: Dialect = {
   keys: [STICKY_COOKIE, STICKY_MAX_AGE],
   settings(annotations, sink) {
     const sticky = parseSticky(annotations, sink);
-    return sticky === null ? null : sticky ? { sticky } : {};
+    return sticky.ok ? ok(sticky.value ? { sticky: sticky.value } : {}) : sticky;
   },
 };
