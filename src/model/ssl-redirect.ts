@@ -9,7 +9,7 @@ import type { Dialect } from './dialects/dialect.js';
 import { ok, type Result } from '../objects/result.js';
 import type { TlsHostModel, VirtualHostModel } from './types.js';
 
-/** True unless the Ingress opts out; null on error (reported in `sink`). */
+/** True unless the Ingress opts out. */
 export function parseSslRedirect(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): Result<boolean, Diagnostic> {
   const value = annotations[SSL_REDIRECT];
   if (value === undefined) return ok(true);

@@ -7,10 +7,10 @@
 // "value" or a /regex/ (RE2, searched in the value as nginx does).
 
 import { SERVICE_MATCH, SERVICE_WEIGHT } from '../annotations.js';
-import { annotationField, type DiagnosticSink } from '../../objects/diagnostics.js';
+import { annotationField, type Diagnostic, type DiagnosticSink } from '../../objects/diagnostics.js';
 import { matchCondition } from '../conditions.js';
 import type { Annotations, Dialect, WeightReading } from './dialect.js';
-import { ok, reason } from '../../objects/result.js';
+import { ok, reason, type Result } from '../../objects/result.js';
 import type { Condition } from '../types.js';
 import { normaliseRelative } from '../weights.js';
 
@@ -21,8 +21,9 @@ export const UNNAMED_SERVICE_WEIGHT = 100;
 
 const SERVICE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-/** `service-weight` → weight by service; null on error (reported in `sink`). */
-export function parseServiceWeight(text: string, sink: DiagnosticSink): Map<string, number> | null {
+/** `service-weight` → weight by service. */
+export function parseServiceWeight(text: string, sink: DiagnosticSink): Result<Map<string, number>, Diagnostic> {
+  const mark = sink.mark();
   const field = annotationField(SERVICE_WEIGHT);
   const weights = new Map<string, number>();
   const entries = text
@@ -31,31 +32,31 @@ export function parseServiceWeight(text: string, sink: DiagnosticSink): Map<stri
     .filter((e) => e !== '');
   if (entries.length === 0) {
     sink.error(field, 'is empty: write "<service>: <weight>, …", e.g. "new-nginx: 20, old-nginx: 80"');
-    return null;
+    return sink.resultSince(mark, weights);
   }
   for (const entry of entries) {
     const m = /^([^:\s]+)\s*:\s*(\S+)$/.exec(entry);
     if (!m) {
       sink.error(field, `${JSON.stringify(entry)} is not "<service>: <weight>", e.g. "new-nginx: 20"`);
-      return null;
+      return sink.resultSince(mark, weights);
     }
     // Both groups take part in every match of the pattern.
     const [, service = '', weightText = ''] = m;
     if (!SERVICE.test(service)) {
       sink.error(field, `${JSON.stringify(service)} is not a Service name`);
-      return null;
+      return sink.resultSince(mark, weights);
     }
     if (!/^\d+$/.test(weightText) || Number(weightText) > MAX_WEIGHT) {
       sink.error(field, `weight ${JSON.stringify(weightText)} of ${service} is not a whole number from 0 to ${MAX_WEIGHT}`);
-      return null;
+      return sink.resultSince(mark, weights);
     }
     if (weights.has(service)) {
       sink.error(field, `names ${service} twice; give each service one weight`);
-      return null;
+      return sink.resultSince(mark, weights);
     }
     weights.set(service, Number(weightText));
   }
-  return weights;
+  return ok(weights);
 }
 
 export interface ServiceMatch {
@@ -67,8 +68,9 @@ export interface ServiceMatch {
 
 const RULE = /^([^:\s]+)\s*:\s*(header|cookie|query)\(\s*"((?:[^"\\]|\\.)*)"\s*,\s*(?:"((?:[^"\\]|\\.)*)"|\/(.*)\/)\s*\)$/;
 
-/** `service-match` → one condition per service; null on error (reported in `sink`). */
-export function parseServiceMatch(text: string, sink: DiagnosticSink): ServiceMatch[] | null {
+/** `service-match` → one condition per service. */
+export function parseServiceMatch(text: string, sink: DiagnosticSink): Result<ServiceMatch[], Diagnostic> {
+  const mark = sink.mark();
   const field = annotationField(SERVICE_MATCH);
   const lines = text
     .split('\n')
@@ -76,7 +78,7 @@ export function parseServiceMatch(text: string, sink: DiagnosticSink): ServiceMa
     .filter((l) => l !== '');
   if (lines.length === 0) {
     sink.error(field, 'is empty: write "<service>: header(\\"<name>\\", \\"<value>\\")", or cookie(…) or query(…), with "value" or /regex/');
-    return null;
+    return sink.resultSince(mark, []);
   }
   const out: ServiceMatch[] = [];
   for (const line of lines) {
@@ -86,27 +88,27 @@ export function parseServiceMatch(text: string, sink: DiagnosticSink): ServiceMa
         field,
         `${JSON.stringify(line)} is not a match rule: write e.g. new-nginx: header("x-ver", /^v2$/) or new-nginx: cookie("canary", "yes") or new-nginx: query("ver", "2")`,
       );
-      return null;
+      return sink.resultSince(mark, []);
     }
     // Service, kind and name take part in every match; exactly one of the value groups does.
     const [, service = '', kind, rawName = '', exactText, pattern = ''] = m;
     const name = unescape(rawName);
     if (!SERVICE.test(service)) {
       sink.error(field, `${JSON.stringify(service)} is not a Service name`);
-      return null;
+      return sink.resultSince(mark, []);
     }
     if (out.some((r) => r.service === service)) {
       sink.error(field, `has two rules for ${service}; one rule per service`);
-      return null;
+      return sink.resultSince(mark, []);
     }
     const condition = matchCondition(kind as 'header' | 'cookie' | 'query', name, exactText === undefined ? { pattern } : { exact: unescape(exactText) });
     if (!condition.ok) {
       sink.error(field, `rule for ${service}: ${reason(condition)}`);
-      return null;
+      return sink.resultSince(mark, []);
     }
     out.push({ service, condition: condition.value, text: line });
   }
-  return out;
+  return ok(out);
 }
 
 function unescape(text: string): string {
@@ -116,7 +118,6 @@ function unescape(text: string): string {
 /**
  * Declared basis points of one group under ACK's dialect: named versions weigh what service-weight
  * says, the others 100; versions reached through service-match take no part in the weighted split.
- * Null on error (reported in `sink`).
  */
 export function ackGroupWeights(
   weights: ReadonlyMap<string, number> | undefined,
@@ -124,7 +125,8 @@ export function ackGroupWeights(
   services: readonly string[],
   label: string,
   sink: DiagnosticSink,
-): number[] | null {
+): Result<number[], Diagnostic> {
+  const mark = sink.mark();
   const relative = services.map((s) => (matched.has(s) ? 0 : (weights?.get(s) ?? UNNAMED_SERVICE_WEIGHT)));
   if (relative.every((w) => w === 0)) {
     const everyMatched = services.every((s) => matched.has(s));
@@ -134,9 +136,9 @@ export function ackGroupWeights(
         ? `every backend of ${label} has a match rule, so requests that match none would have nowhere to go; leave one backend without a rule`
         : `every backend of ${label} that requests can reach without a match rule weighs 0; give one a weight above 0`,
     );
-    return null;
+    return sink.resultSince(mark, []);
   }
-  return normaliseRelative(relative);
+  return ok(normaliseRelative(relative));
 }
 
 /** The dialect: service-weight and service-match on the Ingress that lists every backend. */
@@ -149,8 +151,8 @@ export const ackDialect: Dialect = {
     const matchText = annotations[SERVICE_MATCH];
     const weights = weightText === undefined ? undefined : parseServiceWeight(weightText, sink);
     const matches = matchText === undefined ? undefined : parseServiceMatch(matchText, sink);
-    if (weights === null || matches === null) return sink.resultSince(mark, undefined);
-    return ok(weights === undefined && matches === undefined ? undefined : ackReading(weights, matches ?? []));
+    if (weights?.ok === false || matches?.ok === false) return sink.resultSince(mark, undefined);
+    return ok(weights === undefined && matches === undefined ? undefined : ackReading(weights?.value, matches?.value ?? []));
   },
 };
 
@@ -179,11 +181,10 @@ function ackReading(weights: ReadonlyMap<string, number> | undefined, matches: r
     },
     weigh(group, sink) {
       const groupMatches = matches.filter((m) => group.services.includes(m.service));
-      const mark = sink.mark();
       const declared = ackGroupWeights(weights, new Set(groupMatches.map((m) => m.service)), group.services, group.label, sink);
-      if (!declared) return sink.resultSince(mark, { declared: [], rules: [] });
+      if (!declared.ok) return declared;
       const rules = groupMatches.map((m) => ({ condition: m.condition, backend: group.services.indexOf(m.service), reason: `service-match ${m.text}` }));
-      return ok({ declared, rules, ...(weighs(group.services) ? { weightedBy: annotationField(SERVICE_WEIGHT) } : {}) });
+      return ok({ declared: declared.value, rules, ...(weighs(group.services) ? { weightedBy: annotationField(SERVICE_WEIGHT) } : {}) });
     },
   };
 }

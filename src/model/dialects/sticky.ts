@@ -17,7 +17,6 @@ const HASHED_VALUE_LENGTH = 10;
 
 const MAX_AGE_LIMIT = 2 ** 31 - 1;
 
-/** Undefined when not asked for; null on error (reported in `sink`). */
 /** The sticky annotations: undefined when there are none. */
 export function parseSticky(annotations: Readonly<Record<string, string>>, sink: DiagnosticSink): Result<Sticky | undefined, Diagnostic> {
   const mark = sink.mark();

@@ -1,19 +1,30 @@
 import { expect } from 'chai';
-import { aliyunWeights, type GroupBackends } from '../../../src/model/dialects/aliyun.js';
+import { aliyunDialect } from '../../../src/model/dialects/aliyun.js';
+import type { GroupView } from '../../../src/model/dialects/dialect.js';
 import { DiagnosticSink } from '../../../src/objects/diagnostics.js';
 
 const W = 'ingress.aliyun.weight/';
 const field = (svc: string) => `metadata.annotations["${W}${svc}"]`;
-const group = (...services: string[]): GroupBackends => ({ label: 'mini-echo.io/ (Prefix)', services });
+const group = (...services: string[]): GroupView => ({ label: 'mini-echo.io/ (Prefix)', services });
 
 interface Case {
   title: string;
   annotations: Record<string, string>;
-  groups: GroupBackends[];
+  groups: GroupView[];
   /** Basis points per group and version, or null when the Ingress is rejected. */
   weights: number[][] | null;
   /** Expected diagnostics as `severity field ~message-fragment`. */
   diagnostics?: Array<[string, string, string]>;
+}
+
+/** The dialect as the planner uses it on a main Ingress: read, check against the paths, weigh every group. */
+function aliyunWeights(annotations: Record<string, string>, groups: readonly GroupView[], sink: DiagnosticSink): number[][] | null {
+  const read = aliyunDialect.weights!(annotations, sink);
+  if (!read.ok || !read.value) return null;
+  const reading = read.value;
+  if (!reading.prepare(groups, sink)) return null;
+  const weighed = groups.map((g) => reading.weigh(g, sink));
+  return weighed.every((w) => w.ok) ? weighed.map((w) => (w.ok ? w.value.declared : [])) : null;
 }
 
 const cases: Case[] = [
