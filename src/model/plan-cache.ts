@@ -16,7 +16,8 @@ export class PlanCache {
     let entry = this.plans.get(ingress);
     if (!entry) {
       const own = new DiagnosticSink(refOf(ingress));
-      entry = { plan: planIngress(ingress, own), diagnostics: own.items };
+      const planned = planIngress(ingress, own);
+      entry = { plan: planned.ok ? planned.value : null, diagnostics: own.items };
       this.plans.set(ingress, entry);
     }
     sink.items.push(...entry.diagnostics);

@@ -7,7 +7,8 @@ import type { CanaryConfig } from './dialects/canary.js';
 import { owns, type GroupView, type GroupWeights, type IngressSettings, type WeightReading } from './dialects/dialect.js';
 import { DIALECTS, checkUnknownAnnotations } from './dialects/index.js';
 import { stickyDialect } from './dialects/sticky.js';
-import { DiagnosticSink, annotationField, type ObjectRef } from '../objects/diagnostics.js';
+import { DiagnosticSink, annotationField, type Diagnostic, type ObjectRef } from '../objects/diagnostics.js';
+import { ok, type Result } from '../objects/result.js';
 import { groupLabel, parseIngress, type ParsedGroup } from './ingress.js';
 import { namespaceOf, type Ingress } from '../objects/kube.js';
 import { TOTAL_BASIS_POINTS, type Sticky } from './types.js';
@@ -32,7 +33,8 @@ export function refOf(ingress: Ingress): ObjectRef {
   return { kind: 'Ingress', namespace: namespaceOf(ingress), name: ingress.metadata.name };
 }
 
-export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan | null {
+export function planIngress(ingress: Ingress, sink: DiagnosticSink): Result<IngressPlan, Diagnostic> {
+  const mark = sink.mark();
   const annotations = ingress.metadata.annotations ?? {};
   checkUnknownAnnotations(annotations, sink);
   const parsed = parseIngress(ingress, sink);
@@ -48,7 +50,7 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
     if (weights?.ok === false) failed = true;
     else if (weights?.value) weighers.push(weights.value);
   }
-  if (sink.hasErrors() || failed) return null;
+  if (sink.hasErrors() || failed) return sink.failedSince(mark);
 
   const plan: IngressPlan = { ingress, ref: refOf(ingress), namespace: namespaceOf(ingress), groups: [], sslRedirect: settings.sslRedirect ?? true };
   if (settings.canary) {
@@ -60,32 +62,33 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): IngressPlan
   const all = parsed.defaultBackend ? [...parsed.groups, parsed.defaultBackend] : parsed.groups;
   const views = all.map((g) => ({ label: groupLabel(g), services: g.backends.map((v) => v.service) }));
   const prepared = weighers.map((w) => w.prepare(views, sink));
-  if (prepared.includes(false)) return null;
+  if (prepared.includes(false)) return sink.failedSince(mark);
   const planned = all.map((group, i) => planGroup(group, views[i]!, weighers, sink));
-  if (planned.some((g) => g === null)) return null;
-  const groups = planned as PlannedGroup[];
+  const groups = planned.flatMap((g) => (g.ok ? [g.value] : []));
+  if (groups.length < planned.length) return sink.failedSince(mark);
   plan.groups = groups.slice(0, parsed.groups.length);
   if (parsed.defaultBackend) plan.defaultBackend = groups[groups.length - 1];
-  return plan;
+  return ok(plan);
 }
 
 /**
  * One group's weights: from the one weight dialect that claims it (a second is an error: one dialect
  * per path), else shared equally.
  */
-function planGroup(group: ParsedGroup, view: GroupView, weighers: readonly WeightReading[], sink: DiagnosticSink): PlannedGroup | null {
+function planGroup(group: ParsedGroup, view: GroupView, weighers: readonly WeightReading[], sink: DiagnosticSink): Result<PlannedGroup, Diagnostic> {
   const claims = weighers.flatMap((weigher) => {
     const field = weigher.claim(view);
     return field === undefined ? [] : [{ weigher, field }];
   });
   const [first, second] = claims;
   if (first && second) {
+    const mark = sink.mark();
     sink.error(second.field, `${view.label} already has weights from ${first.weigher.source}; use one dialect per path`);
-    return null;
+    return sink.failedSince(mark);
   }
-  if (!first) return { ...group, declared: shareEqually(TOTAL_BASIS_POINTS, view.services.length), rules: [] };
+  if (!first) return ok({ ...group, declared: shareEqually(TOTAL_BASIS_POINTS, view.services.length), rules: [] });
   const weights = first.weigher.weigh(view, sink);
-  return weights.ok ? { ...group, ...weights.value } : null;
+  return weights.ok ? ok({ ...group, ...weights.value }) : weights;
 }
 
 // A canary Ingress only lends its backends to the main Ingress's paths: one backend per path, and
@@ -97,7 +100,8 @@ function planCanary(
   sink: DiagnosticSink,
   hasSticky: boolean,
   hasDefaultBackend: boolean,
-): IngressPlan | null {
+): Result<IngressPlan, Diagnostic> {
+  const mark = sink.mark();
   for (const key of Object.keys(annotations)) {
     if (DIALECTS.some((d) => d.weights && owns(d, key))) {
       sink.error(
@@ -111,7 +115,7 @@ function planCanary(
       sink.error(group.backends[1]!.field, `a canary Ingress has one backend per path; ${groupLabel(group)} lists ${group.backends.length}`);
     }
   }
-  if (sink.hasErrors()) return null;
+  if (sink.hasErrors()) return sink.failedSince(mark);
   if (hasSticky) {
     for (const key of stickyDialect.keys) {
       if (annotations[key] !== undefined)
@@ -122,5 +126,5 @@ function planCanary(
     sink.warning(annotationField(SSL_REDIRECT), 'is ignored on a canary Ingress; the main Ingress of the path decides, as in ingress-nginx');
   if (hasDefaultBackend) sink.warning('spec.defaultBackend', 'is ignored on a canary Ingress, as in ingress-nginx');
   plan.groups = groups.map((g) => ({ ...g, declared: [10000], rules: [] }));
-  return plan;
+  return ok(plan);
 }

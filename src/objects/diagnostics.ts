@@ -74,6 +74,11 @@ export class DiagnosticSink {
     const errors = this.items.slice(mark).filter((d) => d.severity === 'error');
     return errors.length === 0 ? ok(value) : failure(...errors);
   }
+
+  /** The failure of a parser that gives up after reporting errors since `mark`. */
+  failedSince(mark: number): { readonly ok: false; readonly diagnostics: readonly Diagnostic[] } {
+    return failure(...this.items.slice(mark).filter((d) => d.severity === 'error'));
+  }
 }
 
 const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
