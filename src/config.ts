@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eachFlag } from './flags.js';
 import type { Level } from './log.js';
-import { DEFAULT_MAX_FILE_BYTES } from './source/file.js';
+import { DEFAULT_MAX_FILE_BYTES } from './source/file-options.js';
 
 export interface Config {
   /** Where objects come from: a folder (the default) or the Kubernetes API server. */

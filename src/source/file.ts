@@ -10,6 +10,9 @@ import type { Logger } from '../log.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { ObjectStore } from '../store/store.js';
 import { fileEventsArrive, watchFolders } from './file-events.js';
+import { DEFAULT_CONFIRM_EMPTY_MS, DEFAULT_MAX_FILE_BYTES, type FileSourceOptions } from './file-options.js';
+
+export type { FileSourceOptions };
 import { folderStamp, listManifests } from './listing.js';
 import { reason } from '../objects/result.js';
 import { stampOf } from './read-file.js';
@@ -17,35 +20,6 @@ import { readManifestFile, type FileState, type FileUpdate } from './manifest-fi
 import type { Source } from './source.js';
 
 export { fileEventsArrive };
-
-export interface FileSourceOptions {
-  /**
-   * File events are not always delivered (some sandboxes and network file systems have no inotify).
-   * Where none arrive, every folder is stat'ed on this period: a file created, removed or replaced
-   * (editors, git, kubectl and ConfigMap volumes all replace files) changes its folder.
-   */
-  pollMs?: number;
-  /**
-   * Where no file events arrive, every file is also stat'ed at least this often, a slice per poll, for
-   * edits written in place (which leave the folder as it was); files changed in the last minute are
-   * stat'ed on every poll.
-   */
-  sweepMs?: number;
-  /** Where file events do arrive, the safety-net scan runs this rarely. */
-  restPollMs?: number;
-  /** Whether this machine delivers file events; probed in a temporary folder when not given. */
-  fileEvents?: boolean;
-  /** Watch the folder for file events (default true); without, it is polled every pollMs. */
-  watch?: boolean;
-  /** Larger files are not read (`--max-file-bytes`). */
-  maxFileBytes?: number;
-  /** How long a folder must stay empty before its objects are removed. */
-  confirmEmptyMs?: number;
-  now?: () => number;
-}
-
-export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
-export const DEFAULT_CONFIRM_EMPTY_MS = 5000;
 
 export class FileSource implements Source {
   private readonly files = new Map<string, FileState>();

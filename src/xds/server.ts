@@ -2,41 +2,21 @@
 // snapshot cache, and turns stream events into logs and metrics.
 
 import * as grpc from '@grpc/grpc-js';
-import { format } from 'node:util';
 import { LogLimiter, truncate } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../proto/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
-import { decodeDeltaDiscoveryRequest, decodeDiscoveryRequest } from './messages.js';
 import { ResponseFramer, type Framed } from './framing.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import { SotwStream } from './sotw.js';
 import { DeltaStream } from './delta.js';
 import type { AdsStream } from './ads-stream.js';
 import { isLoopbackPeer } from './credentials.js';
+import { adsDefinition } from './ads-service.js';
+import { useStructuredGrpcLogs } from './grpc-logs.js';
 
-export const ADS_SERVICE = 'envoy.service.discovery.v3.AggregatedDiscoveryService';
-export const SOTW_METHOD_PATH = `/${ADS_SERVICE}/StreamAggregatedResources`;
-export const DELTA_METHOD_PATH = `/${ADS_SERVICE}/DeltaAggregatedResources`;
-
-function bidi(path: string, decode: (bytes: Buffer) => unknown): grpc.MethodDefinition<unknown, Buffer> {
-  return {
-    path,
-    requestStream: true,
-    responseStream: true,
-    requestSerialize: (value: unknown) => value as Buffer,
-    requestDeserialize: decode,
-    // Responses are written as bytes made by hand around the snapshot's shared encodings.
-    responseSerialize: (value: Buffer) => value,
-    responseDeserialize: (bytes: Buffer) => bytes,
-  };
-}
-
-const adsDefinition: grpc.ServiceDefinition = {
-  StreamAggregatedResources: bidi(SOTW_METHOD_PATH, decodeDiscoveryRequest),
-  DeltaAggregatedResources: bidi(DELTA_METHOD_PATH, decodeDeltaDiscoveryRequest),
-};
+export { ADS_SERVICE, DELTA_METHOD_PATH, SOTW_METHOD_PATH } from './ads-service.js';
 
 /** Either ADS stream, as the server and the admin page see it. */
 export type AnyStream = SotwStream | DeltaStream;
@@ -50,16 +30,6 @@ export interface StreamInfo {
   unsentBytes(): number;
   /** Ends the stream from our side; the client reconnects. */
   end(): void;
-}
-
-// grpc-js prints its own lines (`E No address added out of total 1 resolved`) straight to stderr;
-// they are folded into the structured log instead, so every line of splitplane's output is JSON.
-function useStructuredGrpcLogs(log: Logger): void {
-  const write =
-    (level: 'debug' | 'info' | 'error') =>
-    (message?: unknown, ...rest: unknown[]) =>
-      log[level]('grpc-js', { message: format(message, ...rest) });
-  grpc.setLogger({ error: write('error'), info: write('info'), debug: write('debug') } as unknown as Partial<Console>);
 }
 
 /** A NACK, as the controller needs it to find the objects behind it. */
