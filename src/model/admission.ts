@@ -5,6 +5,7 @@
 import { DiagnosticSink, type Diagnostic } from '../objects/diagnostics.js';
 import { objectKey, type KubeObject } from '../objects/kube.js';
 import { refOfObject, validateObject } from './validation/validate.js';
+import { ok, type Result } from '../objects/result.js';
 
 /** The last accepted form of every object, by `Kind/<namespace>/<name>`. */
 export type AcceptedObjects = ReadonlyMap<string, KubeObject>;
@@ -22,16 +23,17 @@ export const NEVER_ACCEPTED = 'is rejected because of the errors above and has n
  * The current form of `object` if it may be used, else null. Its diagnostics go to `sink`; the caller
  * decides about the fallback (Ingresses have more to check before they are accepted).
  */
-export function admissible<T extends KubeObject>(object: T, rejected: RejectedObjects, sink: DiagnosticSink): T | null {
+export function admissible<T extends KubeObject>(object: T, rejected: RejectedObjects, sink: DiagnosticSink): Result<T, Diagnostic> {
+  const mark = sink.mark();
   const validation = validateObject(object);
   sink.items.push(...validation.diagnostics);
-  if (!validation.valid) return null;
+  if (!validation.valid) return sink.failedSince(mark);
   const refusal = rejected.get(validation.object);
   if (refusal) {
     sink.error(refusal.field, refusal.message);
-    return null;
+    return sink.failedSince(mark);
   }
-  return validation.object;
+  return ok(validation.object);
 }
 
 /** Admits every object of one kind: the form to use for each, recorded in `accepted`. */
@@ -53,8 +55,9 @@ export function admitAll<T extends KubeObject>(
       continue;
     }
     const sink = new DiagnosticSink(refOfObject(object));
-    const current = admissible(object, rejected, sink);
-    let used: T | undefined = current ?? undefined;
+    const admitted = admissible(object, rejected, sink);
+    const current = admitted.ok ? admitted.value : undefined;
+    let used: T | undefined = current;
     if (!current) {
       const last = previous.get(key) as T | undefined;
       if (last && !rejected.has(last)) {

@@ -76,7 +76,8 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
     const key = objectKey(raw);
     const sink = new DiagnosticSink(refOfObject(raw));
     sinks.push(sink);
-    const ingress = admissible(raw, rejected, sink);
+    const admitted = admissible(raw, rejected, sink);
+    const ingress = admitted.ok ? admitted.value : undefined;
     const plan = ingress ? planSafely(ingress, sink) : null;
     const previousForm = previous.get(key) as Ingress | undefined;
     const last = previousForm && !rejected.has(previousForm) ? previousForm : undefined;

@@ -2,9 +2,10 @@
 // A split group is the set of path entries with the same (host, path, pathType); its backends, in
 // manifest order, are the group's versions.
 
-import type { DiagnosticSink } from '../objects/diagnostics.js';
+import type { Diagnostic, DiagnosticSink } from '../objects/diagnostics.js';
 import type { Ingress, IngressBackend } from '../objects/kube.js';
 import type { DeclaredBackend, PathType } from './types.js';
+import { ok, type Result } from '../objects/result.js';
 
 export interface ParsedGroup {
   host: string;
@@ -65,18 +66,19 @@ export function parseIngress(ingress: Ingress, sink: DiagnosticSink): ParsedIngr
         sink.error(`${field}.path`, `${JSON.stringify(path)} may not contain "?", "#", white space or control characters`);
         return;
       }
-      const version = declaredBackend(entry.backend, `${field}.backend`, sink);
-      if (!version) return;
+      const declared = declaredBackend(entry.backend, `${field}.backend`, sink);
+      if (!declared.ok) return;
       const key = `${host}\u0000${path}\u0000${pathType}`;
       const group = groups.get(key) ?? { host, path, pathType: pathType as PathType, backends: [], field, order: groups.size };
-      group.backends.push(version);
+      group.backends.push(declared.value);
       groups.set(key, group);
     });
   });
   const parsed: ParsedIngress = { groups: [...groups.values()] };
   if (spec.defaultBackend !== undefined) {
-    const version = declaredBackend(spec.defaultBackend, 'spec.defaultBackend', sink);
-    if (version) parsed.defaultBackend = { host: '', path: '/', pathType: 'Prefix', backends: [version], field: 'spec.defaultBackend', order: groups.size };
+    const declared = declaredBackend(spec.defaultBackend, 'spec.defaultBackend', sink);
+    if (declared.ok)
+      parsed.defaultBackend = { host: '', path: '/', pathType: 'Prefix', backends: [declared.value], field: 'spec.defaultBackend', order: groups.size };
   }
   if (parsed.groups.length === 0 && !parsed.defaultBackend && !sink.hasErrors()) {
     sink.warning('spec.rules', 'has no paths and no defaultBackend, so this Ingress serves nothing');
@@ -84,29 +86,30 @@ export function parseIngress(ingress: Ingress, sink: DiagnosticSink): ParsedIngr
   return parsed;
 }
 
-function declaredBackend(backend: IngressBackend | undefined, field: string, sink: DiagnosticSink): DeclaredBackend | null {
+function declaredBackend(backend: IngressBackend | undefined, field: string, sink: DiagnosticSink): Result<DeclaredBackend, Diagnostic> {
+  const mark = sink.mark();
   if (!backend || typeof backend !== 'object') {
     sink.error(field, 'is missing: name a service and a port');
-    return null;
+    return sink.failedSince(mark);
   }
   if (backend.resource) {
     sink.error(`${field}.resource`, 'resource backends are not supported by splitplane: use a service backend');
-    return null;
+    return sink.failedSince(mark);
   }
   const service = backend.service;
   if (!service || typeof service.name !== 'string' || service.name === '') {
     sink.error(`${field}.service.name`, 'is missing: name the Service that serves this path');
-    return null;
+    return sink.failedSince(mark);
   }
   const port = service.port;
   if (port?.number !== undefined) {
     if (!Number.isInteger(port.number) || port.number < 1 || port.number > 65535) {
       sink.error(`${field}.service.port.number`, `${JSON.stringify(port.number)} is not a port number (1-65535)`);
-      return null;
+      return sink.failedSince(mark);
     }
-    return { service: service.name, port: port.number, field };
+    return ok({ service: service.name, port: port.number, field });
   }
-  if (typeof port?.name === 'string' && port.name !== '') return { service: service.name, port: port.name, field };
+  if (typeof port?.name === 'string' && port.name !== '') return ok({ service: service.name, port: port.name, field });
   sink.error(`${field}.service.port`, 'is missing: give the Service port as number or name');
-  return null;
+  return sink.failedSince(mark);
 }
