@@ -1,5 +1,6 @@
 // Weight arithmetic shared by every dialect: everything ends as integer basis points summing to 10000,
-// because Envoy's weighted_clusters wants integers and a fixed total keeps the debug output readable.
+// because Envoy's weighted_clusters wants integers and a fixed total keeps the debug output readable
+// ("Split semantics" in docs/design.md).
 
 import { TOTAL_BASIS_POINTS } from './types.js';
 import { failure, ok, type Result } from '../objects/result.js';

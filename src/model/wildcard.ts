@@ -1,5 +1,5 @@
 // Kubernetes says `*.foo.com` matches exactly one label (`bar.foo.com`, not `baz.bar.foo.com`), while
-// Envoy's `*.foo.com` domain matches any number. The domain already guarantees the suffix, so an
+// Envoy's `*.foo.com` domain matches any number ("Envoy resources" in docs/design.md). The domain already guarantees the suffix, so an
 // authority with exactly as many dots is enough. The decision, including Envoy's regex size limit, is
 // made here; resources/ only wraps the regex in a header matcher.
 

@@ -1,4 +1,4 @@
-// One result type for parsers and checks: the value, or the problems that stop it (in the spirit of
+// One result type for parsers and checks ("One result type" in docs/design.md): the value, or the problems that stop it (in the spirit of
 // grpc-js-xds's ValidationResult<T>). A check that has no object in hand (a regex, a percentage)
 // reports messages, which its caller turns into diagnostics on the field it was reading.
 

@@ -68,7 +68,7 @@ export function virtualHost(vhost: VirtualHostModel, options: RouteOptions = {})
   return { name: vhost.host, domains: [vhost.host], routes };
 }
 
-/** Exact before Prefix at equal length, longer paths first, then manifest order (a stable sort). */
+/** Exact before Prefix at equal length, longer paths first, then manifest order (a stable sort; "Envoy resources" in docs/design.md). */
 export function orderGroups(groups: readonly SplitGroup[]): SplitGroup[] {
   const rank = (t: PathType) => (t === 'Exact' ? 0 : 1);
   return [...groups].sort((a, b) => b.path.length - a.path.length || rank(a.pathType) - rank(b.pathType));

@@ -1,5 +1,5 @@
 // The version a stream is sent for a type: the snapshot's version, or, when the response also keeps
-// clusters of an older snapshot that routes still in use name (make-before-break), that version
+// clusters of an older snapshot that routes still in use name (xDS rule 6 in docs/design.md), that version
 // followed by `+` and a hash of the kept names. Whoever reads a version back (an ACK, a NACK's trace)
 // finds the snapshot it came from with snapshotVersionOf; snapshot versions never contain `+`.
 

@@ -1,4 +1,4 @@
-// Every dialect splitplane reads, in the order the planner consults them (on one path, the first weight
+// Every dialect splitplane reads ("Dialects as a list" in docs/design.md), in the order the planner consults them (on one path, the first weight
 // dialect to claim it wins and a second is an error). Adding a dialect is adding its file and a line here.
 
 import { NGINX_PREFIX, SPLITPLANE_PREFIX } from '../annotations.js';
