@@ -44,7 +44,7 @@ export interface Config {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-/** The embedded default: the blue-green example's blue-green example shipped in this repository. */
+/** The embedded default: the blue-green example shipped in this repository. */
 export const DEFAULT_MANIFESTS = path.resolve(here, '..', '..', 'deploy', 'examples', 'blue-green');
 
 export const DEFAULTS: Config = {
@@ -67,6 +67,7 @@ export const DEFAULTS: Config = {
 
 export const USAGE = `usage: splitplane [flags]
        splitplane certgen --out DIR   (CA, server and client certificates for xDS with TLS; --help for more)
+       splitplane translate -f FILE|DIR   (the Envoy resources for some manifests, no server; --help for more)
   --source file|kube     where objects come from: a folder of manifests, or the Kubernetes API server
                          (default: kube inside a pod or with --kubeconfig, else file)
   --manifests DIR        folder of Ingress/Service/EndpointSlice YAML to serve, watched live (default: deploy/examples/blue-green)

@@ -8,9 +8,11 @@ import { KubeClient } from './kube/client.js';
 import { ConfigError, parseArgs } from './config.js';
 import { startApp } from './app.js';
 import { createLogger } from './log.js';
+import { TranslateUsageError, parseTranslateArgs, runTranslate } from './cli/translate.js';
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'certgen') return certgenCommand(process.argv.slice(3));
+  if (process.argv[2] === 'translate') return translateCommand(process.argv.slice(3));
   let config;
   try {
     config = parseArgs(process.argv.slice(2), process.env);
@@ -38,6 +40,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function translateCommand(argv: string[]): void {
+  let options;
+  try {
+    options = parseTranslateArgs(argv);
+  } catch (error) {
+    if (!(error instanceof TranslateUsageError)) throw error;
+    const help = error.message.startsWith('usage:');
+    (help ? process.stdout : process.stderr).write(error.message + '\n');
+    process.exit(help ? 0 : 2);
+  }
+  process.exitCode = runTranslate(options, (text) => process.stdout.write(text));
 }
 
 async function certgenCommand(argv: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-// The blue-green example's blue-green release, end to end: manifests in a folder → splitplane → a real Envoy → two
+// The blue-green release, end to end: manifests in a folder → splitplane → a real Envoy → two
 // HTTP backends answering old and new. Shares are checked with binomial bounds, never exact counts.
 
 import { expect } from 'chai';

@@ -1,0 +1,173 @@
+// `splitplane translate`: what splitplane would serve for some manifests, without a server. Prints the
+// Envoy resources and the diagnostics (YAML or JSON), or, with --diff OLD NEW, how a change moves
+// traffic per host and path. Exits 1 when the manifests have errors, so it can gate `kubectl apply` in CI.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { dump } from 'js-yaml';
+import { eachFlag } from '../flags.js';
+import { buildModel } from '../model/build.js';
+import type { Diagnostic } from '../objects/diagnostics.js';
+import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../objects/kube.js';
+import { PUSH_ORDER, SHORT_NAME } from '../proto/type-urls.js';
+import { translate } from '../resources/translate.js';
+import { listManifests } from '../source/listing.js';
+import { parseManifests } from '../source/manifests.js';
+import { trafficChanges } from './traffic-diff.js';
+
+export const TRANSLATE_USAGE = `usage: splitplane translate -f FILE|DIR [-f FILE|DIR ...] [-o yaml|json] [flags]
+       splitplane translate --diff OLD NEW    (OLD and NEW are files or folders of manifests)
+Prints the Envoy resources splitplane would serve for the manifests, and every diagnostic; exits 1 when
+any manifest has an error, 2 on a usage error. --diff prints how traffic moves per host and path.
+  -f, --filename PATH    a manifest file or a folder of them (YAML or JSON; repeatable)
+  -o, --output FORMAT    yaml (default) or json
+  --ingress-class NAME   the IngressClass to serve (default splitplane)
+  --http-port N          port of Envoy's HTTP listener (default 8080)
+  --https-port N         port of Envoy's HTTPS listener (default 8443)
+  -h, --help             this text`;
+
+export class TranslateUsageError extends Error {}
+
+export interface TranslateOptions {
+  files: string[];
+  output: 'yaml' | 'json';
+  diff?: [string, string];
+  ingressClass: string;
+  httpPort: number;
+  httpsPort: number;
+}
+
+export function parseTranslateArgs(argv: readonly string[]): TranslateOptions {
+  const options: TranslateOptions = { files: [], output: 'yaml', ingressClass: 'splitplane', httpPort: 8080, httpsPort: 8443 };
+  const missing = (flag: string) => new TranslateUsageError(`${flag} needs a value\n${TRANSLATE_USAGE}`);
+  const port = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new TranslateUsageError(`${flag} ${JSON.stringify(text)} is not a port (1-65535)`);
+    return n;
+  };
+  const rest: string[] = [];
+  eachFlag(argv, missing, (flag, value, arg) => {
+    switch (flag) {
+      case '-h':
+      case '--help':
+        throw new TranslateUsageError(TRANSLATE_USAGE);
+      case '-f':
+      case '--filename':
+        options.files.push(value());
+        break;
+      case '-o':
+      case '--output': {
+        const format = value();
+        if (format !== 'yaml' && format !== 'json') throw new TranslateUsageError(`--output ${JSON.stringify(format)}: use yaml or json`);
+        options.output = format;
+        break;
+      }
+      case '--ingress-class':
+        options.ingressClass = value();
+        break;
+      case '--http-port':
+        options.httpPort = port(flag, value());
+        break;
+      case '--https-port':
+        options.httpsPort = port(flag, value());
+        break;
+      case '--diff':
+        options.diff = ['', ''];
+        break;
+      default:
+        if (arg.startsWith('-')) throw new TranslateUsageError(`unknown flag ${arg}\n${TRANSLATE_USAGE}`);
+        rest.push(arg);
+    }
+  });
+  if (options.diff) {
+    if (rest.length !== 2 || options.files.length > 0) throw new TranslateUsageError(`--diff takes two paths, OLD and NEW\n${TRANSLATE_USAGE}`);
+    options.diff = [rest[0]!, rest[1]!];
+  } else {
+    options.files.push(...rest);
+    if (options.files.length === 0) throw new TranslateUsageError(`name the manifests with -f FILE|DIR\n${TRANSLATE_USAGE}`);
+  }
+  return options;
+}
+
+/** What a set of manifests gives: the model, its diagnostics (reading and building) and the resources. */
+export function translateManifests(paths: readonly string[], options: Pick<TranslateOptions, 'ingressClass' | 'httpPort' | 'httpsPort'>) {
+  const { objects, diagnostics: read } = readManifests(paths);
+  const of = <T extends KubeObject>(kind: string) => objects.filter((o) => o.kind === kind) as T[];
+  const built = buildModel({
+    ingresses: of<Ingress>('Ingress'),
+    services: of<Service>('Service'),
+    endpointSlices: of<EndpointSlice>('EndpointSlice'),
+    ingressClasses: of<IngressClass>('IngressClass'),
+    secrets: of<Secret>('Secret'),
+    ingressClass: options.ingressClass,
+  });
+  const resources = translate(built.model, {
+    http: { address: '0.0.0.0', port: options.httpPort },
+    https: { address: '0.0.0.0', port: options.httpsPort },
+  });
+  return { model: built.model, diagnostics: [...read, ...built.diagnostics], resources };
+}
+
+/** Reads files and folders of manifests (a folder as the file source reads it: *.yaml, *.yml, *.json). */
+function readManifests(paths: readonly string[]): { objects: KubeObject[]; diagnostics: Diagnostic[] } {
+  const objects: KubeObject[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const unreadable = (name: string, message: string) => diagnostics.push({ severity: 'error', object: { kind: 'File', name }, field: 'file', message });
+  for (const given of paths) {
+    let files: string[];
+    try {
+      if (fs.statSync(given).isDirectory()) {
+        const listed = listManifests(given);
+        if (!listed.ok) {
+          unreadable(given, listed.diagnostics.join('; '));
+          continue;
+        }
+        files = listed.value.files.map(([full]) => full);
+      } else files = [given];
+    } catch (error) {
+      unreadable(given, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      continue;
+    }
+    for (const file of files) {
+      let text: string;
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (error) {
+        unreadable(file, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+        continue;
+      }
+      const parsed = parseManifests(text, path.relative(process.cwd(), file) || file);
+      objects.push(...parsed.objects);
+      diagnostics.push(...parsed.diagnostics);
+    }
+  }
+  return { objects, diagnostics };
+}
+
+export function describeDiagnostic(d: Diagnostic): string {
+  const object = `${d.object.kind} ${d.object.namespace ? `${d.object.namespace}/` : ''}${d.object.name}`;
+  return `${d.severity}: ${object}: ${d.field}: ${d.message}`;
+}
+
+/** Runs the command; returns the exit code. Output goes to `out`, nothing to stderr but usage errors. */
+export function runTranslate(options: TranslateOptions, out: (text: string) => void): number {
+  if (options.diff) {
+    const [oldPaths, newPaths] = options.diff;
+    const before = translateManifests([oldPaths], options);
+    const after = translateManifests([newPaths], options);
+    const errors = after.diagnostics.filter((d) => d.severity === 'error');
+    const lines = trafficChanges(before.model, after.model);
+    out(lines.length > 0 ? `${lines.join('\n')}\n` : 'no traffic moves\n');
+    for (const d of errors) out(`${describeDiagnostic(d)}\n`);
+    return errors.length > 0 ? 1 : 0;
+  }
+  const { diagnostics, resources } = translateManifests(options.files, options);
+  const byType: Record<string, unknown> = {};
+  for (const typeUrl of PUSH_ORDER) {
+    const list = resources[typeUrl] ?? [];
+    if (list.length > 0) byType[SHORT_NAME[typeUrl]] = list.map((r) => r.body);
+  }
+  const document = { diagnostics: diagnostics.map(describeDiagnostic), resources: byType };
+  out(options.output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : dump(document, { noRefs: true, lineWidth: -1 }));
+  return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
