@@ -27,10 +27,11 @@ function example(edit: (ingress: string) => string): string {
   return dir;
 }
 
-const beforeRelease = (text: string) =>
-  text
-    .replace(/  annotations:\n    ingress\.aliyun\.weight\/new-nginx: "50"\n/, '')
-    .replace(/      - path: \/\n        backend:\n          serviceName: new-nginx[\s\S]*$/, '');
+/** The example before the release: old-nginx alone, no weight annotation. */
+const beforeRelease = (text: string) => {
+  const withoutWeight = text.replace('  annotations:\n    ingress.aliyun.weight/new-nginx: "50"\n', '');
+  return withoutWeight.slice(0, withoutWeight.indexOf('      - path: /\n        backend:\n          serviceName: new-nginx'));
+};
 
 describe('cli/translate', function () {
   this.timeout(120_000);
