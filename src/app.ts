@@ -18,6 +18,7 @@ import { startClusterWriters, type ClusterWriters } from './kube/writers.js';
 import { ObjectStore } from './store/store.js';
 import { AdsServer } from './xds/server.js';
 import { xdsServerCredentials } from './xds/credentials.js';
+import { clientStatus } from './xds/client-status.js';
 
 export interface App {
   config: Config;
@@ -88,6 +89,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       notReady: () => source.notReady() ?? (cache.current() ? undefined : 'no snapshot has been published yet'),
       diagnostics: () => controller.diagnostics(),
       streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, unsentBytes: s.unsentBytes(), ...s.stream.describe() })),
+      clients: () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current())),
       metrics,
     });
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);

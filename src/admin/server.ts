@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { Metrics } from '../metrics.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
+import type { ClientStatus } from '../xds/client-status.js';
 
 export interface AdminSources {
   snapshot(): Snapshot | undefined;
@@ -12,6 +13,8 @@ export interface AdminSources {
   notReady?(): string | undefined;
   diagnostics(): Diagnostic[];
   streams(): unknown[];
+  /** Every connected proxy's sync state (SYNCED, STALE, NACKED) from its ACKs. */
+  clients?(): ClientStatus[];
   metrics: Metrics;
 }
 
@@ -21,6 +24,8 @@ const INDEX = `splitplane admin
   /debug/snapshot      versions and resources per type, as proto JSON
   /debug/diagnostics   every problem found in the inputs, naming object and field
   /debug/streams       every connected Envoy: node, subscriptions, sent and acknowledged versions
+  /debug/clients       every connected proxy: kind, version, SYNCED / STALE / NACKED, per type sent, ACKed, last NACK
+  /debug/clients/NODE  one proxy by node id
   /metrics             Prometheus metrics
 `;
 
@@ -85,8 +90,19 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
       return send(res, 200, 'application/json', JSON.stringify(sources.streams(), null, 2));
     case '/metrics':
       return send(res, 200, 'text/plain; version=0.0.4', sources.metrics.render());
-    default:
+    case '/debug/clients':
+      return send(res, 200, 'application/json', JSON.stringify(sources.clients?.() ?? [], null, 2));
+    default: {
+      if (pathname.startsWith('/debug/clients/')) {
+        const node = decodedSegment(pathname.slice('/debug/clients/'.length));
+        const streams = (sources.clients?.() ?? []).filter((c) => c.node === node);
+        if (streams.length === 0)
+          return send(res, 404, 'application/json', JSON.stringify({ error: `no connected proxy has node id ${JSON.stringify(node)}` }));
+        // A proxy reconnecting may briefly hold two streams: each is shown.
+        return send(res, 200, 'application/json', JSON.stringify({ node, streams }, null, 2));
+      }
       return send(res, 404, 'text/plain', `no such page; try:\n${INDEX}`);
+    }
   }
 }
 
@@ -105,4 +121,13 @@ export async function listenAdmin(server: http.Server, host: string, port: numbe
       resolve(typeof address === 'object' && address ? address.port : port);
     });
   });
+}
+
+/** A path segment as the client meant it (`node%2F1` is `node/1`); left as sent when it is not valid. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

@@ -9,6 +9,7 @@ import { translate } from '../../src/resources/translate.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { ingress, blueGreenCluster } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
+import type { ClientStatus } from '../../src/xds/client-status.js';
 
 describe('admin/server', () => {
   let server: http.Server;
@@ -22,11 +23,22 @@ describe('admin/server', () => {
       message: 'bad',
     },
   ];
+  const client = (node: string, state: ClientStatus['state']): ClientStatus => ({
+    node,
+    cluster: 'edge',
+    kind: 'envoy',
+    userAgent: 'envoy 1.40.0',
+    protocol: 'delta',
+    connectedSince: '2026-11-28T00:00:00.000Z',
+    state,
+    types: {},
+  });
+  const clients = [client('envoy-1', 'SYNCED'), client('pod/2', 'NACKED')];
   const metrics = new Metrics();
   metrics.counter('splitplane_xds_nacks_total', 'NACKs.')({ type: 'CDS' });
 
   before(async () => {
-    server = createAdminServer({ snapshot: () => snapshot, diagnostics: () => diagnostics, streams: () => [{ id: 1 }], metrics });
+    server = createAdminServer({ snapshot: () => snapshot, diagnostics: () => diagnostics, streams: () => [{ id: 1 }], clients: () => clients, metrics });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -62,6 +74,15 @@ describe('admin/server', () => {
 
   it('/debug/streams lists the connected Envoys', async () => {
     expect(await (await fetch(`${base}/debug/streams`)).json()).to.deep.equal([{ id: 1 }]);
+  });
+
+  it('/debug/clients lists every proxy with its sync state; /debug/clients/NODE shows one, 404 for an unknown node', async () => {
+    expect(await (await fetch(`${base}/debug/clients`)).json()).to.deep.equal(clients);
+    expect(await (await fetch(`${base}/debug/clients/envoy-1`)).json()).to.deep.equal({ node: 'envoy-1', streams: [clients[0]] });
+    expect(await (await fetch(`${base}/debug/clients/pod%2F2`)).json()).to.deep.equal({ node: 'pod/2', streams: [clients[1]] });
+    const unknown = await fetch(`${base}/debug/clients/nobody`);
+    expect(unknown.status).to.equal(404);
+    expect(((await unknown.json()) as Json).error).to.contain('"nobody"');
   });
 
   it('/metrics is Prometheus text', async () => {

@@ -13,6 +13,7 @@ import { steadyTraffic } from '../support/traffic.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
 import { sleep, waitFor } from '../../src/local/wait.js';
 import { withinBinomial } from '../support/stats.js';
+import type { ClientStatus } from '../../src/xds/client-status.js';
 
 const HOST = 'mini-echo.io';
 
@@ -56,6 +57,18 @@ for (const protocol of ['sotw', 'delta'] as const)
       expect(requests, 'requests sent during the transition').to.be.greaterThan(10);
       expect(failures, `failed requests during the transition (of ${requests})`).to.deep.equal([]);
     }
+
+    it('/debug/clients shows the real Envoy SYNCED from its own ACKs, with its kind and version', async () => {
+      const clients = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/clients`)).json()) as ClientStatus[];
+      expect(clients).to.have.length(1);
+      expect(clients[0]).to.deep.include({ kind: 'envoy', protocol, state: 'SYNCED' });
+      expect(clients[0]!.userAgent).to.match(/^envoy 1\.40\.\d+$/);
+      for (const t of Object.values(clients[0]!.types)) expect(t.acked, JSON.stringify(t)).to.equal(t.sent?.version);
+      const one = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/clients/${encodeURIComponent(clients[0]!.node)}`)).json()) as {
+        streams: ClientStatus[];
+      };
+      expect(one.streams[0]!.state).to.equal('SYNCED');
+    });
 
     it('before the release every request reaches old', async () => {
       const counts = await tally(httpPort, HOST, 200);

@@ -1,0 +1,82 @@
+// Fleet state: what each connected proxy holds, from its own ACKs and NACKs, as `istioctl proxy-status`
+// shows it. A proxy is SYNCED when every type it asked for is acknowledged at the published version,
+// NACKED when it refused the latest response of some type, and STALE otherwise (a response in flight,
+// or an older version still running).
+
+import { PUSH_ORDER, SHORT_NAME } from '../proto/type-urls.js';
+import { snapshotVersionOf } from '../snapshot/sent-version.js';
+import type { Snapshot } from '../snapshot/snapshot.js';
+import type { AdsStream } from './ads-stream.js';
+import type { XdsNode } from './protocol.js';
+
+export type SyncState = 'SYNCED' | 'STALE' | 'NACKED';
+export type ClientKind = 'envoy' | 'grpc';
+
+export interface TypeStatus {
+  state: SyncState;
+  /** The last response sent: its version and nonce. */
+  sent: { version: string; nonce: string } | null;
+  /** The version the proxy last acknowledged: what it runs. */
+  acked: string | null;
+  /** The last refusal, with Envoy's own words. */
+  lastNack: { version: string; message: string; at: string } | null;
+}
+
+export interface ClientStatus {
+  node: string;
+  cluster: string;
+  kind: ClientKind;
+  /** The client's name and version, e.g. `envoy 1.40.0`. */
+  userAgent: string;
+  protocol: 'sotw' | 'delta';
+  connectedSince: string;
+  state: SyncState;
+  types: Record<string, TypeStatus>;
+}
+
+const CLIENT_METADATA = 'splitplane.io/client';
+
+/** gRPC's proxyless clients name themselves `gRPC …`; node metadata `splitplane.io/client` overrides. */
+export function clientKind(node: XdsNode | undefined): ClientKind {
+  const declared = metadataString(node, CLIENT_METADATA);
+  if (declared === 'grpc' || declared === 'envoy') return declared;
+  return typeof node?.user_agent_name === 'string' && node.user_agent_name.startsWith('gRPC') ? 'grpc' : 'envoy';
+}
+
+// Node metadata is a google.protobuf.Struct: as proto JSON a plain object, as protobufjs decodes it
+// `{ fields: { key: { string_value } } }`. Both are read.
+function metadataString(node: XdsNode | undefined, key: string): string | undefined {
+  const metadata = node?.metadata as { fields?: Record<string, { string_value?: unknown; stringValue?: unknown }>; [k: string]: unknown } | undefined;
+  const field = metadata?.fields?.[key];
+  const value = field ? (field.string_value ?? field.stringValue) : metadata?.[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function clientStatus(stream: AdsStream<unknown>, connectedSince: string, snapshot: Snapshot | undefined): ClientStatus {
+  const types: Record<string, TypeStatus> = {};
+  for (const typeUrl of PUSH_ORDER) {
+    const t = stream.types[typeUrl];
+    if (!t.requested) continue;
+    const published = snapshot?.type(typeUrl, stream.routing).version;
+    const refusedLatest = t.lastNack !== undefined && t.sent !== undefined && t.lastNack.version === t.sent.version && !t.awaitingReply;
+    const runsPublished = t.ackedVersion !== undefined && snapshotVersionOf(t.ackedVersion) === published && !t.awaitingReply;
+    types[SHORT_NAME[typeUrl]] = {
+      state: refusedLatest ? 'NACKED' : runsPublished ? 'SYNCED' : 'STALE',
+      sent: t.sent ? { version: t.sent.version, nonce: t.sent.nonce } : null,
+      acked: t.ackedVersion ?? null,
+      lastNack: t.lastNack ?? null,
+    };
+  }
+  const states = Object.values(types).map((t) => t.state);
+  const described = stream.describe() as { node: { id: string; cluster: string; userAgent: string } | null };
+  return {
+    node: described.node?.id ?? '',
+    cluster: described.node?.cluster ?? '',
+    kind: clientKind(stream.node),
+    userAgent: described.node?.userAgent ?? '',
+    protocol: stream.protocol,
+    connectedSince,
+    state: states.includes('NACKED') ? 'NACKED' : states.every((s) => s === 'SYNCED') ? 'SYNCED' : 'STALE',
+    types,
+  };
+}
