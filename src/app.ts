@@ -19,6 +19,7 @@ import { ObjectStore } from './store/store.js';
 import { AdsServer } from './xds/server.js';
 import { xdsServerCredentials } from './xds/credentials.js';
 import { clientStatus } from './xds/client-status.js';
+import { rollout } from './xds/rollout.js';
 
 export interface App {
   config: Config;
@@ -90,6 +91,12 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       diagnostics: () => controller.diagnostics(),
       streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, unsentBytes: s.unsentBytes(), ...s.stream.describe() })),
       clients: () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current())),
+      rollout: () =>
+        rollout(
+          controller.currentModel(),
+          cache.current(),
+          ads.list().map((s) => s.stream),
+        ),
       metrics,
     });
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);

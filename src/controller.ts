@@ -73,6 +73,11 @@ export class Controller {
   /** The model of the last build: what the next keeps the identity of. */
   private lastModel: RoutingModel | undefined;
 
+  /** The routing model of the last published snapshot. */
+  currentModel(): RoutingModel | undefined {
+    return this.lastModel;
+  }
+
   constructor(
     private readonly store: ObjectStore,
     private readonly cache: SnapshotCache,

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { ClientStatus } from '../xds/client-status.js';
+import type { GroupRollout } from '../xds/rollout.js';
 
 export interface AdminSources {
   snapshot(): Snapshot | undefined;
@@ -15,6 +16,8 @@ export interface AdminSources {
   streams(): unknown[];
   /** Every connected proxy's sync state (SYNCED, STALE, NACKED) from its ACKs. */
   clients?(): ClientStatus[];
+  /** Per split group, how many connected proxies run its current weights. */
+  rollout?(): GroupRollout[];
   metrics: Metrics;
 }
 
@@ -26,6 +29,7 @@ const INDEX = `splitplane admin
   /debug/streams       every connected Envoy: node, subscriptions, sent and acknowledged versions
   /debug/clients       every connected proxy: kind, version, SYNCED / STALE / NACKED, per type sent, ACKed, last NACK
   /debug/clients/NODE  one proxy by node id
+  /debug/rollout       per host and path: the weights, applied to N of M connected proxies (from their ACKs)
   /metrics             Prometheus metrics
 `;
 
@@ -90,6 +94,8 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
       return send(res, 200, 'application/json', JSON.stringify(sources.streams(), null, 2));
     case '/metrics':
       return send(res, 200, 'text/plain; version=0.0.4', sources.metrics.render());
+    case '/debug/rollout':
+      return send(res, 200, 'application/json', JSON.stringify(sources.rollout?.() ?? [], null, 2));
     case '/debug/clients':
       return send(res, 200, 'application/json', JSON.stringify(sources.clients?.() ?? [], null, 2));
     default: {

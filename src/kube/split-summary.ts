@@ -15,12 +15,17 @@ export function splitSummaries(model: RoutingModel): Map<string, SplitSummary> {
   const out = new Map<string, SplitSummary>();
   const add = (group: SplitGroup) => {
     const namespace = group.source.namespace ?? 'default';
-    const shares = group.backends.map((v) => `${v.service} ${percent(v.basisPoints)}`).join(' / ');
-    const text = `${group.host === '*' ? '' : group.host}${group.path} (${group.pathType}): ${shares}`;
+    const text = splitText(group);
     out.set(`${namespace}/${group.source.name}\u0000${group.host}\u0000${group.path}\u0000${group.pathType}`, { namespace, ingress: group.source.name, text });
   };
   for (const vhost of model.virtualHosts) for (const group of vhost.groups) add(group);
   return out;
+}
+
+/** "mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%": the weights Envoy gets for one group. */
+export function splitText(group: SplitGroup): string {
+  const shares = group.backends.map((v) => `${v.service} ${percent(v.basisPoints)}`).join(' / ');
+  return `${group.host === '*' ? '' : group.host}${group.path} (${group.pathType}): ${shares}`;
 }
 
 /** The summaries that are new or changed since `before`. */

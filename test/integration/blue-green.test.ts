@@ -89,6 +89,13 @@ for (const protocol of ['sotw', 'delta'] as const)
       expect((counts.get('new') ?? 0) + (counts.get('old') ?? 0)).to.equal(2000);
     });
 
+    it('after step 1, /debug/rollout says the 50/50 weights are applied to 1 of 1 connected proxies', async () => {
+      const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as Array<{ host: string; text: string }>;
+      expect(groups.find((g) => g.host === HOST)?.text).to.equal(
+        'mini-echo.io/ (ImplementationSpecific): old-nginx 50% / new-nginx 50% applied to 1 of 1 connected proxies',
+      );
+    });
+
     for (const bad of ['abc', '150']) {
       it(`a bad weight ${JSON.stringify(bad)} is a diagnostic and the 50/50 split keeps serving`, async () => {
         const version = app.cache.current()?.version(ROUTE_TYPE);

@@ -32,24 +32,30 @@ export type HostTarget = string | Record<string, number>;
  * `port`, and the route configuration both whole and per host. One encoder across calls keeps the
  * identity of what did not change, as the controller's does.
  */
+/** The routing model of a world of hosts, each with one group split over the given clusters. */
+export function worldModel(hosts: Record<string, HostTarget>): VirtualHostModel[] {
+  return Object.entries(hosts).map(([host, target]) => ({
+    host,
+    groups: [
+      {
+        source,
+        host,
+        path: '/',
+        pathType: 'Prefix',
+        order: 0,
+        rules: [],
+        backends: split(target).map(([cluster, bp]) => ({ service: cluster, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })),
+      },
+    ],
+  }));
+}
+
+const split = (target: HostTarget) => Object.entries(typeof target === 'string' ? { [target]: 10000 } : target);
+
 export function worldBuilder(): (hosts: Record<string, HostTarget>, options?: { extraClusters?: string[]; port?: number }) => Snapshot {
   const encoder = new SnapshotEncoder();
   return (hosts, options = {}) => {
-    const split = (target: HostTarget) => Object.entries(typeof target === 'string' ? { [target]: 10000 } : target);
-    const vhosts: VirtualHostModel[] = Object.entries(hosts).map(([host, target]) => ({
-      host,
-      groups: [
-        {
-          source,
-          host,
-          path: '/',
-          pathType: 'Prefix',
-          order: 0,
-          rules: [],
-          backends: split(target).map(([cluster, bp]) => ({ service: cluster, cluster, declaredBasisPoints: bp, basisPoints: bp, ready: true })),
-        },
-      ],
-    }));
+    const vhosts = worldModel(hosts);
     const clusters = [...new Set([...Object.values(hosts).flatMap((t) => split(t).map(([c]) => c)), ...(options.extraClusters ?? [])])].sort();
     return encoder.build({
       [LISTENER_TYPE]: [httpListener({ address: '0.0.0.0', port: 8080 })],
