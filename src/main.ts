@@ -9,10 +9,12 @@ import { ConfigError, parseArgs } from './config.js';
 import { startApp } from './app.js';
 import { createLogger } from './log.js';
 import { TranslateUsageError, parseTranslateArgs, runTranslate } from './cli/translate.js';
+import { StatusUsageError, parseStatusArgs, runStatus } from './cli/status.js';
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'certgen') return certgenCommand(process.argv.slice(3));
   if (process.argv[2] === 'translate') return translateCommand(process.argv.slice(3));
+  if (process.argv[2] === 'status') return statusCommand(process.argv.slice(3));
   let config;
   try {
     config = parseArgs(process.argv.slice(2), process.env);
@@ -40,6 +42,23 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+async function statusCommand(argv: string[]): Promise<void> {
+  let options;
+  try {
+    options = parseStatusArgs(argv);
+  } catch (error) {
+    if (!(error instanceof StatusUsageError)) throw error;
+    const help = error.message.startsWith('usage:');
+    (help ? process.stdout : process.stderr).write(error.message + '\n');
+    process.exit(help ? 0 : 2);
+  }
+  process.exitCode = await runStatus(
+    options,
+    (text) => process.stdout.write(text),
+    (text) => process.stderr.write(text),
+  );
 }
 
 function translateCommand(argv: string[]): void {
