@@ -37,7 +37,7 @@ export interface App {
 }
 
 export async function startApp(config: Config, log: Logger): Promise<App> {
-  const metrics = new Metrics();
+  const metrics = new Metrics({ process: true });
   const store = new ObjectStore();
   const cache = new SnapshotCache();
   const kubeConfig = config.source === 'kube' ? loadKubeConfig(config) : undefined;

@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModelIncremental, rememberBuild, type ModelMemo } from './model/incremental.js';
 import { PlanCache } from './model/plan-cache.js';
+import type { ModelInput } from './model/build.js';
 import { keepIdentity } from './model/identity.js';
 import type { RoutingModel } from './model/types.js';
 import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
@@ -59,6 +60,7 @@ export class Controller {
   private readonly debouncer: Debouncer;
   private readonly encoder = new SnapshotEncoder();
   private readonly recordBuild;
+  private readonly recordObjects: (input: ModelInput) => void;
   private readonly recordDiagnostics;
   private readonly recordVersion;
   builds = 0;
@@ -86,14 +88,29 @@ export class Controller {
     metrics: Metrics,
   ) {
     this.debouncer = new Debouncer(() => this.rebuild(), options.holdoffMs ?? 50, options.maxMs ?? 500, options.timers ?? realTimers, options.leading ?? false);
-    const builds = metrics.counter('splitplane_builds_total', 'Snapshot builds, by result.');
-    const seconds = metrics.counter('splitplane_build_seconds_total', 'Time spent building snapshots.');
+    const builds = metrics.counter('splitplane_builds_total', 'Snapshot builds, by result.', ['result']);
+    const seconds = metrics.counter('splitplane_build_seconds_total', 'Time spent building snapshots.', []);
+    const duration = metrics.histogram(
+      'splitplane_build_duration_seconds',
+      'Time of one snapshot build (model, translate, encode, publish).',
+      [],
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    );
     this.recordBuild = (result: string, ms: number) => {
       builds({ result });
       seconds({}, ms / 1000);
+      duration(ms / 1000);
     };
-    this.recordDiagnostics = metrics.gauge('splitplane_diagnostics', 'Current diagnostics, by severity.');
-    const info = metrics.gauge('splitplane_snapshot_info', 'Published snapshot versions, one series per type (value 1).');
+    const objects = metrics.gauge('splitplane_objects', 'Objects in the store, by kind.', ['kind']);
+    this.recordObjects = (input) => {
+      objects(input.ingresses.length, { kind: 'Ingress' });
+      objects(input.services.length, { kind: 'Service' });
+      objects(input.endpointSlices.length, { kind: 'EndpointSlice' });
+      objects(input.ingressClasses.length, { kind: 'IngressClass' });
+      objects(input.secrets?.length ?? 0, { kind: 'Secret' });
+    };
+    this.recordDiagnostics = metrics.gauge('splitplane_diagnostics', 'Current diagnostics, by severity.', ['severity']);
+    const info = metrics.gauge('splitplane_snapshot_info', 'Published snapshot versions, one series per type (value 1).', ['type', 'version']);
     let previousVersions: Record<string, string> = {};
     this.recordVersion = (snapshot: Snapshot) => {
       for (const t of PUSH_ORDER) {
@@ -131,6 +148,7 @@ export class Controller {
         rejected: this.rejected,
         plans: this.plans,
       };
+      this.recordObjects(input);
       // Only the hosts a change touches are built again when nothing else changed (model/incremental.ts).
       const { result, incremental } = buildModelIncremental(input, this.accepted, this.modelMemo);
       this.accepted = result.accepted;

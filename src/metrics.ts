@@ -1,68 +1,74 @@
-// A small Prometheus registry: counters and gauges with labels, rendered in the text exposition format.
+// Prometheus metrics through prom-client, one registry per control plane (tests run several in one
+// process). Callers get small functions (count, set, observe) so the rest of the code does not depend
+// on prom-client; `value` reads a counter or gauge back synchronously, for tests and debug pages.
 
-import { byKey } from './order.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 type Labels = Record<string, string>;
 
-interface Family {
-  help: string;
-  type: 'counter' | 'gauge';
-  values: Map<string, { labels: Labels; value: number }>;
-}
-
 export class Metrics {
-  private readonly families = new Map<string, Family>();
+  readonly registry = new Registry();
+  /** Counter and gauge values by name and labels, mirrored so `value` needs no await. */
+  private readonly values = new Map<string, number>();
+  private readonly metrics = new Map<string, Counter | Gauge | Histogram>();
 
-  counter(name: string, help: string): (labels?: Labels, by?: number) => void {
-    const family = this.family(name, help, 'counter');
+  /** With `process`, the process defaults too (CPU, memory, event loop lag, GC, handles). */
+  constructor(options: { process?: boolean } = {}) {
+    if (options.process) collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** A counter; `labelNames` defaults to the label names of its first use. */
+  counter(name: string, help: string, labelNames?: readonly string[]): (labels?: Labels, by?: number) => void {
+    const make = (names: string[]) => new Counter({ name, help, labelNames: names, registers: [this.registry] });
+    // Declared up front, the family is on the page (HELP and TYPE) before its first sample.
+    if (labelNames) this.metric(name, labelNames, make);
     return (labels = {}, by = 1) => {
-      const key = labelKey(labels);
-      const entry = family.values.get(key) ?? { labels, value: 0 };
-      entry.value += by;
-      family.values.set(key, entry);
+      const counter = this.metric(name, labelNames ?? Object.keys(labels), make);
+      counter.inc(labels, by);
+      const key = seriesKey(name, labels);
+      this.values.set(key, (this.values.get(key) ?? 0) + by);
     };
   }
 
-  gauge(name: string, help: string): (value: number, labels?: Labels) => void {
-    const family = this.family(name, help, 'gauge');
+  gauge(name: string, help: string, labelNames?: readonly string[]): (value: number, labels?: Labels) => void {
+    const make = (names: string[]) => new Gauge({ name, help, labelNames: names, registers: [this.registry] });
+    if (labelNames) this.metric(name, labelNames, make);
     return (value, labels = {}) => {
-      family.values.set(labelKey(labels), { labels, value });
+      const gauge = this.metric(name, labelNames ?? Object.keys(labels), make);
+      gauge.set(labels, value);
+      this.values.set(seriesKey(name, labels), value);
     };
   }
 
-  /** Current value, for tests and the admin page. */
+  histogram(name: string, help: string, labelNames: readonly string[], buckets: number[]): (value: number, labels?: Labels) => void {
+    const histogram = this.metric(name, labelNames, (names) => new Histogram({ name, help, labelNames: names, buckets, registers: [this.registry] }));
+    return (value, labels = {}) => histogram.observe(labels, value);
+  }
+
+  /** Current value of a counter or gauge series, for tests and the admin page. */
   value(name: string, labels: Labels = {}): number {
-    return this.families.get(name)?.values.get(labelKey(labels))?.value ?? 0;
+    return this.values.get(seriesKey(name, labels)) ?? 0;
   }
 
-  render(): string {
-    const lines: string[] = [];
-    for (const [name, family] of [...this.families].sort(byKey(([name]) => name))) {
-      lines.push(`# HELP ${name} ${family.help}`, `# TYPE ${name} ${family.type}`);
-      for (const { labels, value } of family.values.values()) lines.push(`${name}${renderLabels(labels)} ${value}`);
-    }
-    return lines.join('\n') + '\n';
+  /** The text exposition format. */
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 
-  private family(name: string, help: string, type: Family['type']): Family {
-    const existing = this.families.get(name);
-    if (existing) return existing;
-    const family: Family = { help, type, values: new Map() };
-    this.families.set(name, family);
-    return family;
+  private metric<M extends Counter | Gauge | Histogram>(name: string, labelNames: readonly string[], make: (names: string[]) => M): M {
+    let metric = this.metrics.get(name);
+    if (!metric) this.metrics.set(name, (metric = make([...labelNames])));
+    return metric as M;
   }
 }
 
-function labelKey(labels: Labels): string {
-  return Object.keys(labels)
+function seriesKey(name: string, labels: Labels): string {
+  return `${name}{${Object.keys(labels)
     .sort()
     .map((k) => `${k}=${labels[k]}`)
-    .join(',');
-}
-
-function renderLabels(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  if (keys.length === 0) return '';
-  const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-  return `{${keys.map((k) => `${k}="${escape(labels[k] ?? '')}"`).join(',')}}`;
+    .join(',')}}`;
 }

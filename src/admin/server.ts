@@ -93,7 +93,11 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
     case '/debug/streams':
       return send(res, 200, 'application/json', JSON.stringify(sources.streams(), null, 2));
     case '/metrics':
-      return send(res, 200, 'text/plain; version=0.0.4', sources.metrics.render());
+      sources.metrics.render().then(
+        (text) => send(res, 200, sources.metrics.contentType, text),
+        (error: unknown) => send(res, 500, 'text/plain', `cannot render metrics: ${error instanceof Error ? error.message : String(error)}\n`),
+      );
+      return;
     case '/debug/rollout':
       return send(res, 200, 'application/json', JSON.stringify(sources.rollout?.() ?? [], null, 2));
     case '/debug/clients':

@@ -13,6 +13,7 @@ import { SotwStream } from './sotw.js';
 import { DeltaStream } from './delta.js';
 import type { AdsStream } from './ads-stream.js';
 import { isLoopbackPeer } from './credentials.js';
+import { clientKind } from './client-status.js';
 import { adsDefinition } from './ads-service.js';
 import { useStructuredGrpcLogs } from './grpc-logs.js';
 
@@ -80,15 +81,29 @@ export class AdsServer {
     private readonly options: AdsServerOptions = {},
   ) {
     useStructuredGrpcLogs(log);
-    const responses = metrics.counter('splitplane_xds_responses_total', 'DiscoveryResponses sent, by type.');
-    const acks = metrics.counter('splitplane_xds_acks_total', 'ACKs received, by type.');
+    const responses = metrics.counter('splitplane_xds_responses_total', 'DiscoveryResponses sent (pushes), by type.', ['type']);
+    const bytes = metrics.counter('splitplane_xds_response_bytes_total', 'Bytes of DiscoveryResponses written, by type.', ['type']);
+    const acks = metrics.counter('splitplane_xds_acks_total', 'ACKs received, by type.', ['type']);
+    const ackLatency = metrics.histogram(
+      'splitplane_xds_ack_latency_seconds',
+      'From writing a response to its ACK, by type.',
+      ['type'],
+      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    );
     const nacks = metrics.counter(
       'splitplane_xds_nacks_total',
       'NACKs received, by type and node. A NACK of a version other proxies accepted points at that proxy; any other is a splitplane bug.',
+      ['type', 'node'],
     );
-    const stale = metrics.counter('splitplane_xds_stale_nonce_total', 'Requests ignored because they answered a superseded response.');
-    const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.');
-    this.count = { responses, acks, nacks, stale, streams: () => streamsGauge(this.streams.size) };
+    const stale = metrics.counter('splitplane_xds_stale_nonce_total', 'Requests ignored because they answered a superseded response.', ['type']);
+    const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.', []);
+    const clientsGauge = metrics.gauge('splitplane_xds_clients', 'Connected ADS streams by client kind (envoy, or grpc for proxyless gRPC).', ['kind']);
+    const countStreams = () => {
+      streamsGauge(this.streams.size);
+      const kinds = [...this.streams.values()].map((s) => clientKind(s.stream.node));
+      for (const kind of ['envoy', 'grpc'] as const) clientsGauge(kinds.filter((k) => k === kind).length, { kind });
+    };
+    this.count = { responses, bytes, acks, ackLatency, nacks, stale, streams: countStreams };
     this.count.streams();
     this.server.addService(adsDefinition, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) =>
@@ -158,11 +173,18 @@ export class AdsServer {
     // One response per type may be in flight: while it is, the type waits, and when it has been written
     // the stream sends the latest state. A client that stops reading holds at most one per type.
     const unsent = new Map<TypeUrl, number>();
+    /** When the last response of each type was written, for the push-to-ACK latency. */
+    const sentAt = new Map<TypeUrl, number>();
     const stream: Stream = makeStream({
       canSend: (typeUrl) => !unsent.has(typeUrl),
       send: (response) => {
         this.count.responses(typeLabel(response.typeUrl));
         const { bytes, nonce } = body(response);
+        this.count.bytes(typeLabel(response.typeUrl), bytes.length);
+        const first = sentAt.size === 0;
+        sentAt.set(response.typeUrl, performance.now());
+        // The stream's first request named its node: the client kind is known from the first response on.
+        if (first) this.count.streams();
         const count = 'size' in response.resources ? response.resources.size : response.resources.length;
         log.debug('xds response', { type: SHORT_NAME[response.typeUrl], nonce, resources: count });
         unsent.set(response.typeUrl, bytes.length);
@@ -174,6 +196,8 @@ export class AdsServer {
       },
       ack: (typeUrl, version) => {
         this.count.acks(typeLabel(typeUrl));
+        const at = sentAt.get(typeUrl);
+        if (at !== undefined) this.count.ackLatency((performance.now() - at) / 1000, typeLabel(typeUrl));
         log.debug('xds ack', { type: SHORT_NAME[typeUrl], version });
       },
       nack: (typeUrl, version, message, running) => {

@@ -14,6 +14,7 @@ import { converged, startSplitplane, waitForRollout } from '../support/splitplan
 import { sleep, waitFor } from '../../src/local/wait.js';
 import { withinBinomial } from '../support/stats.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
+import { parsePrometheus, sampleValue } from '../support/prometheus.js';
 
 const HOST = 'mini-echo.io';
 
@@ -87,6 +88,24 @@ for (const protocol of ['sotw', 'delta'] as const)
       expect([...counts.keys()].sort()).to.deep.equal(['new', 'old']);
       expect(counts.get('new')).to.be.within(low, high);
       expect((counts.get('new') ?? 0) + (counts.get('old') ?? 0)).to.equal(2000);
+    });
+
+    it('after step 1, /metrics (scraped and parsed) counts the fleet, pushes, bytes, ACK latency, builds, objects and the process', async () => {
+      const res = await fetch(`http://127.0.0.1:${app.adminPort}/metrics`);
+      expect(res.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/);
+      const { samples, types } = parsePrometheus(await res.text());
+      expect(sampleValue(samples, 'splitplane_xds_clients', { kind: 'envoy' })).to.equal(1);
+      expect(sampleValue(samples, 'splitplane_xds_clients', { kind: 'grpc' })).to.equal(0);
+      expect(sampleValue(samples, 'splitplane_xds_responses_total', { type: 'CDS' })).to.be.greaterThan(0);
+      expect(sampleValue(samples, 'splitplane_xds_response_bytes_total', { type: 'CDS' })).to.be.greaterThan(100);
+      expect(sampleValue(samples, 'splitplane_xds_ack_latency_seconds_count', { type: 'CDS' })).to.be.greaterThan(0);
+      expect(sampleValue(samples, 'splitplane_build_duration_seconds_count')).to.be.greaterThan(0);
+      expect(sampleValue(samples, 'splitplane_objects', { kind: 'Ingress' })).to.equal(1);
+      expect(sampleValue(samples, 'splitplane_diagnostics', { severity: 'error' })).to.equal(0);
+      expect(types.get('splitplane_xds_nacks_total')).to.equal('counter');
+      expect(types.get('splitplane_xds_ack_latency_seconds')).to.equal('histogram');
+      expect(types.get('process_cpu_seconds_total')).to.equal('counter');
+      for (const name of types.keys()) expect(name, 'Prometheus naming').to.match(/^[a-z_:][a-z0-9_:]*$/);
     });
 
     it('after step 1, /debug/rollout says the 50/50 weights are applied to 1 of 1 connected proxies', async () => {
