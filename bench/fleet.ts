@@ -13,6 +13,8 @@ import type { SnapshotCache } from '../src/snapshot/cache.js';
 import type { FileSource } from '../src/source/file.js';
 import { AdsServer } from '../src/xds/server.js';
 import { ingressYaml } from './fixture.js';
+import { clientStatus } from '../src/xds/client-status.js';
+import { rollout } from '../src/xds/rollout.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
@@ -41,6 +43,9 @@ export interface FleetFigures {
   cpuPerFlip: number[];
   bytesPerStream: number[];
   idleCpuMsPerS: number;
+  /** Building the /debug/clients and /debug/rollout answers for every stream, JSON included. */
+  clientsMs: number[];
+  rolloutMs: number[];
   rssMiB: number;
   heapMiB: number;
 }
@@ -106,6 +111,8 @@ export async function runFleet(
       cpuPerFlip: [],
       bytesPerStream: [],
       idleCpuMsPerS: 0,
+      clientsMs: [],
+      rolloutMs: [],
       rssMiB: 0,
       heapMiB: 0,
     };
@@ -138,6 +145,21 @@ export async function runFleet(
       arrivals.clear();
     }
     if (profiler) fs.writeFileSync(`${process.env.BENCH_PROFILE}.${protocol}.cpuprofile`, JSON.stringify(await profiler()));
+    // The admin pages over the whole fleet, as /debug/clients and /debug/rollout build them.
+    for (let r = 0; r < 10; r++) {
+      const t0 = now();
+      JSON.stringify(ads.list().map((s) => clientStatus(s.stream, s.openedAt, world.cache.current())));
+      figures.clientsMs.push(now() - t0);
+      const t1 = now();
+      JSON.stringify(
+        rollout(
+          world.controller.currentModel(),
+          world.cache.current(),
+          ads.list().map((s) => s.stream),
+        ),
+      );
+      figures.rolloutMs.push(now() - t1);
+    }
     // Idle: nothing changes; what does the process spend with every stream open?
     await sleep(500);
     const idle0 = cpuMs();

@@ -153,6 +153,8 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${'  bytes per stream per flip'.padEnd(46)} min ${Math.min(...f.bytesPerStream).toFixed(0)}  median ${median(f.bytesPerStream).toFixed(0)}\n`,
       );
+      line(`/debug/clients over ${STREAMS} streams`, f.clientsMs, '≤ 100 ms');
+      line(`/debug/rollout over ${STREAMS} streams`, f.rolloutMs, '≤ 100 ms');
       process.stdout.write(`${`idle CPU with ${STREAMS} streams, nothing changing`.padEnd(46)} ${f.idleCpuMsPerS.toFixed(1)} ms/s\n`);
       process.stdout.write(`${`RSS with ${STREAMS} streams`.padEnd(46)} ${f.rssMiB.toFixed(1)} MiB (target ≤ 300 MiB), JS heap ${f.heapMiB.toFixed(1)} MiB\n`);
     }
