@@ -260,6 +260,17 @@ export abstract class AdsStream<Response> {
   }
 
   /** A summary for /debug/streams. */
+  /** The node as the debug pages show it; its fields are the client's words, cut to a readable length. */
+  nodeSummary(): { id: string; cluster: string; userAgent: string } | null {
+    if (!this.node) return null;
+    const text = (value: unknown) => truncate(String(value ?? ''), 256);
+    return {
+      id: text(this.node.id),
+      cluster: text(this.node.cluster),
+      userAgent: text([this.node.user_agent_name, userAgentVersion(this.node)].filter(Boolean).join(' ')),
+    };
+  }
+
   describe(): Record<string, unknown> {
     const types: Record<string, unknown> = {};
     for (const typeUrl of PUSH_ORDER) {
@@ -273,15 +284,7 @@ export abstract class AdsStream<Response> {
         lastNack: s.lastNack ?? null,
       };
     }
-    // Node fields are the client's words: shown cut to a readable length.
-    const text = (value: unknown) => truncate(String(value ?? ''), 256);
-    const node = this.node
-      ? {
-          id: text(this.node.id),
-          cluster: text(this.node.cluster),
-          userAgent: text([this.node.user_agent_name, userAgentVersion(this.node)].filter(Boolean).join(' ')),
-        }
-      : null;
+    const node = this.nodeSummary();
     const refused = [...this.refusedTypes].map((t) => SHORT_NAME[t]);
     const out: Record<string, unknown> = { protocol: this.protocol, routing: this.routing, node, types };
     if (refused.length > 0) out.refused = refused;

@@ -68,12 +68,12 @@ export function clientStatus(stream: AdsStream<unknown>, connectedSince: string,
     };
   }
   const states = Object.values(types).map((t) => t.state);
-  const described = stream.describe() as { node: { id: string; cluster: string; userAgent: string } | null };
+  const node = stream.nodeSummary();
   return {
-    node: described.node?.id ?? '',
-    cluster: described.node?.cluster ?? '',
+    node: node?.id ?? '',
+    cluster: node?.cluster ?? '',
     kind: clientKind(stream.node),
-    userAgent: described.node?.userAgent ?? '',
+    userAgent: node?.userAgent ?? '',
     protocol: stream.protocol,
     connectedSince,
     state: states.includes('NACKED') ? 'NACKED' : states.every((s) => s === 'SYNCED') ? 'SYNCED' : 'STALE',
