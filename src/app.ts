@@ -83,6 +83,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       writers?.changed();
     });
     controller.rebuild(); // the first snapshot is published before anyone connects
+    writers?.watchFleet(() => ({
+      groups: rollout(
+        controller.currentModel(),
+        cache.current(),
+        ads.list().map((s) => s.stream),
+      ),
+      clients: ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current())),
+    }));
     const xdsPort = await ads.listen(config.xdsHost, config.xdsPort, credentials);
     logXdsSecurity(config, log);
     admin = createAdminServer({

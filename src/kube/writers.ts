@@ -12,6 +12,7 @@ import { LeaderElector } from './leader.js';
 import { StatusWriter, type PublishTarget } from './status.js';
 import { EventRecorder } from './events.js';
 import { changedSplits, splitSummaries, type SplitSummary } from './split-summary.js';
+import { RolloutWatcher, type RolloutState } from './rollout-events.js';
 import type { ControllerObserver } from '../controller.js';
 import type { Ingress } from '../objects/kube.js';
 
@@ -24,6 +25,8 @@ export interface WritersOptions {
   /** The namespace of the Lease: this pod's own. */
   namespace?: string;
   identity?: string;
+  /** How long a changed split may take to reach every connected proxy before a RolloutStalled Warning. */
+  rolloutTimeoutMs?: number;
 }
 
 export interface ClusterWriters {
@@ -35,6 +38,8 @@ export interface ClusterWriters {
   isLeader(): boolean;
   /** The store changed: statuses may need writing. */
   changed(): void;
+  /** Where to read the fleet's state from, for the rollout Events (the xDS server starts after the writers). */
+  watchFleet(state: () => RolloutState): void;
   stop(): Promise<void>;
 }
 
@@ -79,11 +84,23 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
       if (ingress) void events.record({ object: ingress, type: 'Normal', reason: 'SplitApplied', message: s.text });
     }
   };
+  const rollouts = new RolloutWatcher((e) => {
+    const ingress = store.get<Ingress>('Ingress', e.namespace, e.ingress);
+    if (ingress) void events.record({ object: ingress, type: e.type, reason: e.reason, message: e.message });
+  }, options.rolloutTimeoutMs);
+  let fleet: (() => RolloutState) | undefined;
+  // Checked every second while a split waits for the fleet; nothing runs when none does.
+  const fleetTimer = setInterval(() => {
+    if (fleet && rollouts.watching > 0) rollouts.check(fleet());
+  }, 1000);
+  fleetTimer.unref();
   const observer: ControllerObserver = {
     diagnostics: (fresh) => events.diagnostics(fresh, (kind, namespace, name) => store.get(kind, namespace, name)),
     published: (model) => {
       const next = splitSummaries(model);
-      recordSplits(changedSplits(splits, next));
+      const changed = changedSplits(splits, next);
+      recordSplits(changed);
+      rollouts.changed(changed);
       splits = next;
     },
   };
@@ -107,7 +124,9 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     observer,
     isLeader,
     changed: () => status?.changed(),
+    watchFleet: (state) => (fleet = state),
     async stop() {
+      clearInterval(fleetTimer);
       status?.stop();
       await elector?.stop();
     },

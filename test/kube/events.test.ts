@@ -18,6 +18,7 @@ import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import type { KubeObject } from '../../src/objects/kube.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 import { echoIngress, blueGreenBackends } from '../support/fixtures.js';
+import { AdsClient } from '../support/ads-client.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
 const echo = echoIngress;
@@ -100,6 +101,20 @@ describe('kube/events', function () {
     api.apply(echo('abc'));
     await waitFor('the same warning, counted twice', () => events().find((e) => e.reason === 'InvalidWeight')?.count === 2);
     expect(events().filter((e) => e.reason === 'InvalidWeight')).to.have.length(1);
+  });
+
+  it('once a connected proxy ACKs the new routes, a Normal RolloutComplete Event says the split is applied to 1 of 1', async () => {
+    await start();
+    const client = new AdsClient(app!.xdsPort);
+    try {
+      await client.converge();
+      await waitFor('the rollout event', () => events().some((e) => e.reason === 'RolloutComplete'), 10_000);
+      const done = events().find((e) => e.reason === 'RolloutComplete')!;
+      expect(done).to.deep.include({ type: 'Normal', message: 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50% applied to 1 of 1 connected proxies' });
+      expect(done.involvedObject).to.deep.include({ kind: 'Ingress', namespace: 'default', name: 'echo' });
+    } finally {
+      client.close();
+    }
   });
 
   it("an object's Events are rate limited (a burst, then one per interval); a follower records nothing", async () => {
