@@ -16,6 +16,7 @@ import { FileSource } from '../src/source/file.js';
 import { ObjectStore } from '../src/store/store.js';
 import { runFleet } from './fleet.js';
 import { ingressYaml, writeWorld } from './fixture.js';
+import { NoMetrics } from './no-metrics.js';
 
 const INGRESSES = Number(process.env.BENCH_INGRESSES ?? 1000);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
@@ -136,9 +137,17 @@ async function main(): Promise<void> {
     const FLIPS = Math.max(10, ROUNDS * 2);
     const results = [];
     const protocols = (process.env.BENCH_PROTOCOLS ?? 'sotw,delta').split(',') as Array<'sotw' | 'delta'>;
-    for (const protocol of protocols) {
-      process.stdout.write(`\n${STREAMS} ${protocol === 'sotw' ? 'State-of-the-World' : 'Delta'} streams, ${FLIPS} weight flips of one Ingress ...\n`);
-      const f = await runFleet({ dir, source, controller: w.controller, cache: w.cache, metrics: w.metrics }, protocol, STREAMS, FLIPS, (l) =>
+    // BENCH_METRICS_COMPARE=1: the Delta fleet with the xDS server's metrics and without, twice each,
+    // alternately, to see what metrics cost a flip.
+    const variants: Array<{ protocol: 'sotw' | 'delta'; label: string; metrics: Metrics }> = process.env.BENCH_METRICS_COMPARE
+      ? [1, 2].flatMap(() => [
+          { protocol: 'delta' as const, label: ' (with metrics)', metrics: w.metrics },
+          { protocol: 'delta' as const, label: ' (without metrics)', metrics: new NoMetrics() },
+        ])
+      : protocols.map((protocol) => ({ protocol, label: '', metrics: w.metrics }));
+    for (const { protocol, label, metrics } of variants) {
+      process.stdout.write(`\n${STREAMS} ${protocol === 'sotw' ? 'State-of-the-World' : 'Delta'} streams${label}, ${FLIPS} weight flips of one Ingress ...\n`);
+      const f = await runFleet({ dir, source, controller: w.controller, cache: w.cache, metrics }, protocol, STREAMS, FLIPS, (l) =>
         process.stdout.write(`${l}\n`),
       );
       results.push(f);
