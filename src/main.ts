@@ -44,16 +44,23 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-async function statusCommand(argv: string[]): Promise<void> {
-  let options;
+/**
+ * A subcommand's flags; a usage error ends the process: asked-for help on stdout with success, a
+ * mistake on stderr with status 2.
+ */
+function parsedOrExit<T>(parse: () => T, UsageError: new (message: string) => Error): T {
   try {
-    options = parseStatusArgs(argv);
+    return parse();
   } catch (error) {
-    if (!(error instanceof StatusUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     const help = error.message.startsWith('usage:');
     (help ? process.stdout : process.stderr).write(error.message + '\n');
-    process.exit(help ? 0 : 2);
+    return process.exit(help ? 0 : 2);
   }
+}
+
+async function statusCommand(argv: string[]): Promise<void> {
+  const options = parsedOrExit(() => parseStatusArgs(argv), StatusUsageError);
   process.exitCode = await runStatus(
     options,
     (text) => process.stdout.write(text),
@@ -62,28 +69,12 @@ async function statusCommand(argv: string[]): Promise<void> {
 }
 
 function translateCommand(argv: string[]): void {
-  let options;
-  try {
-    options = parseTranslateArgs(argv);
-  } catch (error) {
-    if (!(error instanceof TranslateUsageError)) throw error;
-    const help = error.message.startsWith('usage:');
-    (help ? process.stdout : process.stderr).write(error.message + '\n');
-    process.exit(help ? 0 : 2);
-  }
+  const options = parsedOrExit(() => parseTranslateArgs(argv), TranslateUsageError);
   process.exitCode = runTranslate(options, (text) => process.stdout.write(text));
 }
 
 async function certgenCommand(argv: string[]): Promise<void> {
-  let options;
-  try {
-    options = parseCertgenArgs(argv);
-  } catch (error) {
-    if (!(error instanceof CertgenError)) throw error;
-    const help = error.message.startsWith('usage:');
-    (help ? process.stdout : process.stderr).write(error.message + '\n');
-    process.exit(help ? 0 : 2);
-  }
+  const options = parsedOrExit(() => parseCertgenArgs(argv), CertgenError);
   try {
     if (options.kube) {
       const config = new KubeConfig();

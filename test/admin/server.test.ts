@@ -7,7 +7,7 @@ import { buildModel } from '../../src/model/build.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import { translate } from '../../src/resources/translate.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
-import { ingress, blueGreenCluster } from '../support/fixtures.js';
+import { ingress, blueGreenCluster, proxyStatus } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
 
@@ -23,16 +23,7 @@ describe('admin/server', () => {
       message: 'bad',
     },
   ];
-  const client = (node: string, state: ClientStatus['state']): ClientStatus => ({
-    node,
-    cluster: 'edge',
-    kind: 'envoy',
-    userAgent: 'envoy 1.40.0',
-    protocol: 'delta',
-    connectedSince: '2026-11-28T00:00:00.000Z',
-    state,
-    types: {},
-  });
+  const client = (node: string, state: ClientStatus['state']) => proxyStatus(node, state);
   const clients = [client('envoy-1', 'SYNCED'), client('pod/2', 'NACKED')];
   const metrics = new Metrics();
   metrics.counter('splitplane_xds_nacks_total', 'NACKs.')({ type: 'CDS' });

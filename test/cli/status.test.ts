@@ -11,6 +11,7 @@ import { runStatus } from '../../src/cli/status.js';
 import { Metrics } from '../../src/metrics.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
 import type { GroupRollout } from '../../src/xds/rollout.js';
+import { proxyStatus } from '../support/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const main = path.join(root, 'dist', 'src', 'main.js');
@@ -31,19 +32,14 @@ describe('cli/status', () => {
       text: 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50% applied to 1 of 2 connected proxies',
     },
   ];
-  const proxy = (node: string, state: ClientStatus['state']): ClientStatus => ({
-    node,
-    cluster: 'edge',
-    kind: 'envoy',
-    userAgent: 'envoy 1.40.0',
-    protocol: 'delta',
-    connectedSince: '2026-11-28T00:00:00.000Z',
-    state,
-    types:
+  const proxy = (node: string, state: ClientStatus['state']) =>
+    proxyStatus(
+      node,
+      state,
       state === 'NACKED'
         ? { CDS: { state, sent: { version: 'v2', nonce: '7' }, acked: 'v1', lastNack: { version: 'v2', message: 'bad cluster', at: 'now' } } }
         : {},
-  });
+    );
   let clients: ClientStatus[] = [];
 
   before(async () => {

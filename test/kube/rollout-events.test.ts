@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { RolloutWatcher, type RolloutEvent } from '../../src/kube/rollout-events.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
 import type { GroupRollout } from '../../src/xds/rollout.js';
+import { proxyStatus } from '../support/fixtures.js';
 
 const WEIGHTS = 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%';
 const summary = { namespace: 'default', ingress: 'echo', text: WEIGHTS };
@@ -16,16 +17,7 @@ const group = (applied: number, connected: number): GroupRollout => ({
   connected,
   text: `${WEIGHTS} applied to ${applied} of ${connected} connected proxies`,
 });
-const proxy = (node: string, state: ClientStatus['state']): ClientStatus => ({
-  node,
-  cluster: '',
-  kind: 'envoy',
-  userAgent: 'envoy 1.40.0',
-  protocol: 'sotw',
-  connectedSince: '',
-  state,
-  types: {},
-});
+const proxy = (node: string, state: ClientStatus['state']) => proxyStatus(node, state);
 
 describe('kube/rollout-events', () => {
   let clock = 0;

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Json } from './json.js';
 import type { EndpointSlice, Ingress, IngressBackend, IngressClass, Service } from '../../src/objects/kube.js';
+import type { ClientStatus } from '../../src/xds/client-status.js';
 
 export interface PathSpec {
   path?: string;
@@ -194,4 +195,9 @@ export function echoIngress(weight: string): Obj & { metadata: Json; spec: Json 
 /** old-nginx and new-nginx with an endpoint each (ports 9001 and 9002): the blue-green example's cluster state. */
 export function blueGreenBackends(): Obj[] {
   return [loopbackService('old-nginx'), loopbackService('new-nginx'), loopbackEndpointSlice('old-nginx', 9001), loopbackEndpointSlice('new-nginx', 9002)];
+}
+
+/** A proxy as /debug/clients shows it: an Envoy 1.40 over Delta, in the given sync state. */
+export function proxyStatus(node: string, state: ClientStatus['state'], types: ClientStatus['types'] = {}): ClientStatus {
+  return { node, cluster: 'edge', kind: 'envoy', userAgent: 'envoy 1.40.0', protocol: 'delta', connectedSince: '2026-11-28T00:00:00.000Z', state, types };
 }
