@@ -2,7 +2,7 @@
 // errors. Everything that depends only on the Ingress is checked here, so "the last accepted form
 // keeps serving" can re-plan an old form without looking at anything else.
 
-import { SSL_REDIRECT } from './annotations.js';
+import { SSL_REDIRECT, STICKY_COOKIE } from './annotations.js';
 import type { CanaryConfig } from './dialects/canary.js';
 import { owns, type GroupView, type GroupWeights, type IngressSettings, type WeightReading } from './dialects/dialect.js';
 import { DIALECTS, checkUnknownAnnotations } from './dialects/index.js';
@@ -57,7 +57,13 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): Result<Ingr
     plan.canary = settings.canary;
     return planCanary(plan, parsed.groups, annotations, sink, settings.sticky !== undefined, parsed.defaultBackend !== undefined);
   }
-  if (settings.sticky) plan.sticky = settings.sticky;
+  if (settings.sticky) {
+    plan.sticky = settings.sticky;
+    sink.info(
+      annotationField(STICKY_COOKIE),
+      'applies to Envoy: proxyless gRPC clients (xds:///HOST) keep no cookies, so each of their RPCs is split by weight',
+    );
+  }
 
   const all = parsed.defaultBackend ? [...parsed.groups, parsed.defaultBackend] : parsed.groups;
   const views = all.map((g) => ({ label: groupLabel(g), services: g.backends.map((v) => v.service) }));

@@ -18,6 +18,11 @@ export type ResourcesByType = Record<Exclude<TypeUrl, typeof VIRTUAL_HOST_TYPE>,
    * Without it, those clients get the route configurations whole.
    */
   perHostRoutes?: Resource[];
+  /**
+   * Route configurations for proxyless gRPC clients, one per virtual host (resources/grpc.ts). Made
+   * only when a gRPC client asks: an Envoy-only fleet never pays for them.
+   */
+  grpcRoutes?: () => Resource[];
 };
 
 /** ADS as the config source: every dynamic resource comes over the one stream Envoy opened. */

@@ -88,8 +88,23 @@ export function authorityMatchers(authorityRegex: string | undefined): ResourceB
   return authorityRegex === undefined ? [] : [{ name: ':authority', string_match: { safe_regex: { regex: authorityRegex } } }];
 }
 
+/** A route's name says where it comes from: `<namespace>/<ingress>:<host>:<pathType>:<path>`. */
+export function groupRouteName(group: SplitGroup): string {
+  return `${group.source.namespace}/${group.source.name}:${group.host}:${group.pathType}:${group.path}`;
+}
+
+/** The backends of a group that take traffic: resolved, with weight above zero. */
+export function liveBackends(group: SplitGroup): Backend[] {
+  return group.backends.filter((v) => v.cluster !== null && v.basisPoints > 0);
+}
+
+/** The backends a header, cookie or query rule sends to, with the rule's own weights. */
+export function ruleBackends(group: SplitGroup, rule: RouteRule): Backend[] {
+  return rule.targets.map((b) => ({ ...group.backends[b.backend]!, basisPoints: b.basisPoints })).filter((v) => v.cluster !== null && v.basisPoints > 0);
+}
+
 export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[], options: RouteOptions = {}): ResourceBody[] {
-  const name = `${group.source.namespace}/${group.source.name}:${group.host}:${group.pathType}:${group.path}`;
+  const name = groupRouteName(group);
   const path = routeMatch(group.path, group.pathType);
   const match = (conditions: readonly Condition[]) => matchWith(path, authority, conditions);
   const routes: ResourceBody[] = [];
@@ -98,8 +113,8 @@ export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[
     // plain-HTTP requests match. 308 keeps the method and body, as ingress-nginx's default does.
     routes.push({ name: `${name}:https-redirect`, match: match([PLAIN_HTTP]), redirect: httpsRedirect(options.httpsRedirectPort) });
   }
-  routes.push(...group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...ruleAction(group, rule) })));
-  const live = group.backends.filter((v) => v.cluster !== null && v.basisPoints > 0);
+  routes.push(...group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...weightedAction(ruleBackends(group, rule)) })));
+  const live = liveBackends(group);
   const stuck = group.sticky && group.stickyValues && live.length > 1 ? group.stickyValues : undefined;
   const sticky = stuck && group.sticky;
   let values: Map<Backend, string> | undefined;
@@ -135,19 +150,19 @@ function matchWith(path: ResourceBody, authority: readonly ResourceBody[], condi
   return out;
 }
 
-function matcher(c: Condition): ResourceBody {
+export function matcher(c: Condition): ResourceBody {
   return { name: c.name, string_match: c.regex !== undefined ? { safe_regex: { regex: c.regex } } : { exact: c.exact ?? '' } };
-}
-
-function ruleAction(group: SplitGroup, rule: RouteRule): ResourceBody {
-  const live = rule.targets.map((b) => ({ ...group.backends[b.backend]!, basisPoints: b.basisPoints })).filter((v) => v.cluster !== null && v.basisPoints > 0);
-  return weightedAction(live);
 }
 
 function weightedAction(live: readonly Backend[], cookieFor?: (v: Backend) => string): ResourceBody {
   if (live.length === 0) {
     return { direct_response: { status: 503, body: { inline_string: 'no backend of this route can be resolved\n' } } };
   }
+  return forwardAction(live, cookieFor);
+}
+
+/** `route`: one cluster, or `weighted_clusters` in basis points; `live` is not empty. */
+export function forwardAction(live: readonly Backend[], cookieFor?: (v: Backend) => string): ResourceBody {
   if (live.length === 1) return { route: { cluster: live[0]!.cluster } };
   return {
     route: {

@@ -9,6 +9,7 @@ import { byName } from '../order.js';
 import type { Resource, ResourceBody, ResourcesByType } from './resource.js';
 import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost, virtualHost, type RouteOptions } from './route.js';
 import { httpsListener, tlsSecret } from './tls.js';
+import { grpcRouteConfiguration } from './grpc.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE } from '../proto/type-urls.js';
 
 export interface TranslateOptions {
@@ -48,6 +49,14 @@ function formsOf(vhost: VirtualHostModel, options: RouteOptions): HostForms {
   return forms;
 }
 
+// And the gRPC form of a host, kept with the host too: an unchanged host is not encoded again.
+const grpcForms = new WeakMap<VirtualHostModel, Resource>();
+function grpcFormOf(vhost: VirtualHostModel): Resource {
+  let form = grpcForms.get(vhost);
+  if (!form) grpcForms.set(vhost, (form = grpcRouteConfiguration(vhost)));
+  return form;
+}
+
 export function translate(model: RoutingModel, options: TranslateOptions): ResourcesByType {
   const https = options.https ? httpsListener(options.https, model.tlsHosts) : null;
   const listeners: Resource[] = [httpListener(options.http)];
@@ -60,6 +69,7 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
     // The same virtual hosts one by one, for clients that take them by VHDS.
     [VIRTUAL_HOST_TYPE]: model.virtualHosts.map((v) => formsOf(v, routeOptions).vhds).sort(byName),
     perHostRoutes: [perHostRouteConfiguration()],
+    grpcRoutes: () => model.virtualHosts.map(grpcFormOf).sort(byName),
     [CLUSTER_TYPE]: model.clusters.map((c) => once(clusters, c, edsCluster)).sort(byName),
     [ENDPOINT_TYPE]: model.clusters.map((c) => once(assignments, c, loadAssignment)).sort(byName),
     // Only certificates a listener uses are sent: Envoy asks for them by name.

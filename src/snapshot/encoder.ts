@@ -25,6 +25,11 @@ export interface EncodedResource {
 export interface TypeSnapshot {
   readonly version: string;
   readonly resources: ReadonlyMap<string, EncodedResource>;
+  /**
+   * For a type whose names are open (gRPC listeners: one per target a client dials), `resources` lists
+   * none and this makes the resource a name asks for, or says there is none.
+   */
+  readonly lookup?: (name: string) => EncodedResource | undefined;
 }
 
 /** Every type encoded, and the per-host route configurations when the resources have them. */
@@ -50,6 +55,25 @@ function contentVersion(value: Uint8Array): string {
 
 /** An encoded resource as the encoder keeps it: its protobuf value and its content key too. */
 type EncoderEntry = EncodedResource & { value: Uint8Array; key: string };
+
+function encodeEntry(typeUrl: TypeUrl, type: protobuf.Type, resource: Resource, key?: string): EncoderEntry {
+  const value = encodeMessage(type, resource.body);
+  const version = contentVersion(value);
+  return {
+    name: resource.name,
+    body: resource.body,
+    value,
+    any: encodeAny(typeUrl, value),
+    version,
+    references: referencesOf(typeUrl, resource),
+    key: key ?? `${typeUrl}\u0000${resource.name}\u0000#${version}`,
+  };
+}
+
+/** One resource encoded on its own, outside any build (made on demand, as gRPC listeners are). */
+export function encodeResource(typeUrl: TypeUrl, resource: Resource): EncodedResource {
+  return encodeEntry(typeUrl, messageType(messageName(typeUrl)), resource);
+}
 
 export class ResourceEncoder {
   /**
@@ -86,20 +110,11 @@ export class ResourceEncoder {
   }
 
   private encode(typeUrl: TypeUrl, type: protobuf.Type, resource: Resource, key?: string): EncoderEntry {
-    const value = encodeMessage(type, resource.body);
-    const version = contentVersion(value);
-    return {
-      name: resource.name,
-      body: resource.body,
-      value,
-      any: encodeAny(typeUrl, value),
-      version,
-      references: referencesOf(typeUrl, resource),
-      key: key ?? `${typeUrl}\u0000${resource.name}\u0000#${version}`,
-    };
+    return encodeEntry(typeUrl, type, resource, key);
   }
 
-  private encodeType(typeUrl: TypeUrl, slot: string, resources: readonly Resource[]): TypeSnapshot {
+  /** Encodes one type into `slot` (the type URL, `per-host` or `grpc`), reusing the slot's last build. */
+  encodeType(typeUrl: TypeUrl, slot: string, resources: readonly Resource[]): TypeSnapshot {
     const type = messageType(messageName(typeUrl));
     const before = this.slots.get(slot);
     const made = new Map<string, EncoderEntry>();

@@ -8,6 +8,8 @@ import type { Resource } from '../resources/resource.js';
 // The few fields of resource bodies this module reads back: which secrets a listener needs, which
 // route configuration it names, which clusters a virtual host routes to.
 interface ListenerFields {
+  /** A gRPC client's listener: its connection manager, without filter chains. */
+  api_listener?: { api_listener?: { rds?: { route_config_name?: unknown } } };
   filter_chains?: Array<{
     filters?: Array<{ typed_config?: { rds?: { route_config_name?: unknown } } }>;
     transport_socket?: { typed_config?: { common_tls_context?: { tls_certificate_sds_secret_configs?: Array<{ name: string }> } } };
@@ -51,10 +53,12 @@ function clustersOfHost(vhost: VirtualHostFields): readonly string[] {
 
 export function referencesOf(typeUrl: TypeUrl, resource: Resource): string[] {
   switch (typeUrl) {
-    case LISTENER_TYPE:
-      return ((resource.body as ListenerFields).filter_chains ?? []).flatMap((chain) =>
-        (chain.filters ?? []).map((f) => f.typed_config?.rds?.route_config_name).filter((n): n is string => typeof n === 'string'),
-      );
+    case LISTENER_TYPE: {
+      const body = resource.body as ListenerFields;
+      const names = [body.api_listener?.api_listener?.rds?.route_config_name];
+      for (const chain of body.filter_chains ?? []) for (const f of chain.filters ?? []) names.push(f.typed_config?.rds?.route_config_name);
+      return names.filter((n): n is string => typeof n === 'string');
+    }
     case ROUTE_TYPE:
     case VIRTUAL_HOST_TYPE: {
       const clusters = new Set<string>();

@@ -17,17 +17,22 @@ import {
   type TypeUrl,
 } from '../proto/type-urls.js';
 
+import { createHash } from 'node:crypto';
 import { ResourceEncoder, type EncodedResource, type TypeSnapshot } from './encoder.js';
+import { GrpcView } from './grpc-view.js';
 import { secretsOf } from './references.js';
 
 export type { EncodedResource, TypeSnapshot };
 
 /**
  * How a client takes its routes: `whole`, one route configuration with every virtual host in it (all
- * State-of-the-World clients), or `per-host`, a route configuration whose virtual hosts come one by
- * one over VHDS (Delta xDS), so that a change to one host sends that host alone.
+ * State-of-the-World Envoys); `per-host`, a route configuration whose virtual hosts come one by one
+ * over VHDS (Delta Envoys), so that a change to one host sends that host alone; or `grpc`, a listener
+ * per target and a route configuration per host (proxyless gRPC clients, snapshot/grpc-view.ts).
  */
-export type RoutingView = 'whole' | 'per-host';
+export type RoutingView = 'whole' | 'per-host' | 'grpc';
+
+const EMPTY: TypeSnapshot = { version: createHash('sha256').digest('hex').slice(0, 16), resources: new Map() };
 
 export class Snapshot {
   /** Made by SnapshotEncoder (or Snapshot.fromResources), which encodes and versions every type. */
@@ -35,6 +40,8 @@ export class Snapshot {
     private readonly types: Readonly<Record<TypeUrl, TypeSnapshot>>,
     /** Route configurations of the per-host view; the whole ones when absent. */
     private readonly perHostRoutes?: TypeSnapshot,
+    /** Listeners and routes of proxyless gRPC clients; none when absent. */
+    private readonly grpc?: GrpcView,
   ) {}
 
   /** Encodes everything; `encoder` carries encodings over from the previous build. */
@@ -44,6 +51,12 @@ export class Snapshot {
 
   type(typeUrl: TypeUrl, view: RoutingView = 'whole'): TypeSnapshot {
     if (view === 'per-host' && typeUrl === ROUTE_TYPE && this.perHostRoutes) return this.perHostRoutes;
+    if (view === 'grpc') {
+      // gRPC clients never get Envoy's listeners, routes or certificates, and Envoys never get theirs.
+      if (typeUrl === LISTENER_TYPE) return this.grpc?.listeners() ?? EMPTY;
+      if (typeUrl === ROUTE_TYPE) return this.grpc?.routes() ?? EMPTY;
+      if (typeUrl === SECRET_TYPE || typeUrl === VIRTUAL_HOST_TYPE) return EMPTY;
+    }
     return this.types[typeUrl];
   }
 
@@ -109,10 +122,11 @@ export class Snapshot {
  */
 export class SnapshotEncoder {
   private readonly encoder = new ResourceEncoder();
+  private readonly lastGrpc: { listeners?: TypeSnapshot } = {};
 
   build(resources: ResourcesByType): Snapshot {
     const { types, perHost } = this.encoder.encodeAll(resources);
-    return new Snapshot(types, perHost);
+    return new Snapshot(types, perHost, new GrpcView(this.encoder, resources.grpcRoutes, this.lastGrpc));
   }
 }
 

@@ -24,6 +24,7 @@ import {
 import { truncate } from '../log-limit.js';
 import { NACK_TEXT_LIMIT, isNack, type ErrorDetail, type StreamEvents, type XdsNode } from './protocol.js';
 import { TypeState } from './stream-state.js';
+import { clientKind, type ClientKind } from './client-kind.js';
 import { withKeptClusters } from '../snapshot/sent-version.js';
 
 /** What a stream should hold of one type now. */
@@ -34,6 +35,7 @@ export interface Desired {
 
 /** Whether the subscription takes every resource of the type (then the snapshot's own map is shared). */
 function coversAll(state: TypeState, current: TypeSnapshot): boolean {
+  if (current.lookup) return false;
   if (state.names.size < current.resources.size) return false;
   for (const name of current.resources.keys()) if (!state.covers(name)) return false;
   return true;
@@ -63,10 +65,18 @@ export abstract class AdsStream<Response> {
   constructor(
     protected readonly snapshot: () => Snapshot | undefined,
     protected readonly events: StreamEvents<Response>,
-    /** How this client takes its routes: whole (SotW) or per host over VHDS (Delta). */
-    readonly routing: RoutingView,
+    /** How an Envoy on this protocol takes its routes: whole (SotW) or per host over VHDS (Delta). */
+    private readonly envoyRouting: RoutingView,
   ) {
     this.types = Object.fromEntries(PUSH_ORDER.map((t) => [t, new TypeState(t)])) as Record<TypeUrl, TypeState>;
+  }
+
+  /** The client's kind, known from the node of its first request (envoy until then). */
+  kind: ClientKind = 'envoy';
+
+  /** How this client takes its routes: a proxyless gRPC client its own way, an Envoy as its protocol has it. */
+  get routing(): RoutingView {
+    return this.kind === 'grpc' ? 'grpc' : this.envoyRouting;
   }
 
   /** The snapshot of the last full pump; `stale` says something else moved since (a request, a held type). */
@@ -101,7 +111,10 @@ export abstract class AdsStream<Response> {
 
   /** The node is only sent on the first request of a stream (xDS rule 2); then the type is checked. */
   protected admit(node: XdsNode | undefined, typeUrl: string): TypeState | undefined {
-    if (this.node === undefined && node) this.node = node;
+    if (this.node === undefined && node) {
+      this.node = node;
+      this.kind = clientKind(node);
+    }
     if (!isTypeUrl(typeUrl)) {
       this.events.unknownType(typeUrl);
       return undefined;
@@ -138,6 +151,22 @@ export abstract class AdsStream<Response> {
       this.events.ack(state.typeUrl, state.sent.version);
     }
     return true;
+  }
+
+  /**
+   * A client drops what it unsubscribes from, and a name it asks for again must then be sent again
+   * even though it did not change (xDS rule 5): what was sent is narrowed to what is still subscribed.
+   */
+  protected forgetUnsubscribed(state: TypeState): void {
+    const sent = state.sent;
+    if (!sent || state.wildcard) return;
+    let kept: Map<string, EncodedResource> | undefined;
+    for (const name of sent.resources.keys()) {
+      if (state.covers(name)) continue;
+      kept ??= new Map(sent.resources);
+      kept.delete(name);
+    }
+    if (kept) state.sent = { ...sent, resources: kept };
   }
 
   /** The type's version moved, or a newly subscribed name has not been sent yet (xDS rule 5). */
@@ -214,7 +243,12 @@ export abstract class AdsStream<Response> {
     let resources = current.resources;
     if (!state.wildcard && !coversAll(state, current)) {
       const chosen = new Map<string, EncodedResource>();
-      if (state.typeUrl === VIRTUAL_HOST_TYPE) {
+      if (current.lookup) {
+        for (const name of state.names) {
+          const resource = current.lookup(name);
+          if (resource) chosen.set(name, resource);
+        }
+      } else if (state.typeUrl === VIRTUAL_HOST_TYPE) {
         for (const [name, resource] of current.resources) if (state.covers(name)) chosen.set(name, resource);
       } else {
         for (const name of state.names) {

@@ -7,10 +7,9 @@ import { PUSH_ORDER, SHORT_NAME } from '../proto/type-urls.js';
 import { snapshotVersionOf } from '../snapshot/sent-version.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { AdsStream } from './ads-stream.js';
-import type { XdsNode } from './protocol.js';
+import type { ClientKind } from './client-kind.js';
 
 export type SyncState = 'SYNCED' | 'STALE' | 'NACKED';
-export type ClientKind = 'envoy' | 'grpc';
 
 export interface TypeStatus {
   state: SyncState;
@@ -34,24 +33,6 @@ export interface ClientStatus {
   types: Record<string, TypeStatus>;
 }
 
-const CLIENT_METADATA = 'splitplane.io/client';
-
-/** gRPC's proxyless clients name themselves `gRPC …`; node metadata `splitplane.io/client` overrides. */
-export function clientKind(node: XdsNode | undefined): ClientKind {
-  const declared = metadataString(node, CLIENT_METADATA);
-  if (declared === 'grpc' || declared === 'envoy') return declared;
-  return typeof node?.user_agent_name === 'string' && node.user_agent_name.startsWith('gRPC') ? 'grpc' : 'envoy';
-}
-
-// Node metadata is a google.protobuf.Struct: as proto JSON a plain object, as protobufjs decodes it
-// `{ fields: { key: { string_value } } }`. Both are read.
-function metadataString(node: XdsNode | undefined, key: string): string | undefined {
-  const metadata = node?.metadata as { fields?: Record<string, { string_value?: unknown; stringValue?: unknown }>; [k: string]: unknown } | undefined;
-  const field = metadata?.fields?.[key];
-  const value = field ? (field.string_value ?? field.stringValue) : metadata?.[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
 export function clientStatus(stream: AdsStream<unknown>, connectedSince: string, snapshot: Snapshot | undefined): ClientStatus {
   const types: Record<string, TypeStatus> = {};
   for (const typeUrl of PUSH_ORDER) {
@@ -72,7 +53,7 @@ export function clientStatus(stream: AdsStream<unknown>, connectedSince: string,
   return {
     node: node?.id ?? '',
     cluster: node?.cluster ?? '',
-    kind: clientKind(stream.node),
+    kind: stream.kind,
     userAgent: node?.userAgent ?? '',
     protocol: stream.protocol,
     connectedSince,

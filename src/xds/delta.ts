@@ -104,8 +104,10 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryResponse> {
     state.awaitingReply = true;
   }
 
-  // A client drops what it unsubscribes from by itself: no removal is sent for it later.
-  private forgetUnsubscribed(state: TypeState): void {
+  // A client drops what it unsubscribes from by itself: no removal is sent for it later, and it is
+  // sent again if the client subscribes again.
+  protected override forgetUnsubscribed(state: TypeState): void {
+    super.forgetUnsubscribed(state);
     let kept: Map<string, EncodedResource> | undefined;
     for (const name of state.held.keys()) {
       if (state.covers(name)) continue;

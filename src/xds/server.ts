@@ -13,7 +13,6 @@ import { SotwStream } from './sotw.js';
 import { DeltaStream } from './delta.js';
 import type { AdsStream } from './ads-stream.js';
 import { isLoopbackPeer } from './credentials.js';
-import { clientKind } from './client-status.js';
 import { adsDefinition } from './ads-service.js';
 import { useStructuredGrpcLogs } from './grpc-logs.js';
 
@@ -100,7 +99,7 @@ export class AdsServer {
     const clientsGauge = metrics.gauge('splitplane_xds_clients', 'Connected ADS streams by client kind (envoy, or grpc for proxyless gRPC).', ['kind']);
     const countStreams = () => {
       streamsGauge(this.streams.size);
-      const kinds = [...this.streams.values()].map((s) => clientKind(s.stream.node));
+      const kinds = [...this.streams.values()].map((s) => s.stream.kind);
       for (const kind of ['envoy', 'grpc'] as const) clientsGauge(kinds.filter((k) => k === kind).length, { kind });
     };
     this.count = { responses, bytes, acks, ackLatency, nacks, stale, streams: countStreams };

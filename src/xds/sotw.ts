@@ -26,7 +26,9 @@ export class SotwStream extends AdsStream<DiscoveryResponse> {
     } else if (!state.requested && request.version_info) {
       this.resumeFrom(state, request);
     }
+    const subscription = state.subscriptionVersion;
     state.replace(request.resource_names ?? []);
+    if (state.subscriptionVersion !== subscription) this.forgetUnsubscribed(state);
     this.stale = true;
     this.pump();
   }
@@ -43,8 +45,8 @@ export class SotwStream extends AdsStream<DiscoveryResponse> {
   private resumeFrom(state: TypeState, request: DiscoveryRequest): void {
     const snapshot = this.snapshot();
     if (!snapshot || (state.typeUrl !== LISTENER_TYPE && state.typeUrl !== CLUSTER_TYPE)) return;
-    if ((request.resource_names ?? []).length > 0 || request.version_info !== snapshot.version(state.typeUrl)) return;
-    const resources = snapshot.type(state.typeUrl).resources;
+    if ((request.resource_names ?? []).length > 0 || request.version_info !== snapshot.version(state.typeUrl, this.routing)) return;
+    const resources = snapshot.type(state.typeUrl, this.routing).resources;
     state.sent = { version: request.version_info, nonce: '', resources };
     state.ackedVersion = request.version_info;
     state.applied = resources;

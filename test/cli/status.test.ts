@@ -26,7 +26,7 @@ describe('cli/status', () => {
       path: '/',
       pathType: 'Prefix',
       weights: 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%',
-      versions: { whole: 'a', perHost: 'b' },
+      versions: { whole: 'a', perHost: 'b', grpc: null },
       applied: 1,
       connected: 2,
       text: 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50% applied to 1 of 2 connected proxies',

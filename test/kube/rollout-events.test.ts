@@ -12,7 +12,7 @@ const group = (applied: number, connected: number): GroupRollout => ({
   path: '/',
   pathType: 'Prefix',
   weights: WEIGHTS,
-  versions: { whole: 'v', perHost: 'h' },
+  versions: { whole: 'v', perHost: 'h', grpc: null },
   applied,
   connected,
   text: `${WEIGHTS} applied to ${applied} of ${connected} connected proxies`,

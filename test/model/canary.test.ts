@@ -88,6 +88,8 @@ describe('model: canary Ingresses', () => {
     expect(model.virtualHosts[0]!.groups[0]!.sticky).to.deep.equal({ cookie: 'v' });
     expect(diagnostics.map((d) => [d.severity, d.object.name, d.field])).to.deep.equal([
       ['warning', 'c1', 'metadata.annotations["splitplane.io/sticky-cookie"]'],
+      // Where sticky applies, it says that gRPC clients are split per RPC.
+      ['info', 'main', 'metadata.annotations["splitplane.io/sticky-cookie"]'],
     ]);
   });
 });

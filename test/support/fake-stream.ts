@@ -4,6 +4,7 @@
 import { edsCluster } from '../../src/resources/cluster.js';
 import { loadAssignment } from '../../src/resources/endpoint.js';
 import { httpListener } from '../../src/resources/listener.js';
+import { grpcRouteConfiguration } from '../../src/resources/grpc.js';
 import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost } from '../../src/resources/route.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, SHORT_NAME, VIRTUAL_HOST_TYPE, type TypeUrl } from '../../src/proto/type-urls.js';
 import { Snapshot, SnapshotEncoder } from '../../src/snapshot/snapshot.js';
@@ -26,12 +27,6 @@ const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 /** Where a host sends its traffic: one cluster, or clusters with weights in basis points. */
 export type HostTarget = string | Record<string, number>;
 
-/**
- * A world of hosts, each routed to one cluster (`{ 'a.io': 'a' }`) or split (`{ 'a.io': { a: 5000,
- * b: 5000 } }`), clusters with one endpoint at
- * `port`, and the route configuration both whole and per host. One encoder across calls keeps the
- * identity of what did not change, as the controller's does.
- */
 /** The routing model of a world of hosts, each with one group split over the given clusters. */
 export function worldModel(hosts: Record<string, HostTarget>): VirtualHostModel[] {
   return Object.entries(hosts).map(([host, target]) => ({
@@ -52,6 +47,12 @@ export function worldModel(hosts: Record<string, HostTarget>): VirtualHostModel[
 
 const split = (target: HostTarget) => Object.entries(typeof target === 'string' ? { [target]: 10000 } : target);
 
+/**
+ * A world of hosts, each routed to one cluster (`{ 'a.io': 'a' }`) or split (`{ 'a.io': { a: 5000,
+ * b: 5000 } }`), clusters with one endpoint at `port`, and the route configuration whole, per host,
+ * and for gRPC clients. One encoder across calls keeps the identity of what did not change, as the
+ * controller's does.
+ */
 export function worldBuilder(): (hosts: Record<string, HostTarget>, options?: { extraClusters?: string[]; port?: number }) => Snapshot {
   const encoder = new SnapshotEncoder();
   return (hosts, options = {}) => {
@@ -62,6 +63,7 @@ export function worldBuilder(): (hosts: Record<string, HostTarget>, options?: { 
       [ROUTE_TYPE]: [routeConfiguration(vhosts)],
       [VIRTUAL_HOST_TYPE]: vhosts.map((v) => vhdsVirtualHost(v)).sort((a, b) => (a.name < b.name ? -1 : 1)),
       perHostRoutes: [perHostRouteConfiguration()],
+      grpcRoutes: () => vhosts.map(grpcRouteConfiguration),
       [CLUSTER_TYPE]: clusters.map((name) => edsCluster({ name })),
       [ENDPOINT_TYPE]: clusters.map((name) => loadAssignment({ name, endpoints: [{ address: '127.0.0.1', port: options.port ?? 1 }] })),
       [SECRET_TYPE]: [],

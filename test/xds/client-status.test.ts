@@ -2,7 +2,8 @@
 
 import { expect } from 'chai';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
-import { clientKind, clientStatus } from '../../src/xds/client-status.js';
+import { clientKind } from '../../src/xds/client-kind.js';
+import { clientStatus } from '../../src/xds/client-status.js';
 import type { XdsNode } from '../../src/xds/protocol.js';
 import { TYPE, fakeSotw, worldBuilder } from '../support/fake-stream.js';
 

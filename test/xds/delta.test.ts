@@ -94,6 +94,15 @@ const cases: Array<{ name: string; steps: Array<[Step, string[]]> }> = [
     ],
   },
   {
+    name: 'a name unsubscribed and subscribed again is sent again: the client dropped it',
+    steps: [
+      [{ publish: W }, []],
+      [{ type: 'EDS', sub: ['a', 'b'] }, ['EDS a,b']],
+      [{ type: 'EDS', reply: 'ack', unsub: ['b'] }, []],
+      [{ type: 'EDS', sub: ['b'] }, ['EDS b']],
+    ],
+  },
+  {
     name: 'a name that does not exist yet is sent when it appears',
     steps: [
       [{ publish: W }, []],

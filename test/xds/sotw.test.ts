@@ -44,6 +44,15 @@ const cases: Array<{ name: string; steps: Array<[Step, string[]]> }> = [
     ],
   },
   {
+    name: 'a name dropped from the subscription and asked for again is sent again: the client forgot it',
+    steps: [
+      [{ publish: W }, []],
+      [{ type: 'EDS', names: ['a', 'b'] }, ['EDS a,b']],
+      [{ type: 'EDS', names: ['a'], reply: 'ack' }, []],
+      [{ type: 'EDS', names: ['a', 'b'], reply: 'ack' }, ['EDS a,b']],
+    ],
+  },
+  {
     name: 'a stale nonce is ignored whole, its names included',
     steps: [
       [{ publish: W }, []],

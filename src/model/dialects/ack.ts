@@ -107,8 +107,14 @@ export function parseServiceMatch(text: string, sink: DiagnosticSink): Result<Se
       return sink.resultSince(mark, []);
     }
     out.push({ service, condition: condition.value, text: line });
+    if (kind === 'query') {
+      sink.info(
+        field,
+        `rule for ${service}: proxyless gRPC clients (xds:///HOST) never match a query(…) rule, since a gRPC request has no query string; they take the weighted split`,
+      );
+    }
   }
-  return ok(out);
+  return sink.resultSince(mark, out);
 }
 
 function unescape(text: string): string {

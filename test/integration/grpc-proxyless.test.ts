@@ -1,0 +1,192 @@
+// Proxyless gRPC clients, end to end: manifests in a folder → splitplane → a real @grpc/grpc-js-xds
+// channel dialing `xds:///mini-echo.io`, which splits its RPCs itself over two gRPC backends (old and
+// new). No Envoy is involved. Shares are checked with binomial bounds, never exact counts.
+
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as xds from '@grpc/grpc-js-xds';
+import type { App } from '../../src/app.js';
+import { LISTENER_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
+import { freePort } from '../../src/local/http.js';
+import { waitFor } from '../../src/local/wait.js';
+import type { ClientStatus } from '../../src/xds/client-status.js';
+import type { GroupRollout } from '../../src/xds/rollout.js';
+import { ingressManifest, loopbackEndpointSlice, loopbackService, writeObject } from '../support/fixtures.js';
+import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
+import { withinBinomial } from '../support/stats.js';
+
+const METHOD = '/splitplane.test.Echo/Who';
+const raw = (b: Buffer) => b;
+
+/** A gRPC server whose one method answers its own name. */
+async function startGrpcBackend(name: string): Promise<{ port: number; stop: () => Promise<void> }> {
+  const server = new grpc.Server();
+  const definition = {
+    Who: {
+      path: METHOD,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: raw,
+      requestDeserialize: raw,
+      responseSerialize: raw,
+      responseDeserialize: raw,
+    },
+  };
+  server.addService(definition, { Who: (_call: unknown, callback: grpc.sendUnaryData<Buffer>) => callback(null, Buffer.from(name)) });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return { port, stop: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+}
+
+/** A proxyless channel to `target`, bootstrapped to this control plane only. */
+function proxylessClient(target: string, xdsPort: number, nodeId: string): grpc.Client {
+  const bootstrap = {
+    xds_servers: [{ server_uri: `127.0.0.1:${xdsPort}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+    node: { id: nodeId, cluster: 'grpc-clients', locality: {} },
+  };
+  // grpc-js-xds reads GRPC_XDS_BOOTSTRAP once per process; this channel option gives each test's
+  // channel its own bootstrap, so tests do not share a control plane by accident.
+  return new grpc.Client(`xds:///${target}`, grpc.credentials.createInsecure(), {
+    'grpc.TEST_ONLY_DO_NOT_USE_IN_PROD.xds_bootstrap_config': JSON.stringify(bootstrap),
+  });
+}
+
+function who(client: grpc.Client, headers: Record<string, string> = {}): Promise<string> {
+  const metadata = new grpc.Metadata();
+  for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
+  return new Promise((resolve, reject) =>
+    client.makeUnaryRequest(METHOD, raw, raw, Buffer.alloc(0), metadata, { deadline: Date.now() + 15_000 }, (error, reply) =>
+      error ? reject(error) : resolve(String(reply)),
+    ),
+  );
+}
+
+/** `n` RPCs, 20 at a time: how many each backend answered. */
+async function tallyRpcs(client: grpc.Client, n: number, headers: Record<string, string> = {}): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (let done = 0; done < n;) {
+    const batch = Math.min(20, n - done);
+    for (const answer of await Promise.all(Array.from({ length: batch }, () => who(client, headers)))) counts[answer] = (counts[answer] ?? 0) + 1;
+    done += batch;
+  }
+  return counts;
+}
+
+describe('integration: proxyless gRPC clients (@grpc/grpc-js-xds) on the blue-green release', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let app: App;
+  let backends: Record<string, { port: number; stop: () => Promise<void> }>;
+  let client: grpc.Client;
+  let canaryClient: grpc.Client | undefined;
+
+  const echo = (paths: string[], annotations: Record<string, string> = {}) =>
+    ingressManifest(
+      'echo',
+      'mini-echo.io',
+      paths.map((service) => ({ service })),
+      annotations,
+    );
+
+  async function apply(file: string, obj: object): Promise<void> {
+    const before = app.cache.current();
+    writeObject(dir, file, obj as Record<string, unknown>);
+    await waitForRollout(app, before);
+  }
+
+  before(async () => {
+    xds.register();
+    backends = { old: await startGrpcBackend('old'), new: await startGrpcBackend('new') };
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-grpc-'));
+    writeObject(dir, 'backends', [
+      loopbackService('old'),
+      loopbackService('new'),
+      loopbackEndpointSlice('old', backends.old!.port),
+      loopbackEndpointSlice('new', backends.new!.port),
+    ]);
+    writeObject(dir, 'ingress', echo(['old']));
+    app = await startSplitplane(dir, await freePort());
+    client = proxylessClient('mini-echo.io', app.xdsPort, 'grpc-client-1');
+    await waitFor('the first answer through xds:///mini-echo.io', async () => (await who(client).catch(() => '')) === 'old', 30_000);
+  });
+
+  after(async () => {
+    client?.close();
+    canaryClient?.close();
+    await app?.stop();
+    for (const b of Object.values(backends ?? {})) await b.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the client is a gRPC client, SYNCED, holding the listener named after its target and never Envoy’s', async () => {
+    await waitFor('the gRPC client to be in step', () => converged(app), 30_000);
+    const clients = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/clients`)).json()) as ClientStatus[];
+    expect(clients).to.have.length(1);
+    expect(clients[0]).to.deep.include({ node: 'grpc-client-1', kind: 'grpc', protocol: 'sotw', state: 'SYNCED' });
+    expect(clients[0]!.userAgent).to.match(/^gRPC Node/);
+    const stream = app.ads.list()[0]!.stream;
+    expect([...stream.types[LISTENER_TYPE].applied.keys()]).to.deep.equal(['mini-echo.io']);
+    expect([...stream.types[ROUTE_TYPE].applied.keys()]).to.deep.equal(['grpc/mini-echo.io']);
+  });
+
+  it('before the release every RPC reaches old', async () => {
+    expect(await tallyRpcs(client, 100)).to.deep.equal({ old: 100 });
+  });
+
+  it('ingress.aliyun.weight/new: "50" → both backends within 5 sigma of 50 %', async () => {
+    await apply('ingress', echo(['old', 'new'], { 'ingress.aliyun.weight/new': '50' }));
+    await waitFor('the first RPC to reach new', async () => (await who(client)) === 'new', 30_000);
+    const n = 600;
+    const counts = await tallyRpcs(client, n);
+    const [low, high] = withinBinomial(n, 0.5);
+    expect(Object.keys(counts).sort()).to.deep.equal(['new', 'old']);
+    expect(counts.new, JSON.stringify(counts)).to.be.within(low, high);
+  });
+
+  it('/debug/rollout counts the gRPC client as running the 50/50 split', async () => {
+    await waitFor('the gRPC client to be in step', () => converged(app), 30_000);
+    const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as GroupRollout[];
+    const group = groups.find((g) => g.host === 'mini-echo.io');
+    expect(group?.text).to.equal('mini-echo.io/ (Prefix): old 50% / new 50% applied to 1 of 1 connected proxies');
+  });
+
+  it('"100" → every RPC reaches new', async () => {
+    await apply('ingress', echo(['old', 'new'], { 'ingress.aliyun.weight/new': '100' }));
+    await waitFor('RPCs to stop reaching old', async () => !('old' in (await tallyRpcs(client, 20))), 30_000);
+    expect(await tallyRpcs(client, 200)).to.deep.equal({ new: 200 });
+  });
+
+  it('an ingress-nginx canary-by-header reaches gRPC as metadata; a target with a port is served', async () => {
+    writeObject(dir, 'canary-main', ingressManifest('canary-main', 'canary.test', [{ service: 'old' }]));
+    await apply(
+      'canary',
+      ingressManifest('canary', 'canary.test', [{ service: 'new' }], {
+        'nginx.ingress.kubernetes.io/canary': 'true',
+        'nginx.ingress.kubernetes.io/canary-by-header': 'x-canary',
+      }),
+    );
+    canaryClient = proxylessClient('canary.test:50051', app.xdsPort, 'grpc-client-2');
+    await waitFor('the first answer through xds:///canary.test:50051', async () => (await who(canaryClient!).catch(() => '')) === 'old', 30_000);
+    expect(await tallyRpcs(canaryClient, 40, { 'x-canary': 'always' })).to.deep.equal({ new: 40 });
+    expect(await tallyRpcs(canaryClient, 40, { 'x-canary': 'never' })).to.deep.equal({ old: 40 });
+    expect(await tallyRpcs(canaryClient, 40)).to.deep.equal({ old: 40 });
+  });
+
+  // The client unsubscribed from old's cluster at 100 %; it must be sent again now (xDS rule 5).
+  it('a sticky split says, as a diagnostic on its Ingress, that gRPC clients are split per RPC', async () => {
+    await apply('ingress', echo(['old', 'new'], { 'ingress.aliyun.weight/new': '50', 'splitplane.io/sticky-cookie': 'sp-version' }));
+    const diagnostics = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/diagnostics`)).json()) as Array<{
+      object: { name: string };
+      message: string;
+    }>;
+    const said = diagnostics.find((d) => d.object.name === 'echo' && /gRPC/.test(d.message));
+    expect(said?.message).to.contain('keep no cookies');
+    // And the gRPC client still gets both versions, per RPC.
+    const counts = await tallyRpcs(client, 200);
+    expect(Object.keys(counts).sort()).to.deep.equal(['new', 'old']);
+  });
+});
