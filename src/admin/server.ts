@@ -1,5 +1,5 @@
-// The admin HTTP server: health, readiness, debug views and Prometheus metrics. Bound to loopback by
-// default: it shows the whole routing configuration.
+// The admin HTTP server: the dashboard, health, readiness, debug views and Prometheus metrics. Bound to
+// loopback by default: it shows the whole routing configuration.
 
 import http from 'node:http';
 import type { Metrics } from '../metrics.js';
@@ -7,6 +7,8 @@ import type { Diagnostic } from '../objects/diagnostics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { ClientStatus } from '../xds/client-status.js';
 import type { GroupRollout } from '../xds/rollout.js';
+import { dashboardData } from './dashboard-data.js';
+import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, FAVICON_SVG, dashboardScript } from './dashboard-page.js';
 
 export interface AdminSources {
   snapshot(): Snapshot | undefined;
@@ -22,6 +24,9 @@ export interface AdminSources {
 }
 
 const INDEX = `splitplane admin
+  /                    the dashboard (in a browser; this list for any other client)
+  /debug               this list
+  /debug/dashboard     what the dashboard shows, as JSON: hosts and paths with weights and N of M applied, proxies, diagnostics
   /healthz             200 while the process runs
   /readyz              200 once the source has read everything and the first snapshot is published, else 503
   /debug/snapshot      versions and resources per type, as proto JSON
@@ -76,7 +81,26 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
   switch (pathname) {
     case '/':
+      // A browser gets the dashboard; curl and scripts (which do not ask for HTML) get the list of pages.
+      if (!/\btext\/html\b/.test(req.headers.accept ?? '')) return send(res, 200, 'text/plain', INDEX);
+      return send(res, 200, 'text/html; charset=utf-8', DASHBOARD_HTML, PAGE_HEADERS);
+    case '/dashboard.js':
+      return send(res, 200, 'text/javascript; charset=utf-8', dashboardScript(), PAGE_HEADERS);
+    case '/dashboard.css':
+      return send(res, 200, 'text/css; charset=utf-8', DASHBOARD_CSS, PAGE_HEADERS);
+    case '/favicon.svg':
+      return send(res, 200, 'image/svg+xml', FAVICON_SVG, PAGE_HEADERS);
+    case '/debug':
       return send(res, 200, 'text/plain', INDEX);
+    case '/debug/dashboard': {
+      const data = dashboardData({
+        rollout: sources.rollout?.() ?? [],
+        clients: sources.clients?.() ?? [],
+        diagnostics: sources.diagnostics(),
+        notReady: sources.notReady?.() ?? (sources.snapshot() ? undefined : 'no snapshot has been published yet'),
+      });
+      return send(res, 200, 'application/json', JSON.stringify(data));
+    }
     case '/healthz':
       return send(res, 200, 'text/plain', 'ok\n');
     case '/readyz': {
@@ -118,8 +142,16 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
 
 const KEEP_ALIVE_MS = 65_000;
 
-function send(res: http.ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+/** The dashboard's files: nothing but themselves may run, and they may not be framed or sniffed. */
+const PAGE_HEADERS = {
+  'content-security-policy': DASHBOARD_CSP,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
   res.end(body);
 }
 

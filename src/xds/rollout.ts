@@ -20,6 +20,10 @@ export interface GroupRollout {
   pathType: string;
   /** e.g. `mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%`. */
   weights: string;
+  /** The same, one entry per backend: what the dashboard draws. */
+  backends: Array<{ service: string; basisPoints: number; ready: boolean }>;
+  /** Header, cookie and query rules before the split, e.g. `canary-by-header x-canary=always (Ingress default/canary)`. */
+  rules: string[];
   /** The versions of the route resources carrying these weights: the whole configuration, the host's own, and gRPC's. */
   versions: { whole: string | null; perHost: string | null; grpc: string | null };
   /** Connected proxies running these weights, of the proxies that asked for routes. */
@@ -67,6 +71,8 @@ export function rollout(model: RoutingModel | undefined, snapshot: Snapshot | un
         path: group.path,
         pathType: group.pathType,
         weights,
+        backends: group.backends.map((b) => ({ service: b.service, basisPoints: b.basisPoints, ready: b.ready })),
+        rules: group.rules.map((r) => r.reason),
         versions: { whole, perHost, grpc },
         applied,
         connected,

@@ -76,6 +76,39 @@ describe('admin/server', () => {
     expect(((await unknown.json()) as Json).error).to.contain('"nobody"');
   });
 
+  it('/ is the dashboard for a browser, with a strict Content-Security-Policy; other clients get the list of pages', async () => {
+    const page = await fetch(`${base}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(page.headers.get('content-type')).to.equal('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).to.contain("script-src 'self'").and.contain("default-src 'none'");
+    expect(page.headers.get('x-frame-options')).to.equal('DENY');
+    expect(await page.text()).to.contain('<script type="module" src="/dashboard.js">');
+    const plain = await fetch(`${base}/`);
+    expect(plain.headers.get('content-type')).to.contain('text/plain');
+    expect(await plain.text()).to.contain('/debug/dashboard');
+    expect(await (await fetch(`${base}/debug`)).text()).to.contain('/debug/rollout');
+  });
+
+  it('/dashboard.js is the compiled client script, self-contained; /dashboard.css is served', async () => {
+    const script = await fetch(`${base}/dashboard.js`);
+    expect(script.headers.get('content-type')).to.equal('text/javascript; charset=utf-8');
+    const text = await script.text();
+    expect(text).to.contain('/debug/dashboard');
+    expect(text).to.not.match(/^import /m);
+    expect(text).to.not.contain('sourceMappingURL');
+    // Built with DOM nodes and textContent: nothing it shows is parsed as HTML.
+    expect(text).to.not.match(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    expect((await fetch(`${base}/dashboard.css`)).headers.get('content-type')).to.equal('text/css; charset=utf-8');
+  });
+
+  it('/debug/dashboard: hosts, the fleet worst first, and the diagnostics, as JSON', async () => {
+    const data = (await (await fetch(`${base}/debug/dashboard`)).json()) as Json;
+    expect(data.fleet.total).to.equal(2);
+    expect(data.fleet.byState).to.deep.equal({ NACKED: 1, STALE: 0, SYNCED: 1 });
+    expect(data.fleet.shown.map((p: Json) => p.node)).to.deep.equal(['pod/2', 'envoy-1']);
+    expect(data.diagnostics.shown).to.deep.equal(diagnostics);
+    expect(data.hosts).to.deep.equal([]);
+  });
+
   it('/metrics is Prometheus text', async () => {
     const res = await fetch(`${base}/metrics`);
     expect(res.headers.get('content-type')).to.contain('text/plain');

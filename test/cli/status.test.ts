@@ -26,6 +26,8 @@ describe('cli/status', () => {
       path: '/',
       pathType: 'Prefix',
       weights: 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%',
+      backends: [],
+      rules: [],
       versions: { whole: 'a', perHost: 'b', grpc: null },
       applied: 1,
       connected: 2,

@@ -12,6 +12,8 @@ const group = (applied: number, connected: number): GroupRollout => ({
   path: '/',
   pathType: 'Prefix',
   weights: WEIGHTS,
+  backends: [],
+  rules: [],
   versions: { whole: 'v', perHost: 'h', grpc: null },
   applied,
   connected,

@@ -1,0 +1,87 @@
+// What the dashboard shows, in one JSON answer (`GET /debug/dashboard`): each host and path with its
+// weights and how many proxies run them, the fleet with its sync states, and the diagnostics. Pure: made
+// from the rollout, the client states and the diagnostics the other debug pages already serve.
+//
+// A page polled every second by someone watching a release must stay small with a thousand proxies:
+// the fleet is summarised per state and listed worst first, up to a limit.
+
+import type { Diagnostic } from '../objects/diagnostics.js';
+import type { ClientStatus, SyncState } from '../xds/client-status.js';
+import type { GroupRollout } from '../xds/rollout.js';
+
+export const PROXIES_SHOWN = 200;
+export const DIAGNOSTICS_SHOWN = 500;
+
+export interface DashboardProxy {
+  node: string;
+  cluster: string;
+  kind: ClientStatus['kind'];
+  userAgent: string;
+  protocol: ClientStatus['protocol'];
+  connectedSince: string;
+  state: SyncState;
+  /** The last refusal of the types it NACKed: `RDS: <Envoy's text>`. */
+  nack?: string;
+}
+
+export interface DashboardData {
+  generatedAt: string;
+  /** Why the control plane is not ready, or null when it is. */
+  notReady: string | null;
+  hosts: Array<{ host: string; paths: GroupRollout[] }>;
+  fleet: { total: number; byState: Record<SyncState, number>; shown: DashboardProxy[] };
+  diagnostics: { total: number; bySeverity: Record<Diagnostic['severity'], number>; shown: Diagnostic[] };
+}
+
+export interface DashboardInput {
+  rollout: readonly GroupRollout[];
+  clients: readonly ClientStatus[];
+  diagnostics: readonly Diagnostic[];
+  notReady: string | undefined;
+  now?: Date;
+}
+
+const STATE_ORDER: Record<SyncState, number> = { NACKED: 0, STALE: 1, SYNCED: 2 };
+
+export function dashboardData(input: DashboardInput): DashboardData {
+  const hosts = new Map<string, GroupRollout[]>();
+  for (const group of input.rollout) {
+    const paths = hosts.get(group.host);
+    if (paths) paths.push(group);
+    else hosts.set(group.host, [group]);
+  }
+  const byState: Record<SyncState, number> = { NACKED: 0, STALE: 0, SYNCED: 0 };
+  for (const c of input.clients) byState[c.state]++;
+  // Worst first, so the proxy that needs a look is on screen even in a fleet of thousands.
+  const shown = [...input.clients]
+    .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))
+    .slice(0, PROXIES_SHOWN)
+    .map(proxy);
+  const bySeverity: Record<Diagnostic['severity'], number> = { error: 0, warning: 0, info: 0 };
+  for (const d of input.diagnostics) bySeverity[d.severity]++;
+  return {
+    generatedAt: (input.now ?? new Date()).toISOString(),
+    notReady: input.notReady ?? null,
+    hosts: [...hosts].map(([host, paths]) => ({ host, paths })),
+    fleet: { total: input.clients.length, byState, shown },
+    // Diagnostics come errors first (the controller's order).
+    diagnostics: { total: input.diagnostics.length, bySeverity, shown: input.diagnostics.slice(0, DIAGNOSTICS_SHOWN) },
+  };
+}
+
+function proxy(c: ClientStatus): DashboardProxy {
+  const out: DashboardProxy = {
+    node: c.node,
+    cluster: c.cluster,
+    kind: c.kind,
+    userAgent: c.userAgent,
+    protocol: c.protocol,
+    connectedSince: c.connectedSince,
+    state: c.state,
+  };
+  const nacks = Object.entries(c.types)
+    .filter(([, t]) => t.state === 'NACKED' && t.lastNack)
+    .map(([type, t]) => `${type}: ${t.lastNack!.message}`);
+  if (nacks.length > 0) out.nack = nacks.join('; ');
+  return out;
+}
