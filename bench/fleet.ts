@@ -15,6 +15,7 @@ import { AdsServer } from '../src/xds/server.js';
 import { ingressYaml } from './fixture.js';
 import { clientStatus } from '../src/xds/client-status.js';
 import { rollout } from '../src/xds/rollout.js';
+import { dashboardData } from '../src/admin/dashboard-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
@@ -30,6 +31,8 @@ export interface FleetWorld {
   controller: Controller;
   cache: SnapshotCache;
   metrics: Metrics;
+  /** With timed metrics (bench/timed-metrics.ts): milliseconds spent inside metric calls so far. */
+  metricsSpentMs?: () => number;
 }
 
 export interface FleetFigures {
@@ -43,9 +46,12 @@ export interface FleetFigures {
   cpuPerFlip: number[];
   bytesPerStream: number[];
   idleCpuMsPerS: number;
-  /** Building the /debug/clients and /debug/rollout answers for every stream, JSON included. */
+  /** Building the /debug/clients, /debug/rollout and /debug/dashboard answers for every stream, JSON included. */
   clientsMs: number[];
   rolloutMs: number[];
+  dashboardMs: number[];
+  /** With timed metrics: the time spent inside metric calls per flip, in the same window as cpuPerFlip. */
+  metricsMsPerFlip: number[];
   rssMiB: number;
   heapMiB: number;
 }
@@ -113,6 +119,8 @@ export async function runFleet(
       idleCpuMsPerS: 0,
       clientsMs: [],
       rolloutMs: [],
+      dashboardMs: [],
+      metricsMsPerFlip: [],
       rssMiB: 0,
       heapMiB: 0,
     };
@@ -121,6 +129,7 @@ export async function runFleet(
       fs.writeFileSync(path.join(world.dir, 'app-9-ingress.yaml'), ingressYaml(9, 11 + ((r * 7) % 89) + (protocol === 'delta' ? 0.5 : 0)));
       world.source.scan();
       bytes = 0;
+      const metrics0 = world.metricsSpentMs?.();
       const cpu0 = cpuMs();
       const t0 = now();
       const snapshot = world.controller.rebuild();
@@ -141,6 +150,7 @@ export async function runFleet(
       figures.p99.push(times[Math.min(times.length - 1, Math.floor(times.length * 0.99))]!);
       await waitAcked(ads, streams);
       figures.cpuPerFlip.push(cpuMs() - cpu0);
+      if (metrics0 !== undefined) figures.metricsMsPerFlip.push(world.metricsSpentMs!() - metrics0);
       figures.bytesPerStream.push(bytes / streams);
       arrivals.clear();
     }
@@ -159,6 +169,21 @@ export async function runFleet(
         ),
       );
       figures.rolloutMs.push(now() - t1);
+      // The dashboard's data call: rollout, fleet and diagnostics in one answer, as the page polls it.
+      const t2 = now();
+      JSON.stringify(
+        dashboardData({
+          rollout: rollout(
+            world.controller.currentModel(),
+            world.cache.current(),
+            ads.list().map((s) => s.stream),
+          ),
+          clients: ads.list().map((s) => clientStatus(s.stream, s.openedAt, world.cache.current())),
+          diagnostics: world.controller.diagnostics(),
+          notReady: undefined,
+        }),
+      );
+      figures.dashboardMs.push(now() - t2);
     }
     // Idle: nothing changes; what does the process spend with every stream open?
     await sleep(500);

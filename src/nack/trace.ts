@@ -5,8 +5,9 @@
 // builds. Objects that did not change cannot have caused the refusal: the running version had them.
 
 import { SERVICE_NAME_LABEL, namespaceOf, type KubeObject } from '../objects/kube.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, vhdsNamespace, type TypeUrl } from '../proto/type-urls.js';
-import type { Snapshot } from '../snapshot/snapshot.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, vhdsNamespace, type TypeUrl } from '../proto/type-urls.js';
+import { hostOfGrpcRouteConfig } from '../resources/grpc.js';
+import type { RoutingView, Snapshot } from '../snapshot/snapshot.js';
 import { snapshotVersionOf } from '../snapshot/sent-version.js';
 import { byKey as byKeyOf } from '../order.js';
 
@@ -21,6 +22,8 @@ export interface NackInput {
   version: string;
   running: string | undefined;
   message: string;
+  /** The view of the snapshot the refusing client takes (a gRPC client's routes are not Envoy's); whole by default. */
+  view?: RoutingView;
 }
 
 export interface Suspect {
@@ -37,14 +40,15 @@ export interface Suspect {
 export type Trace = { suspects: Suspect[] } | { suspects: []; why: string };
 
 export function traceNack(nack: NackInput, history: readonly BuildRecord[]): Trace {
-  const find = (version: string) => [...history].reverse().find((r) => r.snapshot.version(nack.typeUrl) === snapshotVersionOf(version));
+  const view = nack.view ?? 'whole';
+  const find = (version: string) => [...history].reverse().find((r) => r.snapshot.version(nack.typeUrl, view) === snapshotVersionOf(version));
   const refused = find(nack.version);
   if (!refused) return { suspects: [], why: 'the refused version is older than the builds splitplane remembers' };
   // Undefined: the client runs a version this process never built (it ran an older one); every
   // object behind the refused resources is then a suspect.
   const running = nack.running === undefined ? { snapshot: undefined, accepted: new Map<string, KubeObject>() } : find(nack.running);
-  const refusedResources = refused.snapshot.type(nack.typeUrl).resources;
-  const runningResources = running?.snapshot?.type(nack.typeUrl).resources;
+  const refusedResources = refused.snapshot.type(nack.typeUrl, view).resources;
+  const runningResources = running?.snapshot?.type(nack.typeUrl, view).resources;
   const named = [...refusedResources.keys()].filter((name) => mentions(nack.message, name));
   const changed = [...refusedResources.keys()].filter((name) => runningResources?.get(name)?.any !== refusedResources.get(name)!.any);
   const candidates = named.length > 0 ? named : changed;
@@ -81,10 +85,15 @@ export function objectsBehind(typeUrl: TypeUrl, resource: string, accepted: Read
     return [`Secret/${namespace}/${name}`].filter((k) => accepted.has(k));
   }
   const ingresses = [...accepted.keys()].filter((k) => k.startsWith('Ingress/'));
-  if (typeUrl === VIRTUAL_HOST_TYPE && vhdsNamespace(resource) !== undefined) {
-    // `<route configuration>/<host>`: the Ingresses that name the host (`*`: those with rules for any
-    // host, or a default backend).
-    const host = resource.slice(resource.indexOf('/') + 1);
+  // `<route configuration>/<host>` (VHDS) and `grpc/<host>` (a gRPC client's routes): the Ingresses
+  // that name the host (`*`: those with rules for any host, or a default backend).
+  const host =
+    typeUrl === VIRTUAL_HOST_TYPE && vhdsNamespace(resource) !== undefined
+      ? resource.slice(resource.indexOf('/') + 1)
+      : typeUrl === ROUTE_TYPE
+        ? hostOfGrpcRouteConfig(resource)
+        : undefined;
+  if (host !== undefined) {
     const naming = ingresses.filter((key) => {
       const spec = (accepted.get(key) as { spec?: { rules?: Array<{ host?: string } | null>; defaultBackend?: unknown; backend?: unknown } }).spec;
       const rules = spec?.rules ?? [];

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../proto/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
+import type { RoutingView } from '../snapshot/snapshot.js';
 import { ResponseFramer, type Framed } from './framing.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import { SotwStream } from './sotw.js';
@@ -44,6 +45,8 @@ export interface NackReport {
   stream: number;
   /** Other streams that accepted this very version. */
   acceptedElsewhere: number;
+  /** How the refusing client takes its routes: the view of the snapshot its versions belong to. */
+  view: RoutingView;
 }
 
 export interface AdsServerOptions {
@@ -217,7 +220,7 @@ export class AdsServer {
             envoyError: message,
           },
         );
-        this.options.onNack?.({ typeUrl, version, running, message, node, stream: id, acceptedElsewhere });
+        this.options.onNack?.({ typeUrl, version, running, message, node, stream: id, acceptedElsewhere, view: stream.routing });
       },
       staleNonce: (typeUrl, nonce) => {
         this.count.stale(typeLabel(typeUrl));

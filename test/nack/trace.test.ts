@@ -93,6 +93,20 @@ describe('nack/trace', () => {
     expect(suspect!.running).to.equal(echo);
   });
 
+  it("a gRPC client's NACK is traced in its own view: its host's route configuration, that host's Ingress", () => {
+    const trace = traceNack(
+      {
+        typeUrl: ROUTE_TYPE,
+        version: refused.snapshot.version(ROUTE_TYPE, 'grpc'),
+        running: running.snapshot.version(ROUTE_TYPE, 'grpc'),
+        message: 'RouteConfiguration message validation failed: grpc/mini-echo.io',
+        view: 'grpc',
+      },
+      history,
+    );
+    expect(trace.suspects.map((s) => [s.key, s.resources])).to.deep.equal([['Ingress/default/echo', ['grpc/mini-echo.io']]]);
+  });
+
   it('a name is mentioned only as a whole word', () => {
     expect(mentions("cluster 'default/a/80': x", 'default/a/80')).to.equal(true);
     expect(mentions('default/a/80.', 'default/a/80')).to.equal(true);
