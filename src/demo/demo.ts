@@ -104,7 +104,8 @@ async function main(): Promise<void> {
   await waitFor('splitplane to be ready', async () => (await fetch(`http://127.0.0.1:${adminPort}/readyz`)).ok, 30_000);
   running.envoy = await startEnvoy({ xdsPort, adminPort: envoyAdmin, nodeId: 'demo-envoy' });
   await waitFor('Envoy to route mini-echo.io', async () => (await get(httpPort, HOST)).body === 'old', 30_000);
-  say(`splitplane admin: http://127.0.0.1:${adminPort}/   Envoy: http://127.0.0.1:${httpPort} (admin ${envoyAdmin})`);
+  say(`splitplane dashboard: http://127.0.0.1:${adminPort}/ (open it in a browser to watch the release)`);
+  say(`Envoy: http://127.0.0.1:${httpPort} (admin ${envoyAdmin})`);
   say(`splitplane log: ${logFile}`);
 
   const steps: Array<[string, ReleaseStep]> = [

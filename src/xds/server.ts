@@ -34,6 +34,12 @@ export interface StreamInfo {
 }
 
 /** A NACK, as the controller needs it to find the objects behind it. */
+/** One labels object per type, shared by every call: the metrics key their series by the object. */
+const TYPE_LABELS = Object.fromEntries(Object.entries(SHORT_NAME).map(([t, type]) => [t, Object.freeze({ type })])) as Record<
+  TypeUrl,
+  Readonly<{ type: string }>
+>;
+
 export interface NackReport {
   typeUrl: TypeUrl;
   /** The version refused. */
@@ -166,7 +172,7 @@ export class AdsServer {
     const id = this.nextId++;
     const peer = call.getPeer();
     let log = this.log.child({ stream: id, peer });
-    const typeLabel = (t: TypeUrl) => ({ type: SHORT_NAME[t] });
+    const typeLabel = (t: TypeUrl) => TYPE_LABELS[t];
     // Lines a client can cause are limited per stream and reason; the next line says what was dropped.
     const limited = (level: 'debug' | 'warn' | 'error', reason: string, msg: string, fields: Record<string, unknown>) => {
       const line = this.limiter.take(`${id}:${reason}`);
