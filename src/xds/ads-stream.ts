@@ -160,19 +160,21 @@ export abstract class AdsStream<Response> {
   protected forgetUnsubscribed(state: TypeState): void {
     const sent = state.sent;
     if (!sent || state.wildcard) return;
-    let kept: Map<string, EncodedResource> | undefined;
+    // Noted rather than copied out of what was sent: that map is shared by the streams in step, and
+    // an Envoy drops an EDS name with every cluster it loses.
+    let forgotten: Set<string> | undefined;
     for (const name of sent.resources.keys()) {
-      if (state.covers(name)) continue;
-      kept ??= new Map(sent.resources);
-      kept.delete(name);
+      if (state.covers(name) || state.forgotten.has(name)) continue;
+      (forgotten ??= new Set(state.forgotten)).add(name);
     }
-    if (kept) state.sent = { ...sent, resources: kept };
+    if (forgotten) state.forgotten = forgotten;
   }
 
   /** The type's version moved, or a newly subscribed name has not been sent yet (xDS rule 5). */
   protected needsResponse(state: TypeState, desired: Desired): boolean {
     if (!state.sent) return true;
     if (state.sent.version !== desired.version) return true;
+    for (const name of state.forgotten) if (desired.resources.has(name)) return true;
     if (state.sent.resources === desired.resources) return false;
     for (const name of desired.resources.keys()) if (!state.sent.resources.has(name)) return true;
     return false;

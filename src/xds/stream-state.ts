@@ -17,6 +17,7 @@ export interface SentResponse {
 }
 
 const NONE: ReadonlyMap<string, EncodedResource> = new Map();
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 // A fleet subscribes to the same names: every Envoy asks EDS for every cluster. A large name set is
 // kept once for all the streams that hold the same names (a set is never changed once made; a
@@ -52,13 +53,28 @@ export class TypeState {
   wildcard = false;
   /** Names explicitly subscribed; may include names that do not exist yet. Shared: replaced, never changed. */
   names: ReadonlySet<string> = new Set<string>();
-  sent: SentResponse | undefined;
+  private sentResponse: SentResponse | undefined;
+
+  /** The last response sent; setting it (a response went out) clears `forgotten`. */
+  get sent(): SentResponse | undefined {
+    return this.sentResponse;
+  }
+
+  set sent(response: SentResponse | undefined) {
+    this.sentResponse = response;
+    this.forgotten = NO_NAMES;
+  }
   /** True from a response until the client ACKs or NACKs that nonce. */
   awaitingReply = false;
   ackedVersion: string | undefined;
   /** Resources the client has accepted last (what it is running). */
   applied: ReadonlyMap<string, EncodedResource> = NONE;
   lastNack: { version: string; message: string; at: string } | undefined;
+  /**
+   * Names sent and then unsubscribed since the last response: the client dropped them, so asking for one
+   * again must bring it again even though it did not change (xDS rule 5). Cleared by every response.
+   */
+  forgotten: ReadonlySet<string> = NO_NAMES;
   /** Bumped whenever the subscription (wildcard or names) changes; lets the streams memoise per state. */
   subscriptionVersion = 0;
   /**

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as xds from '@grpc/grpc-js-xds';
 import type { App } from '../../src/app.js';
-import { LISTENER_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
+import { CLUSTER_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
@@ -98,6 +98,25 @@ describe('integration: proxyless gRPC clients (@grpc/grpc-js-xds) on the blue-gr
     await waitForRollout(app, before);
   }
 
+  /** Applies a change while RPCs flow, 10 at a time until the change is ACKed: not one may fail. */
+  async function applyUnderTraffic(file: string, obj: object): Promise<void> {
+    let stop = false;
+    let sent = 0;
+    const failures: string[] = [];
+    const worker = async () => {
+      for (let i = 0; !stop && i < 100_000; i++) {
+        sent++;
+        await who(client).catch((e: Error) => failures.push(e.message));
+      }
+    };
+    const workers = Array.from({ length: 10 }, worker);
+    await apply(file, obj);
+    await waitFor('RPCs after the change', async () => sent > 200, 30_000);
+    stop = true;
+    await Promise.all(workers);
+    expect(failures, `failed RPCs of ${sent} during the change`).to.deep.equal([]);
+  }
+
   before(async () => {
     xds.register();
     backends = { old: await startGrpcBackend('old'), new: await startGrpcBackend('new') };
@@ -154,8 +173,8 @@ describe('integration: proxyless gRPC clients (@grpc/grpc-js-xds) on the blue-gr
     expect(group?.text).to.equal('mini-echo.io/ (Prefix): old 50% / new 50% applied to 1 of 1 connected proxies');
   });
 
-  it('"100" → every RPC reaches new', async () => {
-    await apply('ingress', echo(['old', 'new'], { 'ingress.aliyun.weight/new': '100' }));
+  it('"100" → every RPC reaches new; no RPC fails across the change', async () => {
+    await applyUnderTraffic('ingress', echo(['old', 'new'], { 'ingress.aliyun.weight/new': '100' }));
     await waitFor('RPCs to stop reaching old', async () => !('old' in (await tallyRpcs(client, 20))), 30_000);
     expect(await tallyRpcs(client, 200)).to.deep.equal({ new: 200 });
   });
@@ -188,5 +207,14 @@ describe('integration: proxyless gRPC clients (@grpc/grpc-js-xds) on the blue-gr
     // And the gRPC client still gets both versions, per RPC.
     const counts = await tallyRpcs(client, 200);
     expect(Object.keys(counts).sort()).to.deep.equal(['new', 'old']);
+  });
+
+  it('the release finishes: the annotation and old removed, every RPC reaches new, none fails across the change', async () => {
+    await applyUnderTraffic('ingress', echo(['new']));
+    expect(await tallyRpcs(client, 100)).to.deep.equal({ new: 100 });
+    const stream = app.ads.list().find((s) => s.stream.node?.id === 'grpc-client-1')!.stream;
+    // The client stops asking for old's cluster once no route names it (canary.test's routes still do,
+    // for the other client).
+    await waitFor("the client to drop old's cluster", () => !stream.types[CLUSTER_TYPE].names.has('default/old/80'), 30_000);
   });
 });
