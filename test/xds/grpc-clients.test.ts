@@ -7,7 +7,7 @@ import { messageType } from '../../src/proto/registry.js';
 import { LISTENER_TYPE } from '../../src/proto/type-urls.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import type { XdsNode } from '../../src/xds/protocol.js';
-import { TYPE, fakeSotw, worldBuilder, type HostTarget } from '../support/fake-stream.js';
+import { TYPE, fakeDelta, fakeSotw, worldBuilder, type HostTarget } from '../support/fake-stream.js';
 
 const GRPC_NODE: XdsNode = { id: 'client-1', user_agent_name: 'gRPC Node' };
 const ENVOY_NODE: XdsNode = { id: 'envoy-1', user_agent_name: 'envoy' };
@@ -91,6 +91,28 @@ describe('xds: proxyless gRPC clients', () => {
     const before = h.record.sent.length;
     h.publish({ 'a.io': 'a', 'z.io': 'z' });
     expect(h.record.sent.slice(before).map((s) => `${s.type} ${s.names.join(',')}`)).to.deep.equal(['LDS z.io']);
+  });
+
+  it('over Delta too: a gRPC client subscribes to its target and gets that listener and its host routes', () => {
+    const build = worldBuilder();
+    const snapshot = build({ 'a.io': 'a', 'b.io': 'b' });
+    const { stream, record } = fakeDelta(() => snapshot);
+    const request = (type: string, sub: string[], ack = false) => {
+      const last = [...record.sent].reverse().find((s) => s.type === type);
+      stream.onRequest({
+        type_url: TYPE[type]!,
+        resource_names_subscribe: sub,
+        resource_names_unsubscribe: [],
+        initial_resource_versions: {},
+        response_nonce: ack ? last!.nonce : '',
+        node: GRPC_NODE,
+      });
+    };
+    request('LDS', ['a.io:443']);
+    request('LDS', [], true);
+    request('RDS', ['grpc/a.io']);
+    expect(stream.routing).to.equal('grpc');
+    expect(record.sent.map((s) => `${s.type} ${s.names.join(',')}`)).to.deep.equal(['LDS a.io:443', 'RDS grpc/a.io']);
   });
 
   it('a weight flip sends the host its gRPC route configuration again, not the listener', () => {
