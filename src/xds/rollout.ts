@@ -1,6 +1,6 @@
 // Rollout truth: for every split group, how many connected proxies run the routes that carry its
 // current weights, from what each proxy acknowledged ("mini-echo.io/ (Prefix): old-nginx 50% /
-// new-nginx 50% applied to 3 of 4 connected proxies"). A State-of-the-World proxy carries a host's
+// new-nginx 50% applied to 3 of 4 connected proxies at version 5d1e…"). A State-of-the-World proxy carries a host's
 // routes in the whole route configuration; a Delta proxy in the host's own VHDS resource; a proxyless
 // gRPC client in the host's gRPC route configuration, and only for the hosts it dialed.
 
@@ -40,6 +40,8 @@ export function rollout(model: RoutingModel | undefined, snapshot: Snapshot | un
   // not once per stream (a thousand Envoys, a thousand hosts).
   type Bucket = Map<ReadonlyMap<string, EncodedResource>, number>;
   const holders = { whole: new Map() as Bucket, perHost: new Map() as Bucket, grpc: new Map() as Bucket };
+  const deltaEnvoys = routedEnvoys.filter((s) => s.routing === 'per-host').length;
+  const sotwEnvoys = routedEnvoys.length - deltaEnvoys;
   for (const s of routedEnvoys) {
     const [bucket, applied] = s.routing === 'per-host' ? [holders.perHost, s.types[VIRTUAL_HOST_TYPE].applied] : [holders.whole, s.types[ROUTE_TYPE].applied];
     bucket.set(applied, (bucket.get(applied) ?? 0) + 1);
@@ -62,7 +64,16 @@ export function rollout(model: RoutingModel | undefined, snapshot: Snapshot | un
     const grpcName = grpcRouteConfigName(vhost.host);
     const grpc = grpcRoutes?.resources.get(grpcName)?.version ?? null;
     const applied = wholeApplied + holding(holders.perHost, hostResource, perHost) + holding(holders.grpc, grpcName, grpc);
-    const connected = routedEnvoys.length + (grpcDialing.get(grpcName) ?? 0);
+    const dialing = grpcDialing.get(grpcName) ?? 0;
+    const connected = routedEnvoys.length + dialing;
+    // The versions the count was made against, for the kinds of proxy connected: what a proxy's ACKed
+    // version in /debug/clients is compared with.
+    const carried: Array<[string, string | null]> = [];
+    if (sotwEnvoys > 0 || connected === 0) carried.push(['RDS', whole]);
+    if (deltaEnvoys > 0) carried.push(['VHDS', perHost]);
+    if (dialing > 0) carried.push(['gRPC RDS', grpc]);
+    const shown = carried.filter((c): c is [string, string] => c[1] !== null).map(([type, v]) => `${v} (${type})`);
+    const atVersion = shown.length === 0 ? '' : ` at version${shown.length > 1 ? 's' : ''} ${shown.join(', ')}`;
     for (const group of vhost.groups) {
       const weights = splitText(group);
       out.push({
@@ -76,7 +87,7 @@ export function rollout(model: RoutingModel | undefined, snapshot: Snapshot | un
         versions: { whole, perHost, grpc },
         applied,
         connected,
-        text: `${weights} applied to ${applied} of ${connected} connected proxies`,
+        text: `${weights} applied to ${applied} of ${connected} connected proxies${atVersion}`,
       });
     }
   }

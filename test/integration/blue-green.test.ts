@@ -14,6 +14,7 @@ import { converged, startSplitplane, waitForRollout } from '../support/splitplan
 import { sleep, waitFor } from '../../src/local/wait.js';
 import { withinBinomial } from '../support/stats.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
+import type { GroupRollout } from '../../src/xds/rollout.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus.js';
 
 const HOST = 'mini-echo.io';
@@ -109,9 +110,12 @@ for (const protocol of ['sotw', 'delta'] as const)
     });
 
     it('after step 1, /debug/rollout says the 50/50 weights are applied to 1 of 1 connected proxies', async () => {
-      const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as Array<{ host: string; text: string }>;
-      expect(groups.find((g) => g.host === HOST)?.text).to.equal(
-        'mini-echo.io/ (ImplementationSpecific): old-nginx 50% / new-nginx 50% applied to 1 of 1 connected proxies',
+      const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as GroupRollout[];
+      const group = groups.find((g) => g.host === HOST)!;
+      // The version the proxy was counted against: the whole configuration for SotW, the host's own for Delta.
+      const [version, type] = protocol === 'sotw' ? [group.versions.whole, 'RDS'] : [group.versions.perHost, 'VHDS'];
+      expect(group.text).to.equal(
+        `mini-echo.io/ (ImplementationSpecific): old-nginx 50% / new-nginx 50% applied to 1 of 1 connected proxies at version ${version} (${type})`,
       );
     });
 

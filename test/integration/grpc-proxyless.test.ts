@@ -170,7 +170,7 @@ describe('integration: proxyless gRPC clients (@grpc/grpc-js-xds) on the blue-gr
     await waitFor('the gRPC client to be in step', () => converged(app), 30_000);
     const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as GroupRollout[];
     const group = groups.find((g) => g.host === 'mini-echo.io');
-    expect(group?.text).to.equal('mini-echo.io/ (Prefix): old 50% / new 50% applied to 1 of 1 connected proxies');
+    expect(group?.text).to.equal(`mini-echo.io/ (Prefix): old 50% / new 50% applied to 1 of 1 connected proxies at version ${group?.versions.grpc} (gRPC RDS)`);
   });
 
   it('"100" → every RPC reaches new; no RPC fails across the change', async () => {

@@ -67,7 +67,9 @@ describe('xds/rollout', () => {
     expect(echo()).to.deep.include({ applied: 0, connected: 2 });
     ackSotw();
     ackDelta();
-    expect(echo().text).to.equal('echo.io/ (Prefix): old 50% / new 50% applied to 2 of 2 connected proxies');
+    // At the versions each kind of proxy was counted against: the whole configuration (SotW) and the host's own (Delta).
+    const { whole, perHost } = echo().versions;
+    expect(echo().text).to.equal(`echo.io/ (Prefix): old 50% / new 50% applied to 2 of 2 connected proxies at versions ${whole} (RDS), ${perHost} (VHDS)`);
 
     publish({ 'echo.io': { old: 0, new: 10000 }, 'api.io': 'api' });
     sotw.stream.pump();
