@@ -19,6 +19,7 @@ function el(tag: string, attributes: Record<string, string> = {}, ...children: C
   return node;
 }
 
+// As kube/split-summary.ts writes it; the browser script imports nothing at run time, so it has its own.
 function percent(basisPoints: number): string {
   return `${(basisPoints / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
 }

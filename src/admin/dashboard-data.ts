@@ -6,6 +6,7 @@
 // the fleet is summarised per state and listed worst first, up to a limit.
 
 import type { Diagnostic } from '../objects/diagnostics.js';
+import { compareStrings } from '../order.js';
 import type { ClientStatus, SyncState } from '../xds/client-status.js';
 import type { GroupRollout } from '../xds/rollout.js';
 
@@ -54,7 +55,7 @@ export function dashboardData(input: DashboardInput): DashboardData {
   for (const c of input.clients) byState[c.state]++;
   // Worst first, so the proxy that needs a look is on screen even in a fleet of thousands.
   const shown = [...input.clients]
-    .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))
+    .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || compareStrings(a.node, b.node))
     .slice(0, PROXIES_SHOWN)
     .map(proxy);
   const bySeverity: Record<Diagnostic['severity'], number> = { error: 0, warning: 0, info: 0 };

@@ -97,14 +97,14 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
         rollout: sources.rollout?.() ?? [],
         clients: sources.clients?.() ?? [],
         diagnostics: sources.diagnostics(),
-        notReady: sources.notReady?.() ?? (sources.snapshot() ? undefined : 'no snapshot has been published yet'),
+        notReady: notReady(sources),
       });
       return send(res, 200, 'application/json', JSON.stringify(data));
     }
     case '/healthz':
       return send(res, 200, 'text/plain', 'ok\n');
     case '/readyz': {
-      const waiting = sources.notReady?.() ?? (sources.snapshot() ? undefined : 'no snapshot has been published yet');
+      const waiting = notReady(sources);
       return waiting === undefined ? send(res, 200, 'text/plain', 'ready\n') : send(res, 503, 'text/plain', `not ready: ${waiting}\n`);
     }
     case '/debug/snapshot': {
@@ -138,6 +138,11 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
       return send(res, 404, 'text/plain', `no such page; try:\n${INDEX}`);
     }
   }
+}
+
+/** Why the control plane is not ready yet (for /readyz and the dashboard), or undefined when it is. */
+function notReady(sources: AdminSources): string | undefined {
+  return sources.notReady?.() ?? (sources.snapshot() ? undefined : 'no snapshot has been published yet');
 }
 
 const KEEP_ALIVE_MS = 65_000;

@@ -12,11 +12,9 @@
 // Clusters and endpoints are Envoy's own: EDS over ADS, one locality with its load_balancing_weight.
 
 import type { PathType, SplitGroup, VirtualHostModel } from '../model/types.js';
+import { HCM_TYPE, ROUTER_FILTER } from './listener.js';
 import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
 import { forwardAction, groupRouteName, liveBackends, matcher, orderGroups, ruleBackends } from './route.js';
-
-const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
-const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
 
 /** The route configuration gRPC clients of one virtual host take: `grpc/<host>`. */
 export function grpcRouteConfigName(host: string): string {
@@ -38,7 +36,7 @@ export function grpcListener(name: string, routeConfig: string): Resource {
         api_listener: {
           '@type': HCM_TYPE,
           rds: { route_config_name: routeConfig, config_source: ADS_CONFIG_SOURCE },
-          http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } }],
+          http_filters: [ROUTER_FILTER],
         },
       },
     },

@@ -6,8 +6,11 @@ export const HTTP_LISTENER = 'ingress_http';
 export const HTTPS_LISTENER = 'ingress_https';
 export const HTTP_ROUTE_CONFIG = 'ingress_http';
 
-const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+export const HCM_TYPE = 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
 const ROUTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router';
+
+/** The router, which must be the last HTTP filter of a connection manager (Envoy's and gRPC's). */
+export const ROUTER_FILTER: ResourceBody = { name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } };
 
 export interface ListenerOptions {
   /** Address Envoy binds; the control plane decides the port, Envoy does not. */
@@ -40,7 +43,7 @@ export function connectionManager(statPrefix: string): ResourceBody {
       normalize_path: { value: true },
       merge_slashes: true,
       // The router must be the last HTTP filter.
-      http_filters: [{ name: 'envoy.filters.http.router', typed_config: { '@type': ROUTER_TYPE } }],
+      http_filters: [ROUTER_FILTER],
     },
   };
 }

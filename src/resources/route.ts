@@ -93,14 +93,17 @@ export function groupRouteName(group: SplitGroup): string {
   return `${group.source.namespace}/${group.source.name}:${group.host}:${group.pathType}:${group.path}`;
 }
 
-/** The backends of a group that take traffic: resolved, with weight above zero. */
+/** A backend that takes traffic: resolved, with weight above zero. */
+const isLive = (v: Backend) => v.cluster !== null && v.basisPoints > 0;
+
+/** The backends of a group that take traffic. */
 export function liveBackends(group: SplitGroup): Backend[] {
-  return group.backends.filter((v) => v.cluster !== null && v.basisPoints > 0);
+  return group.backends.filter(isLive);
 }
 
 /** The backends a header, cookie or query rule sends to, with the rule's own weights. */
 export function ruleBackends(group: SplitGroup, rule: RouteRule): Backend[] {
-  return rule.targets.map((b) => ({ ...group.backends[b.backend]!, basisPoints: b.basisPoints })).filter((v) => v.cluster !== null && v.basisPoints > 0);
+  return rule.targets.map((b) => ({ ...group.backends[b.backend]!, basisPoints: b.basisPoints })).filter(isLive);
 }
 
 export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[], options: RouteOptions = {}): ResourceBody[] {

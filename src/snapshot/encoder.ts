@@ -109,10 +109,6 @@ export class ResourceEncoder {
     );
   }
 
-  private encode(typeUrl: TypeUrl, type: protobuf.Type, resource: Resource, key?: string): EncoderEntry {
-    return encodeEntry(typeUrl, type, resource, key);
-  }
-
   /** Encodes one type into `slot` (the type URL, `per-host` or `grpc`), reusing the slot's last build. */
   encodeType(typeUrl: TypeUrl, slot: string, resources: readonly Resource[]): TypeSnapshot {
     const type = messageType(messageName(typeUrl));
@@ -131,12 +127,12 @@ export class ResourceEncoder {
           // Listeners, secrets and the per-host route configuration are made anew on every build:
           // their JSON finds the last build's entry without encoding them again.
           const key = `${typeUrl}\u0000${resource.name}\u0000${JSON.stringify(resource.body)}`;
-          entry = known(key) ?? this.encode(typeUrl, type, resource, key);
+          entry = known(key) ?? encodeEntry(typeUrl, type, resource, key);
         } else {
           // Clusters, endpoints and virtual hosts keep their body while unchanged: a body not seen
           // before is almost always new content, so it is encoded, and its content hash still finds
           // the last build's entry when the content is the same.
-          const made = this.encode(typeUrl, type, resource);
+          const made = encodeEntry(typeUrl, type, resource);
           entry = known(made.key) ?? made;
         }
         made.set(entry.key, entry);

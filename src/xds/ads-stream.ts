@@ -155,7 +155,8 @@ export abstract class AdsStream<Response> {
 
   /**
    * A client drops what it unsubscribes from, and a name it asks for again must then be sent again
-   * even though it did not change (xDS rule 5): what was sent is narrowed to what is still subscribed.
+   * even though it did not change (xDS rule 5): the names sent and no longer subscribed are noted as
+   * forgotten until the next response.
    */
   protected forgetUnsubscribed(state: TypeState): void {
     const sent = state.sent;
