@@ -16,7 +16,8 @@ import type { Source } from './source/source.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startClusterWriters, type ClusterWriters } from './kube/writers.js';
 import { ObjectStore } from './store/store.js';
-import { AdsServer } from './xds/server.js';
+import { AdsServer, type StreamInfo } from './xds/server.js';
+import type { FleetMember } from './nack/verdict.js';
 import { xdsServerCredentials } from './xds/credentials.js';
 import { clientStatus } from './xds/client-status.js';
 import { rollout } from './xds/rollout.js';
@@ -62,6 +63,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       holdoffMs: config.rebuildHoldoffMs,
       maxMs: config.rebuildMaxMs,
       leading: config.source === 'kube',
+      fleet: () => ads.list().map(fleetMember),
     },
     log.child({ component: 'controller' }),
     metrics,
@@ -145,6 +147,19 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     admin?.close();
     throw error;
   }
+}
+
+/** A connected stream as the NACK rules see it: its view and, per type, what it ACKed. */
+function fleetMember(info: StreamInfo): FleetMember {
+  const stream = info.stream;
+  return {
+    id: info.id,
+    view: stream.routing,
+    runs(typeUrl) {
+      const state = stream.types[typeUrl];
+      return state.ackedVersion === undefined ? undefined : { version: state.ackedVersion, resources: state.applied };
+    },
+  };
 }
 
 /** Says at start-up who can connect to xDS and who gets private keys. */

@@ -18,6 +18,9 @@ import { Snapshot, SnapshotEncoder } from './snapshot/snapshot.js';
 import type { Source } from './source/source.js';
 import type { ObjectStore } from './store/store.js';
 import { traceNack, type BuildRecord } from './nack/trace.js';
+import { judgeNack, type FleetMember, type Judged } from './nack/verdict.js';
+import { LogLimiter } from './log-limit.js';
+import { refOfObject } from './model/validation/validate.js';
 import type { NackReport } from './xds/server.js';
 
 export interface ControllerObserver {
@@ -37,6 +40,8 @@ export interface ControllerOptions {
   leading?: boolean;
   maxMs?: number;
   timers?: Timers;
+  /** The connected clients, for judging what a NACK may change (nack/verdict.ts); none when absent. */
+  fleet?: () => readonly FleetMember[];
 }
 
 /** How many published builds are remembered for tracing NACKs back to objects. */
@@ -56,6 +61,12 @@ export class Controller {
   /** Forms of objects that Envoy refused; weak, so forms nobody holds any more are forgotten. */
   private readonly rejected = new WeakMap<KubeObject, { field: string; message: string }>();
   private history: BuildRecord[] = [];
+  /** The clients (stream ids) that refused each form; weak, like `rejected`. */
+  private readonly refusals = new WeakMap<KubeObject, Set<number>>();
+  /** Refusals that changed nothing (held or protected), shown as warnings while the form they name is served. */
+  private readonly refusalNotes = new Map<string, { form: KubeObject; diagnostic: Diagnostic }>();
+  /** NACK lines are limited per client: a client can send thousands a second. */
+  private readonly nackLines = new LogLimiter();
   private lastDiagnostics: Diagnostic[] = [];
   private readonly debouncer: Debouncer;
   private readonly encoder = new SnapshotEncoder();
@@ -164,7 +175,7 @@ export class Controller {
       this.lastBuildIncremental = incremental;
       const stages = { model: modelled - started, translate: translated - modelled, encode: encoded - translated, publish: 0 };
       this.lastBuild = stages;
-      this.updateDiagnostics([...(this.options.source?.diagnostics() ?? []), ...this.store.conflicts(), ...result.diagnostics]);
+      this.updateDiagnostics(this.options.source?.diagnostics() ?? [], this.store.conflicts(), result.diagnostics, this.currentRefusalNotes());
       const previous = this.cache.current();
       this.builds++;
       if (previous && PUSH_ORDER.every((t) => previous.version(t) === snapshot.version(t))) {
@@ -197,7 +208,10 @@ export class Controller {
         field: 'snapshot',
         message: `the last rebuild failed (${reason.slice(0, 300)}), so no change since the last published snapshot is served; this is a splitplane bug, please report it with this message`,
       };
-      this.updateDiagnostics([...this.lastDiagnostics.filter((d) => d.object.kind !== 'Splitplane'), failure]);
+      this.updateDiagnostics(
+        this.lastDiagnostics.filter((d) => d.object.kind !== 'Splitplane'),
+        [failure],
+      );
       return undefined;
     }
   }
@@ -207,40 +221,78 @@ export class Controller {
   }
 
   /**
-   * Envoy refused a version (a NACK). The objects behind it fall back to the forms the proxy still runs,
-   * with an error carrying Envoy's text; every other change keeps flowing. A version that other
-   * proxies accepted is not the configuration's fault, and one proxy cannot roll it back.
+   * A client refused a version (a NACK). What it may change for the others is bounded (docs/safety.md):
+   * its trace blames only what it subscribed to and what changed since its last ACK, a form another
+   * client runs is never rolled back, and a rollback needs a majority of the clients that take that
+   * kind of object. A rolled-back object serves the newest form a client runs, never nothing.
    */
   envoyRejected(nack: NackReport): void {
-    const fields = { type: SHORT_NAME[nack.typeUrl], version: nack.version, node: nack.node };
+    const fields = { type: SHORT_NAME[nack.typeUrl], version: nack.version, node: nack.node.slice(0, 128), stream: nack.stream };
+    const line = this.nackLines.take(`${nack.stream}`);
+    const log = (level: 'warn' | 'error', msg: string, more: Record<string, unknown>) => {
+      if (line.ok) this.log[level](msg, { ...fields, ...more, ...(line.suppressed > 0 ? { suppressedSinceLast: line.suppressed } : {}) });
+    };
     if (nack.acceptedElsewhere > 0) {
-      this.log.warn('NACK not traced: other proxies accepted this version, so the refusing proxy is the odd one', fields);
+      log('warn', 'NACK changes nothing: other proxies accepted this version, so the refusing proxy is the odd one', {});
       return;
     }
     const trace = traceNack(nack, this.history);
     if ('why' in trace) {
-      this.log.error('NACK could not be traced to an object; the refusing proxy keeps its last accepted configuration until the next change', {
-        ...fields,
-        why: trace.why,
-      });
+      log('warn', 'NACK blames no object; the refusing proxy keeps its last accepted configuration until the next change', { why: trace.why });
       return;
     }
-    // The refused forms and the accepted ones change below: the next build is a whole one.
-    this.modelMemo = undefined;
     for (const suspect of trace.suspects) {
-      const message = `Envoy (node ${JSON.stringify(nack.node.slice(0, 64))}) refused the ${SHORT_NAME[nack.typeUrl]} update built from this ${suspect.object.kind} (${suspect.resources.slice(0, 3).join(', ')}): ${JSON.stringify(nack.message)}; its last accepted form keeps serving until it changes. Envoy refusing what splitplane sends is a splitplane bug: please report it with this message`;
+      let refusers = this.refusals.get(suspect.object);
+      if (!refusers) this.refusals.set(suspect.object, (refusers = new Set()));
+      refusers.add(nack.stream);
+    }
+    const verdicts = judgeNack(
+      nack.typeUrl,
+      trace.suspects,
+      nack.stream,
+      this.history,
+      this.options.fleet?.() ?? [],
+      (form) => this.refusals.get(form) ?? new Set(),
+    );
+    const rolledBack = verdicts.filter((v) => v.outcome === 'rolled-back');
+    if (rolledBack.length > 0) this.modelMemo = undefined; // the refused and accepted forms change: the next build is a whole one
+    for (const verdict of verdicts) {
+      const { suspect } = verdict;
+      const message = refusalMessage(nack, verdict);
+      if (verdict.outcome !== 'rolled-back') {
+        this.refusalNotes.set(suspect.key, {
+          form: suspect.object,
+          diagnostic: { severity: 'warning', object: refOfObject(suspect.object), field: REFUSED_FIELD[suspect.object.kind] ?? 'metadata', message },
+        });
+        continue;
+      }
+      this.refusalNotes.delete(suspect.key);
       this.rejected.set(suspect.object, { field: REFUSED_FIELD[suspect.object.kind] ?? 'metadata', message });
-      // The next build falls back to what the proxy runs, not to the refused form it replaced.
       if (this.accepted.get(suspect.key) === suspect.object) {
-        if (suspect.running) this.accepted.set(suspect.key, suspect.running);
+        if (verdict.restore) this.accepted.set(suspect.key, verdict.restore);
         else this.accepted.delete(suspect.key);
       }
     }
-    this.log.error('Envoy refused a configuration (NACK); the objects behind it fall back to their last accepted form', {
-      ...fields,
-      objects: trace.suspects.map((s) => s.key),
-    });
+    log(
+      rolledBack.length > 0 ? 'error' : 'warn',
+      rolledBack.length > 0 ? 'a configuration was refused (NACK) and rolled back' : 'a configuration was refused (NACK); it keeps being served',
+      {
+        objects: verdicts
+          .map((v) => `${v.suspect.key}: ${v.outcome} (${v.refusals} of ${v.eligible} refused, ${v.needed} needed, ${v.runningElsewhere} run it)`)
+          .slice(0, 10),
+      },
+    );
     this.changed();
+  }
+
+  /** Warnings for refusals that changed nothing, while the form they name is the one served. */
+  private currentRefusalNotes(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const [key, note] of this.refusalNotes) {
+      if (this.accepted.get(key) === note.form) out.push(note.diagnostic);
+      else this.refusalNotes.delete(key);
+    }
+    return out;
   }
 
   flush(): void {
@@ -251,8 +303,11 @@ export class Controller {
     this.debouncer.cancel();
   }
 
-  private updateDiagnostics(next: Diagnostic[]): void {
-    const sorted = sortDiagnostics(next.map((d) => (d.message.length > MAX_MESSAGE ? { ...d, message: boundedMessage(d.message) } : d)));
+  /** Lists of diagnostics, concatenated without spreading: a list may hold a hundred thousand entries. */
+  private updateDiagnostics(...lists: ReadonlyArray<readonly Diagnostic[]>): void {
+    const next: Diagnostic[] = [];
+    for (const list of lists) for (const d of list) next.push(d.message.length > MAX_MESSAGE ? { ...d, message: boundedMessage(d.message) } : d);
+    const sorted = sortDiagnostics(next);
     const before = new Set(this.lastDiagnostics.map(formatDiagnostic));
     const fresh: Diagnostic[] = [];
     for (const d of sorted) {
@@ -267,5 +322,23 @@ export class Controller {
     this.lastDiagnostics = sorted;
     if (fresh.length > 0) this.options.observer?.diagnostics?.(fresh);
     for (const severity of ['error', 'warning', 'info'] as const) this.recordDiagnostics(sorted.filter((d) => d.severity === severity).length, { severity });
+  }
+}
+
+/** What a refusal did, in the words of the diagnostic on the object it blames. */
+function refusalMessage(nack: NackReport, verdict: Judged): string {
+  const { suspect } = verdict;
+  const kind = suspect.object.kind;
+  const refused = `A proxy (node ${JSON.stringify(nack.node.slice(0, 64))}) refused the ${SHORT_NAME[nack.typeUrl]} update built from this ${kind} (${suspect.resources.slice(0, 3).join(', ')}): ${JSON.stringify(nack.message)}`;
+  const count = `${verdict.refusals} of ${verdict.eligible} connected ${verdict.eligible === 1 ? 'proxy' : 'proxies'} refused this form`;
+  switch (verdict.outcome) {
+    case 'protected':
+      return `${refused}; ${verdict.runningElsewhere} other connected ${verdict.runningElsewhere === 1 ? 'proxy runs' : 'proxies run'} this form, so it keeps being served and the refusing proxy keeps its last accepted configuration: check that proxy (its version, its extensions)`;
+    case 'held':
+      return `${refused}; ${count}, fewer than the ${verdict.needed} a rollback needs, so it keeps being served and the refusing proxy keeps its last accepted configuration`;
+    case 'rolled-back':
+      return verdict.restore
+        ? `${refused}; ${count} and none runs it, so the form a proxy runs keeps serving until this ${kind} changes. Envoy refusing what splitplane sends is a splitplane bug: please report it with this message`
+        : `${refused}; ${count}, and no proxy ever ran this ${kind}, so it is not served until it changes. Envoy refusing what splitplane sends is a splitplane bug: please report it with this message`;
   }
 }

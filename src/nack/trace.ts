@@ -3,6 +3,10 @@
 // accepted; the objects to blame are those behind the refused resources (the ones Envoy's text names,
 // else every resource of the type that differs from what it runs) whose form changed between the two
 // builds. Objects that did not change cannot have caused the refusal: the running version had them.
+//
+// What one client may blame is bounded (docs/safety.md): only resources it subscribed to and that
+// changed since its last ACK, and nothing at all when it never ACKed the type: a refusal of a first
+// version says nothing about which of its objects is wrong, and a hostile client would blame them all.
 
 import { SERVICE_NAME_LABEL, namespaceOf, type KubeObject } from '../objects/kube.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, vhdsNamespace, type TypeUrl } from '../proto/type-urls.js';
@@ -24,6 +28,8 @@ export interface NackInput {
   message: string;
   /** The view of the snapshot the refusing client takes (a gRPC client's routes are not Envoy's); whole by default. */
   view?: RoutingView;
+  /** Whether the refusing client subscribed to a resource of the type (a forged text may name others). */
+  subscribed?: (name: string) => boolean;
 }
 
 export interface Suspect {
@@ -41,25 +47,33 @@ export type Trace = { suspects: Suspect[] } | { suspects: []; why: string };
 
 export function traceNack(nack: NackInput, history: readonly BuildRecord[]): Trace {
   const view = nack.view ?? 'whole';
-  const find = (version: string) => [...history].reverse().find((r) => r.snapshot.version(nack.typeUrl, view) === snapshotVersionOf(version));
+  const find = (version: string) => findBuild(history, nack.typeUrl, view, version);
   const refused = find(nack.version);
   if (!refused) return { suspects: [], why: 'the refused version is older than the builds splitplane remembers' };
-  // Undefined: the client runs a version this process never built (it ran an older one); every
-  // object behind the refused resources is then a suspect.
-  const running = nack.running === undefined ? { snapshot: undefined, accepted: new Map<string, KubeObject>() } : find(nack.running);
+  if (nack.running === undefined) return { suspects: [], why: 'this client never accepted a version of the type, so its refusal blames nothing but itself' };
+  const running = find(nack.running);
+  if (!running) return { suspects: [], why: 'the version this client runs is older than the builds splitplane remembers, so what changed since is unknown' };
   const refusedResources = refused.snapshot.type(nack.typeUrl, view).resources;
-  const runningResources = running?.snapshot?.type(nack.typeUrl, view).resources;
-  const named = [...refusedResources.keys()].filter((name) => mentions(nack.message, name));
-  const changed = [...refusedResources.keys()].filter((name) => runningResources?.get(name)?.any !== refusedResources.get(name)!.any);
-  const candidates = named.length > 0 ? named : changed;
-  if (candidates.length === 0) return { suspects: [], why: 'no refused resource differs from what the proxy runs' };
+  const runningResources = running.snapshot.type(nack.typeUrl, view).resources;
+  const subscribed = nack.subscribed ?? (() => true);
+  // Envoy's text may name the refused resources; names outside the client's subscription are ignored.
+  const named: string[] = [];
+  const changed: string[] = [];
+  for (const [name, resource] of refusedResources) {
+    if (!subscribed(name)) continue;
+    const differs = runningResources.get(name)?.any !== resource.any;
+    if (mentions(nack.message, name)) named.push(name);
+    if (differs) changed.push(name);
+  }
+  const candidates = named.length > 0 ? named.filter((name) => changed.includes(name)) : changed;
+  if (candidates.length === 0) return { suspects: [], why: 'no resource this client subscribed to differs from what it runs' };
 
   const byKey = new Map<string, Suspect>();
   for (const resource of candidates) {
     for (const key of objectsBehind(nack.typeUrl, resource, refused.accepted)) {
       const object = refused.accepted.get(key)!;
-      const before = running?.accepted.get(key);
-      if (running && before === object) continue;
+      const before = running.accepted.get(key);
+      if (before === object) continue;
       const suspect = byKey.get(key) ?? { key, object, running: before, resources: [] };
       suspect.resources.push(resource);
       byKey.set(key, suspect);
@@ -69,8 +83,21 @@ export function traceNack(nack: NackInput, history: readonly BuildRecord[]): Tra
   return { suspects: [...byKey.values()].sort(byKeyOf((s) => s.key)) };
 }
 
+/** The newest remembered build whose `typeUrl` in `view` is at `version` (a sent version may carry kept clusters). */
+export function findBuild(history: readonly BuildRecord[], typeUrl: TypeUrl, view: RoutingView, version: string): BuildRecord | undefined {
+  const wanted = snapshotVersionOf(version);
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]!.snapshot.version(typeUrl, view) === wanted) return history[i];
+  return undefined;
+}
+
 /** Keys of the objects a resource is built from. */
-export function objectsBehind(typeUrl: TypeUrl, resource: string, accepted: ReadonlyMap<string, KubeObject>): string[] {
+export function objectsBehind(
+  typeUrl: TypeUrl,
+  resource: string,
+  accepted: ReadonlyMap<string, KubeObject>,
+  /** Exact: a host's resource is built from the Ingresses naming it only (no fallback to every Ingress). */
+  options: { exact?: boolean } = {},
+): string[] {
   if (typeUrl === CLUSTER_TYPE || typeUrl === ENDPOINT_TYPE) {
     // `<namespace>/<service>/<port>`: the Service and its EndpointSlices.
     const [namespace, service] = resource.split('/');
@@ -100,7 +127,7 @@ export function objectsBehind(typeUrl: TypeUrl, resource: string, accepted: Read
       if (host === '*') return !!spec?.defaultBackend || !!spec?.backend || rules.some((r) => !r?.host);
       return rules.some((r) => r?.host === host);
     });
-    if (naming.length > 0) return naming;
+    if (naming.length > 0 || options.exact) return naming;
   }
   // Listeners and routes come from every Ingress together.
   return ingresses;

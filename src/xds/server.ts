@@ -53,6 +53,8 @@ export interface NackReport {
   acceptedElsewhere: number;
   /** How the refusing client takes its routes: the view of the snapshot its versions belong to. */
   view: RoutingView;
+  /** Whether the refusing client subscribed to a resource of the type: only those may be blamed. */
+  subscribed(name: string): boolean;
 }
 
 export interface AdsServerOptions {
@@ -67,6 +69,8 @@ export interface AdsServerOptions {
 }
 
 const MAX_NODE_LABELS = 500;
+/** NACKs a stream may have traced at once before it is held to one a second (docs/safety.md). */
+export const NACK_BURST = 10;
 
 export class AdsServer {
   private readonly server = new grpc.Server({
@@ -81,6 +85,11 @@ export class AdsServer {
   private readonly count;
 
   private readonly limiter = new LogLimiter();
+  /**
+   * NACKs each stream may have judged: a burst, then one a second. An Envoy refuses each version once;
+   * a client sending thousands a second is marked NACKED and counted, and the rest are not traced.
+   */
+  private readonly nackBudget = new LogLimiter(NACK_BURST, 1000);
 
   constructor(
     private readonly cache: SnapshotCache,
@@ -103,6 +112,11 @@ export class AdsServer {
       'NACKs received, by type and node. A NACK of a version other proxies accepted points at that proxy; any other is a splitplane bug.',
       ['type', 'node'],
     );
+    const nacksUnjudged = metrics.counter(
+      'splitplane_xds_nacks_unjudged_total',
+      'NACKs not traced because their client exceeded its NACK budget (a burst, then one a second).',
+      ['type'],
+    );
     const stale = metrics.counter('splitplane_xds_stale_nonce_total', 'Requests ignored because they answered a superseded response.', ['type']);
     const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.', []);
     const clientsGauge = metrics.gauge('splitplane_xds_clients', 'Connected ADS streams by client kind (envoy, or grpc for proxyless gRPC).', ['kind']);
@@ -111,7 +125,7 @@ export class AdsServer {
       const kinds = [...this.streams.values()].map((s) => s.stream.kind);
       for (const kind of ['envoy', 'grpc'] as const) clientsGauge(kinds.filter((k) => k === kind).length, { kind });
     };
-    this.count = { responses, bytes, acks, ackLatency, nacks, stale, streams: countStreams };
+    this.count = { responses, bytes, acks, ackLatency, nacks, nacksUnjudged, stale, streams: countStreams };
     this.count.streams();
     this.server.addService(adsDefinition, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) =>
@@ -211,6 +225,14 @@ export class AdsServer {
       nack: (typeUrl, version, message, running) => {
         const node = stream.node?.id ?? '';
         this.count.nacks({ ...typeLabel(typeUrl), node: this.nodeLabel(node) });
+        // The stream already shows the refusal (NACKED); past its budget it is not looked into further.
+        if (!this.nackBudget.take(`${id}:`).ok) {
+          this.count.nacksUnjudged(typeLabel(typeUrl));
+          limited('warn', 'nack-flood', 'a client is refusing faster than its NACK budget; its refusals are counted, not traced', {
+            type: SHORT_NAME[typeUrl],
+          });
+          return;
+        }
         // Another proxy running this very version says the configuration is fine: this client is odd.
         const acceptedElsewhere = this.list().filter((s) => s.id !== id && s.stream.types[typeUrl].ackedVersion === version).length;
         limited(
@@ -226,7 +248,18 @@ export class AdsServer {
             envoyError: message,
           },
         );
-        this.options.onNack?.({ typeUrl, version, running, message, node, stream: id, acceptedElsewhere, view: stream.routing });
+        const state = stream.types[typeUrl];
+        this.options.onNack?.({
+          typeUrl,
+          version,
+          running,
+          message,
+          node,
+          stream: id,
+          acceptedElsewhere,
+          view: stream.routing,
+          subscribed: (name) => state.covers(name),
+        });
       },
       staleNonce: (typeUrl, nonce) => {
         this.count.stale(typeLabel(typeUrl));
@@ -272,6 +305,7 @@ export class AdsServer {
       unwatch();
       this.streams.delete(id);
       this.limiter.forget(`${id}:`);
+      this.nackBudget.forget(`${id}:`);
       this.count.streams();
       log.info('xds stream closed', { why });
     };

@@ -48,14 +48,31 @@ describe('nack/trace', () => {
     ],
     ['RDS: the Ingress that changed, not the one that did not', () => nack(ROUTE_TYPE, 'route config ingress_http: bad'), ['Ingress/default/echo']],
     [
-      'the first version refused (nothing running): every object behind the named cluster',
+      'the first version refused (the client never ACKed the type): nothing to blame beyond that client',
       () =>
         traceNack(
           { typeUrl: ENDPOINT_TYPE, version: refused.snapshot.version(ENDPOINT_TYPE), running: undefined, message: 'default/new-nginx/80 bad' },
           history,
         ),
-      ['EndpointSlice/default/new-nginx-slice', 'Service/default/new-nginx'],
+      [],
     ],
+    [
+      'a forged text naming a resource the client did not subscribe to: only its own changed resources',
+      () =>
+        traceNack(
+          {
+            typeUrl: VIRTUAL_HOST_TYPE,
+            version: refused.snapshot.version(VIRTUAL_HOST_TYPE),
+            running: running.snapshot.version(VIRTUAL_HOST_TYPE),
+            message: 'virtual host ingress_http/mini-echo.io: bad',
+            subscribed: (name) => name === 'ingress_http/api.test',
+          },
+          history,
+        ),
+      [],
+    ],
+    ['VHDS naming an unchanged host: nothing to blame', () => nack(VIRTUAL_HOST_TYPE, 'virtual host ingress_http/api.test: bad'), []],
+    ['the version the client runs is older than the remembered builds: nothing to blame', () => nack(ROUTE_TYPE, 'bad', 'eeeeeeeeeeeeeeee'), []],
     [
       'a stale-cluster version (+suffix) is the same build',
       () =>
@@ -71,7 +88,6 @@ describe('nack/trace', () => {
       ['EndpointSlice/default/new-nginx-slice'],
     ],
     ['VHDS naming a host: the Ingress that names it', () => nack(VIRTUAL_HOST_TYPE, 'virtual host ingress_http/mini-echo.io: bad'), ['Ingress/default/echo']],
-    ['VHDS naming an unchanged host: nothing to blame', () => nack(VIRTUAL_HOST_TYPE, 'virtual host ingress_http/api.test: bad'), []],
     ['LDS, unchanged between the builds: nothing to blame', () => nack(LISTENER_TYPE, 'bad listener'), []],
     [
       'a version never built here: nothing to blame',
