@@ -17,6 +17,18 @@ export default tseslint.config(
     },
   },
   {
+    // Spreading an input-sized array into a call's arguments puts every element on the stack: 135,000
+    // diagnostics overflowed it and froze every rebuild. Append with a loop (pushAll) instead.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'CallExpression > SpreadElement', message: 'no argument spread in src/: an input-sized array overflows the stack; use pushAll or a loop' },
+        { selector: 'NewExpression > SpreadElement', message: 'no argument spread in src/: an input-sized array overflows the stack' },
+      ],
+    },
+  },
+  {
     // chai's property assertions (`expect(x).to.exist`) are expressions by design.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },

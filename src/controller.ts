@@ -9,7 +9,7 @@ import { PlanCache } from './model/plan-cache.js';
 import type { ModelInput } from './model/build.js';
 import { keepIdentity } from './model/identity.js';
 import type { RoutingModel } from './model/types.js';
-import { MAX_MESSAGE, boundedMessage, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
+import { MAX_MESSAGE, boundedMessage, capPerObject, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './objects/kube.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
 import { CLUSTER_TYPE, PUSH_ORDER, SHORT_NAME } from './proto/type-urls.js';
@@ -307,7 +307,7 @@ export class Controller {
   private updateDiagnostics(...lists: ReadonlyArray<readonly Diagnostic[]>): void {
     const next: Diagnostic[] = [];
     for (const list of lists) for (const d of list) next.push(d.message.length > MAX_MESSAGE ? { ...d, message: boundedMessage(d.message) } : d);
-    const sorted = sortDiagnostics(next);
+    const sorted = sortDiagnostics(capPerObject(sortDiagnostics(next)));
     const before = new Set(this.lastDiagnostics.map(formatDiagnostic));
     const fresh: Diagnostic[] = [];
     for (const d of sorted) {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Controller } from '../src/controller.js';
+import { MAX_DIAGNOSTICS_PER_OBJECT } from '../src/objects/diagnostics.js';
 import { createLogger } from '../src/log.js';
 import { Metrics } from '../src/metrics.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../src/proto/type-urls.js';
@@ -218,6 +219,31 @@ describe('controller: hostile manifests never freeze the rebuild loop', () => {
       expect(cache.current()!.version(ROUTE_TYPE)).to.not.equal(before);
     });
   }
+
+  it('one Ingress with 135,000 invalid paths is a diagnostic on it, the rebuild finishes, and other changes flow', () => {
+    const { cache, controller, setIngress, store } = setup();
+    setIngress('50');
+    controller.rebuild();
+    const paths = Array.from({ length: 135_000 }, (_, i) => ({
+      path: `bad-${i}`,
+      pathType: 'Prefix',
+      backend: { service: { name: 'old-nginx', port: { number: 80 } } },
+    }));
+    const huge = { ...ingress({ name: 'huge', host: 'huge.test' }), spec: { rules: [{ host: 'huge.test', http: { paths } }] } };
+    store.replaceSource('huge', [huge]);
+    expect(() => controller.rebuild(), 'no stack overflow').to.not.throw();
+    const onHuge = controller.diagnostics().filter((d) => d.object.name === 'huge');
+    expect(onHuge.some((d) => d.severity === 'error' && d.field.startsWith('spec.rules[0].http.paths['))).to.equal(true);
+    expect(onHuge.length, 'diagnostics per object are capped').to.be.at.most(MAX_DIAGNOSTICS_PER_OBJECT + 1);
+    expect(
+      controller.diagnostics().some((d) => d.object.kind === 'Splitplane'),
+      'no failed rebuild',
+    ).to.equal(false);
+    const before = cache.current()!.version(ROUTE_TYPE);
+    setIngress('100');
+    expect(controller.rebuild(), 'a later change is published').to.not.equal(undefined);
+    expect(cache.current()!.version(ROUTE_TYPE)).to.not.equal(before);
+  });
 
   it('a weight written as a list ([50]) is not read as 50: a warning on the field, and the last split keeps serving', async () => {
     const { parseManifests } = await import('../src/source/manifests.js');

@@ -12,10 +12,11 @@ const REFRESH_MS = 1000;
 
 type Child = Node | string | null | undefined | false;
 
-function el(tag: string, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+function el(tag: string, attributes: Record<string, string> = {}, ...children: Array<Child | readonly Child[]>): HTMLElement {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  for (const child of children) if (child !== null && child !== undefined && child !== false) node.append(child);
+  // A list of children is passed as one array (never spread: a fleet may have thousands of rows).
+  for (const child of children.flat()) if (child !== null && child !== undefined && child !== false) node.append(child);
   return node;
 }
 
@@ -71,7 +72,14 @@ function pathView(group: GroupRollout): HTMLElement {
     { class: 'version', title: carried.map(([type, v]) => `${type} ${v}`).join(', ') },
     carried.length > 0 ? `at version ${carried[0]![1].slice(0, 8)}` : '',
   );
-  const rules = group.rules.length > 0 ? el('ul', { class: 'rules' }, ...group.rules.map((r) => el('li', {}, r))) : null;
+  const rules =
+    group.rules.length > 0
+      ? el(
+          'ul',
+          { class: 'rules' },
+          group.rules.map((r) => el('li', {}, r)),
+        )
+      : null;
   return el(
     'div',
     { class: 'path', 'data-path': group.path, 'data-path-type': group.pathType, 'data-ingress': group.ingress },
@@ -94,8 +102,8 @@ function trafficView(data: DashboardData): HTMLElement {
   return el(
     'div',
     {},
-    ...data.hosts.map((h) =>
-      el('section', { class: 'host', 'data-host': h.host }, el('h3', {}, h.host === '*' ? '* (rules without a host)' : h.host), ...h.paths.map(pathView)),
+    data.hosts.map((h) =>
+      el('section', { class: 'host', 'data-host': h.host }, el('h3', {}, h.host === '*' ? '* (rules without a host)' : h.host), h.paths.map(pathView)),
     ),
   );
 }
@@ -123,8 +131,12 @@ function fleetView(data: DashboardData): HTMLElement {
     shown.length < total ? ` (showing ${shown.length}, worst first)` : '',
   );
   if (total === 0) return el('div', {}, summary);
-  const head = el('tr', {}, ...['node', 'kind', 'version', 'protocol', 'state', 'connected since', 'last NACK'].map((h) => el('th', {}, h)));
-  return el('div', {}, summary, el('table', { class: 'fleet' }, el('thead', {}, head), el('tbody', {}, ...shown.map(proxyRow))));
+  const head = el(
+    'tr',
+    {},
+    ['node', 'kind', 'version', 'protocol', 'state', 'connected since', 'last NACK'].map((h) => el('th', {}, h)),
+  );
+  return el('div', {}, summary, el('table', { class: 'fleet' }, el('thead', {}, head), el('tbody', {}, shown.map(proxyRow))));
 }
 
 function diagnosticRow(d: Diagnostic): HTMLElement {
@@ -148,8 +160,12 @@ function diagnosticsView(data: DashboardData): HTMLElement {
     `${count(bySeverity.error, 'error')}, ${count(bySeverity.warning, 'warning')}, ${count(bySeverity.info, 'info', 'info')}`,
     shown.length < total ? ` (showing ${shown.length})` : '',
   );
-  const head = el('tr', {}, ...['severity', 'object', 'field', 'message'].map((h) => el('th', {}, h)));
-  return el('div', {}, summary, el('table', { class: 'diagnostics' }, el('thead', {}, head), el('tbody', {}, ...shown.map(diagnosticRow))));
+  const head = el(
+    'tr',
+    {},
+    ['severity', 'object', 'field', 'message'].map((h) => el('th', {}, h)),
+  );
+  return el('div', {}, summary, el('table', { class: 'diagnostics' }, el('thead', {}, head), el('tbody', {}, shown.map(diagnosticRow))));
 }
 
 function replace(id: string, content: HTMLElement): void {

@@ -14,6 +14,7 @@ import { translate } from '../resources/translate.js';
 import { listManifests } from '../source/listing.js';
 import { parseManifests } from '../source/manifests.js';
 import { trafficChanges } from './traffic-diff.js';
+import { pushAll } from '../lists.js';
 
 export const TRANSLATE_USAGE = `usage: splitplane translate -f FILE|DIR [-f FILE|DIR ...] [-o yaml|json] [flags]
        splitplane translate --diff OLD NEW    (OLD and NEW are files or folders of manifests)
@@ -83,7 +84,7 @@ export function parseTranslateArgs(argv: readonly string[]): TranslateOptions {
     if (rest.length !== 2 || options.files.length > 0) throw new TranslateUsageError(`--diff takes two paths, OLD and NEW\n${TRANSLATE_USAGE}`);
     options.diff = [rest[0]!, rest[1]!];
   } else {
-    options.files.push(...rest);
+    pushAll(options.files, rest);
     if (options.files.length === 0) throw new TranslateUsageError(`name the manifests with -f FILE|DIR\n${TRANSLATE_USAGE}`);
   }
   return options;
@@ -137,8 +138,8 @@ function readManifests(paths: readonly string[]): { objects: KubeObject[]; diagn
         continue;
       }
       const parsed = parseManifests(text, path.relative(process.cwd(), file) || file);
-      objects.push(...parsed.objects);
-      diagnostics.push(...parsed.diagnostics);
+      pushAll(objects, parsed.objects);
+      pushAll(diagnostics, parsed.diagnostics);
     }
   }
   return { objects, diagnostics };

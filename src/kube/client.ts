@@ -7,6 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { pushAll } from '../lists.js';
 
 export interface KubeResponse<T = unknown> {
   status: number;
@@ -92,7 +93,7 @@ export class KubeClient {
       for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, v);
       if (next) params.set('continue', next);
       const page = await this.expect<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>('GET', `${path}?${params}`);
-      items.push(...(page.items ?? []));
+      pushAll(items, page.items ?? []);
       resourceVersion = page.metadata?.resourceVersion ?? '';
       next = page.metadata?.continue || undefined;
     } while (next);

@@ -6,6 +6,7 @@ import { DiagnosticSink, type Diagnostic } from '../objects/diagnostics.js';
 import { objectKey, type KubeObject } from '../objects/kube.js';
 import { refOfObject, validateObject } from './validation/validate.js';
 import { ok, type Result } from '../objects/result.js';
+import { pushAll } from '../lists.js';
 
 /** The last accepted form of every object, by `Kind/<namespace>/<name>`. */
 export type AcceptedObjects = ReadonlyMap<string, KubeObject>;
@@ -26,7 +27,7 @@ export const NEVER_ACCEPTED = 'is rejected because of the errors above and has n
 export function admissible<T extends KubeObject>(object: T, rejected: RejectedObjects, sink: DiagnosticSink): Result<T, Diagnostic> {
   const mark = sink.mark();
   const validation = validateObject(object);
-  sink.items.push(...validation.diagnostics);
+  pushAll(sink.items, validation.diagnostics);
   if (!validation.valid) return sink.failedSince(mark);
   const refusal = rejected.get(validation.object);
   if (refusal) {
@@ -67,7 +68,7 @@ export function admitAll<T extends KubeObject>(
         sink.warning('metadata', `this ${object.kind} ${NEVER_ACCEPTED}`);
       }
     }
-    diagnostics.push(...sink.items);
+    pushAll(diagnostics, sink.items);
     if (used) {
       out.push(used);
       accepted.set(key, used);

@@ -20,6 +20,7 @@ import { refOf, type IngressPlan } from './plan.js';
 import { PlanCache } from './plan-cache.js';
 import { byKey } from '../order.js';
 import type { RoutingModel, SecretModel, TlsHostModel } from './types.js';
+import { pushAll } from '../lists.js';
 
 export interface ModelInput {
   ingresses: readonly Ingress[];
@@ -118,7 +119,7 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
       sink.warning('metadata', 'the last accepted version of this canary no longer fits next to the other canaries of its path either, so it serves nothing');
       continue;
     }
-    sink.items.push(...errors);
+    pushAll(sink.items, errors);
     if (fallback?.canary && layout.attachCanary(fallback, rank, new DiagnosticSink(plan.ref)).length === 0) {
       accepted.set(key, fallback.ingress);
       sink.warning('metadata', 'this version is rejected because of the errors above; the last accepted version of the Ingress keeps serving');
@@ -138,13 +139,13 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
       if ((plan.ingress.spec?.tls ?? []).length > 0) sink.warning('spec.tls', 'is ignored on a canary Ingress; the main Ingress decides HTTPS for the host');
       continue;
     }
-    https.push(...(guard(sink, 'given its HTTPS hosts', () => tlsHosts(plan.ingress, plan.ref, secretsByName, taken, tlsSecrets, sink)) ?? []));
+    pushAll(https, guard(sink, 'given its HTTPS hosts', () => tlsHosts(plan.ingress, plan.ref, secretsByName, taken, tlsSecrets, sink)) ?? []);
   }
   model.tlsHosts = https.sort(byKey((t) => t.host));
   model.secrets = [...tlsSecrets.values()].sort(byKey((s) => s.name));
   const redirects = new Map(entries.filter((e) => !e.plan.canary).map((e) => [`${e.plan.ref.namespace}/${e.plan.ref.name}`, e.plan.sslRedirect]));
   markHttpsRedirects(model.virtualHosts, model.tlsHosts, (source) => redirects.get(`${source.namespace}/${source.name}`) === true);
-  for (const sink of sinks) diagnostics.push(...sink.items);
+  for (const sink of sinks) pushAll(diagnostics, sink.items);
   return { model, diagnostics: sortDiagnostics(diagnostics), accepted };
 }
 

@@ -16,6 +16,7 @@ import type { AcceptedObjects } from './admission.js';
 import { sameObjects } from './identity.js';
 import type { ClusterModel, RoutingModel, SplitGroup, VirtualHostModel } from './types.js';
 import { byKey, byName } from '../order.js';
+import { pushAll } from '../lists.js';
 
 /** What the next build needs from the last one. */
 export interface ModelMemo {
@@ -222,7 +223,7 @@ function mergeDiagnostics(
     const key = objectKey(ingress);
     const list = byIngress.get(key);
     if (!list) continue;
-    out.push(...list);
+    pushAll(out, list);
     byIngress.delete(key);
   }
   // A diagnostic that belongs to no listed Ingress: the order cannot be told, so build whole.

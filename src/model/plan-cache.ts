@@ -7,6 +7,7 @@
 import { DiagnosticSink, type Diagnostic } from '../objects/diagnostics.js';
 import type { Ingress } from '../objects/kube.js';
 import { planIngress, refOf, type IngressPlan } from './plan.js';
+import { pushAll } from '../lists.js';
 
 export class PlanCache {
   private readonly plans = new WeakMap<Ingress, { plan: IngressPlan | null; diagnostics: readonly Diagnostic[] }>();
@@ -20,7 +21,7 @@ export class PlanCache {
       entry = { plan: planned.ok ? planned.value : null, diagnostics: own.items };
       this.plans.set(ingress, entry);
     }
-    sink.items.push(...entry.diagnostics);
+    pushAll(sink.items, entry.diagnostics);
     return entry.plan;
   }
 }

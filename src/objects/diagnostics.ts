@@ -2,7 +2,7 @@
 // wrote the manifest can find and fix it without reading our code.
 
 import { byKey } from '../order.js';
-import { failure, ok, type Result } from './result.js';
+import { failureOf, ok, type Result } from './result.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -40,6 +40,35 @@ export function boundedMessage(message: string): string {
   return message.length <= MAX_MESSAGE ? message : `${message.slice(0, MAX_MESSAGE)}… (${message.length - MAX_MESSAGE} more characters)`;
 }
 
+/** Diagnostics kept per object: one Ingress with 135,000 bad paths says so in a hundred lines and a count. */
+export const MAX_DIAGNOSTICS_PER_OBJECT = 100;
+
+/**
+ * At most MAX_DIAGNOSTICS_PER_OBJECT diagnostics per object, in the order given (errors first when the
+ * list is sorted), and one more saying how many were left out.
+ */
+export function capPerObject(list: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Map<string, number>();
+  const out: Diagnostic[] = [];
+  for (const d of list) {
+    const label = objectLabel(d.object);
+    const n = (seen.get(label) ?? 0) + 1;
+    seen.set(label, n);
+    if (n <= MAX_DIAGNOSTICS_PER_OBJECT) out.push(d);
+  }
+  for (const [label, n] of seen) {
+    if (n <= MAX_DIAGNOSTICS_PER_OBJECT) continue;
+    const object = list.find((d) => objectLabel(d.object) === label)!.object;
+    out.push({
+      severity: 'warning',
+      object,
+      field: 'metadata',
+      message: `${n - MAX_DIAGNOSTICS_PER_OBJECT} more diagnostics on this object are not shown; fix the ones above first`,
+    });
+  }
+  return out;
+}
+
 /** Collects diagnostics about one object, so callers need not repeat the object reference. */
 export class DiagnosticSink {
   readonly items: Diagnostic[] = [];
@@ -72,12 +101,12 @@ export class DiagnosticSink {
    */
   resultSince<T>(mark: number, value: T): Result<T, Diagnostic> {
     const errors = this.items.slice(mark).filter((d) => d.severity === 'error');
-    return errors.length === 0 ? ok(value) : failure(...errors);
+    return errors.length === 0 ? ok(value) : failureOf(errors);
   }
 
   /** The failure of a parser that gives up after reporting errors since `mark`. */
   failedSince(mark: number): { readonly ok: false; readonly diagnostics: readonly Diagnostic[] } {
-    return failure(...this.items.slice(mark).filter((d) => d.severity === 'error'));
+    return failureOf(this.items.slice(mark).filter((d) => d.severity === 'error'));
   }
 }
 

@@ -12,6 +12,11 @@ export function failure<Problem = string>(...diagnostics: Problem[]): { readonly
   return { ok: false, diagnostics };
 }
 
+/** A failure carrying a list of problems (a list, not spread: it may be input-sized). */
+export function failureOf<Problem>(diagnostics: readonly Problem[]): { readonly ok: false; readonly diagnostics: readonly Problem[] } {
+  return { ok: false, diagnostics };
+}
+
 /** A failed check's messages as one line, for a diagnostic on the field that was checked. */
 export function reason(result: { readonly diagnostics: readonly string[] }): string {
   return result.diagnostics.join('; ');

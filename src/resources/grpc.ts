@@ -15,6 +15,7 @@ import type { PathType, SplitGroup, VirtualHostModel } from '../model/types.js';
 import { HCM_TYPE, ROUTER_FILTER } from './listener.js';
 import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
 import { forwardAction, groupRouteName, liveBackends, matcher, orderGroups, ruleBackends } from './route.js';
+import { pushAll } from '../lists.js';
 
 /** The route configuration gRPC clients of one virtual host take: `grpc/<host>`. */
 export function grpcRouteConfigName(host: string): string {
@@ -51,7 +52,7 @@ export function grpcListener(name: string, routeConfig: string): Resource {
 export function grpcRouteConfiguration(vhost: VirtualHostModel): Resource {
   const name = grpcRouteConfigName(vhost.host);
   const routes = orderGroups(vhost.groups).flatMap(grpcGroupRoutes);
-  if (vhost.defaultBackend) routes.push(...grpcGroupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }));
+  if (vhost.defaultBackend) pushAll(routes, grpcGroupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }));
   return { name, body: { name, virtual_hosts: [{ name: vhost.host, domains: ['*'], routes }] } };
 }
 

@@ -5,6 +5,7 @@
 import type { Condition, PathType, RouteRule, SplitGroup, Backend, VirtualHostModel } from '../model/types.js';
 import { HTTP_ROUTE_CONFIG } from './listener.js';
 import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
+import { pushAll } from '../lists.js';
 
 export interface RouteOptions {
   /** The port clients reach HTTPS on, for HTTP → HTTPS redirects; without it nothing redirects. */
@@ -64,7 +65,7 @@ export function virtualHost(vhost: VirtualHostModel, options: RouteOptions = {})
   const authority = authorityMatchers(vhost.authorityRegex);
   const routes = orderGroups(vhost.groups).flatMap((g) => groupRoutes(g, authority, options));
   // The default backend also takes what a wildcard's extra labels keep out of the routes above.
-  if (vhost.defaultBackend) routes.push(...groupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }, [], options));
+  if (vhost.defaultBackend) pushAll(routes, groupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }, [], options));
   return { name: vhost.host, domains: [vhost.host], routes };
 }
 
@@ -116,7 +117,10 @@ export function groupRoutes(group: SplitGroup, authority: readonly ResourceBody[
     // plain-HTTP requests match. 308 keeps the method and body, as ingress-nginx's default does.
     routes.push({ name: `${name}:https-redirect`, match: match([PLAIN_HTTP]), redirect: httpsRedirect(options.httpsRedirectPort) });
   }
-  routes.push(...group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...weightedAction(ruleBackends(group, rule)) })));
+  pushAll(
+    routes,
+    group.rules.map((rule, i) => ({ name: `${name}:rule${i}`, match: match(rule.conditions), ...weightedAction(ruleBackends(group, rule)) })),
+  );
   const live = liveBackends(group);
   const stuck = group.sticky && group.stickyValues && live.length > 1 ? group.stickyValues : undefined;
   const sticky = stuck && group.sticky;

@@ -8,6 +8,7 @@ export function useStructuredGrpcLogs(log: Logger): void {
   const write =
     (level: 'debug' | 'info' | 'error') =>
     (message?: unknown, ...rest: unknown[]) =>
+      // eslint-disable-next-line no-restricted-syntax -- grpc-js's own few arguments
       log[level]('grpc-js', { message: format(message, ...rest) });
   grpc.setLogger({ error: write('error'), info: write('info'), debug: write('debug') } as unknown as Partial<Console>);
 }
