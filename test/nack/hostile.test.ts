@@ -129,7 +129,9 @@ describe('nack: hostile clients cannot take routes away from the fleet', () => {
     hostile.nack(refused, '', 'RouteConfiguration grpc/api.test: invalid', ['grpc/mini-echo.io']);
     await waitFor('the NACK on record', () => nacksCounted() === 1);
     await settle();
-    const api = (rds.resources[0]!.virtual_hosts as Array<{ name: string; routes: Array<{ match: Record<string, string> }> }>).find((v) => v.name === 'api.test');
+    const api = (rds.resources[0]!.virtual_hosts as Array<{ name: string; routes: Array<{ match: Record<string, string> }> }>).find(
+      (v) => v.name === 'api.test',
+    );
     expect(api!.routes[0]!.match.path_separated_prefix).to.equal('/v2');
     expect(app.controller.diagnostics().filter((d) => d.severity === 'error')).to.deep.equal([]);
   });
@@ -149,7 +151,11 @@ describe('nack: hostile clients cannot take routes away from the fleet', () => {
     }
     writeObject(dir, 'echo', echoIngress('100'));
     const refused = await delta.next(VIRTUAL_HOST_TYPE);
-    delta.send({ type_url: VIRTUAL_HOST_TYPE, response_nonce: refused.nonce, error_detail: { code: 3, message: 'virtual host ingress_http/mini-echo.io refused' } });
+    delta.send({
+      type_url: VIRTUAL_HOST_TYPE,
+      response_nonce: refused.nonce,
+      error_detail: { code: 3, message: 'virtual host ingress_http/mini-echo.io refused' },
+    });
     await envoyTakes((r) => served(r).newWeight === 10000);
     await settle();
     expect(served(rds)).to.deep.equal({ hosts: ['api.test', 'mini-echo.io'], newWeight: 10000 });
