@@ -15,6 +15,8 @@ import { listManifests } from '../source/listing.js';
 import { parseManifests } from '../source/manifests.js';
 import { trafficChanges } from './traffic-diff.js';
 import { pushAll } from '../lists.js';
+import { readRegularFile } from '../source/read-file.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../source/file-options.js';
 
 export const TRANSLATE_USAGE = `usage: splitplane translate -f FILE|DIR [-f FILE|DIR ...] [-o yaml|json] [flags]
        splitplane translate --diff OLD NEW    (OLD and NEW are files or folders of manifests)
@@ -25,6 +27,7 @@ any manifest has an error, 2 on a usage error. --diff prints how traffic moves p
   --ingress-class NAME   the IngressClass to serve (default splitplane)
   --http-port N          port of Envoy's HTTP listener (default 8080)
   --https-port N         port of Envoy's HTTPS listener (default 8443)
+  --max-file-bytes N     files larger than this are not read (default 4 MiB); only regular files are read
   -h, --help             this text`;
 
 export class TranslateUsageError extends Error {}
@@ -36,10 +39,19 @@ export interface TranslateOptions {
   ingressClass: string;
   httpPort: number;
   httpsPort: number;
+  /** Files larger than this are not read, as in the server (--max-file-bytes). */
+  maxFileBytes: number;
 }
 
 export function parseTranslateArgs(argv: readonly string[]): TranslateOptions {
-  const options: TranslateOptions = { files: [], output: 'yaml', ingressClass: 'splitplane', httpPort: 8080, httpsPort: 8443 };
+  const options: TranslateOptions = {
+    files: [],
+    output: 'yaml',
+    ingressClass: 'splitplane',
+    httpPort: 8080,
+    httpsPort: 8443,
+    maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+  };
   const missing = (flag: string) => new TranslateUsageError(`${flag} needs a value\n${TRANSLATE_USAGE}`);
   const port = (flag: string, text: string) => {
     const n = Number(text);
@@ -72,6 +84,13 @@ export function parseTranslateArgs(argv: readonly string[]): TranslateOptions {
       case '--https-port':
         options.httpsPort = port(flag, value());
         break;
+      case '--max-file-bytes': {
+        const text = value();
+        const n = Number(text);
+        if (!Number.isSafeInteger(n) || n < 1) throw new TranslateUsageError(`--max-file-bytes ${JSON.stringify(text)} is not a positive number of bytes`);
+        options.maxFileBytes = n;
+        break;
+      }
       case '--diff':
         options.diff = ['', ''];
         break;
@@ -91,8 +110,11 @@ export function parseTranslateArgs(argv: readonly string[]): TranslateOptions {
 }
 
 /** What a set of manifests gives: the model, its diagnostics (reading and building) and the resources. */
-export function translateManifests(paths: readonly string[], options: Pick<TranslateOptions, 'ingressClass' | 'httpPort' | 'httpsPort'>) {
-  const { objects, diagnostics: read } = readManifests(paths);
+export function translateManifests(
+  paths: readonly string[],
+  options: Pick<TranslateOptions, 'ingressClass' | 'httpPort' | 'httpsPort'> & Partial<Pick<TranslateOptions, 'maxFileBytes'>>,
+) {
+  const { objects, diagnostics: read } = readManifests(paths, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   const of = <T extends KubeObject>(kind: string) => objects.filter((o) => o.kind === kind) as T[];
   const built = buildModel({
     ingresses: of<Ingress>('Ingress'),
@@ -110,7 +132,7 @@ export function translateManifests(paths: readonly string[], options: Pick<Trans
 }
 
 /** Reads files and folders of manifests (a folder as the file source reads it: *.yaml, *.yml, *.json). */
-function readManifests(paths: readonly string[]): { objects: KubeObject[]; diagnostics: Diagnostic[] } {
+function readManifests(paths: readonly string[], maxFileBytes: number): { objects: KubeObject[]; diagnostics: Diagnostic[] } {
   const objects: KubeObject[] = [];
   const diagnostics: Diagnostic[] = [];
   const unreadable = (name: string, message: string) => diagnostics.push({ severity: 'error', object: { kind: 'File', name }, field: 'file', message });
@@ -130,14 +152,13 @@ function readManifests(paths: readonly string[]): { objects: KubeObject[]; diagn
       continue;
     }
     for (const file of files) {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, 'utf8');
-      } catch (error) {
-        unreadable(file, `cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      // The server's reader: regular files only (a FIFO would hang, /dev/zero never end), up to a size.
+      const read = readRegularFile(file, maxFileBytes);
+      if (read.kind !== 'read') {
+        unreadable(file, read.kind === 'refused' ? read.reason.replace(/; its previous contents stay in force$/, '') : 'cannot be read: it is gone');
         continue;
       }
-      const parsed = parseManifests(text, path.relative(process.cwd(), file) || file);
+      const parsed = parseManifests(read.text, path.relative(process.cwd(), file) || file);
       pushAll(objects, parsed.objects);
       pushAll(diagnostics, parsed.diagnostics);
     }

@@ -1,6 +1,6 @@
 // `splitplane translate` as a user runs it: the real CLI on manifest files, no server.
 
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,6 +68,23 @@ describe('cli/translate', function () {
     expect(out.diagnostics[0]).to.match(
       /^error: Ingress default\/echo: metadata\.annotations\["ingress\.aliyun\.weight\/new-nginx"\]: "fifty" is not a percentage/,
     );
+  });
+
+  it('reads only regular files, as the server does: a FIFO, a link to /dev/zero and a file over the limit are errors, the rest is translated', () => {
+    const dir = example((text) => text);
+    dirs.push(dir);
+    execFileSync('mkfifo', [path.join(dir, 'fifo.yaml')]);
+    fs.symlinkSync('/dev/zero', path.join(dir, 'zero.yaml'));
+    fs.writeFileSync(path.join(dir, 'big.yaml'), `# ${'x'.repeat(5 * 1024 * 1024)}\n`);
+    const r = translate('-f', dir, '-o', 'json');
+    expect(r.status, r.stderr).to.equal(1);
+    const out = JSON.parse(r.stdout) as { diagnostics: string[]; resources: Json };
+    const about = (name: string) => out.diagnostics.find((d) => d.includes(`${name}.yaml`)) ?? '';
+    expect(about('fifo')).to.contain('a FIFO (named pipe), not a regular file');
+    expect(about('zero')).to.contain('a character device, not a regular file');
+    expect(about('big')).to.contain('more than the limit of 4194304 (--max-file-bytes)');
+    expect(out.resources.RDS[0].virtual_hosts.map((v: Json) => v.name)).to.include('mini-echo.io');
+    expect(translate('-f', path.join(dir, 'big.yaml'), '--max-file-bytes', String(6 * 1024 * 1024)).status, 'a larger limit reads it').to.equal(0);
   });
 
   it('--diff OLD NEW says how traffic moves per host and path', () => {
