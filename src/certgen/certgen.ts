@@ -5,11 +5,13 @@
 // node:crypto makes keys but not certificates; @peculiar/x509 builds them on WebCrypto. It needs the
 // reflect-metadata polyfill, loaded here only, so the server itself never carries it.
 
-import fs from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { webcrypto } from 'node:crypto';
 import { eachFlag } from '../flags.js';
+import { CertgenError } from './errors.js';
+import { badHostName } from './host-name.js';
+import { privateFolder, taken, writeNewFile } from './private-files.js';
 
 export interface CertgenOptions {
   /** Folder to write to; empty with --kube. */
@@ -46,7 +48,7 @@ export const CERTGEN_USAGE = `usage: splitplane certgen (--out DIR [--format pem
   --days N      validity of every certificate (default 365)
   --force       overwrite existing files`;
 
-export class CertgenError extends Error {}
+export { CertgenError };
 
 export function parseCertgenArgs(argv: readonly string[]): CertgenOptions {
   const options: CertgenOptions = { out: '', format: 'pem', kube: false, namespace: 'splitplane', hosts: [], days: 365, force: false };
@@ -58,9 +60,13 @@ export function parseCertgenArgs(argv: readonly string[]): CertgenOptions {
         case '--out':
           options.out = path.resolve(value());
           break;
-        case '--host':
-          options.hosts.push(value());
+        case '--host': {
+          const host = value();
+          const bad = badHostName(host);
+          if (bad) throw new CertgenError(`--host ${JSON.stringify(host.slice(0, 100))} is not a DNS name or an IP address: ${bad}`);
+          options.hosts.push(host);
           break;
+        }
         case '--days': {
           const text = value();
           if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 3650)
@@ -104,18 +110,17 @@ export type CertificateSet = Record<(typeof CERT_FILES)[number], string>;
 
 /** Writes the CA, server and client certificates and keys as PEM files; returns the paths written. */
 export async function certgen(options: Pick<CertgenOptions, 'out' | 'hosts' | 'days' | 'force'>): Promise<string[]> {
-  const existing = CERT_FILES.filter((f) => fs.existsSync(path.join(options.out, f)));
+  const existing = CERT_FILES.filter((f) => taken(path.join(options.out, f)));
   const [first] = existing;
   if (first !== undefined && !options.force)
     throw new CertgenError(`${path.join(options.out, first)} exists: pass --force to replace the certificates in ${options.out}, or choose another --out`);
   const files = await makeCertificates(options);
-  fs.mkdirSync(options.out, { recursive: true });
+  privateFolder(options.out);
   const written: string[] = [];
   for (const [name, text] of Object.entries(files)) {
     const file = path.join(options.out, name);
-    // Keys are readable by their owner only.
-    fs.writeFileSync(file, text, { mode: name.endsWith('.key') ? 0o600 : 0o644 });
-    fs.chmodSync(file, name.endsWith('.key') ? 0o600 : 0o644);
+    // Keys are readable by their owner only; each file is new, never written through a link (private-files.ts).
+    writeNewFile(file, text, name.endsWith('.key') ? 0o600 : 0o644);
     written.push(file);
   }
   return written;

@@ -3,11 +3,12 @@
 // kubernetes.io/tls Secret with the CA certificate beside it as ca.crt. The CA's key is not kept in
 // the cluster: running certgen again (--force) replaces all three certificates together.
 
-import fs from 'node:fs';
 import path from 'node:path';
 import { dump } from 'js-yaml';
 import { KubeApiError, type KubeClient } from '../kube/client.js';
-import { CertgenError, type CertificateSet } from './certgen.js';
+import type { CertificateSet } from './certgen.js';
+import { CertgenError } from './errors.js';
+import { privateFolder, taken, writeNewFile } from './private-files.js';
 
 export const SERVER_SECRET = 'splitplane-xds-server';
 export const CLIENT_SECRET = 'splitplane-xds-client';
@@ -33,12 +34,15 @@ export function secretManifests(set: CertificateSet, namespace: string): SecretM
 
 /** Writes the two Secrets as YAML manifests into `out`; returns the paths. */
 export function writeSecretManifests(set: CertificateSet, namespace: string, out: string, force: boolean): string[] {
-  fs.mkdirSync(out, { recursive: true });
-  return secretManifests(set, namespace).map((secret) => {
+  privateFolder(out);
+  const secrets = secretManifests(set, namespace);
+  for (const secret of secrets) {
     const file = path.join(out, `${secret.metadata.name}.yaml`);
-    if (fs.existsSync(file) && !force) throw new CertgenError(`${file} exists: pass --force to replace it, or choose another --out`);
-    fs.writeFileSync(file, dump(secret), { mode: 0o600 });
-    fs.chmodSync(file, 0o600);
+    if (taken(file) && !force) throw new CertgenError(`${file} exists: pass --force to replace it, or choose another --out`);
+  }
+  return secrets.map((secret) => {
+    const file = path.join(out, `${secret.metadata.name}.yaml`);
+    writeNewFile(file, dump(secret), 0o600);
     return file;
   });
 }
@@ -51,6 +55,7 @@ export async function applySecrets(client: KubeClient, set: () => Promise<Certif
   const base = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
   const exists = await Promise.all([SERVER_SECRET, CLIENT_SECRET].map(async (name) => (await client.request('GET', `${base}/${name}`)).status === 200));
   if (exists.every(Boolean) && !force) return `Secrets ${SERVER_SECRET} and ${CLIENT_SECRET} exist in ${namespace}; kept (pass --force to replace them)`;
+  const replaced = exists.some(Boolean);
   for (const secret of secretManifests(await set(), namespace)) {
     try {
       await client.expect('POST', base, secret);
@@ -59,7 +64,7 @@ export async function applySecrets(client: KubeClient, set: () => Promise<Certif
       await client.expect('PUT', `${base}/${secret.metadata.name}`, secret);
     }
   }
-  return `created Secrets ${SERVER_SECRET} and ${CLIENT_SECRET} in ${namespace}`;
+  return `${replaced ? 'replaced' : 'created'} Secrets ${SERVER_SECRET} and ${CLIENT_SECRET} in ${namespace}`;
 }
 
 function base64(text: string): string {

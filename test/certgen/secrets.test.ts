@@ -31,6 +31,18 @@ describe('certgen/secrets: the certificates as Kubernetes Secrets', function () 
     }
   });
 
+  it('--format secrets never writes through a link: a planted link is refused, and with --force replaced', async () => {
+    const target = path.join(dir, 'target.yaml');
+    const out = path.join(dir, 'out');
+    fs.mkdirSync(out, { mode: 0o700 });
+    fs.symlinkSync(target, path.join(out, `${SERVER_SECRET}.yaml`));
+    const set = await makeCertificates({ hosts: [], days: 1 });
+    expect(() => writeSecretManifests(set, 'splitplane', out, false)).to.throw(/exists: pass --force/);
+    writeSecretManifests(set, 'splitplane', out, true);
+    expect(fs.existsSync(target)).to.equal(false);
+    expect(fs.lstatSync(path.join(out, `${SERVER_SECRET}.yaml`)).isFile()).to.equal(true);
+  });
+
   it('--kube creates both Secrets, keeps them when run again, and replaces them with --force', async () => {
     const api = new FakeApiServer();
     await api.start();
@@ -44,7 +56,7 @@ describe('certgen/secrets: the certificates as Kubernetes Secrets', function () 
       expect(api.get('Secret', 'splitplane', CLIENT_SECRET)).to.not.equal(undefined);
       expect(await applySecrets(client, make, 'splitplane', false)).to.match(/kept/);
       expect(api.get('Secret', 'splitplane', SERVER_SECRET)!.data['tls.crt']).to.equal(first);
-      await applySecrets(client, make, 'splitplane', true);
+      expect(await applySecrets(client, make, 'splitplane', true)).to.match(/^replaced Secrets/);
       expect(api.get('Secret', 'splitplane', SERVER_SECRET)!.data['tls.crt']).to.not.equal(first);
     } finally {
       await api.stop();
