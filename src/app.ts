@@ -108,7 +108,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
           ads.list().map((s) => s.stream),
         ),
       metrics,
-    });
+    }, { bindAddress: config.adminHost });
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);
     log.info('splitplane serving', {
       source: config.source === 'kube' ? `kube${config.namespace ? ` (namespace ${config.namespace})` : ''}` : config.manifests,

@@ -9,6 +9,7 @@ import type { ClientStatus } from '../xds/client-status.js';
 import type { GroupRollout } from '../xds/rollout.js';
 import { dashboardData } from './dashboard-data.js';
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, FAVICON_SVG, dashboardScript } from './dashboard-page.js';
+import { guardConnections, refusedHost } from './guard.js';
 
 export interface AdminSources {
   snapshot(): Snapshot | undefined;
@@ -38,12 +39,21 @@ const INDEX = `splitplane admin
   /metrics             Prometheus metrics
 `;
 
-export function createAdminServer(sources: AdminSources): http.Server {
-  const server = http.createServer((req, res) => {
+export interface AdminOptions {
+  /** The address the server is bound to: bound to loopback, it answers loopback names only (guard.ts). */
+  bindAddress?: string;
+  /** Open connections kept at most. */
+  maxConnections?: number;
+}
+
+export function createAdminServer(sources: AdminSources, options: AdminOptions = {}): http.Server {
+  const bindAddress = options.bindAddress ?? '127.0.0.1';
+  // Timeouts are checked every second, not Node's 30 s: a trickling client is cut off in time.
+  const server = http.createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     // Any request line must get an answer, never an exception: the admin port is where people look
     // when something is wrong, and one odd request (`GET //[/`) must not take it away.
     try {
-      route(req, res, sources);
+      route(req, res, sources, bindAddress);
     } catch (error) {
       if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
       else res.destroy();
@@ -53,14 +63,14 @@ export function createAdminServer(sources: AdminSources): http.Server {
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || error.code === 'ECONNRESET') return socket.destroy();
     const status = error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nthe request could not be read\n`);
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\nthe request could not be read\n`);
   });
   // Node closes an idle keep-alive connection after 5 s. A scraper that reuses its connection just as
   // that timer fires gets a reset; a stall of this process (a long rebuild, a paused VM) makes the
   // timer fire exactly when the next request arrives. Keeping idle connections for longer than the
   // usual client idle timeouts moves the close to the client's side, where it is safe.
   server.keepAliveTimeout = KEEP_ALIVE_MS;
-  server.headersTimeout = KEEP_ALIVE_MS + 1000;
+  guardConnections(server, options.maxConnections);
   return server;
 }
 
@@ -74,10 +84,12 @@ export function requestPath(target: string): string | undefined {
   }
 }
 
-function route(req: http.IncomingMessage, res: http.ServerResponse, sources: AdminSources): void {
+function route(req: http.IncomingMessage, res: http.ServerResponse, sources: AdminSources, bindAddress: string): void {
   const pathname = requestPath(req.url ?? '/');
   if (pathname === undefined)
     return send(res, 400, 'text/plain', `cannot read the request target ${JSON.stringify((req.url ?? '').slice(0, 100))}; try:\n${INDEX}`);
+  const refused = refusedHost(req, bindAddress);
+  if (refused) return send(res, 421, 'text/plain', `${refused}\n`);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
   switch (pathname) {
     case '/':
@@ -155,7 +167,15 @@ const PAGE_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
-function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
+/** Every other response: data, never a page; nothing in it may run, be framed or be sniffed as HTML. */
+const DATA_HEADERS = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = DATA_HEADERS): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...headers });
   res.end(body);
 }

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import type http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { createAdminServer } from '../../src/admin/server.js';
+import { HEADERS_TIMEOUT_MS, MAX_ADMIN_CONNECTIONS } from '../../src/admin/guard.js';
+import { waitFor } from '../../src/local/wait.js';
 import { Metrics } from '../../src/metrics.js';
 import { buildModel } from '../../src/model/build.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
@@ -171,6 +173,67 @@ describe('admin/server', () => {
     }
     expect(await raw('GET //[/ HTTP/1.1\r\nHost: a\r\n\r\n')).to.match(/^HTTP\/1\.1 400/);
     expect(await raw('GET http://a:99999/ HTTP/1.1\r\nHost: a\r\n\r\n')).to.match(/^HTTP\/1\.1 400/);
+  });
+
+  it('answers only requests addressed to loopback or its own address (DNS rebinding): 421 for any other Host', async () => {
+    const port = (server.address() as AddressInfo).port;
+    for (const host of ['localhost', `localhost:${port}`, `127.0.0.1:${port}`, '[::1]:19000', '127.1.2.3']) {
+      expect(await raw(`GET /debug/diagnostics HTTP/1.1\r\nHost: ${host}\r\n\r\n`), host).to.match(/^HTTP\/1\.1 200/);
+    }
+    for (const host of ['evil.example', `evil.example:${port}`, '10.0.0.1', '127.0.0.1.evil.example']) {
+      expect(await raw(`GET /debug/diagnostics HTTP/1.1\r\nHost: ${host}\r\n\r\n`), host).to.match(/^HTTP\/1\.1 421/);
+    }
+    expect(await raw('GET http://evil.example/healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), 'the absolute target names the host').to.match(/^HTTP\/1\.1 421/);
+  });
+
+  it('bound to another address (--admin-host), any Host is answered', async () => {
+    const open = createAdminServer({ snapshot: () => undefined, diagnostics: () => [], streams: () => [], metrics }, { bindAddress: '0.0.0.0' });
+    await new Promise<void>((resolve) => open.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = net.connect((open.address() as AddressInfo).port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (d) => (answer += d.toString('latin1')));
+      socket.write('GET /healthz HTTP/1.1\r\nHost: splitplane.internal:19000\r\nConnection: close\r\n\r\n');
+      await new Promise((resolve) => socket.on('close', resolve));
+      expect(answer).to.match(/^HTTP\/1\.1 200/);
+    } finally {
+      await new Promise<void>((resolve) => open.close(() => resolve()));
+    }
+  });
+
+  it('every response carries nosniff, a Content-Security-Policy and no framing', async () => {
+    for (const page of ['/healthz', '/readyz', '/debug', '/debug/diagnostics', '/debug/clients', '/metrics', '/nope', '/', '/dashboard.js']) {
+      const res = await fetch(`${base}${page}`);
+      expect(res.headers.get('x-content-type-options'), page).to.equal('nosniff');
+      expect(res.headers.get('content-security-policy'), page).to.contain("frame-ancestors 'none'");
+      expect(res.headers.get('x-frame-options'), page).to.equal('DENY');
+    }
+  });
+
+  it('1,100 trickling connections: the oldest are closed past the cap, /healthz still answers, and trickling headers time out', async function () {
+    this.timeout(60_000);
+    const port = (server.address() as AddressInfo).port;
+    const sockets: net.Socket[] = [];
+    let closedByServer = 0;
+    try {
+      for (let i = 0; i < 1100; i++) {
+        const socket = net.connect(port, '127.0.0.1');
+        socket.on('error', () => undefined);
+        socket.on('close', () => closedByServer++);
+        socket.resume(); // read what the server sends, so its end is seen
+        socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+        sockets.push(socket);
+        if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect((await fetch(`${base}/healthz`)).status).to.equal(200);
+      const open = await new Promise<number>((resolve) => server.getConnections((_, n) => resolve(n)));
+      expect(open, 'open connections').to.be.at.most(MAX_ADMIN_CONNECTIONS + 1);
+      await waitFor('the oldest closed past the cap', () => closedByServer >= 1100 - MAX_ADMIN_CONNECTIONS - 1);
+      // The ones left are cut off once their headers are late.
+      await waitFor('the trickling connections timed out', () => closedByServer === 1100, HEADERS_TIMEOUT_MS + 20_000, 200);
+    } finally {
+      for (const s of sockets) s.destroy();
+    }
   });
 
   it('an absolute-form request target is served by its path', async () => {
