@@ -95,20 +95,23 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     }));
     const xdsPort = await ads.listen(config.xdsHost, config.xdsPort, credentials);
     logXdsSecurity(config, log);
-    admin = createAdminServer({
-      snapshot: () => cache.current(),
-      notReady: () => source.notReady() ?? (cache.current() ? undefined : 'no snapshot has been published yet'),
-      diagnostics: () => controller.diagnostics(),
-      streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, unsentBytes: s.unsentBytes(), ...s.stream.describe() })),
-      clients: () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current())),
-      rollout: () =>
-        rollout(
-          controller.currentModel(),
-          cache.current(),
-          ads.list().map((s) => s.stream),
-        ),
-      metrics,
-    }, { bindAddress: config.adminHost });
+    admin = createAdminServer(
+      {
+        snapshot: () => cache.current(),
+        notReady: () => source.notReady() ?? (cache.current() ? undefined : 'no snapshot has been published yet'),
+        diagnostics: () => controller.diagnostics(),
+        streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, unsentBytes: s.unsentBytes(), ...s.stream.describe() })),
+        clients: () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current())),
+        rollout: () =>
+          rollout(
+            controller.currentModel(),
+            cache.current(),
+            ads.list().map((s) => s.stream),
+          ),
+        metrics,
+      },
+      { bindAddress: config.adminHost },
+    );
     const adminPort = await listenAdmin(admin, config.adminHost, config.adminPort);
     log.info('splitplane serving', {
       source: config.source === 'kube' ? `kube${config.namespace ? ` (namespace ${config.namespace})` : ''}` : config.manifests,
