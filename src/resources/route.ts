@@ -72,7 +72,15 @@ export function virtualHost(vhost: VirtualHostModel, options: RouteOptions = {})
 /** Exact before Prefix at equal length, longer paths first, then manifest order (a stable sort; "Envoy resources" in docs/design.md). */
 export function orderGroups(groups: readonly SplitGroup[]): SplitGroup[] {
   const rank = (t: PathType) => (t === 'Exact' ? 0 : 1);
-  return [...groups].sort((a, b) => b.path.length - a.path.length || rank(a.pathType) - rank(b.pathType));
+  return [...groups].sort((a, b) => matchedLength(b) - matchedLength(a) || rank(a.pathType) - rank(b.pathType));
+}
+
+/**
+ * How long a path is for precedence: a Prefix path's trailing slashes do not lengthen it (the Ingress
+ * spec: `/foo/` and `/foo` are the same prefix), so Exact `/match` comes before Prefix `/match/`.
+ */
+function matchedLength(group: SplitGroup): number {
+  return group.pathType === 'Prefix' ? group.path.replace(/\/+$/, '').length : group.path.length;
 }
 
 export function routeMatch(path: string, pathType: PathType): ResourceBody {

@@ -96,7 +96,7 @@ export abstract class AdsStream<Response> {
     this.pumpedWith = snapshot;
     for (const typeUrl of PUSH_ORDER) {
       const state = this.types[typeUrl];
-      if (!state.requested) continue;
+      if (!state.requested || state.wantsNothing) continue;
       if (!this.events.canSend(typeUrl)) {
         this.stale = true; // look again once that write is done
         continue;
@@ -183,7 +183,8 @@ export abstract class AdsStream<Response> {
 
   private settled(typeUrl: TypeUrl, snapshot: Snapshot): boolean {
     const state = this.types[typeUrl];
-    if (!state.requested) return true;
+    // A type the client dropped entirely holds nothing back: the routes that follow cannot name it.
+    if (!state.requested || state.wantsNothing) return true;
     if (!state.sent || state.awaitingReply || state.ackedVersion !== state.sent.version) return false;
     return !this.needsResponse(state, this.desired(typeUrl, snapshot));
   }

@@ -40,7 +40,8 @@ export function clientStatus(stream: AdsStream<unknown>, connectedSince: string,
     if (!t.requested) continue;
     const published = snapshot?.type(typeUrl, stream.routing).version;
     const refusedLatest = t.lastNack !== undefined && t.sent !== undefined && t.lastNack.version === t.sent.version && !t.awaitingReply;
-    const runsPublished = t.ackedVersion !== undefined && snapshotVersionOf(t.ackedVersion) === published && !t.awaitingReply;
+    // A type the client asked nothing of is in step whatever was last sent (it is not answered).
+    const runsPublished = t.wantsNothing || (t.ackedVersion !== undefined && snapshotVersionOf(t.ackedVersion) === published && !t.awaitingReply);
     types[SHORT_NAME[typeUrl]] = {
       state: refusedLatest ? 'NACKED' : runsPublished ? 'SYNCED' : 'STALE',
       sent: t.sent ? { version: t.sent.version, nonce: t.sent.nonce } : null,

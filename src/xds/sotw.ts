@@ -3,7 +3,8 @@
 // subscriptions are shared with Delta in ads-stream.ts.
 
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { CLUSTER_TYPE, LISTENER_TYPE } from '../proto/type-urls.js';
+import { CLUSTER_TYPE, LISTENER_TYPE, isWildcardCapable } from '../proto/type-urls.js';
+import type { EncodedResource } from '../snapshot/snapshot.js';
 import { AdsStream, type Desired } from './ads-stream.js';
 import type { DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import type { TypeState } from './stream-state.js';
@@ -35,6 +36,20 @@ export class SotwStream extends AdsStream<DiscoveryResponse> {
 
   protected respond(state: TypeState, desired: Desired): void {
     if (!this.needsResponse(state, desired)) return;
+    if (state.sent && !isWildcardCapable(state.typeUrl) && nothingNew(state, desired.resources)) {
+      // EDS, RDS and SDS are asked for by name, and a name the server no longer has is not withdrawn
+      // (the client drops it with the cluster or listener that named it). When the type's version moved
+      // only because names went away, there is nothing to send, and a response would not be answered:
+      // an Envoy that has just lost its last EDS cluster accepts it without an ACK, and every route
+      // change after it would wait for that ACK forever.
+      const settled = !state.awaitingReply && state.ackedVersion === state.sent.version;
+      state.sent = { version: desired.version, nonce: state.sent.nonce, resources: desired.resources };
+      if (settled) {
+        state.ackedVersion = desired.version;
+        state.applied = desired.resources;
+      }
+      return;
+    }
     const nonce = this.events.send({ version: desired.version, typeUrl: state.typeUrl, resources: desired.resources });
     state.sent = { version: desired.version, nonce, resources: desired.resources };
     state.awaitingReply = true;
@@ -51,4 +66,16 @@ export class SotwStream extends AdsStream<DiscoveryResponse> {
     state.ackedVersion = request.version_info;
     state.applied = resources;
   }
+}
+
+/** Whether the client holds every resource of `desired` as it is now (sent, and not dropped since). */
+function nothingNew(state: TypeState, desired: ReadonlyMap<string, EncodedResource>): boolean {
+  const sent = state.sent!.resources;
+  for (const name of state.forgotten) if (desired.has(name)) return false;
+  if (sent === desired) return true;
+  for (const [name, resource] of desired) {
+    const had = sent.get(name);
+    if (had !== resource && had?.version !== resource.version) return false;
+  }
+  return true;
 }

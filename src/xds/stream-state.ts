@@ -138,6 +138,15 @@ export class TypeState {
     if (changed) this.subscriptionVersion++;
   }
 
+  /**
+   * The client asked for nothing of the type: not a wildcard, no names (an Envoy that lost its last EDS
+   * cluster sends an empty EDS request). There is nothing to send, and a response would not be ACKed:
+   * Envoy accepts a response for a type it no longer watches without answering it.
+   */
+  get wantsNothing(): boolean {
+    return this.requested && !this.wildcard && this.names.size === 0;
+  }
+
   /** Whether the subscription takes the resource `name`. */
   covers(name: string): boolean {
     if (this.wildcard || this.names.has(name)) return true;

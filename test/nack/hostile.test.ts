@@ -124,7 +124,9 @@ describe('nack: hostile clients cannot take routes away from the fleet', () => {
     others.push(hostile);
     hostile.send({ node: GRPC_NODE, type_url: ROUTE_TYPE, resource_names: ['grpc/mini-echo.io'], version_info: '', response_nonce: '' });
     hostile.ack(await hostile.next(ROUTE_TYPE), ['grpc/mini-echo.io']);
+    // Both hosts change: the client gets its own host's new routes, and claims the other host is at fault.
     writeObject(dir, 'api', ingressManifest('api', 'api.test', [{ service: 'api', path: '/v2' }]));
+    writeObject(dir, 'echo', echoIngress('60'));
     const refused = await hostile.next(ROUTE_TYPE);
     hostile.nack(refused, '', 'RouteConfiguration grpc/api.test: invalid', ['grpc/mini-echo.io']);
     await waitFor('the NACK on record', () => nacksCounted() === 1);
@@ -133,7 +135,9 @@ describe('nack: hostile clients cannot take routes away from the fleet', () => {
       (v) => v.name === 'api.test',
     );
     expect(api!.routes[0]!.match.path_separated_prefix).to.equal('/v2');
+    expect(served(rds).newWeight, 'its own host is held, not rolled back: the SotW client takes it too').to.equal(6000);
     expect(app.controller.diagnostics().filter((d) => d.severity === 'error')).to.deep.equal([]);
+    expect(app.controller.diagnostics().filter((d) => d.object.name === 'api')).to.deep.equal([]);
   });
 
   it('a Delta client refusing VHDS while a SotW client runs the routes: held, then protected; the edit stays', async () => {

@@ -88,10 +88,30 @@ const cases: Array<{ name: string; steps: Array<[Step, string[]]> }> = [
     steps: [
       ...SETTLED,
       // The cluster set moved (a is gone but still in use, so kept): CDS and EDS at a new version first.
-      [{ publish: { 'a.io': 'b', 'b.io': 'b' } }, ['CDS b,a', 'EDS b,a']],
+      // EDS has nothing new: both assignments are as sent, so no EDS response.
+      [{ publish: { 'a.io': 'b', 'b.io': 'b' } }, ['CDS b,a']],
+      [{ type: 'CDS', reply: 'ack' }, ['RDS ingress_http']],
+      [{ type: 'RDS', names: ['ingress_http'], reply: 'ack' }, ['CDS b']],
       [{ type: 'CDS', reply: 'ack' }, []],
-      [{ type: 'EDS', names: ['a', 'b'], reply: 'ack' }, ['RDS ingress_http']],
-      [{ type: 'RDS', names: ['ingress_http'], reply: 'ack' }, ['CDS b', 'EDS b']],
+      [{ type: 'EDS', names: ['b'], reply: 'ack' }, []],
+    ],
+  },
+  {
+    name: 'the last clusters go: nothing is sent for EDS, and a later route change is not held back (it was STALE forever)',
+    steps: [
+      ...SETTLED,
+      // Every Ingress deleted: no host, no cluster. The clusters the running routes use are kept.
+      [{ publish: {} }, ['CDS a,b']],
+      [{ type: 'CDS', reply: 'ack' }, ['RDS ingress_http']],
+      [{ type: 'RDS', names: ['ingress_http'], reply: 'ack' }, ['CDS']],
+      // Envoy drops both clusters, and with them its last EDS names; it answers the EDS nonce it had.
+      [{ type: 'CDS', reply: 'ack' }, []],
+      [{ type: 'EDS', names: [], reply: 'ack' }, []],
+      // A new Ingress: clusters, then endpoints, then its routes, as for any change.
+      [{ publish: { '*': 'a' } }, ['CDS a']],
+      [{ type: 'CDS', reply: 'ack' }, []],
+      [{ type: 'EDS', names: ['a'], reply: 'ack' }, ['EDS a']],
+      [{ type: 'EDS', names: ['a'], reply: 'ack' }, ['RDS ingress_http']],
     ],
   },
 ];
