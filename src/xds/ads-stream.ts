@@ -26,6 +26,7 @@ import { NACK_TEXT_LIMIT, isNack, type ErrorDetail, type StreamEvents, type XdsN
 import { TypeState } from './stream-state.js';
 import { clientKind, type ClientKind } from './client-kind.js';
 import { withKeptClusters } from '../snapshot/sent-version.js';
+import { namesOverLimit } from './limits.js';
 
 /** What a stream should hold of one type now. */
 export interface Desired {
@@ -106,6 +107,21 @@ export abstract class AdsStream<Response> {
     }
   }
 
+  /** After a request: answer it now, or when the server's scheduler says (it coalesces bursts). */
+  protected afterRequest(): void {
+    this.stale = true;
+    if (this.events.schedule) this.events.schedule();
+    else this.pump();
+  }
+
+  /** False (and the stream refused) when a request would take the subscription past its limit. */
+  protected withinLimits(state: TypeState, names: number): boolean {
+    const why = namesOverLimit(this.kind, state.typeUrl === LISTENER_TYPE, names);
+    if (why === undefined) return true;
+    this.events.exceeded(`${SHORT_NAME[state.typeUrl]}: ${why}`);
+    return false;
+  }
+
   /** Sends what `state` lacks of `desired`, if anything; the variant decides the response's shape. */
   protected abstract respond(state: TypeState, desired: Desired): void;
 
@@ -158,17 +174,16 @@ export abstract class AdsStream<Response> {
    * even though it did not change (xDS rule 5): the names sent and no longer subscribed are noted as
    * forgotten until the next response.
    */
-  protected forgetUnsubscribed(state: TypeState): void {
+  protected forgetUnsubscribed(state: TypeState, dropped?: Iterable<string>): void {
     const sent = state.sent;
     if (!sent || state.wildcard) return;
     // Noted rather than copied out of what was sent: that map is shared by the streams in step, and
-    // an Envoy drops an EDS name with every cluster it loses.
-    let forgotten: Set<string> | undefined;
-    for (const name of sent.resources.keys()) {
-      if (state.covers(name) || state.forgotten.has(name)) continue;
-      (forgotten ??= new Set(state.forgotten)).add(name);
+    // an Envoy drops an EDS name with every cluster it loses. Given the names a request dropped, only
+    // those are looked at: a one-name unsubscribe costs one name, not the thousands held.
+    for (const name of dropped ?? sent.resources.keys()) {
+      if (!sent.resources.has(name) || state.covers(name) || state.forgotten.has(name)) continue;
+      state.forget(name);
     }
-    if (forgotten) state.forgotten = forgotten;
   }
 
   /** The type's version moved, or a newly subscribed name has not been sent yet (xDS rule 5). */

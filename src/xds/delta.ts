@@ -10,6 +10,7 @@ import type { EncodedResource, Snapshot } from '../snapshot/snapshot.js';
 import { AdsStream, type Desired } from './ads-stream.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, StreamEvents } from './protocol.js';
 import type { TypeState } from './stream-state.js';
+import { VIRTUAL_HOST_TYPE } from '../proto/type-urls.js';
 
 export interface Difference {
   added: EncodedResource[];
@@ -21,13 +22,17 @@ export interface Difference {
 // over the type, not one per stream.
 const shared = new WeakMap<ReadonlyMap<string, EncodedResource>, WeakMap<ReadonlyMap<string, EncodedResource>, Difference>>();
 
-/** What a client holding `held` (and `initial`, name → version) lacks of `desired`, and what is gone. */
+/**
+ * What a client holding `held` (and `initial`, name → version) lacks of `desired`, and what is gone.
+ * Names in `dropped` the client let go of by itself: it does not hold them, whatever `held` says.
+ */
 export function difference(
   held: ReadonlyMap<string, EncodedResource>,
   initial: ReadonlyMap<string, string> | undefined,
   desired: ReadonlyMap<string, EncodedResource>,
+  dropped: ReadonlySet<string> = NOTHING_DROPPED,
 ): Difference {
-  if (initial) return compare(held, initial, desired);
+  if (initial || dropped.size > 0) return compare(held, initial, desired, dropped);
   let byDesired = shared.get(held);
   if (!byDesired) shared.set(held, (byDesired = new WeakMap()));
   let result = byDesired.get(desired);
@@ -35,21 +40,24 @@ export function difference(
   return result;
 }
 
+const NOTHING_DROPPED: ReadonlySet<string> = new Set();
+
 function compare(
   held: ReadonlyMap<string, EncodedResource>,
   initial: ReadonlyMap<string, string> | undefined,
   desired: ReadonlyMap<string, EncodedResource>,
+  dropped: ReadonlySet<string> = NOTHING_DROPPED,
 ): Difference {
   const added: EncodedResource[] = [];
   const removed: string[] = [];
-  if (held === desired && !initial) return { added, removed };
+  if (held === desired && !initial && dropped.size === 0) return { added, removed };
   for (const [name, resource] of desired) {
-    const had = held.get(name);
+    const had = dropped.has(name) ? undefined : held.get(name);
     if (had === resource || (had && had.version === resource.version)) continue;
     if (!had && initial?.get(name) === resource.version) continue;
     added.push(resource);
   }
-  for (const name of held.keys()) if (!desired.has(name)) removed.push(name);
+  for (const name of held.keys()) if (!desired.has(name) && !dropped.has(name)) removed.push(name);
   for (const name of initial?.keys() ?? []) if (!desired.has(name) && !held.has(name)) removed.push(name);
   return { added, removed };
 }
@@ -70,21 +78,25 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryResponse> {
     // Delta: a reply to a superseded response is no ACK or NACK, but its subscription changes still
     // apply (xDS rule 4).
     if (nonce !== '') this.reply(state, nonce, request.error_detail);
+    const subscribe = request.resource_names_subscribe ?? [];
+    if (!this.withinLimits(state, state.names.size + subscribe.length)) return;
     if (first) {
       const initial = Object.entries(request.initial_resource_versions ?? {});
+      if (!this.withinLimits(state, initial.length)) return;
       if (initial.length > 0) state.initialVersions = new Map(initial);
     }
     const unsubscribe = request.resource_names_unsubscribe ?? [];
-    state.change(request.resource_names_subscribe ?? [], unsubscribe);
-    if (unsubscribe.length > 0) this.forgetUnsubscribed(state);
-    this.stale = true;
-    this.pump();
+    state.change(subscribe, unsubscribe);
+    // `*` and a VHDS namespace (`ingress_http`) drop names not listed: those are found by looking at all.
+    const listed = state.typeUrl !== VIRTUAL_HOST_TYPE && !unsubscribe.includes('*');
+    if (unsubscribe.length > 0) this.forgetUnsubscribed(state, listed ? unsubscribe : undefined);
+    this.afterRequest();
   }
 
   protected respond(state: TypeState, desired: Desired): void {
     const first = !state.sent;
     if (!first && !this.needsResponse(state, desired)) return;
-    const { added, removed } = difference(state.held, state.initialVersions, desired.resources);
+    const { added, removed } = difference(state.held, state.initialVersions, desired.resources, state.forgotten);
     state.initialVersions = undefined;
     if (!first && added.length === 0 && removed.length === 0) {
       // The type moved, but nothing this client takes of it: it already holds the new state.
@@ -102,18 +114,5 @@ export class DeltaStream extends AdsStream<DeltaDiscoveryResponse> {
     state.sent = { version: desired.version, nonce, resources: desired.resources };
     state.held = desired.resources;
     state.awaitingReply = true;
-  }
-
-  // A client drops what it unsubscribes from by itself: no removal is sent for it later, and it is
-  // sent again if the client subscribes again.
-  protected override forgetUnsubscribed(state: TypeState): void {
-    super.forgetUnsubscribed(state);
-    let kept: Map<string, EncodedResource> | undefined;
-    for (const name of state.held.keys()) {
-      if (state.covers(name)) continue;
-      kept ??= new Map(state.held);
-      kept.delete(name);
-    }
-    if (kept) state.held = kept;
   }
 }

@@ -78,4 +78,11 @@ export interface StreamEvents<Response> {
   /** Whether this client may be sent resources of the type (TLS secrets go only to trusted clients). */
   mayServe(typeUrl: TypeUrl): boolean;
   refused(typeUrl: TypeUrl): void;
+  /** The client went past a limit (limits.ts): the stream is ended with RESOURCE_EXHAUSTED. */
+  exceeded(why: string): void;
+  /**
+   * Asks for the stream to be pumped after a request; the server coalesces a burst of requests into
+   * one pump and bounds how often a stream is pumped. Without it the stream pumps at once.
+   */
+  schedule?(): void;
 }

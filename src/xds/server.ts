@@ -16,6 +16,14 @@ import type { AdsStream } from './ads-stream.js';
 import { isLoopbackPeer } from './credentials.js';
 import { adsDefinition } from './ads-service.js';
 import { useStructuredGrpcLogs } from './grpc-logs.js';
+import {
+  DEFAULT_MAX_STREAMS_PER_PEER,
+  MAX_REQUEST_BYTES,
+  MAX_STREAMS_PER_CONNECTION,
+  MAX_UNSENT_BYTES,
+  REQUEST_PUMP_BURST,
+  REQUEST_PUMP_INTERVAL_MS,
+} from './limits.js';
 
 export { ADS_SERVICE, DELTA_METHOD_PATH, SOTW_METHOD_PATH } from './ads-service.js';
 
@@ -66,6 +74,10 @@ export interface AdsServerOptions {
   secretsTo?: 'everyone' | 'loopback';
   /** How a peer is judged to be on loopback; isLoopbackPeer unless a test stands in a remote client. */
   isLoopback?(peer: string): boolean;
+  /** ADS streams one peer address may hold open (limits.ts). */
+  maxStreamsPerPeer?: number;
+  /** Bytes written to a stream and not taken before it is ended (limits.ts; smaller in tests). */
+  maxUnsentBytes?: number;
 }
 
 const MAX_NODE_LABELS = 500;
@@ -77,7 +89,8 @@ export class AdsServer {
     // Envoy keeps one long-lived stream; without keepalive a half-dead peer is noticed only on write.
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.max_receive_message_length': 16 * 1024 * 1024,
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+    'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
     'grpc.max_send_message_length': 256 * 1024 * 1024,
   });
   private readonly streams = new Map<number, StreamInfo>();
@@ -85,6 +98,12 @@ export class AdsServer {
   private readonly count;
 
   private readonly limiter = new LogLimiter();
+  /** How often each stream is pumped after its requests: a burst, then one every 20 ms (limits.ts). */
+  private readonly pumpBudget = new LogLimiter(REQUEST_PUMP_BURST, REQUEST_PUMP_INTERVAL_MS);
+  /** Stream opened/closed lines: a client opening thousands of streams writes a few lines, and a count. */
+  private readonly churnLines = new LogLimiter(50, 1000);
+  /** Open streams per peer address. */
+  private readonly perPeer = new Map<string, number>();
   /**
    * NACKs each stream may have judged: a burst, then one a second. An Envoy refuses each version once;
    * a client sending thousands a second is marked NACKED and counted, and the rest are not traced.
@@ -118,6 +137,11 @@ export class AdsServer {
       ['type'],
     );
     const stale = metrics.counter('splitplane_xds_stale_nonce_total', 'Requests ignored because they answered a superseded response.', ['type']);
+    const refusedStreams = metrics.counter(
+      'splitplane_xds_streams_refused_total',
+      'ADS streams refused or ended because their client went past a limit (streams per peer, names, bytes not read).',
+      ['reason'],
+    );
     const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.', []);
     const clientsGauge = metrics.gauge('splitplane_xds_clients', 'Connected ADS streams by client kind (envoy, or grpc for proxyless gRPC).', ['kind']);
     const countStreams = () => {
@@ -125,7 +149,7 @@ export class AdsServer {
       const kinds = [...this.streams.values()].map((s) => s.stream.kind);
       for (const kind of ['envoy', 'grpc'] as const) clientsGauge(kinds.filter((k) => k === kind).length, { kind });
     };
-    this.count = { responses, bytes, acks, ackLatency, nacks, nacksUnjudged, stale, streams: countStreams };
+    this.count = { responses, bytes, acks, ackLatency, nacks, nacksUnjudged, refusedStreams, stale, streams: countStreams };
     this.count.streams();
     this.server.addService(adsDefinition, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) =>
@@ -186,6 +210,24 @@ export class AdsServer {
     const id = this.nextId++;
     const peer = call.getPeer();
     let log = this.log.child({ stream: id, peer });
+    const address = peerAddress(peer);
+    const held = this.perPeer.get(address) ?? 0;
+    const maxPerPeer = this.options.maxStreamsPerPeer ?? DEFAULT_MAX_STREAMS_PER_PEER;
+    if (held >= maxPerPeer) {
+      this.count.refusedStreams({ reason: 'streams-per-peer' });
+      const line = this.limiter.take(`peer:${address}`);
+      if (line.ok) log.warn('xds stream refused: this peer holds too many', { streams: held, limit: maxPerPeer, suppressedSinceLast: line.suppressed });
+      call.emit('error', {
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: `${held} ADS streams are open from ${address}, the most one peer may hold (--max-streams-per-peer)`,
+      });
+      return;
+    }
+    this.perPeer.set(address, held + 1);
+    const churn = (msg: string, fields: Record<string, unknown> = {}) => {
+      const line = this.churnLines.take('churn');
+      if (line.ok) log.info(msg, line.suppressed > 0 ? { ...fields, linesSuppressedSinceLast: line.suppressed } : fields);
+    };
     const typeLabel = (t: TypeUrl) => TYPE_LABELS[t];
     // Lines a client can cause are limited per stream and reason; the next line says what was dropped.
     const limited = (level: 'debug' | 'warn' | 'error', reason: string, msg: string, fields: Record<string, unknown>) => {
@@ -209,6 +251,11 @@ export class AdsServer {
         if (first) this.count.streams();
         const count = 'size' in response.resources ? response.resources.size : response.resources.length;
         log.debug('xds response', { type: SHORT_NAME[response.typeUrl], nonce, resources: count });
+        const pending = info.unsentBytes();
+        if (pending > 0 && pending + bytes.length > (this.options.maxUnsentBytes ?? MAX_UNSENT_BYTES)) {
+          refuse(`${pending} bytes written and not taken: the client is not reading`);
+          return nonce;
+        }
         unsent.set(response.typeUrl, bytes.length);
         call.write(bytes, () => {
           unsent.delete(response.typeUrl);
@@ -275,6 +322,8 @@ export class AdsServer {
           'TLS secrets are not sent to this client: it is not on loopback and the xDS port has no TLS with client certificates (--xds-tls-cert, --xds-tls-key, --xds-client-ca; or --insecure-xds)',
           { type: SHORT_NAME[typeUrl] },
         ),
+      exceeded: (why) => refuse(why),
+      schedule: () => schedule(),
     });
     const info: StreamInfo = {
       id,
@@ -304,10 +353,36 @@ export class AdsServer {
       closed = true;
       unwatch();
       this.streams.delete(id);
+      const left = (this.perPeer.get(address) ?? 1) - 1;
+      if (left > 0) this.perPeer.set(address, left);
+      else this.perPeer.delete(address);
       this.limiter.forget(`${id}:`);
       this.nackBudget.forget(`${id}:`);
+      this.pumpBudget.forget(`${id}:`);
       this.count.streams();
-      log.info('xds stream closed', { why });
+      churn('xds stream closed', { why });
+    };
+    // A client past a limit: its status says which, and the stream ends without waiting for its writes.
+    const refuse = (why: string) => {
+      if (closed) return;
+      this.count.refusedStreams({ reason: 'limit' });
+      limited('warn', 'exceeded', 'xds stream ended: the client went past a limit', { why });
+      call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: why });
+      close(`refused: ${why}`);
+      // Its writes may never drain (a client that does not read): the connection's stream is reset.
+      setTimeout(() => call.destroy(), 1000).unref();
+    };
+    // Requests that arrive together are looked at once; a stream is pumped at most at the budget's pace.
+    let scheduled = false;
+    const schedule = () => {
+      if (scheduled || closed) return;
+      scheduled = true;
+      const run = () => {
+        scheduled = false;
+        if (!closed) pump();
+      };
+      if (this.pumpBudget.take(`${id}:`).ok) setImmediate(run);
+      else setTimeout(run, REQUEST_PUMP_INTERVAL_MS);
     };
     info.end = () => {
       call.end();
@@ -325,7 +400,7 @@ export class AdsServer {
       }
       if (first && stream.node) {
         log = log.child({ node: truncate(String(stream.node.id ?? ''), 128), cluster: truncate(String(stream.node.cluster ?? ''), 128) });
-        log.info('xds stream opened');
+        churn('xds stream opened');
       }
     });
     call.on('end', () => {
@@ -347,4 +422,12 @@ export class AdsServer {
     this.nodeLabels.add(label);
     return label;
   }
+}
+
+/** A peer's address without its port: `ipv4:10.0.0.1:5555` and `[::1]:5555` → `10.0.0.1`, `::1`. */
+export function peerAddress(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  if (bare.startsWith('[')) return bare.slice(1, bare.indexOf(']') > 0 ? bare.indexOf(']') : undefined);
+  const colon = bare.lastIndexOf(':');
+  return colon > 0 && bare.indexOf(':') === colon ? bare.slice(0, colon) : bare;
 }

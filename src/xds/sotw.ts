@@ -27,11 +27,11 @@ export class SotwStream extends AdsStream<DiscoveryResponse> {
     } else if (!state.requested && request.version_info) {
       this.resumeFrom(state, request);
     }
+    if (!this.withinLimits(state, (request.resource_names ?? []).length)) return;
     const subscription = state.subscriptionVersion;
     state.replace(request.resource_names ?? []);
     if (state.subscriptionVersion !== subscription) this.forgetUnsubscribed(state);
-    this.stale = true;
-    this.pump();
+    this.afterRequest();
   }
 
   protected respond(state: TypeState, desired: Desired): void {

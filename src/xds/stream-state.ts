@@ -7,6 +7,7 @@
 
 import type { EncodedResource } from '../snapshot/snapshot.js';
 import { VIRTUAL_HOST_TYPE, isWildcardCapable, vhdsNamespace, type TypeUrl } from '../proto/type-urls.js';
+import { NameSet } from './name-set.js';
 
 export interface SentResponse {
   /** The type's version this stream was brought to (the snapshot's, or with `+<hash>` for kept clusters). */
@@ -51,7 +52,10 @@ function intern(names: Set<string>): ReadonlySet<string> {
 export class TypeState {
   requested = false;
   wildcard = false;
-  /** Names explicitly subscribed; may include names that do not exist yet. Shared: replaced, never changed. */
+  /**
+   * Names explicitly subscribed; may include names that do not exist yet. SotW replaces the set (shared,
+   * never changed); Delta changes its own overlay of a shared set (a NameSet, this state's alone).
+   */
   names: ReadonlySet<string> = new Set<string>();
   private sentResponse: SentResponse | undefined;
 
@@ -75,6 +79,12 @@ export class TypeState {
    * again must bring it again even though it did not change (xDS rule 5). Cleared by every response.
    */
   forgotten: ReadonlySet<string> = NO_NAMES;
+
+  /** Notes a name the client dropped (see `forgotten`). */
+  forget(name: string): void {
+    if (this.forgotten === NO_NAMES) this.forgotten = new Set<string>();
+    (this.forgotten as Set<string>).add(name);
+  }
   /** Bumped whenever the subscription (wildcard or names) changes; lets the streams memoise per state. */
   subscriptionVersion = 0;
   /**
@@ -110,16 +120,15 @@ export class TypeState {
     let changed = first;
     const capable = isWildcardCapable(this.typeUrl);
     if (first && capable && subscribe.length === 0) this.wildcard = true;
-    let names: Set<string> | undefined;
+    // The stream's own overlay on the shared names (name-set.ts): a change costs the names it names.
+    const names = this.names instanceof NameSet ? this.names : new NameSet(this.names, intern);
     for (const n of subscribe) {
       if (n === '*') {
         if (capable && !this.wildcard) {
           this.wildcard = true;
           changed = true;
         }
-      } else if (!(names ?? this.names).has(n)) {
-        (names ??= new Set(this.names)).add(n);
-      }
+      } else if (names.add(n)) changed = true;
     }
     for (const n of unsubscribe) {
       if (n === '*') {
@@ -127,14 +136,9 @@ export class TypeState {
           this.wildcard = false;
           changed = true;
         }
-      } else if ((names ?? this.names).has(n)) {
-        (names ??= new Set(this.names)).delete(n);
-      }
+      } else if (names.delete(n)) changed = true;
     }
-    if (names) {
-      this.names = intern(names);
-      changed = true;
-    }
+    if (changed && names !== this.names) this.names = names;
     if (changed) this.subscriptionVersion++;
   }
 

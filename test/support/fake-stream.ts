@@ -85,6 +85,8 @@ export interface Recorded {
   acks: string[];
   nacks: string[];
   stale: string[];
+  /** Limits the client went past (the server would end the stream). */
+  exceeded: string[];
 }
 
 function events<R>(record: Recorded, shape: (r: R) => Omit<Sent, 'nonce'>): StreamEvents<R> {
@@ -101,11 +103,12 @@ function events<R>(record: Recorded, shape: (r: R) => Omit<Sent, 'nonce'>): Stre
     unknownType: () => undefined,
     mayServe: () => true,
     refused: () => undefined,
+    exceeded: (why) => record.exceeded.push(why),
   };
 }
 
 export function fakeDelta(current: () => Snapshot | undefined): { stream: DeltaStream; record: Recorded } {
-  const record: Recorded = { sent: [], acks: [], nacks: [], stale: [] };
+  const record: Recorded = { sent: [], acks: [], nacks: [], stale: [], exceeded: [] };
   const stream = new DeltaStream(
     current,
     events<DeltaDiscoveryResponse>(record, (r) => ({
@@ -119,7 +122,7 @@ export function fakeDelta(current: () => Snapshot | undefined): { stream: DeltaS
 }
 
 export function fakeSotw(current: () => Snapshot | undefined): { stream: SotwStream; record: Recorded } {
-  const record: Recorded = { sent: [], acks: [], nacks: [], stale: [] };
+  const record: Recorded = { sent: [], acks: [], nacks: [], stale: [], exceeded: [] };
   const stream = new SotwStream(
     current,
     events<DiscoveryResponse>(record, (r) => ({

@@ -2,7 +2,6 @@
 // that sends megabytes of NACK text. The server's memory per stream and its log output stay bounded.
 
 import { expect } from 'chai';
-import http2 from 'node:http2';
 import { createLogger } from '../../src/log.js';
 import { Metrics } from '../../src/metrics.js';
 import { edsCluster } from '../../src/resources/cluster.js';
@@ -12,12 +11,11 @@ import { routeConfiguration } from '../../src/resources/route.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../src/proto/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
-import { decodeDeltaDiscoveryResponse, decodeDiscoveryResponse, encodeDeltaDiscoveryRequest, encodeDiscoveryRequest } from '../../src/xds/messages.js';
-import { AdsServer, DELTA_METHOD_PATH, NACK_BURST, SOTW_METHOD_PATH, type NackReport } from '../../src/xds/server.js';
+import { AdsServer, NACK_BURST, type NackReport } from '../../src/xds/server.js';
 import { isLoopbackPeer } from '../../src/xds/credentials.js';
-import type { DeltaDiscoveryRequest, DiscoveryRequest } from '../../src/xds/protocol.js';
 import { waitFor } from '../../src/local/wait.js';
 import { AdsClient } from '../support/ads-client.js';
+import { RawAdsClient } from '../support/raw-ads-client.js';
 
 const source = { kind: 'Ingress', namespace: 'default', name: 'echo' };
 
@@ -44,70 +42,6 @@ function bigSnapshot(tag: number, hosts = 1000): Snapshot {
     [ENDPOINT_TYPE]: [loadAssignment({ name: 'ns/a/80', endpoints: [{ address: '127.0.0.1', port: 1 }] })],
     [SECRET_TYPE]: [],
   });
-}
-
-/** A raw HTTP/2 gRPC client whose reading can be stopped, as a stuck or malicious proxy would. */
-class RawAdsClient {
-  private readonly session: http2.ClientHttp2Session;
-  private readonly stream: http2.ClientHttp2Stream;
-  private pending = Buffer.alloc(0);
-  /** Responses as decoded; `version_info` is the SotW version or the Delta system version. */
-  readonly received: Array<{ type_url: string; version_info: string }> = [];
-  bytes = 0;
-
-  constructor(
-    port: number,
-    private readonly protocol: 'sotw' | 'delta' = 'sotw',
-  ) {
-    this.session = http2.connect(`http://127.0.0.1:${port}`);
-    this.session.on('error', () => undefined);
-    this.stream = this.session.request({
-      ':method': 'POST',
-      ':path': protocol === 'sotw' ? SOTW_METHOD_PATH : DELTA_METHOD_PATH,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-    });
-    this.stream.on('error', () => undefined);
-    this.stream.on('data', (chunk: Buffer) => {
-      this.bytes += chunk.length;
-      this.pending = Buffer.concat([this.pending, chunk]);
-      while (this.pending.length >= 5 && this.pending.length >= 5 + this.pending.readUInt32BE(1)) {
-        const length = this.pending.readUInt32BE(1);
-        const bytes = this.pending.subarray(5, 5 + length);
-        if (protocol === 'sotw') this.received.push(decodeDiscoveryResponse(bytes));
-        else {
-          const delta = decodeDeltaDiscoveryResponse(bytes);
-          this.received.push({ type_url: delta.type_url, version_info: delta.system_version_info });
-        }
-        this.pending = this.pending.subarray(5 + length);
-      }
-    });
-  }
-
-  send(request: Partial<DiscoveryRequest> | Partial<DeltaDiscoveryRequest>): void {
-    const body = Buffer.from(
-      this.protocol === 'sotw'
-        ? encodeDiscoveryRequest(request as Partial<DiscoveryRequest>)
-        : encodeDeltaDiscoveryRequest(request as Partial<DeltaDiscoveryRequest>),
-    );
-    const frame = Buffer.alloc(5 + body.length);
-    frame.writeUInt32BE(body.length, 1);
-    body.copy(frame, 5);
-    this.stream.write(frame);
-  }
-
-  stopReading(): void {
-    this.stream.pause();
-  }
-
-  resumeReading(): void {
-    this.stream.resume();
-  }
-
-  close(): void {
-    this.stream.close();
-    this.session.close();
-  }
 }
 
 describe('xds/server under hostile clients', () => {
