@@ -78,4 +78,3 @@ export class RawAdsClient {
     this.session.close();
   }
 }
-
