@@ -72,6 +72,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics, {
     onNack: (nack) => controller.envoyRejected(nack),
     secretsTo: config.xdsTls || config.insecureXds ? 'everyone' : 'loopback',
+    maxStreamsPerPeer: config.maxStreamsPerPeer,
   });
   let admin: http.Server | undefined;
   try {

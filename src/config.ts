@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { eachFlag } from './flags.js';
 import type { Level } from './log.js';
 import { DEFAULT_MAX_FILE_BYTES } from './source/file-options.js';
+import { DEFAULT_MAX_STREAMS_PER_PEER } from './xds/limits.js';
 
 export interface Config {
   /** Where objects come from: a folder (the default) or the Kubernetes API server. */
@@ -34,6 +35,8 @@ export interface Config {
   logLevel: Level;
   /** Manifest files larger than this are not read. */
   maxFileBytes: number;
+  /** ADS streams one peer address may hold open. */
+  maxStreamsPerPeer: number;
   /** The rebuild loop: wait this long after the last change, and never longer than maxMs after the first. */
   rebuildHoldoffMs: number;
   rebuildMaxMs: number;
@@ -59,6 +62,7 @@ export const DEFAULTS: Config = {
   ingressClass: 'splitplane',
   logLevel: 'info',
   maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+  maxStreamsPerPeer: DEFAULT_MAX_STREAMS_PER_PEER,
   rebuildHoldoffMs: 50,
   rebuildMaxMs: 500,
   insecureXds: false,
@@ -93,6 +97,8 @@ export const USAGE = `usage: splitplane [flags]
                          another port to --https-port (default: the --https-port)
   --ingress-class NAME   IngressClass served (default splitplane)
   --max-file-bytes N     manifest files larger than this are not read (default ${DEFAULT_MAX_FILE_BYTES}, 4 MiB)
+  --max-streams-per-peer N
+                         ADS streams one address may hold open; more are refused (default ${DEFAULT_MAX_STREAMS_PER_PEER})
   --rebuild-holdoff-ms N rebuild this long after the last input change, so a burst is one rebuild (default 50)
   --rebuild-max-ms N     but never later than this after the first change of a burst (default 500)
   --log-level LEVEL      debug, info, warn or error (default info)
@@ -164,6 +170,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
           break;
         case '--log-level':
           config.logLevel = parseLevel(value());
+          break;
+        case '--max-streams-per-peer':
+          config.maxStreamsPerPeer = parseCount(flag, value());
           break;
         case '--max-file-bytes':
           config.maxFileBytes = parseCount(flag, value());

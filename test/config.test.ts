@@ -44,6 +44,8 @@ describe('config', () => {
       '--rebuild-holdoff-ms',
       '0',
       '--rebuild-max-ms=200',
+      '--max-streams-per-peer',
+      '5000',
     ]);
     expect(c).to.deep.equal({
       manifests: '/tmp/m',
@@ -62,6 +64,7 @@ describe('config', () => {
       leaderElect: false,
       rebuildHoldoffMs: 0,
       rebuildMaxMs: 200,
+      maxStreamsPerPeer: 5000,
     });
     expect(() => parseArgs(['--rebuild-holdoff-ms', '600'])).to.throw(ConfigError, /below --rebuild-holdoff-ms/);
   });
