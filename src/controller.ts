@@ -17,10 +17,9 @@ import type { SnapshotCache } from './snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from './snapshot/snapshot.js';
 import type { Source } from './source/source.js';
 import type { ObjectStore } from './store/store.js';
-import { traceNack, type BuildRecord } from './nack/trace.js';
-import { judgeNack, type FleetMember, type Judged } from './nack/verdict.js';
-import { LogLimiter } from './log-limit.js';
-import { refOfObject } from './model/validation/validate.js';
+import type { BuildRecord } from './nack/trace.js';
+import type { FleetMember } from './nack/verdict.js';
+import { Refusals } from './nack/refusals.js';
 import type { NackReport } from './xds/server.js';
 
 export interface ControllerObserver {
@@ -47,26 +46,11 @@ export interface ControllerOptions {
 /** How many published builds are remembered for tracing NACKs back to objects. */
 const HISTORY = 16;
 
-/** The field a refusal by Envoy is reported on, by kind: where the refused resource's content comes from. */
-const REFUSED_FIELD: Readonly<Record<string, string>> = {
-  Ingress: 'spec',
-  Service: 'spec.ports',
-  EndpointSlice: 'endpoints',
-  Secret: 'data',
-  IngressClass: 'spec',
-};
-
 export class Controller {
   private accepted = new Map<string, KubeObject>();
-  /** Forms of objects that Envoy refused; weak, so forms nobody holds any more are forgotten. */
-  private readonly rejected = new WeakMap<KubeObject, { field: string; message: string }>();
   private history: BuildRecord[] = [];
-  /** The clients (stream ids) that refused each form; weak, like `rejected`. */
-  private readonly refusals = new WeakMap<KubeObject, Set<number>>();
-  /** Refusals that changed nothing (held or protected), shown as warnings while the form they name is served. */
-  private readonly refusalNotes = new Map<string, { form: KubeObject; diagnostic: Diagnostic }>();
-  /** NACK lines are limited per client: a client can send thousands a second. */
-  private readonly nackLines = new LogLimiter();
+  /** Refused versions: what they blame and what that changes (nack/refusals.ts). */
+  private readonly refusals: Refusals;
   private lastDiagnostics: Diagnostic[] = [];
   private readonly debouncer: Debouncer;
   private readonly encoder = new SnapshotEncoder();
@@ -98,6 +82,18 @@ export class Controller {
     private readonly log: Logger,
     metrics: Metrics,
   ) {
+    this.refusals = new Refusals({
+      history: () => this.history,
+      accepted: () => this.accepted,
+      fleet: () => this.options.fleet?.() ?? [],
+      changed: (whole) => {
+        // The refused and accepted forms changed: the next build is a whole one.
+        if (whole) this.modelMemo = undefined;
+        this.changed();
+      },
+      log: this.log,
+      timers: options.timers ?? realTimers,
+    });
     this.debouncer = new Debouncer(() => this.rebuild(), options.holdoffMs ?? 50, options.maxMs ?? 500, options.timers ?? realTimers, options.leading ?? false);
     const builds = metrics.counter('splitplane_builds_total', 'Snapshot builds, by result.', ['result']);
     const seconds = metrics.counter('splitplane_build_seconds_total', 'Time spent building snapshots.', []);
@@ -156,7 +152,7 @@ export class Controller {
         ingressClasses: this.store.list<IngressClass>('IngressClass'),
         secrets: this.store.list<Secret>('Secret'),
         ingressClass: this.options.ingressClass,
-        rejected: this.rejected,
+        rejected: this.refusals.rejected,
         plans: this.plans,
       };
       this.recordObjects(input);
@@ -175,7 +171,7 @@ export class Controller {
       this.lastBuildIncremental = incremental;
       const stages = { model: modelled - started, translate: translated - modelled, encode: encoded - translated, publish: 0 };
       this.lastBuild = stages;
-      this.updateDiagnostics(this.options.source?.diagnostics() ?? [], this.store.conflicts(), result.diagnostics, this.currentRefusalNotes());
+      this.updateDiagnostics(this.options.source?.diagnostics() ?? [], this.store.conflicts(), result.diagnostics, this.refusals.diagnostics());
       const previous = this.cache.current();
       this.builds++;
       if (previous && PUSH_ORDER.every((t) => previous.version(t) === snapshot.version(t))) {
@@ -220,79 +216,9 @@ export class Controller {
     return this.lastDiagnostics;
   }
 
-  /**
-   * A client refused a version (a NACK). What it may change for the others is bounded (docs/safety.md):
-   * its trace blames only what it subscribed to and what changed since its last ACK, a form another
-   * client runs is never rolled back, and a rollback needs a majority of the clients that take that
-   * kind of object. A rolled-back object serves the newest form a client runs, never nothing.
-   */
+  /** A client refused a version (a NACK): nack/refusals.ts judges and carries out what it may change. */
   envoyRejected(nack: NackReport): void {
-    const fields = { type: SHORT_NAME[nack.typeUrl], version: nack.version, node: nack.node.slice(0, 128), stream: nack.stream };
-    const line = this.nackLines.take(`${nack.stream}`);
-    const log = (level: 'warn' | 'error', msg: string, more: Record<string, unknown>) => {
-      if (line.ok) this.log[level](msg, { ...fields, ...more, ...(line.suppressed > 0 ? { suppressedSinceLast: line.suppressed } : {}) });
-    };
-    if (nack.acceptedElsewhere > 0) {
-      log('warn', 'NACK changes nothing: other proxies accepted this version, so the refusing proxy is the odd one', {});
-      return;
-    }
-    const trace = traceNack(nack, this.history);
-    if ('why' in trace) {
-      log('warn', 'NACK blames no object; the refusing proxy keeps its last accepted configuration until the next change', { why: trace.why });
-      return;
-    }
-    for (const suspect of trace.suspects) {
-      let refusers = this.refusals.get(suspect.object);
-      if (!refusers) this.refusals.set(suspect.object, (refusers = new Set()));
-      refusers.add(nack.stream);
-    }
-    const verdicts = judgeNack(
-      nack.typeUrl,
-      trace.suspects,
-      nack.stream,
-      this.history,
-      this.options.fleet?.() ?? [],
-      (form) => this.refusals.get(form) ?? new Set(),
-    );
-    const rolledBack = verdicts.filter((v) => v.outcome === 'rolled-back');
-    if (rolledBack.length > 0) this.modelMemo = undefined; // the refused and accepted forms change: the next build is a whole one
-    for (const verdict of verdicts) {
-      const { suspect } = verdict;
-      const message = refusalMessage(nack, verdict);
-      if (verdict.outcome !== 'rolled-back') {
-        this.refusalNotes.set(suspect.key, {
-          form: suspect.object,
-          diagnostic: { severity: 'warning', object: refOfObject(suspect.object), field: REFUSED_FIELD[suspect.object.kind] ?? 'metadata', message },
-        });
-        continue;
-      }
-      this.refusalNotes.delete(suspect.key);
-      this.rejected.set(suspect.object, { field: REFUSED_FIELD[suspect.object.kind] ?? 'metadata', message });
-      if (this.accepted.get(suspect.key) === suspect.object) {
-        if (verdict.restore) this.accepted.set(suspect.key, verdict.restore);
-        else this.accepted.delete(suspect.key);
-      }
-    }
-    log(
-      rolledBack.length > 0 ? 'error' : 'warn',
-      rolledBack.length > 0 ? 'a configuration was refused (NACK) and rolled back' : 'a configuration was refused (NACK); it keeps being served',
-      {
-        objects: verdicts
-          .map((v) => `${v.suspect.key}: ${v.outcome} (${v.refusals} of ${v.eligible} refused, ${v.needed} needed, ${v.runningElsewhere} run it)`)
-          .slice(0, 10),
-      },
-    );
-    this.changed();
-  }
-
-  /** Warnings for refusals that changed nothing, while the form they name is the one served. */
-  private currentRefusalNotes(): Diagnostic[] {
-    const out: Diagnostic[] = [];
-    for (const [key, note] of this.refusalNotes) {
-      if (this.accepted.get(key) === note.form) out.push(note.diagnostic);
-      else this.refusalNotes.delete(key);
-    }
-    return out;
+    this.refusals.refused(nack);
   }
 
   flush(): void {
@@ -301,6 +227,7 @@ export class Controller {
 
   stop(): void {
     this.debouncer.cancel();
+    this.refusals.stop();
   }
 
   /** Lists of diagnostics, concatenated without spreading: a list may hold a hundred thousand entries. */
@@ -322,23 +249,5 @@ export class Controller {
     this.lastDiagnostics = sorted;
     if (fresh.length > 0) this.options.observer?.diagnostics?.(fresh);
     for (const severity of ['error', 'warning', 'info'] as const) this.recordDiagnostics(sorted.filter((d) => d.severity === severity).length, { severity });
-  }
-}
-
-/** What a refusal did, in the words of the diagnostic on the object it blames. */
-function refusalMessage(nack: NackReport, verdict: Judged): string {
-  const { suspect } = verdict;
-  const kind = suspect.object.kind;
-  const refused = `A proxy (node ${JSON.stringify(nack.node.slice(0, 64))}) refused the ${SHORT_NAME[nack.typeUrl]} update built from this ${kind} (${suspect.resources.slice(0, 3).join(', ')}): ${JSON.stringify(nack.message)}`;
-  const count = `${verdict.refusals} of ${verdict.eligible} connected ${verdict.eligible === 1 ? 'proxy' : 'proxies'} refused this form`;
-  switch (verdict.outcome) {
-    case 'protected':
-      return `${refused}; ${verdict.runningElsewhere} other connected ${verdict.runningElsewhere === 1 ? 'proxy runs' : 'proxies run'} this form, so it keeps being served and the refusing proxy keeps its last accepted configuration: check that proxy (its version, its extensions)`;
-    case 'held':
-      return `${refused}; ${count}, fewer than the ${verdict.needed} a rollback needs, so it keeps being served and the refusing proxy keeps its last accepted configuration`;
-    case 'rolled-back':
-      return verdict.restore
-        ? `${refused}; ${count} and none runs it, so the form a proxy runs keeps serving until this ${kind} changes. Envoy refusing what splitplane sends is a splitplane bug: please report it with this message`
-        : `${refused}; ${count}, and no proxy ever ran this ${kind}, so it is not served until it changes. Envoy refusing what splitplane sends is a splitplane bug: please report it with this message`;
   }
 }

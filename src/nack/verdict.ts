@@ -10,9 +10,14 @@
 // - held: fewer than a majority of the clients that take what was refused have refused the form.
 //   One client alone cannot decide for a fleet; the form keeps being served, and the refusal stays
 //   on record until more clients refuse it or one accepts it.
-// - rolled back: a majority refused it and none runs it. The object goes back to the newest form a
-//   connected client runs, else to the form the refusing client runs; an object no client ever ran
-//   is new and is left out, as an Ingress rejected on input would be.
+// - awaiting: a majority refused it, but some clients that take it have not answered it yet. A
+//   well-behaved client that is about to ACK must not lose the form to faster refusals (a hostile
+//   client answers first): the form keeps being served until every client answered or the answer
+//   window passed, and is then judged again.
+// - rolled back: a majority refused it, none runs it, and every client answered (or the window
+//   passed). The object goes back to the newest form a connected client runs, else to the form the
+//   refusing client runs; an object no client ever ran is new and is left out, as an Ingress rejected
+//   on input would be.
 
 import type { KubeObject } from '../objects/kube.js';
 import { LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE, type TypeUrl } from '../proto/type-urls.js';
@@ -27,9 +32,12 @@ export interface FleetMember {
   runs(typeUrl: TypeUrl): { version: string; resources: ReadonlyMap<string, unknown> } | undefined;
 }
 
+/** How long clients have to answer a refused form before the refusals are judged without them. */
+export const ANSWER_WINDOW_MS = 5000;
+
 export interface Judged {
   suspect: Suspect;
-  outcome: 'protected' | 'held' | 'rolled-back';
+  outcome: 'protected' | 'held' | 'awaiting' | 'rolled-back';
   /** Connected clients that take what was refused (have ACKed routes, listeners, clusters… in their own view). */
   eligible: number;
   /** Connected clients that refused this form, the refusing one included. */
@@ -38,6 +46,8 @@ export interface Judged {
   needed: number;
   /** Connected clients other than the refusing one that run resources built from this form. */
   runningElsewhere: number;
+  /** Eligible clients that have neither refused nor accepted this form yet. */
+  unanswered: number;
   /** Rolled back: the form that serves from now on; undefined when no client ever ran one. */
   restore?: KubeObject;
 }
@@ -63,6 +73,8 @@ export function judgeNack(
   fleet: readonly FleetMember[],
   /** The connected clients that refused a form (the refusing one included, once counted by the caller). */
   refusers: (form: KubeObject) => ReadonlySet<number>,
+  /** Whether the answer window of a form has passed: clients that have not answered are not waited for. */
+  windowPassed: (form: KubeObject) => boolean = () => false,
 ): Judged[] {
   const connected = new Set(fleet.map((m) => m.id));
   return suspects.map((suspect) => {
@@ -70,7 +82,7 @@ export function judgeNack(
     let runningElsewhere = 0;
     // The newest form some connected client runs: the index of its build in the history.
     let newest: { at: number; form: KubeObject } | undefined;
-    const runsCache = new Map<unknown, { at: number; form: KubeObject } | null>();
+    const runsCache = new Map<unknown, Map<string, { at: number; form: KubeObject } | null>>();
     for (const member of fleet) {
       let takes = false;
       let runsRefused = false;
@@ -79,11 +91,12 @@ export function judgeNack(
         if (!running) continue;
         takes = true;
         // Clients in step share the map of what they run: each distinct one is looked at once.
-        const cacheKey = running.resources;
-        let found = runsCache.get(cacheKey);
+        let byVersion = runsCache.get(running.resources);
+        if (!byVersion) runsCache.set(running.resources, (byVersion = new Map()));
+        let found = byVersion.get(running.version);
         if (found === undefined) {
           found = formRun(history, typeUrl, member.view, running, suspect.key);
-          runsCache.set(cacheKey, found);
+          byVersion.set(running.version, found);
         }
         if (!found) continue;
         if (found.form === suspect.object) runsRefused = true;
@@ -97,9 +110,11 @@ export function judgeNack(
     // The refusing client counts even if it left since: its refusal was heard.
     eligible = Math.max(eligible, refusals, 1);
     const needed = Math.floor(eligible / 2) + 1;
-    const base = { suspect, eligible, refusals, needed, runningElsewhere };
+    const unanswered = Math.max(0, eligible - refusals - runningElsewhere);
+    const base = { suspect, eligible, refusals, needed, runningElsewhere, unanswered };
     if (runningElsewhere > 0) return { ...base, outcome: 'protected' };
     if (refusals < needed) return { ...base, outcome: 'held' };
+    if (unanswered > 0 && !windowPassed(suspect.object)) return { ...base, outcome: 'awaiting' };
     return { ...base, outcome: 'rolled-back', restore: newest?.form ?? suspect.running };
   });
 }
