@@ -55,6 +55,7 @@ function judge(
   runningBuild: BuildRecord = b1,
   typeUrl: TypeUrl = ROUTE_TYPE,
   view: RoutingView = 'whole',
+  windowPassed = false,
 ) {
   const trace = traceNack(
     { typeUrl, version: b2.snapshot.version(typeUrl, view), running: runningBuild.snapshot.version(typeUrl, view), message: 'bad route', view },
@@ -62,7 +63,7 @@ function judge(
   );
   if ('why' in trace) throw new Error(trace.why);
   const refusers = (form: KubeObject) => new Set([1, ...(form === echo100 ? (earlier[0] ?? []) : [])]);
-  return judgeNack(typeUrl, trace.suspects, 1, history, fleet, refusers).map((v) => ({
+  return judgeNack(typeUrl, trace.suspects, 1, history, fleet, refusers, () => windowPassed).map((v) => ({
     key: v.suspect.key,
     outcome: v.outcome,
     votes: `${v.refusals}/${v.eligible} (${v.needed})`,
@@ -93,6 +94,23 @@ describe('nack/verdict', () => {
       () => judge([member(1, 'whole', b1), member(2, 'whole', b1)], { 0: [2] }),
       [
         { key: 'Ingress/default/echo', outcome: 'rolled-back', votes: '2/2 (2)', restore: 'echo50' },
+        { key: 'Ingress/default/fresh', outcome: 'held' },
+      ],
+    ],
+    [
+      'three of four refused and one has not answered: awaiting its answer (a well-behaved client is not outrun)',
+      () => judge([member(1, 'whole', b1), member(2, 'whole', b1), member(3, 'whole', b1), member(4, 'whole', b1)], { 0: [2, 3] }),
+      [
+        { key: 'Ingress/default/echo', outcome: 'awaiting', votes: '3/4 (3)' },
+        { key: 'Ingress/default/fresh', outcome: 'held' },
+      ],
+    ],
+    [
+      'three of four refused and the answer window passed: rolled back without the silent one',
+      () =>
+        judge([member(1, 'whole', b1), member(2, 'whole', b1), member(3, 'whole', b1), member(4, 'whole', b1)], { 0: [2, 3] }, b1, ROUTE_TYPE, 'whole', true),
+      [
+        { key: 'Ingress/default/echo', outcome: 'rolled-back', votes: '3/4 (3)', restore: 'echo50' },
         { key: 'Ingress/default/fresh', outcome: 'held' },
       ],
     ],
