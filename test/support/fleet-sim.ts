@@ -124,19 +124,20 @@ export class FleetSim {
 
   connect(node: XdsNode, protocol: 'sotw' | 'delta'): SimClient {
     const id = this.nextId++;
-    let client: SimClient | undefined;
+    // The stream's events reach its client through the fleet: the client is made after the stream.
+    const self = () => this.clients.get(id)!;
     const events = <R>(shape: (r: R) => Omit<Received, 'nonce'>): StreamEvents<R> => ({
       send: (r) => {
         const nonce = `${id}-${Math.random().toString(36).slice(2)}`;
         const received = { ...shape(r), nonce };
-        client!.inbox.push(received);
-        client!.last.set(received.typeUrl, received);
+        self().inbox.push(received);
+        self().last.set(received.typeUrl, received);
         return nonce;
       },
       ack: () => undefined,
       nack: (typeUrl, version, message, running) => {
         const acceptedElsewhere = [...this.clients.values()].filter((c) => c.id !== id && c.stream.types[typeUrl].ackedVersion === version).length;
-        const state = client!.stream.types[typeUrl];
+        const state = self().stream.types[typeUrl];
         this.controller.envoyRejected({
           typeUrl,
           version,
@@ -145,7 +146,7 @@ export class FleetSim {
           node: String(node.id ?? ''),
           stream: id,
           acceptedElsewhere,
-          view: client!.stream.routing,
+          view: self().stream.routing,
           subscribed: (name) => state.covers(name),
         });
       },
@@ -167,7 +168,7 @@ export class FleetSim {
             current,
             events<DeltaDiscoveryResponse>((r) => ({ typeUrl: r.typeUrl, version: r.systemVersion, names: r.resources.map((x) => x.name) })),
           );
-    client = new SimClient(id, node, stream);
+    const client = new SimClient(id, node, stream);
     this.clients.set(id, client);
     return client;
   }
