@@ -33,3 +33,11 @@ export function isLoopbackPeer(peer: string): boolean {
   const v4 = host.toLowerCase().replace(/^::ffff:/, '');
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || host === '::1';
 }
+
+/** A peer's address without its port: `ipv4:10.0.0.1:5555` and `[::1]:5555` → `10.0.0.1`, `::1`. */
+export function peerAddress(peer: string): string {
+  const bare = peer.replace(/^ipv[46]:/, '');
+  if (bare.startsWith('[')) return bare.slice(1, bare.indexOf(']') > 0 ? bare.indexOf(']') : undefined);
+  const colon = bare.lastIndexOf(':');
+  return colon > 0 && bare.indexOf(':') === colon ? bare.slice(0, colon) : bare;
+}

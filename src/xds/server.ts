@@ -7,13 +7,17 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../proto/type-urls.js';
 import type { SnapshotCache } from '../snapshot/cache.js';
-import type { RoutingView } from '../snapshot/snapshot.js';
 import { ResponseFramer, type Framed } from './framing.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, DiscoveryRequest, DiscoveryResponse, StreamEvents } from './protocol.js';
 import { SotwStream } from './sotw.js';
 import { DeltaStream } from './delta.js';
 import type { AdsStream } from './ads-stream.js';
-import { isLoopbackPeer } from './credentials.js';
+import { isLoopbackPeer, peerAddress } from './credentials.js';
+import { xdsServerMetrics, type XdsServerMetrics } from './server-metrics.js';
+import type { NackReport } from './nack-report.js';
+
+export { peerAddress };
+export type { NackReport };
 import { adsDefinition } from './ads-service.js';
 import { useStructuredGrpcLogs } from './grpc-logs.js';
 import {
@@ -41,29 +45,11 @@ export interface StreamInfo {
   end(): void;
 }
 
-/** A NACK, as the controller needs it to find the objects behind it. */
 /** One labels object per type, shared by every call: the metrics key their series by the object. */
 const TYPE_LABELS = Object.fromEntries(Object.entries(SHORT_NAME).map(([t, type]) => [t, Object.freeze({ type })])) as Record<
   TypeUrl,
   Readonly<{ type: string }>
 >;
-
-export interface NackReport {
-  typeUrl: TypeUrl;
-  /** The version refused. */
-  version: string;
-  /** The version the client still runs, if it ever accepted one. */
-  running: string | undefined;
-  message: string;
-  node: string;
-  stream: number;
-  /** Other streams that accepted this very version. */
-  acceptedElsewhere: number;
-  /** How the refusing client takes its routes: the view of the snapshot its versions belong to. */
-  view: RoutingView;
-  /** Whether the refusing client subscribed to a resource of the type: only those may be blamed. */
-  subscribed(name: string): boolean;
-}
 
 export interface AdsServerOptions {
   onNack?(report: NackReport): void;
@@ -95,7 +81,7 @@ export class AdsServer {
   });
   private readonly streams = new Map<number, StreamInfo>();
   private nextId = 1;
-  private readonly count;
+  private readonly count: XdsServerMetrics & { streams(): void };
 
   private readonly limiter = new LogLimiter();
   /** How often each stream is pumped after its requests: a burst, then one every 20 ms (limits.ts). */
@@ -117,39 +103,13 @@ export class AdsServer {
     private readonly options: AdsServerOptions = {},
   ) {
     useStructuredGrpcLogs(log);
-    const responses = metrics.counter('splitplane_xds_responses_total', 'DiscoveryResponses sent (pushes), by type.', ['type']);
-    const bytes = metrics.counter('splitplane_xds_response_bytes_total', 'Bytes of DiscoveryResponses written, by type.', ['type']);
-    const acks = metrics.counter('splitplane_xds_acks_total', 'ACKs received, by type.', ['type']);
-    const ackLatency = metrics.histogram(
-      'splitplane_xds_ack_latency_seconds',
-      'From writing a response to its ACK, by type.',
-      ['type'],
-      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    );
-    const nacks = metrics.counter(
-      'splitplane_xds_nacks_total',
-      'NACKs received, by type and node. A NACK of a version other proxies accepted points at that proxy; any other is a splitplane bug.',
-      ['type', 'node'],
-    );
-    const nacksUnjudged = metrics.counter(
-      'splitplane_xds_nacks_unjudged_total',
-      'NACKs not traced because their client exceeded its NACK budget (a burst, then one a second).',
-      ['type'],
-    );
-    const stale = metrics.counter('splitplane_xds_stale_nonce_total', 'Requests ignored because they answered a superseded response.', ['type']);
-    const refusedStreams = metrics.counter(
-      'splitplane_xds_streams_refused_total',
-      'ADS streams refused or ended because their client went past a limit (streams per peer, names, bytes not read).',
-      ['reason'],
-    );
-    const streamsGauge = metrics.gauge('splitplane_xds_streams', 'Open ADS streams.', []);
-    const clientsGauge = metrics.gauge('splitplane_xds_clients', 'Connected ADS streams by client kind (envoy, or grpc for proxyless gRPC).', ['kind']);
+    const counters = xdsServerMetrics(metrics);
     const countStreams = () => {
-      streamsGauge(this.streams.size);
+      counters.streamsGauge(this.streams.size);
       const kinds = [...this.streams.values()].map((s) => s.stream.kind);
-      for (const kind of ['envoy', 'grpc'] as const) clientsGauge(kinds.filter((k) => k === kind).length, { kind });
+      for (const kind of ['envoy', 'grpc'] as const) counters.clientsGauge(kinds.filter((k) => k === kind).length, { kind });
     };
-    this.count = { responses, bytes, acks, ackLatency, nacks, nacksUnjudged, refusedStreams, stale, streams: countStreams };
+    this.count = { ...counters, streams: countStreams };
     this.count.streams();
     this.server.addService(adsDefinition, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, Buffer>) =>
@@ -422,12 +382,4 @@ export class AdsServer {
     this.nodeLabels.add(label);
     return label;
   }
-}
-
-/** A peer's address without its port: `ipv4:10.0.0.1:5555` and `[::1]:5555` → `10.0.0.1`, `::1`. */
-export function peerAddress(peer: string): string {
-  const bare = peer.replace(/^ipv[46]:/, '');
-  if (bare.startsWith('[')) return bare.slice(1, bare.indexOf(']') > 0 ? bare.indexOf(']') : undefined);
-  const colon = bare.lastIndexOf(':');
-  return colon > 0 && bare.indexOf(':') === colon ? bare.slice(0, colon) : bare;
 }
