@@ -260,7 +260,8 @@ export abstract class AdsStream<Response> {
     const memo = this.subscribedMemo.get(state.typeUrl);
     if (memo && memo.current === current && memo.subscription === state.subscriptionVersion) return memo.value;
     let resources = current.resources;
-    if (!state.wildcard && !coversAll(state, current)) {
+    // Listeners made on demand (a gRPC client's) cannot be enumerated: a wildcard takes the named ones.
+    if ((!state.wildcard || current.lookup) && !coversAll(state, current)) {
       const chosen = new Map<string, EncodedResource>();
       if (current.lookup) {
         for (const name of state.names) {

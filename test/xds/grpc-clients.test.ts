@@ -115,6 +115,30 @@ describe('xds: proxyless gRPC clients', () => {
     expect(record.sent.map((s) => `${s.type} ${s.names.join(',')}`)).to.deep.equal(['LDS a.io:443', 'RDS grpc/a.io']);
   });
 
+  it("over Delta, '*' with named listeners: the listeners made on demand cannot be enumerated, so the named ones stay, and one whose host goes is removed", () => {
+    const build = worldBuilder();
+    let snapshot = build({ 'a.io': 'a', 'b.io': 'b' });
+    const { stream, record } = fakeDelta(() => snapshot);
+    const request = (sub: string[], ack = false) => {
+      const last = [...record.sent].reverse().find((s) => s.type === 'LDS');
+      stream.onRequest({
+        type_url: TYPE.LDS!,
+        resource_names_subscribe: sub,
+        resource_names_unsubscribe: [],
+        initial_resource_versions: {},
+        response_nonce: ack ? last!.nonce : '',
+        node: GRPC_NODE,
+      });
+    };
+    request(['a.io', 'b.io']);
+    request(['*'], true);
+    expect(record.sent.map((s) => `${s.type} ${s.names.join(',')} -${(s.removed ?? []).join(',')}`)).to.deep.equal(['LDS a.io,b.io -']);
+    request([], true);
+    snapshot = build({ 'a.io': 'a' });
+    stream.pump();
+    expect(record.sent.slice(1).map((s) => `${s.type} ${s.names.join(',')} -${(s.removed ?? []).join(',')}`)).to.deep.equal(['LDS  -b.io']);
+  });
+
   it('a weight flip sends the host its gRPC route configuration again, not the listener', () => {
     const h = harness(GRPC_NODE);
     h.publish({ 'a.io': { a: 10000, b: 0 } });
