@@ -73,8 +73,8 @@ export async function runFleet(
   flips: number,
   progress: (line: string) => void,
 ): Promise<FleetFigures> {
-  // The whole fleet connects from this one process, over loopback: one peer address.
-  const ads = new AdsServer(world.cache, silentLogger, world.metrics, { maxStreamsPerPeer: 100_000 });
+  // The whole fleet connects from this one process, over loopback and a few HTTP/2 connections.
+  const ads = new AdsServer(world.cache, silentLogger, world.metrics, { maxStreamsPerPeer: 100_000, maxStreamsPerConnection: 100_000 });
   const port = await ads.listen('127.0.0.1', 0);
   const routeType = protocol === 'delta' ? VIRTUAL_HOST_TYPE : ROUTE_TYPE;
   let converged = 0;

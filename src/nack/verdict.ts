@@ -2,7 +2,7 @@
 // ("a NACK can hold back a change; it never takes away what is served") are table-tested.
 //
 // A suspect is a form of an object (an Ingress, a Service…) that the refusing client's trace blames.
-// Three outcomes, for each suspect on its own:
+// Four outcomes, for each suspect on its own:
 //
 // - protected: another connected client runs resources built from this very form (it ACKed them, in
 //   any view: SotW, Delta/VHDS or proxyless gRPC). The form works somewhere, so the refusal is the

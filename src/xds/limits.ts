@@ -15,8 +15,9 @@ export const MAX_STREAMS_PER_CONNECTION = 8;
 /** ADS streams from one peer address, by default (--max-streams-per-peer). */
 export const DEFAULT_MAX_STREAMS_PER_PEER = 256;
 /**
- * Requests are answered in bursts: a stream's requests that arrive together are looked at once. A stream
- * may have this many looked at in a row, then one every REQUEST_PUMP_INTERVAL_MS.
+ * A stream's requests are each answered at once up to this many in a row; past it, those that arrive
+ * within REQUEST_PUMP_INTERVAL_MS are answered together by one pass (a client sending thousands of
+ * requests costs one pass over its subscription per interval, not one per request).
  */
 export const REQUEST_PUMP_BURST = 100;
 export const REQUEST_PUMP_INTERVAL_MS = 20;

@@ -1,7 +1,8 @@
 // A Delta subscription's names: a base set shared by every stream that holds the same names, and this
 // stream's own additions and removals since. A request that adds or drops one name costs that one name,
 // not a copy of the twenty thousand the stream holds; once the changes grow to a quarter of the base
-// they are folded into a new base, which is shared again (amortised, still O(names in the requests)).
+// (after a request: a fleet's first EDS request, naming every cluster, is folded at once) they are
+// folded into a new base, which is shared again (amortised, still O(names in the requests)).
 
 const FOLD_AT_LEAST = 64;
 
@@ -28,7 +29,6 @@ export class NameSet implements ReadonlySet<string> {
   add(name: string): boolean {
     if (this.has(name)) return false;
     if (!this.removed.delete(name)) this.added.add(name);
-    this.fold();
     return true;
   }
 
@@ -36,11 +36,16 @@ export class NameSet implements ReadonlySet<string> {
   delete(name: string): boolean {
     if (!this.has(name)) return false;
     if (!this.added.delete(name)) this.removed.add(name);
-    this.fold();
     return true;
   }
 
-  private fold(): void {
+  /** The shared set itself when there are no changes of this stream's own (the faster one to read). */
+  get plain(): ReadonlySet<string> | undefined {
+    return this.added.size === 0 && this.removed.size === 0 ? this.base : undefined;
+  }
+
+  /** After a request: folds the changes into a new shared base once they are a quarter of it. */
+  settle(): void {
     if (this.added.size + this.removed.size < Math.max(FOLD_AT_LEAST, this.base.size / 4)) return;
     const next = new Set<string>();
     for (const name of this) next.add(name);

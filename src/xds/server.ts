@@ -62,6 +62,8 @@ export interface AdsServerOptions {
   isLoopback?(peer: string): boolean;
   /** ADS streams one peer address may hold open (limits.ts). */
   maxStreamsPerPeer?: number;
+  /** ADS streams on one HTTP/2 connection (limits.ts; the benchmark multiplexes its fleet). */
+  maxStreamsPerConnection?: number;
   /** Bytes written to a stream and not taken before it is ended (limits.ts; smaller in tests). */
   maxUnsentBytes?: number;
 }
@@ -71,14 +73,7 @@ const MAX_NODE_LABELS = 500;
 export const NACK_BURST = 10;
 
 export class AdsServer {
-  private readonly server = new grpc.Server({
-    // Envoy keeps one long-lived stream; without keepalive a half-dead peer is noticed only on write.
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
-    'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
-    'grpc.max_send_message_length': 256 * 1024 * 1024,
-  });
+  private readonly server: grpc.Server;
   private readonly streams = new Map<number, StreamInfo>();
   private nextId = 1;
   private readonly count: XdsServerMetrics & { streams(): void };
@@ -103,6 +98,14 @@ export class AdsServer {
     private readonly options: AdsServerOptions = {},
   ) {
     useStructuredGrpcLogs(log);
+    this.server = new grpc.Server({
+      // Envoy keeps one long-lived stream; without keepalive a half-dead peer is noticed only on write.
+      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
+      'grpc.max_concurrent_streams': options.maxStreamsPerConnection ?? MAX_STREAMS_PER_CONNECTION,
+      'grpc.max_send_message_length': 256 * 1024 * 1024,
+    });
     const counters = xdsServerMetrics(metrics);
     const countStreams = () => {
       counters.streamsGauge(this.streams.size);
@@ -334,15 +337,16 @@ export class AdsServer {
     };
     // Requests that arrive together are looked at once; a stream is pumped at most at the budget's pace.
     let scheduled = false;
+    // Within its budget a request is answered at once, as an Envoy's few requests are; past it (a client
+    // sending thousands) the requests that arrive meanwhile are answered together by one later pump.
     const schedule = () => {
       if (scheduled || closed) return;
+      if (this.pumpBudget.take(`${id}:`).ok) return pump();
       scheduled = true;
-      const run = () => {
+      setTimeout(() => {
         scheduled = false;
         if (!closed) pump();
-      };
-      if (this.pumpBudget.take(`${id}:`).ok) setImmediate(run);
-      else setTimeout(run, REQUEST_PUMP_INTERVAL_MS);
+      }, REQUEST_PUMP_INTERVAL_MS);
     };
     info.end = () => {
       call.end();

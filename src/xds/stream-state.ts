@@ -138,7 +138,9 @@ export class TypeState {
         }
       } else if (names.delete(n)) changed = true;
     }
-    if (changed && names !== this.names) this.names = names;
+    names.settle();
+    // Read through the overlay only while it holds something: a folded subscription is the shared set.
+    if (changed) this.names = names.plain ?? names;
     if (changed) this.subscriptionVersion++;
   }
 

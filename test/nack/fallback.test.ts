@@ -10,7 +10,7 @@ import type { App } from '../../src/app.js';
 import { waitFor } from '../../src/local/wait.js';
 import { ENDPOINT_TYPE, ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient, names } from '../support/ads-client.js';
-import { loopbackEndpointSlice, ingressManifest, loopbackService, writeObject } from '../support/fixtures.js';
+import { ingressManifest, writeObject, loopbackBackends } from '../support/fixtures.js';
 import { startSplitplane } from '../support/splitplane.js';
 
 describe('nack: a refused update falls back, the rest keeps flowing', () => {
@@ -20,14 +20,7 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-nack-'));
-    writeObject(dir, 'services', [
-      loopbackService('old-nginx'),
-      loopbackService('new-nginx'),
-      loopbackService('api'),
-      loopbackEndpointSlice('old-nginx', 9001),
-      loopbackEndpointSlice('new-nginx', 9002),
-      loopbackEndpointSlice('api', 9003),
-    ]);
+    writeObject(dir, 'services', loopbackBackends({ 'old-nginx': 9001, 'new-nginx': 9002, api: 9003 }));
     writeObject(
       dir,
       'echo',
@@ -47,14 +40,7 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
     const { cds, eds, rds } = await client.converge();
 
     // new-nginx moves to another port; the proxy refuses it.
-    writeObject(dir, 'services', [
-      loopbackService('old-nginx'),
-      loopbackService('new-nginx'),
-      loopbackService('api'),
-      loopbackEndpointSlice('old-nginx', 9001),
-      loopbackEndpointSlice('new-nginx', 9012),
-      loopbackEndpointSlice('api', 9003),
-    ]);
+    writeObject(dir, 'services', loopbackBackends({ 'old-nginx': 9001, 'new-nginx': 9012, api: 9003 }));
     const refused = await client.next(ENDPOINT_TYPE);
     expect(refused.version_info).to.not.equal(eds.version_info);
     client.nack(refused, eds.version_info, "cluster 'default/new-nginx/80': endpoint rejected by this proxy", names(cds));
@@ -78,14 +64,7 @@ describe('nack: a refused update falls back, the rest keeps flowing', () => {
     client.ack(routes, ['ingress_http']);
 
     // Fixing the slice (any new form) is tried again.
-    writeObject(dir, 'services', [
-      loopbackService('old-nginx'),
-      loopbackService('new-nginx'),
-      loopbackService('api'),
-      loopbackEndpointSlice('old-nginx', 9001),
-      loopbackEndpointSlice('new-nginx', 9022),
-      loopbackEndpointSlice('api', 9003),
-    ]);
+    writeObject(dir, 'services', loopbackBackends({ 'old-nginx': 9001, 'new-nginx': 9022, api: 9003 }));
     const retried = await client.next(ENDPOINT_TYPE);
     expect(retried.version_info).to.not.equal(eds.version_info);
     client.ack(retried, names(cds));

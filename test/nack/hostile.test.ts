@@ -12,7 +12,7 @@ import { waitFor } from '../../src/local/wait.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { DeltaAdsClient } from '../support/delta-ads-client.js';
-import { echoIngress, ingressManifest, loopbackEndpointSlice, loopbackService, writeObject } from '../support/fixtures.js';
+import { echoIngress, ingressManifest, writeObject, loopbackBackends } from '../support/fixtures.js';
 import { startSplitplane } from '../support/splitplane.js';
 import type { DecodedResponse } from '../../src/xds/messages.js';
 
@@ -61,14 +61,7 @@ describe('nack: hostile clients cannot take routes away from the fleet', () => {
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-hostile-nack-'));
-    writeObject(dir, 'services', [
-      loopbackService('old-nginx'),
-      loopbackService('new-nginx'),
-      loopbackService('api'),
-      loopbackEndpointSlice('old-nginx', 9001),
-      loopbackEndpointSlice('new-nginx', 9002),
-      loopbackEndpointSlice('api', 9003),
-    ]);
+    writeObject(dir, 'services', loopbackBackends({ 'old-nginx': 9001, 'new-nginx': 9002, api: 9003 }));
     writeObject(dir, 'echo', echoIngress('50'));
     writeObject(dir, 'api', ingressManifest('api', 'api.test', [{ service: 'api' }]));
     app = await startSplitplane(dir, 8080);

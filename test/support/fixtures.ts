@@ -192,6 +192,12 @@ export function echoIngress(weight: string): Obj & { metadata: Json; spec: Json 
   };
 }
 
+/** A Service and its one-endpoint EndpointSlice on a loopback port, for each name. */
+export function loopbackBackends(ports: Record<string, number>): Obj[] {
+  const entries = Object.entries(ports);
+  return [...entries.map(([name]) => loopbackService(name)), ...entries.map(([name, port]) => loopbackEndpointSlice(name, port))];
+}
+
 /** old-nginx and new-nginx with an endpoint each (ports 9001 and 9002): the blue-green example's cluster state. */
 export function blueGreenBackends(): Obj[] {
   return [loopbackService('old-nginx'), loopbackService('new-nginx'), loopbackEndpointSlice('old-nginx', 9001), loopbackEndpointSlice('new-nginx', 9002)];

@@ -20,8 +20,10 @@ export class RawAdsClient {
   constructor(
     port: number,
     private readonly protocol: 'sotw' | 'delta' = 'sotw',
+    /** An HTTP/2 connection to share with other streams; a new one when absent. */
+    session?: http2.ClientHttp2Session,
   ) {
-    this.session = http2.connect(`http://127.0.0.1:${port}`);
+    this.session = session ?? http2.connect(`http://127.0.0.1:${port}`);
     this.session.on('error', () => undefined);
     this.stream = this.session.request({
       ':method': 'POST',

@@ -14,6 +14,10 @@ import { AdsClient } from '../support/ads-client.js';
 import { DeltaAdsClient } from '../support/delta-ads-client.js';
 import { worldBuilder } from '../support/fake-stream.js';
 import { RawAdsClient } from '../support/raw-ads-client.js';
+import http2 from 'node:http2';
+import { Controller } from '../../src/controller.js';
+import { ObjectStore } from '../../src/store/store.js';
+import { endpointSlice, ingress, service } from '../support/fixtures.js';
 
 const RESOURCE_EXHAUSTED = 8;
 const GRPC_NODE = { id: 'grpc-client', user_agent_name: 'gRPC Node' };
@@ -168,6 +172,49 @@ describe('xds/server: per-client bounds', function () {
     const churn = lines.filter((l) => /xds stream (opened|closed)/.test(l));
     expect(churn.length, 'opened/closed lines').to.be.below(200);
     expect(lines.join('\n').length, 'log bytes').to.be.below(100_000);
+  });
+
+  it('streams per HTTP/2 connection: 8 are served, a 9th on the same connection is refused by the connection itself', async () => {
+    await start();
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    session.on('error', () => undefined);
+    closers.push({ close: () => session.close() });
+    const streams = Array.from({ length: 9 }, () => new RawAdsClient(port, 'delta', session));
+    closers.push(...streams);
+    streams.forEach((s, i) => s.send({ node: { id: `n${i}` }, type_url: CLUSTER_TYPE }));
+    await waitFor('eight served', () => streams.filter((s) => s.received.length > 0).length === 8);
+    expect(server.list()).to.have.length(8);
+    await waitFor('the ninth refused', () => streams[8]!.status);
+    expect(streams[8]!.received).to.deep.equal([]);
+  });
+
+  it('a NACK flood from one Delta stream: every NACK counted, a bounded number judged and logged', async () => {
+    const logged: string[] = [];
+    const log = createLogger('info', {}, (l) => logged.push(l));
+    const store = new ObjectStore();
+    cache = new SnapshotCache();
+    metrics = new Metrics();
+    const controller = new Controller(store, cache, { ingressClass: 'splitplane', translate: { http: { address: '0.0.0.0', port: 8080 } } }, log, metrics);
+    store.replaceSource('world', [
+      service('old-nginx'),
+      endpointSlice('old-nginx', ['10.0.0.1'], 80),
+      ingress({ name: 'echo', paths: [{ service: 'old-nginx' }] }),
+    ]);
+    controller.rebuild();
+    server = new AdsServer(cache, log, metrics, { onNack: (r) => controller.envoyRejected(r) });
+    port = await server.listen('127.0.0.1', 0);
+    const flood = new DeltaAdsClient(port, 'flood');
+    closers.push(flood);
+    flood.subscribe(CLUSTER_TYPE);
+    const first = await flood.next(CLUSTER_TYPE);
+    flood.ack(first);
+    for (let i = 0; i < 5000; i++)
+      flood.send({ type_url: CLUSTER_TYPE, response_nonce: first.nonce, error_detail: { code: 3, message: `refused ${i} ${'x'.repeat(500)}` } });
+    await waitFor('every NACK counted', () => metrics.value('splitplane_xds_nacks_total', { type: 'CDS', node: 'flood' }) === 5000, 60_000);
+    controller.stop();
+    expect(metrics.value('splitplane_xds_nacks_unjudged_total', { type: 'CDS' }), 'NACKs past the budget').to.be.at.least(4900);
+    const bytes = logged.join('\n').length;
+    expect(bytes, 'log bytes for 5,000 NACKs (was 3-7 MB)').to.be.below(50_000);
   });
 
   it('peerAddress drops the port and the scheme', () => {
