@@ -46,7 +46,12 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   let writers: ClusterWriters | undefined;
   if (kubeConfig) {
     const publish = config.publishAddress ? { address: config.publishAddress } : config.publishService ? { service: config.publishService } : undefined;
-    writers = startClusterWriters(kubeConfig, store, { ingressClass: config.ingressClass, publish, leaderElect: config.leaderElect, lease: config.lease }, log);
+    writers = startClusterWriters(
+      kubeConfig,
+      store,
+      { ingressClass: config.ingressClass, publish, leaderElect: config.leaderElect, lease: config.lease, leaseNamespace: config.leaseNamespace },
+      log,
+    );
   }
   const controller = new Controller(
     store,
@@ -58,7 +63,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         https: { address: '0.0.0.0', port: config.httpsPort },
         httpsRedirectPort: config.httpsRedirectPort,
       },
-      source,
+      // What the source reports, and what keeps this replica from writing to the cluster (the Lease).
+      source: {
+        diagnostics: () => [...source.diagnostics(), ...(writers?.diagnostics() ?? [])],
+        notReady: () => source.notReady(),
+      },
       observer: writers?.observer,
       holdoffMs: config.rebuildHoldoffMs,
       maxMs: config.rebuildMaxMs,
@@ -68,6 +77,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     log.child({ component: 'controller' }),
     metrics,
   );
+  // A replica that cannot take the Lease says so as a diagnostic (and on the dashboard) at once.
+  writers?.onDiagnostics(() => controller.changed());
   const credentials = config.xdsTls ? xdsServerCredentials(config.xdsTls) : undefined;
   const ads = new AdsServer(cache, log.child({ component: 'xds' }), metrics, {
     onNack: (nack) => controller.envoyRejected(nack),

@@ -23,6 +23,8 @@ export interface Config {
   leaderElect: boolean;
   /** Lease timings (not a flag: tests shorten them). */
   lease?: { durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  /** --lease-namespace: where the Lease goes when neither POD_NAMESPACE nor the kubeconfig context names a namespace. */
+  leaseNamespace?: string;
   xdsHost: string;
   xdsPort: number;
   adminHost: string;
@@ -82,6 +84,8 @@ export const USAGE = `usage: splitplane [flags]
   --publish-service NS/NAME
                          with --source kube, write this Service's load balancer addresses to Ingress status
   --leader-elect[=false] elect one replica (a Lease) to write status and Events (default: on in a pod)
+  --lease-namespace NS   the Lease's namespace when neither POD_NAMESPACE (set by deploy/) nor the
+                         kubeconfig context names one (default splitplane); RBAC must allow Leases there
   --xds-port N           port of the ADS gRPC server Envoy connects to (default 18000)
   --xds-host ADDR        address of the ADS server (default 0.0.0.0)
   --xds-tls-cert FILE    TLS for the xDS port: the server certificate (PEM); with --xds-tls-key and
@@ -170,6 +174,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
           break;
         case '--log-level':
           config.logLevel = parseLevel(value());
+          break;
+        case '--lease-namespace':
+          config.leaseNamespace = value();
           break;
         case '--max-streams-per-peer':
           config.maxStreamsPerPeer = parseCount(flag, value());

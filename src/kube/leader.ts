@@ -5,7 +5,7 @@
 // resourceVersion, so of two replicas racing for it exactly one wins (the other gets 409 Conflict).
 
 import type { Logger } from '../log.js';
-import { KubeApiError, type KubeClient } from './client.js';
+import { KubeApiError, statusMessage, type KubeClient } from './client.js';
 
 export interface LeaderOptions {
   namespace: string;
@@ -34,6 +34,9 @@ export class LeaderElector {
   private readonly retryMs: number;
   private readonly now: () => number;
   private readonly listeners: Array<(leading: boolean) => void> = [];
+  /** Why this replica cannot take or renew the Lease (not "another replica holds it"), with the API server's words. */
+  private failure: string | undefined;
+  private readonly failureListeners: Array<() => void> = [];
 
   constructor(
     private readonly client: KubeClient,
@@ -44,6 +47,26 @@ export class LeaderElector {
     this.deadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryMs = options.retryPeriodMs ?? 2_000;
     this.now = options.now ?? Date.now;
+  }
+
+  /**
+   * Why this replica cannot lead, when the reason is not another replica holding the Lease: a 403 (RBAC
+   * grants Leases in another namespace), a namespace that does not exist, an API server that cannot be
+   * reached. Undefined while it leads or follows normally.
+   */
+  problem(): string | undefined {
+    return this.failure;
+  }
+
+  /** Called when problem() changes. */
+  onProblem(listener: () => void): void {
+    this.failureListeners.push(listener);
+  }
+
+  private setProblem(problem: string | undefined): void {
+    if (problem === this.failure) return;
+    this.failure = problem;
+    for (const listener of this.failureListeners) listener();
   }
 
   /** Called with true when this replica becomes the leader, false when it stops being one. */
@@ -86,11 +109,13 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     try {
       await this.tryAcquireOrRenew();
+      this.setProblem(undefined);
     } catch (error) {
-      this.log.warn('leader election: the Lease could not be read or written', {
-        lease: `${this.options.namespace}/${this.options.name}`,
-        error: error instanceof Error ? error.message : String(error),
-      });
+      const message = error instanceof Error ? error.message : String(error);
+      const lease = `${this.options.namespace}/${this.options.name}`;
+      if (message !== this.failure)
+        this.log.error('leader election: the Lease could not be read or written; this replica cannot lead', { lease, error: message });
+      this.setProblem(`the Lease ${lease} could not be read or written, so this replica never leads (no Ingress status, no Events are written): ${message}`);
     }
     if (this.leading && !this.isLeader()) {
       this.log.warn('leader election: could not renew the Lease in time; no longer the leader', { identity: this.options.identity });
@@ -167,7 +192,8 @@ export class LeaderElector {
   private async get(): Promise<Lease | undefined> {
     const response = await this.client.request<Lease>('GET', this.path(this.options.name));
     if (response.status === 404) return undefined;
-    if (response.status !== 200) throw new KubeApiError(response.status, this.path(this.options.name), JSON.stringify(response.body).slice(0, 200));
+    // The API server's whole message: it names the namespace and the verb refused.
+    if (response.status !== 200) throw new KubeApiError(response.status, this.path(this.options.name), statusMessage(response.body));
     return response.body;
   }
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
+import type { Diagnostic } from '../objects/diagnostics.js';
 import type { ObjectStore } from '../store/store.js';
 import { KubeClient } from './client.js';
 import { LeaderElector } from './leader.js';
@@ -22,8 +23,10 @@ export interface WritersOptions {
   leaderElect: boolean;
   /** Lease timings; tests shorten them. */
   lease?: { durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
-  /** The namespace of the Lease: this pod's own. */
+  /** The namespace of the Lease, when a test names it; else leaseNamespace(). */
   namespace?: string;
+  /** --lease-namespace: the Lease's namespace when neither POD_NAMESPACE nor the kubeconfig context names one. */
+  leaseNamespace?: string;
   identity?: string;
   /** How long a changed split may take to reach every connected proxy before a RolloutStalled Warning. */
   rolloutTimeoutMs?: number;
@@ -40,18 +43,35 @@ export interface ClusterWriters {
   changed(): void;
   /** Where to read the fleet's state from, for the rollout Events (the xDS server starts after the writers). */
   watchFleet(state: () => RolloutState): void;
+  /** What keeps this replica from writing to the cluster (it cannot take the Lease), as diagnostics. */
+  diagnostics(): Diagnostic[];
+  /** Called when diagnostics() changes. */
+  onDiagnostics(listener: () => void): void;
   stop(): Promise<void>;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
-/** The namespace this pod runs in: POD_NAMESPACE (downward API), the service account's, or default. */
-export function ownNamespace(env: NodeJS.ProcessEnv = process.env): string {
+/** The namespace of the Lease when nothing else names one: where deploy/ installs splitplane. */
+export const DEFAULT_LEASE_NAMESPACE = 'splitplane';
+
+/**
+ * The namespace of the Lease: POD_NAMESPACE (the downward API, as deploy/ sets it), else the kubeconfig
+ * context's namespace (in a pod, the service account's), else --lease-namespace (default splitplane).
+ */
+export function leaseNamespace(
+  config: Pick<KubeConfig, 'getCurrentContext' | 'getContextObject'> | undefined,
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  const context = config?.getContextObject(config.getCurrentContext())?.namespace?.trim();
+  if (context) return context;
+  if (flag) return flag;
   try {
-    return fs.readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || 'default';
+    return fs.readFileSync(SERVICE_ACCOUNT_NAMESPACE, 'utf8').trim() || DEFAULT_LEASE_NAMESPACE;
   } catch {
-    return 'default';
+    return DEFAULT_LEASE_NAMESPACE;
   }
 }
 
@@ -65,7 +85,7 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     elector = new LeaderElector(
       client,
       {
-        namespace: options.namespace ?? ownNamespace(),
+        namespace: options.namespace ?? leaseNamespace(config, options.leaseNamespace),
         name: `splitplane-${options.ingressClass}`,
         identity,
         leaseDurationMs: options.lease?.durationMs,
@@ -125,6 +145,20 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     isLeader,
     changed: () => status?.changed(),
     watchFleet: (state) => (fleet = state),
+    diagnostics: () => {
+      const problem = elector?.problem();
+      return problem === undefined
+        ? []
+        : [
+            {
+              severity: 'error',
+              object: { kind: 'Splitplane', name: 'leader-election' },
+              field: 'lease',
+              message: `${problem}. The namespace comes from POD_NAMESPACE, else the kubeconfig context, else --lease-namespace; RBAC (deploy/rbac.yaml) must allow Leases there`,
+            },
+          ];
+    },
+    onDiagnostics: (listener) => elector?.onProblem(listener),
     async stop() {
       clearInterval(fleetTimer);
       status?.stop();

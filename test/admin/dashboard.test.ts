@@ -62,7 +62,9 @@ describe('admin: the dashboard in headless Chromium through the blue-green relea
 
   before(async () => {
     if (!fs.existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: run 'npm run chromium' (test/support/install-chromium.sh, which npm test runs first) or set CHROMIUM_BIN`);
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: run 'npm run chromium' (test/support/install-chromium.sh, which npm test runs first) or set CHROMIUM_BIN`,
+      );
     }
     backends = { old: await startBackend('old'), new: await startBackend('new'), default: await startBackend('default backend', 404) };
     dir = localExample({ 'old-nginx': backends.old!.port, 'new-nginx': backends.new!.port, 'default-http-backend': backends.default!.port });

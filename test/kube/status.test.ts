@@ -11,6 +11,7 @@ import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import { silentLogger } from '../../src/log.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
+import { leaseNamespace } from '../../src/kube/writers.js';
 import { loopbackEndpointSlice, ingressManifest, loopbackService } from '../support/fixtures.js';
 
 const LEASE = { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 };
@@ -100,6 +101,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     expect(follower.writers!.status!.writes, 'the follower never writes').to.equal(0);
     const lease = api.list('Lease')[0];
     expect(lease!.metadata.name).to.equal('splitplane-splitplane');
+    expect(lease!.metadata.namespace, 'outside a pod, with no namespace in the kubeconfig context: --lease-namespace (splitplane)').to.equal('splitplane');
 
     const stopped = Date.now();
     apps.splice(apps.indexOf(leader), 1);
@@ -111,6 +113,35 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     await waitFor("the new leader's write counted", () => follower.writers!.status!.writes > 0);
   });
 
+  it("a replica refused the Lease (403) says so: an error diagnostic with the API server's whole message, and it never leads", async () => {
+    api.fail(/^(GET|POST) \/apis\/coordination.k8s.io\/v1\/namespaces\/splitplane\/leases/, 403, 10_000);
+    const a = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
+    const problem = await waitFor('the diagnostic', () =>
+      a.controller.diagnostics().find((d) => d.severity === 'error' && d.object.kind === 'Splitplane' && d.object.name === 'leader-election'),
+    );
+    expect(problem.message)
+      .to.contain('splitplane/splitplane-splitplane')
+      .and.contain('403')
+      .and.contain('a failure the test asked for')
+      .and.contain('--lease-namespace');
+    expect(a.writers!.isLeader()).to.equal(false);
+    expect(address('echo'), 'no status without the Lease').to.equal(undefined);
+    api.clearFailures();
+    await waitFor('the Lease once allowed', () => a.writers!.isLeader());
+    await waitFor('the diagnostic gone', () => !a.controller.diagnostics().some((d) => d.object.name === 'leader-election'));
+  });
+
+  it('the Lease namespace: POD_NAMESPACE, else the kubeconfig context, else --lease-namespace', () => {
+    const config = (namespace?: string) => ({
+      getCurrentContext: () => 'c',
+      getContextObject: () => (namespace ? { name: 'c', cluster: 'k', user: 'u', namespace } : { name: 'c', cluster: 'k', user: 'u' }),
+    });
+    expect(leaseNamespace(config('ctx'), 'flag', { POD_NAMESPACE: 'pod' })).to.equal('pod');
+    expect(leaseNamespace(config('ctx'), 'flag', {})).to.equal('ctx');
+    expect(leaseNamespace(config(), 'flag', {})).to.equal('flag');
+    expect(leaseNamespace(config(), undefined, {})).to.equal('splitplane');
+  });
+
   it('a leader that cannot renew stops writing, and the other takes over once the lease expires', async () => {
     const a = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
     await waitFor('a leads', () => a.writers!.isLeader());
@@ -119,7 +150,7 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     // expire, then win.
     const partitioned = Date.now();
     api.fail(
-      /^PUT \/apis\/coordination.k8s.io\/v1\/namespaces\/default\/leases\/splitplane-splitplane$/,
+      /^PUT \/apis\/coordination.k8s.io\/v1\/namespaces\/splitplane\/leases\/splitplane-splitplane$/,
       500,
       10_000,
       new RegExp(`"holderIdentity":"${a.writers!.elector!.identity}"`),
