@@ -196,8 +196,9 @@ function logXdsSecurity(config: Config, log: Logger): void {
 
 function loadKubeConfig(config: Config): KubeConfig {
   const kubeConfig = new KubeConfig();
+  // As kubectl: --kubeconfig, else $KUBECONFIG (merged), else ~/.kube/config, else the pod's service account.
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromCluster();
+  else kubeConfig.loadFromDefault();
   return kubeConfig;
 }
 

@@ -1,6 +1,7 @@
 // Flags and environment into one typed Config. Unknown flags and bad values stop the program with a
 // message that says what to write instead.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eachFlag } from './flags.js';
@@ -78,7 +79,8 @@ export const USAGE = `usage: splitplane [flags]
   --source file|kube     where objects come from: a folder of manifests, or the Kubernetes API server
                          (default: kube inside a pod or with --kubeconfig, else file)
   --manifests DIR        folder of Ingress/Service/EndpointSlice YAML to serve, watched live (default: deploy/examples/blue-green)
-  --kubeconfig FILE      kubeconfig for --source kube (default: the pod's service account)
+  --kubeconfig FILE      kubeconfig for --source kube (default, as kubectl: $KUBECONFIG, then ~/.kube/config,
+                         then the pod's service account)
   --namespace NS         with --source kube, read this namespace only (default: all namespaces)
   --publish-address ADDR with --source kube, the IP or host name written to Ingress status (kubectl's ADDRESS)
   --publish-service NS/NAME
@@ -218,8 +220,11 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
   if (config.source === 'file' && (config.kubeconfig !== undefined || config.namespace !== undefined) && source === 'file') {
     throw new ConfigError('--kubeconfig and --namespace are for --source kube; the file source reads --manifests');
   }
-  if (config.source === 'kube' && config.kubeconfig === undefined && !env.KUBERNETES_SERVICE_HOST) {
-    throw new ConfigError('--source kube outside a pod needs --kubeconfig FILE (inside a pod the service account is used)');
+  // As kubectl: --kubeconfig, else $KUBECONFIG (a list of files, merged), else ~/.kube/config, else the pod's service account.
+  if (config.source === 'kube' && config.kubeconfig === undefined && !env.KUBERNETES_SERVICE_HOST && !env.KUBECONFIG && !homeKubeconfig(env)) {
+    throw new ConfigError(
+      '--source kube outside a pod needs a kubeconfig: --kubeconfig FILE, $KUBECONFIG or ~/.kube/config, as kubectl reads them (inside a pod the service account is used)',
+    );
   }
   config.leaderElect = leaderElect ?? (config.source === 'kube' && env.KUBERNETES_SERVICE_HOST !== undefined);
   if (config.rebuildMaxMs < config.rebuildHoldoffMs)
@@ -257,4 +262,12 @@ function parseCount(flag: string, text: string, min = 1): number {
 function parseLevel(text: string): Level {
   if (text === 'debug' || text === 'info' || text === 'warn' || text === 'error') return text;
   throw new ConfigError(`log level ${JSON.stringify(text)} is not one of debug, info, warn, error`);
+}
+
+/** ~/.kube/config when it exists: where kubectl looks without --kubeconfig or $KUBECONFIG. */
+function homeKubeconfig(env: NodeJS.ProcessEnv): string | undefined {
+  const home = env.HOME ?? env.USERPROFILE;
+  if (!home) return undefined;
+  const file = path.join(home, '.kube', 'config');
+  return fs.existsSync(file) ? file : undefined;
 }

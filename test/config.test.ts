@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import os from 'node:os';
+import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, DEFAULTS, parseArgs } from '../src/config.js';
 
@@ -75,7 +77,17 @@ describe('config', () => {
     expect(parseArgs(['--kubeconfig', '/k']).source).to.equal('kube');
     expect(parseArgs(['--manifests', '/m'], { KUBERNETES_SERVICE_HOST: '10.0.0.1' }).source).to.equal('file');
     expect(parseArgs(['--source', 'kube', '--namespace', 'shop', '--kubeconfig', '/k'])).to.include({ source: 'kube', namespace: 'shop' });
-    expect(() => parseArgs(['--source', 'kube'])).to.throw(ConfigError, /outside a pod needs --kubeconfig/);
+    expect(() => parseArgs(['--source', 'kube'], {})).to.throw(
+      ConfigError,
+      /outside a pod needs a kubeconfig: --kubeconfig FILE, \$KUBECONFIG or ~\/.kube\/config/,
+    );
+    // As kubectl: $KUBECONFIG, else ~/.kube/config.
+    expect(parseArgs(['--source', 'kube'], { KUBECONFIG: '/a:/b' }).source).to.equal('kube');
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-home-'));
+    fs.mkdirSync(path.join(home, '.kube'));
+    fs.writeFileSync(path.join(home, '.kube', 'config'), '');
+    expect(parseArgs(['--source', 'kube'], { HOME: home }).source).to.equal('kube');
+    fs.rmSync(home, { recursive: true, force: true });
     expect(() => parseArgs(['--source', 'etcd'])).to.throw(ConfigError, /not file or kube/);
     expect(() => parseArgs(['--source', 'kube', '--kubeconfig', '/k', '--namespace', 'Bad_NS'])).to.throw(ConfigError, /not a namespace name/);
   });

@@ -41,8 +41,17 @@ export function reasonFor(d: Diagnostic): string {
   return d.severity === 'error' ? 'InvalidSpec' : 'ConfigurationWarning';
 }
 
+/** Events kept for a retry while the API server does not answer; past it the oldest is dropped. */
+const RETRY_QUEUE = 1000;
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+
 export class EventRecorder {
   private readonly limiter: LogLimiter;
+  /** Events whose write failed for want of an API server, by name, to be written once it answers. */
+  private readonly retries = new Map<string, EventSpec>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelayMs = RETRY_FIRST_MS;
   /** Count and first time of each Event this process has written, by name. */
   private readonly written = new Map<string, { count: number; first: string }>();
   private readonly now: () => number;
@@ -75,6 +84,23 @@ export class EventRecorder {
       this.dropped++;
       return;
     }
+    await this.write(spec);
+  }
+
+  /** Events waiting for the API server to answer again. */
+  get pending(): number {
+    return this.retries.size;
+  }
+
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  /** Writes an Event (already past the rate limit); true when it was written or needs no retry. */
+  private async write(spec: EventSpec): Promise<boolean> {
+    const { object } = spec;
+    const namespace = object.metadata.namespace || 'default';
     const message = spec.message.length > 1024 ? `${spec.message.slice(0, 1021)}...` : spec.message;
     const identity = `${object.kind}\u0000${namespace}\u0000${object.metadata.name}\u0000${object.metadata.uid ?? ''}\u0000${spec.type}\u0000${spec.reason}\u0000${message}`;
     const name = `${object.metadata.name}.${createHash('sha256').update(identity).digest('hex').slice(0, 16)}`.slice(-253).replace(/^[^a-z0-9]+/, '');
@@ -120,13 +146,61 @@ export class EventRecorder {
         }
       }
       this.recorded++;
+      this.retries.delete(name);
+      return true;
     } catch (error) {
-      this.log.warn('cannot record an Event', {
+      // No answer, or an API server that is failing (5xx, 429): the Event is written once it answers,
+      // as the status is. A refusal of the Event itself (4xx) would be refused again.
+      const retry = !(error instanceof KubeApiError) || error.status >= 500 || error.status === 429;
+      this.log.warn(retry ? 'cannot record an Event now; it is written again once the API server answers' : 'cannot record an Event', {
         object: `${object.kind} ${namespace}/${object.metadata.name}`,
         reason: spec.reason,
         error: error instanceof Error ? error.message : String(error),
       });
+      if (retry) this.retryLater(name, spec);
+      return !retry;
     }
+  }
+
+  private retryLater(name: string, spec: EventSpec): void {
+    this.retries.delete(name);
+    if (this.retries.size >= RETRY_QUEUE) {
+      this.retries.delete(this.retries.keys().next().value as string);
+      this.dropped++;
+    }
+    this.retries.set(name, spec);
+    if (!this.retrying) this.scheduleRetry();
+  }
+
+  private retrying = false;
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.retries.size === 0) return;
+    this.retryTimer = setTimeout(() => void this.retryNow(), this.retryDelayMs);
+    this.retryTimer.unref();
+  }
+
+  private async retryNow(): Promise<void> {
+    this.retryTimer = undefined;
+    if (!this.options.isLeader()) {
+      this.retries.clear(); // the new leader states what is in force
+      return;
+    }
+    let failed = false;
+    this.retrying = true;
+    try {
+      for (const [name, spec] of [...this.retries]) {
+        this.retries.delete(name);
+        if (!(await this.write(spec))) {
+          failed = true;
+          break; // still no API server: the rest wait too
+        }
+      }
+    } finally {
+      this.retrying = false;
+    }
+    this.retryDelayMs = failed ? Math.min(RETRY_MAX_MS, this.retryDelayMs * 2) : RETRY_FIRST_MS;
+    this.scheduleRetry();
   }
 
   private async bump(path: string, count: number, time: string): Promise<void> {

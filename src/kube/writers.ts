@@ -161,6 +161,7 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     onDiagnostics: (listener) => elector?.onProblem(listener),
     async stop() {
       clearInterval(fleetTimer);
+      events.stop();
       status?.stop();
       await elector?.stop();
     },

@@ -133,4 +133,24 @@ describe('kube/events', function () {
     await follower.record({ object, type: 'Warning', reason: 'InvalidSpec', message: 'from the follower' });
     expect(events().some((e) => e.message === 'from the follower')).to.equal(false);
   });
+
+  it('an Event whose write failed while the API server was down is written once it answers, within the same rate limit', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(api.writeKubeconfig(dir));
+    const client = new KubeClient(kubeConfig);
+    const object = api.get('Ingress', 'default', 'echo') as unknown as KubeObject;
+    const recorder = new EventRecorder(client, { isLeader: () => true, instance: 'a', burst: 2, intervalMs: 60_000 }, silentLogger);
+    api.fail(/^POST \/api\/v1\/namespaces\/default\/events$/, 503, 3);
+    await recorder.record({ object, type: 'Warning', reason: 'InvalidWeight', message: 'during the outage' });
+    expect(events().some((e) => e.message === 'during the outage')).to.equal(false);
+    expect(recorder.pending).to.equal(1);
+    await waitFor('the Event written once the API server answers', () => events().some((e) => e.message === 'during the outage'), 20_000);
+    expect(recorder.pending).to.equal(0);
+    // The retry took no second token: one more Event fits in the burst of two, the next does not.
+    await recorder.record({ object, type: 'Warning', reason: 'InvalidWeight', message: 'second' });
+    await recorder.record({ object, type: 'Warning', reason: 'InvalidWeight', message: 'third' });
+    expect(recorder.recorded).to.equal(2);
+    expect(recorder.dropped).to.equal(1);
+    recorder.stop();
+  });
 });

@@ -131,6 +131,18 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     await waitFor('the diagnostic gone', () => !a.controller.diagnostics().some((d) => d.object.name === 'leader-election'));
   });
 
+  it('--source kube with no --kubeconfig reads $KUBECONFIG, as kubectl does', async () => {
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = api.writeKubeconfig(dir);
+    try {
+      const app = await replica({ kubeconfig: undefined, publishAddress: '10.0.0.10' });
+      await waitFor('the Ingress from the API server', () => app.controller.currentModel()?.virtualHosts.some((v) => v.host === 'mini-echo.io'));
+    } finally {
+      if (saved === undefined) delete process.env.KUBECONFIG;
+      else process.env.KUBECONFIG = saved;
+    }
+  });
+
   it('the Lease namespace: POD_NAMESPACE, else the kubeconfig context, else --lease-namespace', () => {
     const config = (namespace?: string) => ({
       getCurrentContext: () => 'c',
