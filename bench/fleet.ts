@@ -14,7 +14,7 @@ import type { FileSource } from '../src/source/file.js';
 import { AdsServer } from '../src/xds/server.js';
 import { ingressYaml } from './fixture.js';
 import { clientStatus } from '../src/xds/client-status.js';
-import { rollout } from '../src/xds/rollout.js';
+import { rollout } from '../src/fleet/rollout.js';
 import { dashboardData } from '../src/admin/dashboard-data.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

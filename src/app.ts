@@ -20,7 +20,7 @@ import { AdsServer, type StreamInfo } from './xds/server.js';
 import type { FleetMember } from './nack/verdict.js';
 import { xdsServerCredentials } from './xds/credentials.js';
 import { clientStatus } from './xds/client-status.js';
-import { rollout } from './xds/rollout.js';
+import { rollout } from './fleet/rollout.js';
 
 export interface App {
   config: Config;

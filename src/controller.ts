@@ -6,6 +6,7 @@ import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
 import { buildModelIncremental, rememberBuild, type ModelMemo } from './model/incremental.js';
 import { PlanCache } from './model/plan-cache.js';
+import { ClusterIndex } from './model/backends.js';
 import type { ModelInput } from './model/build.js';
 import { keepIdentity } from './model/identity.js';
 import type { RoutingModel } from './model/types.js';
@@ -65,6 +66,8 @@ export class Controller {
   private modelMemo: ModelMemo | undefined;
   /** Plans per Ingress object, kept for the life of the loop: an unchanged Ingress is not planned again. */
   private readonly plans = new PlanCache();
+  /** The cluster state's index, kept while Services and EndpointSlices are unchanged (model/backends.ts). */
+  private readonly clusterIndex = new ClusterIndex();
   /** Whether the last build did only the touched hosts. */
   lastBuildIncremental = false;
   /** The model of the last build: what the next keeps the identity of. */
@@ -154,6 +157,7 @@ export class Controller {
         ingressClass: this.options.ingressClass,
         rejected: this.refusals.rejected,
         plans: this.plans,
+        clusterIndex: this.clusterIndex,
       };
       this.recordObjects(input);
       // Only the hosts a change touches are built again when nothing else changed (model/incremental.ts).

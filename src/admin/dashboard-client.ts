@@ -5,7 +5,7 @@
 // textContent only: nothing it shows is ever parsed as HTML.
 
 import type { DashboardData, DashboardProxy } from './dashboard-data.js';
-import type { GroupRollout } from '../xds/rollout.js';
+import type { GroupRollout } from '../fleet/rollout.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 
 const REFRESH_MS = 1000;

@@ -8,7 +8,7 @@
 import type { Diagnostic } from '../objects/diagnostics.js';
 import { compareStrings } from '../order.js';
 import type { ClientStatus, SyncState } from '../xds/client-status.js';
-import type { GroupRollout } from '../xds/rollout.js';
+import type { GroupRollout } from '../fleet/rollout.js';
 
 export const PROXIES_SHOWN = 200;
 export const DIAGNOSTICS_SHOWN = 500;

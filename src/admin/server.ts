@@ -6,7 +6,7 @@ import type { Metrics } from '../metrics.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { ClientStatus } from '../xds/client-status.js';
-import type { GroupRollout } from '../xds/rollout.js';
+import type { GroupRollout } from '../fleet/rollout.js';
 import { dashboardData } from './dashboard-data.js';
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, FAVICON_SVG, dashboardScript } from './dashboard-page.js';
 import { guardConnections, refusedHost } from './guard.js';

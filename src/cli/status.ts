@@ -1,9 +1,9 @@
 // `splitplane status`: the rollout and the fleet, from a running control plane's admin API. What the
-// seed's operator learned with six curls: which proxy runs which weights, from their own ACKs.
+// operator would otherwise piece together from each Envoy's admin page: which proxy runs which weights, from their own ACKs.
 
 import { eachFlag } from '../flags.js';
 import type { ClientStatus } from '../xds/client-status.js';
-import type { GroupRollout } from '../xds/rollout.js';
+import type { GroupRollout } from '../fleet/rollout.js';
 
 export const STATUS_USAGE = `usage: splitplane status [--admin URL]
 Prints, for every host and path, the weights and how many connected proxies run them, then each proxy's

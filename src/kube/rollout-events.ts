@@ -4,7 +4,7 @@
 // then says whether the release reached the fleet, not only that it was written.
 
 import type { ClientStatus } from '../xds/client-status.js';
-import type { GroupRollout } from '../xds/rollout.js';
+import type { GroupRollout } from '../fleet/rollout.js';
 import type { SplitSummary } from './split-summary.js';
 
 export interface RolloutEvent {

@@ -12,15 +12,22 @@ export interface ClusterState {
   slices: ReadonlyMap<string, EndpointSlice[]>;
 }
 
-// The index of the last build, kept while every Service and EndpointSlice is the same object: then
-// every backend resolves as before, which resolveGroup uses to keep whole groups without resolving.
-let lastIndex: { services: readonly Service[]; slices: readonly EndpointSlice[]; state: ClusterState } | undefined;
+/**
+ * The index of the last build, kept while every Service and EndpointSlice is the same object: then every
+ * backend resolves as before, which resolveGroup uses to keep whole groups without resolving. It belongs
+ * to whoever runs the builds, as the plan cache does: two control planes in one process (tests,
+ * `translate --diff`) never share it.
+ */
+export class ClusterIndex {
+  private last: { services: readonly Service[]; slices: readonly EndpointSlice[]; state: ClusterState } | undefined;
 
-export function indexClusterState(services: readonly Service[], slices: readonly EndpointSlice[]): ClusterState {
-  if (lastIndex && sameObjects(lastIndex.services, services) && sameObjects(lastIndex.slices, slices)) return lastIndex.state;
-  const state = buildIndex(services, slices);
-  lastIndex = { services: [...services], slices: [...slices], state };
-  return state;
+  index(services: readonly Service[], slices: readonly EndpointSlice[]): ClusterState {
+    const last = this.last;
+    if (last && sameObjects(last.services, services) && sameObjects(last.slices, slices)) return last.state;
+    const state = buildIndex(services, slices);
+    this.last = { services: [...services], slices: [...slices], state };
+    return state;
+  }
 }
 
 function buildIndex(services: readonly Service[], slices: readonly EndpointSlice[]): ClusterState {

@@ -7,7 +7,7 @@
 // turn declared weights into what Envoy gets (resolve.ts).
 
 import { DiagnosticSink, sortDiagnostics, type Diagnostic, type ObjectRef } from '../objects/diagnostics.js';
-import { indexClusterState } from './backends.js';
+import { ClusterIndex } from './backends.js';
 import { guard } from './guard.js';
 import { Layout } from './layout.js';
 import { isOurs } from '../objects/ingress-class.js';
@@ -35,6 +35,8 @@ export interface ModelInput {
   rejected?: RejectedObjects;
   /** Plans of earlier builds, kept by the caller's rebuild loop; without it every Ingress is planned. */
   plans?: PlanCache;
+  /** The cluster state's index of the last build, kept by the caller's rebuild loop; without it, made anew. */
+  clusterIndex?: ClusterIndex;
 }
 
 export interface BuildResult {
@@ -128,7 +130,7 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
     }
   }
 
-  const model = layout.resolve(indexClusterState(services, endpointSlices));
+  const model = layout.resolve((input.clusterIndex ?? new ClusterIndex()).index(services, endpointSlices));
   const secretsByName = new Map(secrets.map((s) => [`${namespaceOf(s)}/${s.metadata.name}`, s]));
   const taken = new Map<string, ObjectRef>();
   const tlsSecrets = new Map<string, SecretModel>();

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { PROXIES_SHOWN, dashboardData } from '../../src/admin/dashboard-data.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
-import type { GroupRollout } from '../../src/xds/rollout.js';
+import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { proxyStatus } from '../support/fixtures.js';
 
 function group(host: string, path: string, applied: number, connected: number): GroupRollout {

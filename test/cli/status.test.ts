@@ -10,7 +10,7 @@ import { createAdminServer } from '../../src/admin/server.js';
 import { runStatus } from '../../src/cli/status.js';
 import { Metrics } from '../../src/metrics.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
-import type { GroupRollout } from '../../src/xds/rollout.js';
+import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { proxyStatus } from '../support/fixtures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

@@ -14,7 +14,7 @@ import { converged, startSplitplane, waitForRollout } from '../support/splitplan
 import { sleep, waitFor } from '../../src/local/wait.js';
 import { withinBinomial } from '../support/stats.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
-import type { GroupRollout } from '../../src/xds/rollout.js';
+import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { parsePrometheus, sampleValue } from '../support/prometheus.js';
 
 const HOST = 'mini-echo.io';

@@ -13,7 +13,7 @@ import { CLUSTER_TYPE, LISTENER_TYPE, ROUTE_TYPE } from '../../src/proto/type-ur
 import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
-import type { GroupRollout } from '../../src/xds/rollout.js';
+import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { ingressManifest, loopbackEndpointSlice, loopbackService, writeObject } from '../support/fixtures.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
 import { withinBinomial } from '../support/stats.js';

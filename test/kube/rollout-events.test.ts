@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { RolloutWatcher, type RolloutEvent } from '../../src/kube/rollout-events.js';
 import type { ClientStatus } from '../../src/xds/client-status.js';
-import type { GroupRollout } from '../../src/xds/rollout.js';
+import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { proxyStatus } from '../support/fixtures.js';
 
 const WEIGHTS = 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%';

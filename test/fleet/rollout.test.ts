@@ -3,10 +3,10 @@
 import { expect } from 'chai';
 import type { RoutingModel } from '../../src/model/types.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
-import { rollout } from '../../src/xds/rollout.js';
+import { rollout } from '../../src/fleet/rollout.js';
 import { TYPE, fakeDelta, fakeSotw, worldBuilder, worldModel, type HostTarget, type Recorded } from '../support/fake-stream.js';
 
-describe('xds/rollout', () => {
+describe('fleet/rollout', () => {
   it('a weight flip is applied to N of M proxies as each acknowledges the routes carrying it', () => {
     let snapshot: Snapshot | undefined;
     let model: RoutingModel | undefined;

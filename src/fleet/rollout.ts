@@ -1,3 +1,4 @@
+// Fleet truth joins the model, the route resources, the snapshot and the streams; xds/ knows only the streams.
 // Rollout truth: for every split group, how many connected proxies run the routes that carry its
 // current weights, from what each proxy acknowledged ("mini-echo.io/ (Prefix): old-nginx 50% /
 // new-nginx 50% applied to 3 of 4 connected proxies at version 5d1e…"). A State-of-the-World proxy carries a host's
@@ -11,7 +12,7 @@ import { HTTP_ROUTE_CONFIG } from '../resources/listener.js';
 import { vhdsName } from '../resources/route.js';
 import { grpcRouteConfigName } from '../resources/grpc.js';
 import type { EncodedResource, Snapshot } from '../snapshot/snapshot.js';
-import type { AdsStream } from './ads-stream.js';
+import type { AdsStream } from '../xds/ads-stream.js';
 
 export interface GroupRollout {
   ingress: string;
