@@ -1,0 +1,156 @@
+// splitplane against a real kube-apiserver v1.34 and etcd on loopback (built by test/support/install-kube.sh),
+// with nothing but a token of deploy/rbac.yaml's ServiceAccount, as a user runs it after
+// `kubectl apply -k deploy/`: informers, Ingress status, Events and the Lease from two replicas, an API
+// server stopped and started again, the cluster example server-side dry-run applied, certgen --kube.
+
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadAll } from 'js-yaml';
+import { startApp, type App } from '../../src/app.js';
+import { applySecrets, CLIENT_SECRET, SERVER_SECRET } from '../../src/certgen/secrets.js';
+import { makeCertificates } from '../../src/certgen/certgen.js';
+import { DEFAULTS } from '../../src/config.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { freePort } from '../../src/local/http.js';
+import { waitFor } from '../../src/local/wait.js';
+import { silentLogger } from '../../src/log.js';
+import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { AdsClient } from '../support/ads-client.js';
+import { ingressManifest } from '../support/fixtures.js';
+import type { Json } from '../support/json.js';
+import { startRealApiServer, type RealApiServer } from '../support/kube-apiserver.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const EXAMPLE = path.resolve(here, '..', '..', '..', 'deploy', 'examples', 'cluster-blue-green');
+const W = 'ingress.aliyun.weight/new-nginx';
+type Obj = Record<string, Json>;
+
+/** A Service and the EndpointSlice the cluster would publish for its ready pods, on a TEST-NET address. */
+function backend(name: string, address: string): Obj[] {
+  return [
+    { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: `${name}-abc12`, namespace: 'default', labels: { 'kubernetes.io/service-name': name } },
+      addressType: 'IPv4',
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+      endpoints: [{ addresses: [address], conditions: { ready: true } }],
+    },
+  ];
+}
+
+const PLURAL: Record<string, string> = {
+  Service: '/api/v1/namespaces/default/services',
+  EndpointSlice: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+  Ingress: '/apis/networking.k8s.io/v1/namespaces/default/ingresses',
+  IngressClass: '/apis/networking.k8s.io/v1/ingressclasses',
+  Deployment: '/apis/apps/v1/namespaces/default/deployments',
+};
+
+describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy/rbac.yaml @envoy', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let api: RealApiServer;
+  const apps: App[] = [];
+  const clients: AdsClient[] = [];
+  const saved = process.env.POD_NAMESPACE;
+
+  async function apply(object: Obj): Promise<void> {
+    const base = PLURAL[object.kind as string]!;
+    const current = await api.admin.request<Obj>('GET', `${base}/${object.metadata.name}`);
+    if (current.status === 404) await api.admin.expect('POST', base, object);
+    else await api.admin.expect('PUT', `${base}/${object.metadata.name}`, { ...object, metadata: { ...object.metadata, resourceVersion: current.body.metadata.resourceVersion } });
+  }
+  const ingress = async (name: string) => (await api.admin.request<Obj>('GET', `${PLURAL.Ingress}/${name}`)).body;
+  const events = async () => (await api.admin.expect<{ items: Obj[] }>('GET', '/api/v1/namespaces/default/events')).items;
+
+  async function replica(): Promise<App> {
+    const app = await startApp(
+      {
+        ...DEFAULTS,
+        source: 'kube',
+        kubeconfig: api.serviceAccountKubeconfig,
+        leaderElect: true,
+        publishAddress: '192.0.2.10',
+        lease: { durationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 },
+        xdsHost: '127.0.0.1',
+        xdsPort: await freePort(),
+        adminPort: await freePort(),
+      },
+      silentLogger,
+    );
+    apps.push(app);
+    return app;
+  }
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-real-api-'));
+    api = await startRealApiServer(dir);
+    process.env.POD_NAMESPACE = 'splitplane'; // as deploy/control-plane.yaml sets it: RBAC grants Leases there
+    await apply({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'splitplane' }, spec: { controller: 'splitplane.io/ingress-controller' } });
+    for (const o of [...backend('old-nginx', '192.0.2.1'), ...backend('new-nginx', '192.0.2.2')]) await apply(o);
+    const echo = ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { [W]: '50' }) as Obj;
+    await apply({ ...echo, spec: { ...echo.spec, ingressClassName: 'splitplane' } });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    for (const a of apps) await a.stop();
+    await api?.stop();
+    if (saved === undefined) delete process.env.POD_NAMESPACE;
+    else process.env.POD_NAMESPACE = saved;
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('two replicas sync with the ServiceAccount token; one leads; status and a SplitApplied Event are written; an edit reaches an ADS client', async () => {
+    const a = await replica();
+    const b = await replica();
+    for (const app of [a, b]) await waitFor('the split from the API server', () => app.controller.currentModel()?.virtualHosts.some((v) => v.host === 'mini-echo.io'));
+    await waitFor('one leader', () => a.writers!.isLeader() !== b.writers!.isLeader());
+    expect(a.controller.diagnostics().filter((d) => d.severity === 'error')).to.deep.equal([]);
+    await waitFor('the ADDRESS in status', async () => (await ingress('echo')).status?.loadBalancer?.ingress?.[0]?.ip === '192.0.2.10');
+    await waitFor('the SplitApplied Event', async () => (await events()).some((e) => e.reason === 'SplitApplied' && String(e.message).includes('new-nginx 50%')));
+    const client = new AdsClient(b.xdsPort, 'envoy-on-b');
+    clients.push(client);
+    await client.converge();
+    const echo = await ingress('echo');
+    await apply({ ...echo, metadata: { ...echo.metadata, annotations: { [W]: '100' } } });
+    const routes = await client.next(ROUTE_TYPE);
+    expect(JSON.stringify(routes.resources[0])).to.contain('default/new-nginx/80');
+  });
+
+  it('the API server stopped for a while changes nothing served, and the replicas resync once it is back', async () => {
+    const [a] = apps;
+    const before = a!.cache.current()!.version(ROUTE_TYPE);
+    await api.stopApiServer();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(a!.cache.current()!.version(ROUTE_TYPE), 'nothing served changes').to.equal(before);
+    await api.startApiServer();
+    await apply({ ...(ingressManifest('late', 'late.io', [{ service: 'old-nginx' }]) as Obj), spec: { ingressClassName: 'splitplane', ...(ingressManifest('late', 'late.io', [{ service: 'old-nginx' }]) as Obj).spec } });
+    await waitFor('the new Ingress after the restart', () => a!.controller.currentModel()?.virtualHosts.some((v) => v.host === 'late.io'), 60_000);
+  });
+
+  it('the cluster example is accepted by the API server (server-side dry run)', async () => {
+    for (const file of ['old-nginx.yaml', 'new-nginx.yaml', 'ingress.yaml']) {
+      for (const object of loadAll(fs.readFileSync(path.join(EXAMPLE, file), 'utf8')) as Obj[]) {
+        if (!object) continue;
+        const r = await api.admin.request('POST', `${PLURAL[object.kind as string]}?dryRun=All`, { ...object, metadata: { ...object.metadata, name: `${object.metadata.name}-dry` } });
+        expect(r.status, `${file} ${object.kind}: ${JSON.stringify(r.body).slice(0, 300)}`).to.equal(201);
+      }
+    }
+  });
+
+  it('certgen --kube writes the two Secrets in splitplane with the ServiceAccount the certgen Job uses', async () => {
+    // deploy/certgen.yaml runs certgen with its own ServiceAccount and Role; the admin stands in for it here
+    // only if that ServiceAccount is not part of rbac.yaml.
+    const config = new KubeConfig();
+    config.loadFromFile(api.adminKubeconfig);
+    const message = await applySecrets(new KubeClient(config), () => makeCertificates({ hosts: [], days: 1 }), 'splitplane', false);
+    expect(message).to.match(/^created Secrets/);
+    for (const name of [SERVER_SECRET, CLIENT_SECRET]) expect((await api.admin.request('GET', `/api/v1/namespaces/splitplane/secrets/${name}`)).status).to.equal(200);
+  });
+});
