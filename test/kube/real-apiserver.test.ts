@@ -52,7 +52,7 @@ const PLURAL: Record<string, string> = {
   Deployment: '/apis/apps/v1/namespaces/default/deployments',
 };
 
-describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy/rbac.yaml @envoy', function () {
+describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy/rbac.yaml @cluster', function () {
   this.timeout(300_000);
   let dir: string;
   let api: RealApiServer;
@@ -64,7 +64,11 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
     const base = PLURAL[object.kind as string]!;
     const current = await api.admin.request<Obj>('GET', `${base}/${object.metadata.name}`);
     if (current.status === 404) await api.admin.expect('POST', base, object);
-    else await api.admin.expect('PUT', `${base}/${object.metadata.name}`, { ...object, metadata: { ...object.metadata, resourceVersion: current.body.metadata.resourceVersion } });
+    else
+      await api.admin.expect('PUT', `${base}/${object.metadata.name}`, {
+        ...object,
+        metadata: { ...object.metadata, resourceVersion: current.body.metadata.resourceVersion },
+      });
   }
   const ingress = async (name: string) => (await api.admin.request<Obj>('GET', `${PLURAL.Ingress}/${name}`)).body;
   const events = async () => (await api.admin.expect<{ items: Obj[] }>('GET', '/api/v1/namespaces/default/events')).items;
@@ -92,7 +96,12 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-real-api-'));
     api = await startRealApiServer(dir);
     process.env.POD_NAMESPACE = 'splitplane'; // as deploy/control-plane.yaml sets it: RBAC grants Leases there
-    await apply({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'splitplane' }, spec: { controller: 'splitplane.io/ingress-controller' } });
+    await apply({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'splitplane' },
+      spec: { controller: 'splitplane.io/ingress-controller' },
+    });
     for (const o of [...backend('old-nginx', '192.0.2.1'), ...backend('new-nginx', '192.0.2.2')]) await apply(o);
     const echo = ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { [W]: '50' }) as Obj;
     await apply({ ...echo, spec: { ...echo.spec, ingressClassName: 'splitplane' } });
@@ -109,11 +118,14 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
   it('two replicas sync with the ServiceAccount token; one leads; status and a SplitApplied Event are written; an edit reaches an ADS client', async () => {
     const a = await replica();
     const b = await replica();
-    for (const app of [a, b]) await waitFor('the split from the API server', () => app.controller.currentModel()?.virtualHosts.some((v) => v.host === 'mini-echo.io'));
+    for (const app of [a, b])
+      await waitFor('the split from the API server', () => app.controller.currentModel()?.virtualHosts.some((v) => v.host === 'mini-echo.io'));
     await waitFor('one leader', () => a.writers!.isLeader() !== b.writers!.isLeader());
     expect(a.controller.diagnostics().filter((d) => d.severity === 'error')).to.deep.equal([]);
     await waitFor('the ADDRESS in status', async () => (await ingress('echo')).status?.loadBalancer?.ingress?.[0]?.ip === '192.0.2.10');
-    await waitFor('the SplitApplied Event', async () => (await events()).some((e) => e.reason === 'SplitApplied' && String(e.message).includes('new-nginx 50%')));
+    await waitFor('the SplitApplied Event', async () =>
+      (await events()).some((e) => e.reason === 'SplitApplied' && String(e.message).includes('new-nginx 50%')),
+    );
     const client = new AdsClient(b.xdsPort, 'envoy-on-b');
     clients.push(client);
     await client.converge();
@@ -130,27 +142,36 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
     await new Promise((resolve) => setTimeout(resolve, 3000));
     expect(a!.cache.current()!.version(ROUTE_TYPE), 'nothing served changes').to.equal(before);
     await api.startApiServer();
-    await apply({ ...(ingressManifest('late', 'late.io', [{ service: 'old-nginx' }]) as Obj), spec: { ingressClassName: 'splitplane', ...(ingressManifest('late', 'late.io', [{ service: 'old-nginx' }]) as Obj).spec } });
-    await waitFor('the new Ingress after the restart', () => a!.controller.currentModel()?.virtualHosts.some((v) => v.host === 'late.io'), 60_000);
+    await apply({
+      ...(ingressManifest('late', 'late.io', [{ service: 'old-nginx' }]) as Obj),
+      spec: { ingressClassName: 'splitplane', ...(ingressManifest('late', 'late.io', [{ service: 'old-nginx' }]) as Obj).spec },
+    });
+    // The informers retry with a backoff of up to 30 s while the API server is away.
+    await waitFor('the new Ingress after the restart', () => a!.controller.currentModel()?.virtualHosts.some((v) => v.host === 'late.io'), 120_000);
   });
 
   it('the cluster example is accepted by the API server (server-side dry run)', async () => {
     for (const file of ['old-nginx.yaml', 'new-nginx.yaml', 'ingress.yaml']) {
       for (const object of loadAll(fs.readFileSync(path.join(EXAMPLE, file), 'utf8')) as Obj[]) {
         if (!object) continue;
-        const r = await api.admin.request('POST', `${PLURAL[object.kind as string]}?dryRun=All`, { ...object, metadata: { ...object.metadata, name: `${object.metadata.name}-dry` } });
+        const r = await api.admin.request('POST', `${PLURAL[object.kind as string]}?dryRun=All`, {
+          ...object,
+          metadata: { ...object.metadata, name: `${object.metadata.name}-dry` },
+        });
         expect(r.status, `${file} ${object.kind}: ${JSON.stringify(r.body).slice(0, 300)}`).to.equal(201);
       }
     }
   });
 
-  it('certgen --kube writes the two Secrets in splitplane with the ServiceAccount the certgen Job uses', async () => {
-    // deploy/certgen.yaml runs certgen with its own ServiceAccount and Role; the admin stands in for it here
-    // only if that ServiceAccount is not part of rbac.yaml.
+  it("certgen --kube writes the two Secrets in splitplane with deploy/certgen.yaml's ServiceAccount; again with --force it replaces them", async () => {
     const config = new KubeConfig();
-    config.loadFromFile(api.adminKubeconfig);
-    const message = await applySecrets(new KubeClient(config), () => makeCertificates({ hosts: [], days: 1 }), 'splitplane', false);
-    expect(message).to.match(/^created Secrets/);
-    for (const name of [SERVER_SECRET, CLIENT_SECRET]) expect((await api.admin.request('GET', `/api/v1/namespaces/splitplane/secrets/${name}`)).status).to.equal(200);
+    config.loadFromFile(api.certgenKubeconfig);
+    const client = new KubeClient(config);
+    const make = () => makeCertificates({ hosts: [], days: 1 });
+    expect(await applySecrets(client, make, 'splitplane', false)).to.match(/^created Secrets/);
+    expect(await applySecrets(client, make, 'splitplane', false)).to.match(/kept/);
+    expect(await applySecrets(client, make, 'splitplane', true)).to.match(/^replaced Secrets/);
+    for (const name of [SERVER_SECRET, CLIENT_SECRET])
+      expect((await api.admin.request('GET', `/api/v1/namespaces/splitplane/secrets/${name}`)).status).to.equal(200);
   });
 });

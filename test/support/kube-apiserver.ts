@@ -28,6 +28,8 @@ export interface RealApiServer {
   adminKubeconfig: string;
   /** A kubeconfig with a token of deploy/rbac.yaml's ServiceAccount `splitplane/splitplane`. */
   serviceAccountKubeconfig: string;
+  /** A kubeconfig with a token of deploy/certgen.yaml's ServiceAccount `splitplane/splitplane-certgen`. */
+  certgenKubeconfig: string;
   /** Stops the API server (etcd keeps the data) and, with `restart`, starts it again on the same port. */
   stopApiServer(): Promise<void>;
   startApiServer(): Promise<void>;
@@ -117,7 +119,9 @@ export async function startRealApiServer(dir: string): Promise<RealApiServer> {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     keepLog(apiserver, 'kube-apiserver');
-    const exited = new Promise<never>((_, reject) => apiserver!.once('exit', (code) => reject(new Error(`kube-apiserver exited (${code}):\n${logs.join('').slice(-4000)}`))));
+    const exited = new Promise<never>((_, reject) =>
+      apiserver!.once('exit', (code) => reject(new Error(`kube-apiserver exited (${code}):\n${logs.join('').slice(-4000)}`))),
+    );
     await Promise.race([
       exited,
       waitFor(
@@ -169,21 +173,27 @@ export async function startRealApiServer(dir: string): Promise<RealApiServer> {
   try {
     await startApiServer();
     // What `kubectl apply -k deploy/` would create of splitplane's own: its namespace and its RBAC.
-    for (const name of ['namespace.yaml', 'rbac.yaml']) {
+    // What `kubectl apply -k deploy/` would create of splitplane's own: its namespace and its RBAC (the
+    // certgen Job's too, without the Job: no kubelet runs here).
+    for (const name of ['namespace.yaml', 'rbac.yaml', 'certgen.yaml']) {
       for (const object of loadAll(fs.readFileSync(path.join(repo, 'deploy', name), 'utf8')) as Array<Record<string, Json>>) {
-        if (object) await create(admin, object);
+        if (object && object.kind !== 'Job') await create(admin, object);
       }
     }
-    const token = await admin.expect<{ status: { token: string } }>('POST', '/api/v1/namespaces/splitplane/serviceaccounts/splitplane/token', {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: { expirationSeconds: 3600 },
-    });
+    const tokenOf = async (serviceAccount: string) =>
+      (
+        await admin.expect<{ status: { token: string } }>('POST', `/api/v1/namespaces/splitplane/serviceaccounts/${serviceAccount}/token`, {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: { expirationSeconds: 3600 },
+        })
+      ).status.token;
     return {
       server,
       admin,
       adminKubeconfig,
-      serviceAccountKubeconfig: kubeconfig('splitplane', token.status.token),
+      serviceAccountKubeconfig: kubeconfig('splitplane', await tokenOf('splitplane')),
+      certgenKubeconfig: kubeconfig('splitplane-certgen', await tokenOf('splitplane-certgen')),
       stopApiServer,
       startApiServer,
       stop,
