@@ -37,6 +37,8 @@ export interface EnvoyProcess {
   dir: string;
   stats(): Promise<Map<string, number>>;
   logTail(): string;
+  /** Stops the process where it is (SIGSTOP) or lets it go on (SIGCONT): a test stands in for a slow Envoy. */
+  pause(paused: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -105,8 +107,12 @@ export async function startEnvoy(options: EnvoyOptions): Promise<EnvoyProcess> {
       return out;
     },
     logTail: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').split('\n').slice(-30).join('\n') : ''),
+    pause(paused) {
+      if (!exited) child.kill(paused ? 'SIGSTOP' : 'SIGCONT');
+    },
     async stop() {
       if (!exited) {
+        child.kill('SIGCONT'); // a paused Envoy cannot act on SIGTERM
         child.kill('SIGTERM');
         await waitFor('Envoy to exit', () => exited, 5000).catch(() => child.kill('SIGKILL'));
       }

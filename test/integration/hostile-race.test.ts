@@ -47,10 +47,16 @@ for (const protocol of ['sotw', 'delta'] as const)
       };
       const envoyStream = () => app.ads.list().find((s) => s.stream.node?.id !== 'racer')!.stream;
       for (const weight of [10, 90, 20, 80, 30, 70, 40, 60, 0, 100]) {
+        // The Envoy is held still while the racer gets the push and refuses it: the racer always answers first.
+        envoy.pause(true);
         writeObject(dir, 'echo', echoIngress(String(weight)));
-        // The racer refuses the push as soon as it has it.
         const push = await hostile.next(ROUTE_TYPE);
         hostile.nack(push, '', 'refused by the racer', ['ingress_http']);
+        await waitFor(
+          'the refusal judged',
+          () => app.ads.list().find((s) => s.stream.node?.id === 'racer')?.stream.types[ROUTE_TYPE].lastNack?.version === push.version_info,
+        );
+        envoy.pause(false);
         await waitFor(`the Envoy running ${weight} %`, () => {
           const state = envoyStream().types[protocol === 'sotw' ? ROUTE_TYPE : 'type.googleapis.com/envoy.config.route.v3.VirtualHost'];
           const published = app.cache.current()!.version(state.typeUrl, envoyStream().routing);
