@@ -15,7 +15,8 @@ out="$here/.kube-bin"
 stamp="$out/versions"
 say() { echo "splitplane: $*" >&2; }
 
-if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$K8S_VERSION $ETCD_VERSION" ]; then
+recipe="$K8S_VERSION $ETCD_VERSION r2"
+if [ -x "$out/kube-apiserver" ] && [ -x "$out/etcd" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$recipe" ]; then
   echo "$out"
   exit 0
 fi
@@ -35,32 +36,36 @@ gomod=$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"Go
 mapfile -t staged < <(sed -n 's#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$gomod" | sort -u)
 say "${#staged[@]} staging modules, each at $staging_minor"
 
-build() { # name module package version [requires...]
-  local name=$1 package=$2
+build() { # name package ldflags [go mod edits...]
+  local name=$1 package=$2 ldflags=$3
   mkdir -p "$work/$name"
   (
     cd "$work/$name"
     go mod init "splitplane.local/build-$name" >/dev/null 2>&1
     # A program is imported only under a build tag, so that go mod tidy records its modules.
     printf '//go:build tools\n\npackage tools\n\nimport _ "%s"\n' "$package" >tools.go
-    shift 2
+    shift 3
     for edit in "$@"; do go mod edit "$edit"; done
     say "$name: resolving modules ..."
     go mod tidy >&2
     say "$name: compiling $package (minutes on 2 cores) ..."
-    go build -trimpath -ldflags=-s -o "$out/$name.new" "$package" >&2
+    go build -trimpath -ldflags="-s $ldflags" -o "$out/$name.new" "$package" >&2
   )
   mv "$out/$name.new" "$out/$name"
 }
 
 edits=("-require=k8s.io/kubernetes@$K8S_VERSION")
 for m in "${staged[@]}"; do edits+=("-replace=$m=$m@$staging_minor"); done
-build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "${edits[@]}"
+# The version it reports (/version, its logs), as a release build stamps it.
+minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
+stampv="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+stampv="$stampv -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$minor"
+build kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver "$stampv" "${edits[@]}"
 
 etcd_edits=("-require=go.etcd.io/etcd/server/v3@$ETCD_VERSION")
 for m in api/v3 client/pkg/v3 client/v3 pkg/v3; do etcd_edits+=("-replace=go.etcd.io/etcd/$m=go.etcd.io/etcd/$m@$ETCD_VERSION"); done
-build etcd go.etcd.io/etcd/server/v3 "${etcd_edits[@]}"
+build etcd go.etcd.io/etcd/server/v3 "" "${etcd_edits[@]}"
 
-echo "$K8S_VERSION $ETCD_VERSION" >"$stamp"
+echo "$recipe" >"$stamp"
 say "kube-apiserver $K8S_VERSION and etcd $ETCD_VERSION built in $out"
 echo "$out"
