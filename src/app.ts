@@ -21,6 +21,7 @@ import type { FleetMember } from './nack/verdict.js';
 import { xdsServerCredentials } from './xds/credentials.js';
 import { clientStatus } from './xds/client-status.js';
 import { rollout } from './fleet/rollout.js';
+import { fleetClients, fleetRollout, unlistedProxies } from './fleet/report.js';
 
 export interface App {
   config: Config;
@@ -49,7 +50,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     writers = startClusterWriters(
       kubeConfig,
       store,
-      { ingressClass: config.ingressClass, publish, leaderElect: config.leaderElect, lease: config.lease, leaseNamespace: config.leaseNamespace },
+      {
+        ingressClass: config.ingressClass,
+        publish,
+        leaderElect: config.leaderElect,
+        lease: config.lease,
+        leaseNamespace: config.leaseNamespace,
+        fleetReports: config.fleetReports,
+      },
       log,
     );
   }
@@ -97,14 +105,15 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       writers?.changed();
     });
     controller.rebuild(); // the first snapshot is published before anyone connects
-    writers?.watchFleet(() => ({
-      groups: rollout(
+    // This replica's own proxies: what it publishes for the others, and what it joins their reports with.
+    const localRollout = () =>
+      rollout(
         controller.currentModel(),
         cache.current(),
         ads.list().map((s) => s.stream),
-      ),
-      clients: ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current())),
-    }));
+      );
+    const localClients = () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current()));
+    writers?.watchFleet(() => ({ groups: localRollout(), clients: localClients() }));
     const xdsPort = await ads.listen(config.xdsHost, config.xdsPort, credentials);
     logXdsSecurity(config, log);
     admin = createAdminServer(
@@ -113,13 +122,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         notReady: () => source.notReady() ?? (cache.current() ? undefined : 'no snapshot has been published yet'),
         diagnostics: () => controller.diagnostics(),
         streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, unsentBytes: s.unsentBytes(), ...s.stream.describe() })),
-        clients: () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current())),
-        rollout: () =>
-          rollout(
-            controller.currentModel(),
-            cache.current(),
-            ads.list().map((s) => s.stream),
-          ),
+        // The whole fleet: this replica's proxies, and those the other replicas report (kube mode).
+        clients: () => fleetClients(localClients(), writers?.remotes() ?? []),
+        rollout: () => fleetRollout(localRollout(), writers?.remotes() ?? []),
+        unlistedProxies: () => unlistedProxies(writers?.remotes() ?? []),
         metrics,
       },
       { bindAddress: config.adminHost },

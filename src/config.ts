@@ -24,6 +24,8 @@ export interface Config {
   leaderElect: boolean;
   /** Lease timings (not a flag: tests shorten them). */
   lease?: { durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  /** Fleet report timings (not a flag: tests shorten them). */
+  fleetReports?: { writeMs?: number; renewMs?: number; readMs?: number };
   /** --lease-namespace: where the Lease goes when neither POD_NAMESPACE nor the kubeconfig context names a namespace. */
   leaseNamespace?: string;
   xdsHost: string;

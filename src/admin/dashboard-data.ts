@@ -39,6 +39,8 @@ export interface DashboardInput {
   clients: readonly ClientStatus[];
   diagnostics: readonly Diagnostic[];
   notReady: string | undefined;
+  /** Proxies of other replicas that their reports count but do not list (a large fleet), by state. */
+  unlisted?: Record<SyncState, number>;
   now?: Date;
 }
 
@@ -53,6 +55,11 @@ export function dashboardData(input: DashboardInput): DashboardData {
   }
   const byState: Record<SyncState, number> = { NACKED: 0, STALE: 0, SYNCED: 0 };
   for (const c of input.clients) byState[c.state]++;
+  let unlisted = 0;
+  for (const state of ['NACKED', 'STALE', 'SYNCED'] as const) {
+    byState[state] += input.unlisted?.[state] ?? 0;
+    unlisted += input.unlisted?.[state] ?? 0;
+  }
   // Worst first, so the proxy that needs a look is on screen even in a fleet of thousands.
   const shown = [...input.clients]
     .sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || compareStrings(a.node, b.node))
@@ -64,7 +71,7 @@ export function dashboardData(input: DashboardInput): DashboardData {
     generatedAt: (input.now ?? new Date()).toISOString(),
     notReady: input.notReady ?? null,
     hosts: [...hosts].map(([host, paths]) => ({ host, paths })),
-    fleet: { total: input.clients.length, byState, shown },
+    fleet: { total: input.clients.length + unlisted, byState, shown },
     // Diagnostics come errors first (the controller's order).
     diagnostics: { total: input.diagnostics.length, bySeverity, shown: input.diagnostics.slice(0, DIAGNOSTICS_SHOWN) },
   };

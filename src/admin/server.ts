@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { Metrics } from '../metrics.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import type { ClientStatus } from '../xds/client-status.js';
+import type { ClientStatus, SyncState } from '../xds/client-status.js';
 import type { GroupRollout } from '../fleet/rollout.js';
 import { dashboardData } from './dashboard-data.js';
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, FAVICON_SVG, dashboardScript } from './dashboard-page.js';
@@ -21,6 +21,8 @@ export interface AdminSources {
   clients?(): ClientStatus[];
   /** Per split group, how many connected proxies run its current weights. */
   rollout?(): GroupRollout[];
+  /** Proxies of other replicas that are counted but not listed (a large fleet), by state. */
+  unlistedProxies?(): Record<SyncState, number>;
   metrics: Metrics;
 }
 
@@ -110,6 +112,7 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
         clients: sources.clients?.() ?? [],
         diagnostics: sources.diagnostics(),
         notReady: notReady(sources),
+        unlisted: sources.unlistedProxies?.(),
       });
       return send(res, 200, 'application/json', JSON.stringify(data));
     }

@@ -209,6 +209,6 @@ export class LeaderElector {
 }
 
 /** MicroTime as the API wants it: RFC 3339 with microseconds. */
-function microTime(ms: number): string {
+export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }

@@ -6,6 +6,8 @@ import os from 'node:os';
 import fs from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
+import { FleetReports, type FleetReportsOptions } from './fleet-reports.js';
+import { fleetClients, fleetReport, fleetRollout, type FleetReport } from '../fleet/report.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { ObjectStore } from '../store/store.js';
 import { KubeClient } from './client.js';
@@ -27,6 +29,8 @@ export interface WritersOptions {
   namespace?: string;
   /** --lease-namespace: the Lease's namespace when neither POD_NAMESPACE nor the kubeconfig context names one. */
   leaseNamespace?: string;
+  /** Timings of the fleet reports; tests shorten them. */
+  fleetReports?: Pick<FleetReportsOptions, 'writeMs' | 'renewMs' | 'readMs'>;
   identity?: string;
   /** How long a changed split may take to reach every connected proxy before a RolloutStalled Warning. */
   rolloutTimeoutMs?: number;
@@ -41,8 +45,13 @@ export interface ClusterWriters {
   isLeader(): boolean;
   /** The store changed: statuses may need writing. */
   changed(): void;
-  /** Where to read the fleet's state from, for the rollout Events (the xDS server starts after the writers). */
+  /**
+   * Where to read this replica's fleet state from (the xDS server starts after the writers): it is
+   * published for the other replicas, and the rollout Events count the whole fleet.
+   */
   watchFleet(state: () => RolloutState): void;
+  /** The live reports of the other replicas (fleet/report.ts joins them with this one's). */
+  remotes(): FleetReport[];
   /** What keeps this replica from writing to the cluster (it cannot take the Lease), as diagnostics. */
   diagnostics(): Diagnostic[];
   /** Called when diagnostics() changes. */
@@ -109,9 +118,22 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     if (ingress) void events.record({ object: ingress, type: e.type, reason: e.reason, message: e.message });
   }, options.rolloutTimeoutMs);
   let fleet: (() => RolloutState) | undefined;
-  // Checked every second while a split waits for the fleet; nothing runs when none does.
+  // Every replica publishes what its proxies run and reads the others' (fleet/report.ts, fleet-reports.ts).
+  const reports = new FleetReports(
+    client,
+    { namespace: options.namespace ?? leaseNamespace(config, options.leaseNamespace), identity, ...options.fleetReports },
+    () => {
+      const state = fleet?.() ?? { groups: [], clients: [] };
+      return fleetReport(identity, state.groups, state.clients);
+    },
+    log.child({ component: 'fleet-reports' }),
+  );
+  // Checked every second while a split waits for the fleet (all of it, every replica's proxies).
   const fleetTimer = setInterval(() => {
-    if (fleet && rollouts.watching > 0) rollouts.check(fleet());
+    if (!fleet || rollouts.watching === 0) return;
+    const state = fleet();
+    const remotes = reports.remotes();
+    rollouts.check({ groups: fleetRollout(state.groups, remotes), clients: fleetClients(state.clients, remotes) });
   }, 1000);
   fleetTimer.unref();
   const observer: ControllerObserver = {
@@ -144,7 +166,11 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     observer,
     isLeader,
     changed: () => status?.changed(),
-    watchFleet: (state) => (fleet = state),
+    watchFleet: (state) => {
+      fleet = state;
+      reports.start();
+    },
+    remotes: () => reports.remotes(),
     diagnostics: () => {
       const problem = elector?.problem();
       return problem === undefined
@@ -162,6 +188,7 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     async stop() {
       clearInterval(fleetTimer);
       events.stop();
+      await reports.stop();
       status?.stop();
       await elector?.stop();
     },

@@ -286,10 +286,13 @@ describe('deploy/: the cluster manifests', function () {
             xdsPort: await freePort(),
             adminPort: await freePort(),
             lease: { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 },
+            fleetReports: { writeMs: 100, readMs: 100, renewMs: 300 },
           },
           silentLogger,
         );
       const a = await replica();
+      const fleetReports = () => api.list('Lease').filter((l) => l.metadata.labels?.['app.kubernetes.io/component'] === 'fleet-report');
+      await waitFor("the replica's fleet report", () => fleetReports().length === 1);
       await waitFor('status written', () => api.get('Ingress', 'default', 'echo')?.status?.loadBalancer?.ingress);
       api.apply(echo('abc'));
       await waitFor('a Warning Event', () => api.list('Event', 'v1').some((e) => e.reason === 'InvalidWeight'));
@@ -302,7 +305,11 @@ describe('deploy/: the cluster manifests', function () {
         () => api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied' && e.count >= 2),
         30_000,
       );
+      await waitFor("the new replica's fleet report read", () =>
+        api.requests.some((r) => r.startsWith('GET /apis/coordination.k8s.io/v1/namespaces/splitplane/leases?')),
+      );
       await b.stop();
+      expect(fleetReports(), 'each replica takes its report away when it stops').to.deep.equal([]);
       const calls = api.requests.map(callOf);
       expect(
         calls.some((c) => c.resource === 'secrets' && c.namespace === undefined),

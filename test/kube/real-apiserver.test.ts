@@ -135,6 +135,40 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
     expect(JSON.stringify(routes.resources[0])).to.contain('default/new-nginx/80');
   });
 
+  it('fleet truth across replicas: the only Envoy is on one replica, every replica counts it, and the leader says RolloutComplete for the whole fleet', async () => {
+    for (const c of clients.splice(0)) c.close();
+    const [a, b] = apps as [App, App];
+    const [leader, other] = a.writers!.isLeader() ? [a, b] : [b, a];
+    // The Envoy connects to the replica that does not lead: before, the leader wrote "no proxy is connected".
+    const envoy = new AdsClient(other.xdsPort, 'envoy-on-the-follower');
+    clients.push(envoy);
+    await envoy.converge();
+    const rolloutOf = async (app: App) => {
+      const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as Array<{ host: string; text: string }>;
+      return groups.find((g) => g.host === 'mini-echo.io')?.text ?? '';
+    };
+    for (const app of [leader, other])
+      await waitFor(
+        `replica ${app === leader ? 'leading' : 'following'} counts the whole fleet`,
+        async () => (await rolloutOf(app)).includes('applied to 1 of 1 connected proxies, on 2 replicas') || undefined,
+      );
+    const clientsOfLeader = (await (await fetch(`http://127.0.0.1:${leader.adminPort}/debug/clients`)).json()) as Array<{ node: string; replica?: string }>;
+    expect(clientsOfLeader.find((c) => c.node === 'envoy-on-the-follower')?.replica).to.be.a('string');
+    const echo = await ingress('echo');
+    await apply({ ...echo, metadata: { ...echo.metadata, annotations: { [W]: '30' } } });
+    const routes = await envoy.next(ROUTE_TYPE);
+    envoy.ack(routes, ['ingress_http']);
+    const complete = await waitFor('the RolloutComplete Event for the whole fleet', async () =>
+      (await events()).find((e) => e.reason === 'RolloutComplete' && String(e.message).includes('new-nginx 30%')),
+    );
+    expect(String(complete.message)).to.contain('applied to 1 of 1 connected proxies, on 2 replicas');
+    const reports = await api.admin.expect<{ items: Obj[] }>(
+      'GET',
+      '/apis/coordination.k8s.io/v1/namespaces/splitplane/leases?labelSelector=app.kubernetes.io%2Fcomponent%3Dfleet-report',
+    );
+    expect(reports.items).to.have.length(2);
+  });
+
   it('the API server stopped for a while changes nothing served, and the replicas resync once it is back', async () => {
     const [a] = apps;
     const before = a!.cache.current()!.version(ROUTE_TYPE);

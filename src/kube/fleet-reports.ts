@@ -1,0 +1,184 @@
+// Fleet reports through the API server: each replica keeps a Lease of its own in our namespace,
+// `splitplane-fleet-<hash of its identity>`, whose annotation carries its report (fleet/report.ts). A Lease
+// because it says by itself when its writer is gone: a report not renewed within its duration is ignored,
+// and a replica that stops deletes its own. The report is written when it changes, at most once a
+// second, and renewed every 10 s otherwise; every replica reads the others' every 2 s.
+
+import { createHash } from 'node:crypto';
+import { LogLimiter } from '../log-limit.js';
+import type { Logger } from '../log.js';
+import type { FleetReport } from '../fleet/report.js';
+import { KubeApiError, type KubeClient } from './client.js';
+import { microTime } from './leader.js';
+
+export const FLEET_REPORT_ANNOTATION = 'splitplane.io/fleet-report';
+export const FLEET_REPORT_LABEL = 'app.kubernetes.io/component';
+export const FLEET_REPORT_COMPONENT = 'fleet-report';
+/** Largest report written: a Lease's annotations may hold 256 KiB. */
+const MAX_REPORT_BYTES = 200 * 1024;
+
+export interface FleetReportsOptions {
+  namespace: string;
+  identity: string;
+  /** How often the report is looked at and written when it changed. */
+  writeMs?: number;
+  /** How often an unchanged report is renewed; its Lease lasts three times that. */
+  renewMs?: number;
+  /** How often the other replicas' reports are read. */
+  readMs?: number;
+  now?: () => number;
+}
+
+interface Lease {
+  metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string };
+}
+
+export class FleetReports {
+  private readonly name: string;
+  private readonly writeMs: number;
+  private readonly renewMs: number;
+  private readonly readMs: number;
+  private readonly now: () => number;
+  private timers: NodeJS.Timeout[] = [];
+  private written: { text: string; at: number; resourceVersion?: string } | undefined;
+  private others: FleetReport[] = [];
+  private readonly lines = new LogLimiter(3, 60_000);
+  private stopped = false;
+  /** Writes and reads under way: stop() waits for them, so no write lands after the report is deleted. */
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: FleetReportsOptions,
+    private readonly local: () => FleetReport,
+    private readonly log: Logger,
+  ) {
+    this.name = `splitplane-fleet-${createHash('sha256').update(options.identity).digest('hex').slice(0, 12)}`;
+    this.writeMs = options.writeMs ?? 1000;
+    this.renewMs = options.renewMs ?? 10_000;
+    this.readMs = options.readMs ?? 2000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The reports of the other live replicas, as last read. */
+  remotes(): FleetReport[] {
+    return this.others;
+  }
+
+  start(): void {
+    const every = (ms: number, task: () => Promise<void>) => {
+      let running = false;
+      const timer = setInterval(() => {
+        if (running || this.stopped) return;
+        running = true;
+        const run = task()
+          .catch((error: unknown) => this.warn('fleet report', error))
+          .finally(() => {
+            running = false;
+            this.inflight.delete(run);
+          });
+        this.inflight.add(run);
+      }, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.writeMs, () => this.publish());
+    every(this.readMs, () => this.read());
+  }
+
+  /** Stops, and deletes this replica's report: the others stop counting its proxies at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    await Promise.allSettled([...this.inflight]);
+    if (!this.written) return;
+    await this.client.request('DELETE', this.path(this.name)).catch(() => undefined);
+  }
+
+  /** Writes the report if it changed, or renews it when due. */
+  async publish(): Promise<void> {
+    let report = this.local();
+    let text = JSON.stringify(report);
+    // A fleet too large to list in one object: the worst proxies are kept, the rest counted by state.
+    while (text.length > MAX_REPORT_BYTES && report.proxies.listed.length > 0) {
+      report = { ...report, proxies: { ...report.proxies, listed: report.proxies.listed.slice(0, Math.floor(report.proxies.listed.length / 2)) } };
+      text = JSON.stringify(report);
+    }
+    const now = this.now();
+    if (this.written && this.written.text === text && now - this.written.at < this.renewMs) return;
+    const lease: Lease & { apiVersion: string; kind: string } = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: {
+        name: this.name,
+        namespace: this.options.namespace,
+        labels: { 'app.kubernetes.io/name': 'splitplane', [FLEET_REPORT_LABEL]: FLEET_REPORT_COMPONENT },
+        annotations: { [FLEET_REPORT_ANNOTATION]: text },
+      },
+      spec: { holderIdentity: this.options.identity, leaseDurationSeconds: Math.ceil((3 * this.renewMs) / 1000), renewTime: microTime(now) },
+    };
+    let resourceVersion = this.written?.resourceVersion;
+    if (resourceVersion === undefined) {
+      const current = await this.client.request<Lease>('GET', this.path(this.name));
+      if (current.status === 200) resourceVersion = current.body.metadata.resourceVersion;
+      else if (current.status !== 404) throw new KubeApiError(current.status, this.path(this.name), JSON.stringify(current.body).slice(0, 500));
+    }
+    try {
+      const saved =
+        resourceVersion === undefined
+          ? await this.client.expect<Lease>('POST', this.path(), lease)
+          : await this.client.expect<Lease>('PUT', this.path(this.name), { ...lease, metadata: { ...lease.metadata, resourceVersion } });
+      this.written = { text, at: now, resourceVersion: saved.metadata.resourceVersion };
+    } catch (error) {
+      // Someone else's write in between (a replica restarted with our identity): read it again next time.
+      this.written = undefined;
+      throw error;
+    }
+  }
+
+  /** Reads the live reports of the other replicas. */
+  async read(): Promise<void> {
+    const selector = encodeURIComponent(`${FLEET_REPORT_LABEL}=${FLEET_REPORT_COMPONENT}`);
+    const list = await this.client.expect<{ items?: Lease[] }>('GET', `${this.path()}?labelSelector=${selector}`);
+    const now = this.now();
+    const others: FleetReport[] = [];
+    for (const lease of list.items ?? []) {
+      if (lease.metadata.name === this.name || lease.spec?.holderIdentity === this.options.identity) continue;
+      const renewed = Date.parse(lease.spec?.renewTime ?? '');
+      if (!(renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 > now)) continue; // its replica is gone
+      const report = parseReport(lease.metadata.annotations?.[FLEET_REPORT_ANNOTATION]);
+      if (report) others.push(report);
+    }
+    this.others = others.sort((a, b) => (a.replica < b.replica ? -1 : a.replica > b.replica ? 1 : 0));
+  }
+
+  private path(name?: string): string {
+    const base = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/leases`;
+    return name ? `${base}/${encodeURIComponent(name)}` : base;
+  }
+
+  private warn(what: string, error: unknown): void {
+    const line = this.lines.take(what);
+    if (line.ok)
+      this.log.warn(`${what}: the API server refused or did not answer; the fleet pages count this replica's proxies only meanwhile`, {
+        error: error instanceof Error ? error.message : String(error),
+      });
+  }
+}
+
+/** A report as another replica wrote it, checked for the shape the fleet pages read; undefined otherwise. */
+export function parseReport(text: string | undefined): FleetReport | undefined {
+  if (!text || text.length > MAX_REPORT_BYTES * 2) return undefined;
+  try {
+    const r = JSON.parse(text) as FleetReport;
+    const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+    if (typeof r.replica !== 'string' || !Array.isArray(r.groups) || !r.proxies || !Array.isArray(r.proxies.listed)) return undefined;
+    if (!r.groups.every((g) => typeof g.key === 'string' && typeof g.weights === 'string' && count(g.applied) && count(g.connected))) return undefined;
+    if (!count(r.proxies.total) || !['SYNCED', 'STALE', 'NACKED'].every((s) => count(r.proxies.byState?.[s as 'SYNCED']))) return undefined;
+    return { ...r, traffic: r.traffic ?? {} };
+  } catch {
+    return undefined;
+  }
+}
