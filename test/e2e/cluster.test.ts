@@ -1,8 +1,9 @@
 // The cluster suite: splitplane in Kubernetes mode as a user sees it, through kubectl's eyes: an edit
 // reaches a connected Envoy (an ADS client), `kubectl get ingress` shows an ADDRESS written by one of
 // two replicas, another class's Ingress gets none, and a bad weight is an Event on the Ingress.
-// In CI it runs against the in-process fake API server; with SPLITPLANE_E2E_KUBECONFIG=FILE the very
-// same tests run against that cluster (in a namespace of their own, deleted afterwards).
+// By default it runs against a real kube-apiserver the test starts on loopback, with splitplane holding
+// only the token of deploy/rbac.yaml's ServiceAccount; with SPLITPLANE_E2E_KUBECONFIG=FILE the very same
+// tests run against that cluster (in a namespace of their own, deleted afterwards).
 
 import { expect } from 'chai';
 import fs from 'node:fs';
@@ -16,12 +17,12 @@ import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { testCluster, type TestCluster } from '../support/cluster.js';
-import { ingressManifest, blueGreenBackends } from '../support/fixtures.js';
+import { ingressManifest, clusterBackends } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
 
-describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBECONFIG)', function () {
+describe('e2e: splitplane in a cluster (a real API server on loopback, or SPLITPLANE_E2E_KUBECONFIG) @cluster', function () {
   this.timeout(120_000);
   let cluster: TestCluster;
   let dir: string;
@@ -37,8 +38,10 @@ describe('e2e: splitplane in a cluster (fake API server, or SPLITPLANE_E2E_KUBEC
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-e2e-'));
     cluster = await testCluster(dir);
-    process.env.POD_NAMESPACE = cluster.namespace;
-    for (const o of blueGreenBackends()) await cluster.apply(inNamespace(o));
+    process.env.POD_NAMESPACE = cluster.leaseNamespace;
+    // EndpointSlices as the cluster would publish them for ready pods: TEST-NET addresses (an API server
+    // refuses loopback ones, and no traffic is sent here).
+    for (const o of clusterBackends()) await cluster.apply(inNamespace(o));
     await cluster.apply(echo('50', { ingressClassName: 'splitplane' }));
     const other = ingressManifest('theirs', 'other.io', [{ service: 'old-nginx' }]) as Record<string, Json>;
     await cluster.apply(inNamespace({ ...other, spec: { ...other.spec, ingressClassName: 'someone-else' } }));

@@ -22,7 +22,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { AdsClient } from '../support/ads-client.js';
 import { ingressManifest } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
-import { startRealApiServer, type RealApiServer } from '../support/kube-apiserver.js';
+import { putOrCreate, startRealApiServer, type RealApiServer } from '../support/kube-apiserver.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLE = path.resolve(here, '..', '..', '..', 'deploy', 'examples', 'cluster-blue-green');
@@ -60,16 +60,7 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
   const clients: AdsClient[] = [];
   const saved = process.env.POD_NAMESPACE;
 
-  async function apply(object: Obj): Promise<void> {
-    const base = PLURAL[object.kind as string]!;
-    const current = await api.admin.request<Obj>('GET', `${base}/${object.metadata.name}`);
-    if (current.status === 404) await api.admin.expect('POST', base, object);
-    else
-      await api.admin.expect('PUT', `${base}/${object.metadata.name}`, {
-        ...object,
-        metadata: { ...object.metadata, resourceVersion: current.body.metadata.resourceVersion },
-      });
-  }
+  const apply = (object: Obj) => putOrCreate(api.admin, PLURAL[object.kind as string]!, object);
   const ingress = async (name: string) => (await api.admin.request<Obj>('GET', `${PLURAL.Ingress}/${name}`)).body;
   const events = async () => (await api.admin.expect<{ items: Obj[] }>('GET', '/api/v1/namespaces/default/events')).items;
 
@@ -135,33 +126,37 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
     expect(JSON.stringify(routes.resources[0])).to.contain('default/new-nginx/80');
   });
 
-  it('fleet truth across replicas: the only Envoy is on one replica, every replica counts it, and the leader says RolloutComplete for the whole fleet', async () => {
+  it('fleet truth across replicas: every replica counts the proxies of both, and the leader says RolloutComplete for the whole fleet', async () => {
     for (const c of clients.splice(0)) c.close();
     const [a, b] = apps as [App, App];
     const [leader, other] = a.writers!.isLeader() ? [a, b] : [b, a];
-    // The Envoy connects to the replica that does not lead: before, the leader wrote "no proxy is connected".
-    const envoy = new AdsClient(other.xdsPort, 'envoy-on-the-follower');
-    clients.push(envoy);
-    await envoy.converge();
     const rolloutOf = async (app: App) => {
       const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as Array<{ host: string; text: string }>;
       return groups.find((g) => g.host === 'mini-echo.io')?.text ?? '';
     };
-    for (const app of [leader, other])
-      await waitFor(
-        `replica ${app === leader ? 'leading' : 'following'} counts the whole fleet`,
-        async () => (await rolloutOf(app)).includes('applied to 1 of 1 connected proxies, on 2 replicas') || undefined,
-      );
+    const everyReplicaSays = async (text: string) => {
+      for (const app of [leader, other])
+        await waitFor(`the ${app === leader ? 'leader' : 'follower'} says "${text}"`, async () => (await rolloutOf(app)).includes(text) || undefined);
+    };
+    // First the only Envoy on the follower (the leader used to write "no proxy is connected"), then one on each.
+    const onFollower = new AdsClient(other.xdsPort, 'envoy-on-the-follower');
+    clients.push(onFollower);
+    await onFollower.converge();
+    await everyReplicaSays('applied to 1 of 1 connected proxies, on 2 replicas');
+    const onLeader = new AdsClient(leader.xdsPort, 'envoy-on-the-leader');
+    clients.push(onLeader);
+    await onLeader.converge();
+    await everyReplicaSays('applied to 2 of 2 connected proxies, on 2 replicas');
     const clientsOfLeader = (await (await fetch(`http://127.0.0.1:${leader.adminPort}/debug/clients`)).json()) as Array<{ node: string; replica?: string }>;
     expect(clientsOfLeader.find((c) => c.node === 'envoy-on-the-follower')?.replica).to.be.a('string');
+    expect(clientsOfLeader.find((c) => c.node === 'envoy-on-the-leader')?.replica).to.equal(undefined);
     const echo = await ingress('echo');
     await apply({ ...echo, metadata: { ...echo.metadata, annotations: { [W]: '30' } } });
-    const routes = await envoy.next(ROUTE_TYPE);
-    envoy.ack(routes, ['ingress_http']);
+    for (const client of [onFollower, onLeader]) client.ack(await client.next(ROUTE_TYPE), ['ingress_http']);
     const complete = await waitFor('the RolloutComplete Event for the whole fleet', async () =>
       (await events()).find((e) => e.reason === 'RolloutComplete' && String(e.message).includes('new-nginx 30%')),
     );
-    expect(String(complete.message)).to.contain('applied to 1 of 1 connected proxies, on 2 replicas');
+    expect(String(complete.message)).to.contain('applied to 2 of 2 connected proxies, on 2 replicas');
     const reports = await api.admin.expect<{ items: Obj[] }>(
       'GET',
       '/apis/coordination.k8s.io/v1/namespaces/splitplane/leases?labelSelector=app.kubernetes.io%2Fcomponent%3Dfleet-report',

@@ -1,19 +1,24 @@
-// The cluster a test runs against: the in-process fake API server (always, in CI: no real API server
-// can be installed on these machines), or a real cluster when SPLITPLANE_E2E_KUBECONFIG names a
-// kubeconfig. Tests written against this interface run unchanged on both; objects go into a namespace
-// of the test's own, which a real cluster deletes afterwards.
+// The cluster a test runs against: a real kube-apiserver and etcd started on loopback by the test
+// (test/support/kube-apiserver.ts; splitplane gets only the token of deploy/rbac.yaml's ServiceAccount),
+// or the cluster SPLITPLANE_E2E_KUBECONFIG names. Tests written against this interface run unchanged on
+// both; objects go into a namespace of the test's own, deleted afterwards. The in-process fake API server
+// is for the tests that inject faults, not for this suite.
 
 import { KubeConfig } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { KubeClient } from '../../src/kube/client.js';
-import { FakeApiServer } from './fake-apiserver.js';
+import { putOrCreate, startRealApiServer } from './kube-apiserver.js';
 import type { Json } from './json.js';
 
 type Obj = Record<string, Json>;
 
 export interface TestCluster {
-  readonly real: boolean;
+  /** Which: the API server this test started, or the cluster of SPLITPLANE_E2E_KUBECONFIG. */
+  readonly kind: 'local' | 'external';
+  /** The kubeconfig splitplane runs with. */
   readonly kubeconfig: string;
+  /** Where splitplane's Lease goes (POD_NAMESPACE): where its RBAC allows Leases. */
+  readonly leaseNamespace: string;
   /** Where the test's objects live. */
   readonly namespace: string;
   apply(object: Obj): Promise<void>;
@@ -34,24 +39,23 @@ const PATHS: Record<string, { prefix: string; plural: string; namespaced: boolea
 };
 
 export async function testCluster(dir: string): Promise<TestCluster> {
-  const real = process.env.SPLITPLANE_E2E_KUBECONFIG;
-  if (!real) {
-    const api = new FakeApiServer(100);
-    await api.start();
-    const kubeconfig = api.writeKubeconfig(dir);
-    return {
-      real: false,
-      kubeconfig,
-      namespace: 'default',
-      apply: async (o) => void api.apply(o),
-      get: async (kind, name, namespace = 'default') => api.get(kind, namespace, name, kind === 'Event' ? 'v1' : undefined),
-      list: async (kind, namespace) => api.list(kind, kind === 'Event' ? 'v1' : undefined).filter((o) => !namespace || o.metadata.namespace === namespace),
-      stop: () => api.stop(),
-    };
+  const external = process.env.SPLITPLANE_E2E_KUBECONFIG;
+  if (external) {
+    const config = new KubeConfig();
+    config.loadFromFile(external);
+    // With the kubeconfig's own rights: the Lease goes into the test's namespace.
+    return clusterOver(new KubeClient(config), { kind: 'external', kubeconfig: external }, async () => undefined);
   }
-  const config = new KubeConfig();
-  config.loadFromFile(real);
-  const client = new KubeClient(config);
+  const api = await startRealApiServer(dir);
+  // splitplane runs with deploy/rbac.yaml's ServiceAccount, which may hold Leases in splitplane only.
+  return clusterOver(api.admin, { kind: 'local', kubeconfig: api.serviceAccountKubeconfig, leaseNamespace: 'splitplane' }, () => api.stop());
+}
+
+async function clusterOver(
+  client: KubeClient,
+  how: { kind: TestCluster['kind']; kubeconfig: string; leaseNamespace?: string },
+  stopCluster: () => Promise<void>,
+): Promise<TestCluster> {
   const namespace = `splitplane-e2e-${randomUUID().slice(0, 8)}`;
   const url = (kind: string, ns: string | undefined, name?: string) => {
     const p = PATHS[kind];
@@ -60,20 +64,15 @@ export async function testCluster(dir: string): Promise<TestCluster> {
   };
   await client.expect('POST', url('Namespace', undefined), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   return {
-    real: true,
-    kubeconfig: real,
+    kind: how.kind,
+    kubeconfig: how.kubeconfig,
+    leaseNamespace: how.leaseNamespace ?? namespace,
     namespace,
     async apply(object) {
       const ns = PATHS[object.kind]!.namespaced
         ? (object.metadata.namespace = object.metadata.namespace === 'default' || !object.metadata.namespace ? namespace : object.metadata.namespace)
         : undefined;
-      const current = await client.request<Obj>('GET', url(object.kind, ns, object.metadata.name));
-      if (current.status === 404) await client.expect('POST', url(object.kind, ns), object);
-      else
-        await client.expect('PUT', url(object.kind, ns, object.metadata.name), {
-          ...object,
-          metadata: { ...object.metadata, resourceVersion: current.body.metadata.resourceVersion },
-        });
+      await putOrCreate(client, url(object.kind, ns), object);
     },
     async get(kind, name, ns) {
       const r = await client.request<Obj>('GET', url(kind, ns === 'default' || !ns ? namespace : ns, name));
@@ -83,7 +82,8 @@ export async function testCluster(dir: string): Promise<TestCluster> {
       return (await client.list<Obj>(url(kind, ns === 'default' || !ns ? namespace : ns))).items;
     },
     async stop() {
-      await client.request('DELETE', url('Namespace', undefined, namespace));
+      await client.request('DELETE', url('Namespace', undefined, namespace)).catch(() => undefined);
+      await stopCluster();
     },
   };
 }

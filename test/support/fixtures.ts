@@ -192,6 +192,17 @@ export function echoIngress(weight: string): Obj & { metadata: Json; spec: Json 
   };
 }
 
+/** old-nginx and new-nginx as a real cluster has them: Services, and EndpointSlices of TEST-NET addresses. */
+export function clusterBackends(): Obj[] {
+  return [
+    ['old-nginx', '192.0.2.1'],
+    ['new-nginx', '192.0.2.2'],
+  ].flatMap(([name, address]) => {
+    const slice = loopbackEndpointSlice(name!, 8080) as Obj & { endpoints: Array<{ addresses: string[] }> };
+    return [loopbackService(name!), { ...slice, endpoints: [{ ...slice.endpoints[0], addresses: [address!] }] }];
+  });
+}
+
 /** A Service and its one-endpoint EndpointSlice on a loopback port, for each name. */
 export function loopbackBackends(ports: Record<string, number>): Obj[] {
   const entries = Object.entries(ports);

@@ -1,19 +1,20 @@
 // A real kube-apiserver and etcd on loopback for the cluster tests, built by test/support/install-kube.sh.
-// The API server serves TLS with a certificate certgen makes, signs ServiceAccount tokens (so TokenRequest
-// works) and authorizes with RBAC; the test's own setup uses a static admin token, and splitplane runs with
-// a token of deploy/rbac.yaml's ServiceAccount, never admin credentials. No controller-manager runs: tests
+// The API server serves TLS with a certificate certgen makes, accepts client certificates of the same CA,
+// signs ServiceAccount tokens (so TokenRequest works) and authorizes with RBAC; the test's own setup uses an
+// admin client certificate (O=system:masters), and splitplane runs with a token of deploy/rbac.yaml's
+// ServiceAccount, never admin credentials. No controller-manager runs: tests
 // create the EndpointSlices a cluster would publish, with TEST-NET addresses (a real API server refuses
 // loopback ones).
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, webcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { dump, loadAll } from 'js-yaml';
 import { makeCertificates } from '../../src/certgen/certgen.js';
-import { KubeClient } from '../../src/kube/client.js';
+import { KubeApiError, KubeClient } from '../../src/kube/client.js';
 import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import type { Json } from './json.js';
@@ -56,8 +57,7 @@ export async function startRealApiServer(dir: string): Promise<RealApiServer> {
   const signing = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const saKey = file('sa.key', signing.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
   const saPub = file('sa.pub', signing.publicKey.export({ type: 'spki', format: 'pem' }) as string);
-  const adminToken = randomBytes(24).toString('hex');
-  const tokens = file('tokens.csv', `${adminToken},test-admin,test-admin,system:masters\n`);
+  const adminCertificate = await clientCertificate(certificates['ca.crt'], certificates['ca.key'], 'CN=test-admin, O=system:masters');
 
   const etcdClient = await freePort();
   const etcdPeer = await freePort();
@@ -105,7 +105,6 @@ export async function startRealApiServer(dir: string): Promise<RealApiServer> {
         `--tls-cert-file=${certFile}`,
         `--tls-private-key-file=${keyFile}`,
         `--client-ca-file=${caFile}`,
-        `--token-auth-file=${tokens}`,
         '--service-account-issuer=https://kubernetes.default.svc',
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
@@ -136,18 +135,21 @@ export async function startRealApiServer(dir: string): Promise<RealApiServer> {
     ]);
   };
 
-  const kubeconfig = (name: string, token: string) => {
+  const kubeconfig = (name: string, user: { token: string } | { certificate: string; key: string }) => {
+    const base64 = (text: string) => Buffer.from(text).toString('base64');
     const text = dump({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'real', cluster: { server, 'certificate-authority-data': Buffer.from(certificates['ca.crt']).toString('base64') } }],
-      users: [{ name, user: { token } }],
+      clusters: [{ name: 'real', cluster: { server, 'certificate-authority-data': base64(certificates['ca.crt']) } }],
+      users: [
+        { name, user: 'token' in user ? { token: user.token } : { 'client-certificate-data': base64(user.certificate), 'client-key-data': base64(user.key) } },
+      ],
       contexts: [{ name: 'real', context: { cluster: 'real', user: name } }],
       'current-context': 'real',
     });
     return file(`${name}.kubeconfig`, text);
   };
-  const adminKubeconfig = kubeconfig('admin', adminToken);
+  const adminKubeconfig = kubeconfig('admin', adminCertificate);
   const adminConfig = new KubeConfig();
   adminConfig.loadFromFile(adminKubeconfig);
   const admin = new KubeClient(adminConfig);
@@ -192,8 +194,8 @@ export async function startRealApiServer(dir: string): Promise<RealApiServer> {
       server,
       admin,
       adminKubeconfig,
-      serviceAccountKubeconfig: kubeconfig('splitplane', await tokenOf('splitplane')),
-      certgenKubeconfig: kubeconfig('splitplane-certgen', await tokenOf('splitplane-certgen')),
+      serviceAccountKubeconfig: kubeconfig('splitplane', { token: await tokenOf('splitplane') }),
+      certgenKubeconfig: kubeconfig('splitplane-certgen', { token: await tokenOf('splitplane-certgen') }),
       stopApiServer,
       startApiServer,
       stop,
@@ -217,4 +219,46 @@ async function create(client: KubeClient, object: Record<string, Json>): Promise
   const collection = COLLECTIONS[object.kind as string];
   if (!collection) throw new Error(`no collection known for ${object.kind}`);
   await client.expect('POST', collection.replace('NS', object.metadata.namespace ?? 'default'), object);
+}
+
+/** A client certificate for `subject`, signed by the CA certgen made (ECDSA P-256, one day). */
+async function clientCertificate(caCertificate: string, caKey: string, subject: string): Promise<{ certificate: string; key: string }> {
+  await import('reflect-metadata');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+  const signingKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(caKey), algorithm, false, ['sign']);
+  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const ca = new x509.X509Certificate(caCertificate);
+  const certificate = await x509.X509CertificateGenerator.create({
+    serialNumber: '01',
+    subject,
+    issuer: ca.subject,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    signingKey,
+    publicKey: keys.publicKey,
+    signingAlgorithm: algorithm,
+    extensions: [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])],
+  });
+  const key = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+  return { certificate: certificate.toString('pem'), key };
+}
+
+/**
+ * Creates or replaces an object as kubectl apply does: read, then write over what was read. splitplane's
+ * leader writes the status in between (a new resourceVersion, 409), so a conflict is read again and retried.
+ */
+export async function putOrCreate(client: KubeClient, collection: string, object: Record<string, Json>): Promise<void> {
+  const item = `${collection}/${encodeURIComponent(object.metadata.name)}`;
+  for (let attempt = 1; ; attempt++) {
+    const current = await client.request<Record<string, Json>>('GET', item);
+    try {
+      if (current.status === 404) await client.expect('POST', collection, object);
+      else await client.expect('PUT', item, { ...object, metadata: { ...object.metadata, resourceVersion: current.body.metadata.resourceVersion } });
+      return;
+    } catch (error) {
+      if (!(error instanceof KubeApiError) || error.status !== 409 || attempt >= 5) throw error;
+    }
+  }
 }
