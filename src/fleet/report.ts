@@ -17,7 +17,11 @@ export const REPORTED_PROXIES = 200;
 export interface FleetReport {
   /** The replica that wrote it (its Lease identity). */
   replica: string;
-  groups: Array<{ key: string; weights: string; applied: number; connected: number }>;
+  /**
+   * Per split group: its weights, the route resource versions carrying them on this replica (the whole
+   * configuration, the host's VHDS resource, gRPC's), and how many of its proxies run them of how many take routes.
+   */
+  groups: Array<{ key: string; weights: string; versions: GroupRollout['versions']; applied: number; connected: number }>;
   proxies: { total: number; byState: Record<SyncState, number>; listed: ClientStatus[] };
   /** Per group key and version: requests seen, for progressive delivery (empty until then). */
   traffic: Record<string, Record<string, { requests: number; errors: number }>>;
@@ -36,7 +40,7 @@ export function fleetReport(replica: string, groups: readonly GroupRollout[], cl
   const listed = [...clients].sort((a, b) => RANK[a.state] - RANK[b.state] || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)).slice(0, REPORTED_PROXIES);
   return {
     replica,
-    groups: groups.map((g) => ({ key: groupKey(g), weights: g.weights, applied: g.applied, connected: g.connected })),
+    groups: groups.map((g) => ({ key: groupKey(g), weights: g.weights, versions: g.versions, applied: g.applied, connected: g.connected })),
     proxies: { total: clients.length, byState, listed },
     traffic: {},
   };

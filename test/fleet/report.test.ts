@@ -56,6 +56,16 @@ describe('fleet/report', () => {
     });
   }
 
+  it('a report carries, per group, the route versions its counts were made against', () => {
+    expect(remote('b', W50, 1, 1).groups[0]).to.deep.equal({
+      key: 'mini-echo.io / Prefix',
+      weights: W50,
+      versions: { whole: 'aaaa', perHost: null, grpc: null },
+      applied: 1,
+      connected: 1,
+    });
+  });
+
   it('a report lists the worst proxies first, at most REPORTED_PROXIES, and counts every one by state', () => {
     const clients = [
       ...Array.from({ length: REPORTED_PROXIES + 50 }, (_, i) => proxyStatus(`ok-${i}`, 'SYNCED')),
