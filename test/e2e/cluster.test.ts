@@ -9,14 +9,12 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startApp, type App } from '../../src/app.js';
-import { DEFAULTS } from '../../src/config.js';
-import { freePort } from '../../src/local/http.js';
+import type { App } from '../../src/app.js';
 import { waitFor } from '../../src/local/wait.js';
-import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { AdsClient } from '../support/ads-client.js';
 import { testCluster, type TestCluster } from '../support/cluster.js';
+import { startKubeReplica } from '../support/splitplane.js';
 import { ingressManifest, clusterBackends } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 
@@ -56,21 +54,7 @@ describe('e2e: splitplane in a cluster (a real API server on loopback, or SPLITP
   });
 
   const replica = async () => {
-    const app = await startApp(
-      {
-        ...DEFAULTS,
-        source: 'kube',
-        kubeconfig: cluster.kubeconfig,
-        namespace: cluster.namespace,
-        leaderElect: true,
-        publishAddress: '192.0.2.10',
-        lease: { durationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 },
-        xdsHost: '127.0.0.1',
-        xdsPort: await freePort(),
-        adminPort: await freePort(),
-      },
-      silentLogger,
-    );
+    const app = await startKubeReplica(cluster.kubeconfig, { namespace: cluster.namespace });
     apps.push(app);
     return app;
   };

@@ -9,19 +9,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAll } from 'js-yaml';
-import { startApp, type App } from '../../src/app.js';
+import type { App } from '../../src/app.js';
 import { applySecrets, CLIENT_SECRET, SERVER_SECRET } from '../../src/certgen/secrets.js';
 import { makeCertificates } from '../../src/certgen/certgen.js';
-import { DEFAULTS } from '../../src/config.js';
 import { KubeClient } from '../../src/kube/client.js';
-import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
-import { silentLogger } from '../../src/log.js';
 import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { AdsClient } from '../support/ads-client.js';
 import { ingressManifest } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
+import { startKubeReplica } from '../support/splitplane.js';
 import { putOrCreate, startRealApiServer, type RealApiServer } from '../support/kube-apiserver.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -65,20 +63,7 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
   const events = async () => (await api.admin.expect<{ items: Obj[] }>('GET', '/api/v1/namespaces/default/events')).items;
 
   async function replica(): Promise<App> {
-    const app = await startApp(
-      {
-        ...DEFAULTS,
-        source: 'kube',
-        kubeconfig: api.serviceAccountKubeconfig,
-        leaderElect: true,
-        publishAddress: '192.0.2.10',
-        lease: { durationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 },
-        xdsHost: '127.0.0.1',
-        xdsPort: await freePort(),
-        adminPort: await freePort(),
-      },
-      silentLogger,
-    );
+    const app = await startKubeReplica(api.serviceAccountKubeconfig);
     apps.push(app);
     return app;
   }

@@ -1,12 +1,35 @@
-// splitplane started in-process on the local blue-green example, for integration tests.
+// splitplane started in-process for integration tests: on a folder of manifests, or as one replica of a
+// cluster deployment.
 
 import { startApp, type App } from '../../src/app.js';
-import { DEFAULTS } from '../../src/config.js';
+import { DEFAULTS, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { PUSH_ORDER } from '../../src/proto/type-urls.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
+
+/**
+ * One replica in Kubernetes mode, as deploy/ runs it: leader election (short Lease timings), status with a
+ * TEST-NET publish address, xDS and admin on free loopback ports.
+ */
+export async function startKubeReplica(kubeconfig: string, extra: Partial<Config> = {}): Promise<App> {
+  return startApp(
+    {
+      ...DEFAULTS,
+      source: 'kube',
+      kubeconfig,
+      leaderElect: true,
+      publishAddress: '192.0.2.10',
+      lease: { durationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 300 },
+      xdsHost: '127.0.0.1',
+      xdsPort: await freePort(),
+      adminPort: await freePort(),
+      ...extra,
+    },
+    silentLogger,
+  );
+}
 
 export async function startSplitplane(manifests: string, httpPort: number, httpsPort?: number): Promise<App> {
   return startApp(
