@@ -4,7 +4,7 @@
 
 import type http from 'node:http';
 import { createAdminServer, listenAdmin } from './admin/server.js';
-import type { Config } from './config.js';
+import { defaultStateDir, type Config } from './config.js';
 import { Controller } from './controller.js';
 import type { Logger } from './log.js';
 import { Metrics } from './metrics.js';
@@ -22,6 +22,10 @@ import { xdsServerCredentials } from './xds/credentials.js';
 import { clientStatus } from './xds/client-status.js';
 import { rollout } from './fleet/rollout.js';
 import { fleetClients, fleetRollout, unlistedProxies } from './fleet/report.js';
+import { Traffic } from './traffic/traffic.js';
+import { RolloutDriver } from './rollout/driver.js';
+import { FileStateStore, type RolloutStateStore } from './rollout/state-store.js';
+import { peerAddress } from './xds/credentials.js';
 
 export interface App {
   config: Config;
@@ -32,6 +36,10 @@ export interface App {
   source: Source;
   /** Leader election and what the leader writes to the cluster (Kubernetes source only). */
   writers?: ClusterWriters;
+  /** Each version's live traffic, from the proxies' load reports. */
+  traffic: Traffic;
+  /** Automated rollouts. */
+  rollouts: RolloutDriver;
   metrics: Metrics;
   xdsPort: number;
   adminPort: number;
@@ -61,6 +69,17 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       log,
     );
   }
+  const rolloutStore = createRolloutStore(config, log);
+  const rollouts = new RolloutDriver(
+    rolloutStore,
+    {
+      reportIntervalMs: config.loadReportIntervalMs,
+      leader: () => writers?.isLeader() ?? true,
+      changed: () => controller.changed(),
+      notice: (ref, notice) => writers?.rolloutNotice(ref, notice),
+    },
+    log.child({ component: 'rollout' }),
+  );
   const controller = new Controller(
     store,
     cache,
@@ -81,6 +100,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       maxMs: config.rebuildMaxMs,
       leading: config.source === 'kube',
       fleet: () => ads.list().map(fleetMember),
+      rollouts,
     },
     log.child({ component: 'controller' }),
     metrics,
@@ -93,7 +113,15 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     secretsTo: config.xdsTls || config.insecureXds ? 'everyone' : 'loopback',
     maxStreamsPerPeer: config.maxStreamsPerPeer,
   });
+  const holdingClients = () => ads.list().map((s) => ({ stream: s.stream, address: peerAddress(s.peer) }));
+  const traffic = new Traffic(
+    { intervalMs: config.loadReportIntervalMs, maxStreamsPerPeer: config.maxStreamsPerPeer, clients: holdingClients, snapshot: () => cache.current() },
+    log.child({ component: 'load-reports' }),
+    metrics,
+  );
+  ads.addService(traffic.definition, traffic.reporting.handlers());
   let admin: http.Server | undefined;
+  let ticker: NodeJS.Timeout | undefined;
   try {
     // Loading Envoy's API takes seconds on a slow machine: say so rather than sit silent.
     const loading = performance.now();
@@ -114,6 +142,22 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       );
     const localClients = () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current()));
     writers?.watchFleet(() => ({ groups: localRollout(), clients: localClients() }));
+    const fleetGroups = () => fleetRollout(localRollout(), writers?.remotes() ?? []);
+    // Every report interval: the traffic figures are refreshed and each rollout looks at them.
+    ticker = setInterval(() => {
+      try {
+        traffic.prune();
+        rollouts.tick({
+          published: () => controller.currentModel(),
+          fleet: fleetGroups,
+          figures: (host, clusters, from, to) => traffic.figures(host, clusters, from, to),
+          reportsTaken: () => traffic.reportsTaken(),
+        });
+      } catch (error) {
+        log.error('rollout tick failed; it runs again at the next interval', { error: error instanceof Error ? error.stack : String(error) });
+      }
+    }, config.loadReportIntervalMs);
+    ticker.unref();
     const xdsPort = await ads.listen(config.xdsHost, config.xdsPort, credentials);
     logXdsSecurity(config, log);
     admin = createAdminServer(
@@ -124,7 +168,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         streams: () => ads.list().map((s) => ({ id: s.id, peer: s.peer, openedAt: s.openedAt, unsentBytes: s.unsentBytes(), ...s.stream.describe() })),
         // The whole fleet: this replica's proxies, and those the other replicas report (kube mode).
         clients: () => fleetClients(localClients(), writers?.remotes() ?? []),
-        rollout: () => fleetRollout(localRollout(), writers?.remotes() ?? []),
+        rollout: fleetGroups,
+        traffic: (windowMs) => traffic.groups(localRollout(), windowMs),
+        rollouts: () => rollouts.status(),
+        rolloutCommand: (ingress, command) => rollouts.command(ingress, command),
+        beforeMetrics: () => traffic.setGauges(localRollout()),
         unlistedProxies: () => unlistedProxies(writers?.remotes() ?? []),
         metrics,
       },
@@ -146,13 +194,19 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       ads,
       source,
       writers,
+      traffic,
+      rollouts,
       metrics,
       xdsPort,
       adminPort,
       async stop() {
+        clearInterval(ticker);
         await source.stop();
         await writers?.stop();
         controller.stop();
+        await rollouts.flush();
+        rolloutStore.stop?.();
+        traffic.close();
         await ads.close();
         await new Promise<void>((resolve) => {
           admin?.closeAllConnections();
@@ -161,9 +215,12 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       },
     };
   } catch (error) {
+    clearInterval(ticker);
     await source.stop();
     await writers?.stop();
     controller.stop();
+    rolloutStore.stop?.();
+    traffic.close();
     await ads.close();
     admin?.close();
     throw error;
@@ -198,6 +255,24 @@ function logXdsSecurity(config: Config, log: Logger): void {
       { xds: `${config.xdsHost}:${config.xdsPort}` },
     );
   }
+}
+
+/**
+ * Where rollouts keep their state: a file under --state-dir (file mode), read before the first build
+ * so a restart resumes each rollout where it was.
+ */
+function createRolloutStore(config: Config, log: Logger): RolloutStateStore {
+  const store = new FileStateStore(config.stateDir || defaultStateDir(process.env), config.manifests);
+  try {
+    store.load();
+  } catch (error) {
+    log.error('the saved rollout state cannot be read; rollouts start from their first step', {
+      where: store.where,
+      error: String(error),
+      hint: 'fix or remove the file, or give another --state-dir',
+    });
+  }
+  return store;
 }
 
 function loadKubeConfig(config: Config): KubeConfig {

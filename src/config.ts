@@ -2,12 +2,14 @@
 // message that says what to write instead.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eachFlag } from './flags.js';
 import type { Level } from './log.js';
 import { DEFAULT_MAX_FILE_BYTES } from './source/file-options.js';
 import { DEFAULT_MAX_STREAMS_PER_PEER } from './xds/limits.js';
+import { DEFAULT_REPORT_INTERVAL_MS } from './traffic/load-reporting.js';
 
 export interface Config {
   /** Where objects come from: a folder (the default) or the Kubernetes API server. */
@@ -49,6 +51,10 @@ export interface Config {
   xdsTls?: { cert: string; key: string; clientCa: string };
   /** Without TLS, serve TLS secrets (SDS) to clients that are not on loopback too. */
   insecureXds: boolean;
+  /** How often proxies are asked to report each version's traffic (LRS), in milliseconds. */
+  loadReportIntervalMs: number;
+  /** File mode: where rollout state is kept across restarts ('' : defaultStateDir); kube mode keeps it in a ConfigMap. */
+  stateDir: string;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,6 +78,8 @@ export const DEFAULTS: Config = {
   rebuildMaxMs: 500,
   insecureXds: false,
   leaderElect: false,
+  loadReportIntervalMs: DEFAULT_REPORT_INTERVAL_MS,
+  stateDir: '',
 };
 
 export const USAGE = `usage: splitplane [flags]
@@ -109,10 +117,21 @@ export const USAGE = `usage: splitplane [flags]
                          ADS streams one address may hold open; more are refused (default ${DEFAULT_MAX_STREAMS_PER_PEER})
   --rebuild-holdoff-ms N rebuild this long after the last input change, so a burst is one rebuild (default 50)
   --rebuild-max-ms N     but never later than this after the first change of a burst (default 500)
+  --load-report-interval-ms N
+                         how often proxies report each version's traffic (LRS), the rollout checks'
+                         heartbeat (default ${DEFAULT_REPORT_INTERVAL_MS}; 500 to 60000)
+  --state-dir DIR        file mode: where automated rollouts keep their step across restarts
+                         (default: $XDG_STATE_HOME/splitplane, else ~/.local/state/splitplane)
   --log-level LEVEL      debug, info, warn or error (default info)
   --help                 this text`;
 
 export class ConfigError extends Error {}
+
+/** Where rollout state goes in file mode when --state-dir is not given: the XDG state folder. */
+export function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  if (env.XDG_STATE_HOME) return path.join(env.XDG_STATE_HOME, 'splitplane');
+  return path.join(env.HOME ?? os.homedir(), '.local', 'state', 'splitplane');
+}
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Config {
   const config: Config = { ...DEFAULTS };
@@ -193,6 +212,15 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
           break;
         case '--rebuild-max-ms':
           config.rebuildMaxMs = parseCount(flag, value());
+          break;
+        case '--load-report-interval-ms': {
+          const ms = parseCount(flag, value());
+          if (ms < 500 || ms > 60_000) throw new ConfigError(`--load-report-interval-ms ${ms} is outside 500 to 60000`);
+          config.loadReportIntervalMs = ms;
+          break;
+        }
+        case '--state-dir':
+          config.stateDir = path.resolve(value());
           break;
         case '--xds-tls-cert':
           tls.cert = path.resolve(value());

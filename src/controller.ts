@@ -22,6 +22,9 @@ import type { BuildRecord } from './nack/trace.js';
 import type { FleetMember } from './nack/verdict.js';
 import { Refusals } from './nack/refusals.js';
 import type { NackReport } from './xds/server.js';
+import type { RolloutDriver } from './rollout/driver.js';
+import { withRolloutWeights } from './rollout/apply.js';
+import { rolloutSpecOf } from './rollout/annotation.js';
 
 export interface ControllerObserver {
   diagnostics?(fresh: readonly Diagnostic[]): void;
@@ -42,6 +45,8 @@ export interface ControllerOptions {
   timers?: Timers;
   /** The connected clients, for judging what a NACK may change (nack/verdict.ts); none when absent. */
   fleet?: () => readonly FleetMember[];
+  /** Automated rollouts: the weights they serve go into each build (rollout/driver.ts). */
+  rollouts?: RolloutDriver;
 }
 
 /** How many published builds are remembered for tracing NACKs back to objects. */
@@ -141,7 +146,7 @@ export class Controller {
   rebuild(): Snapshot | undefined {
     // Until the source has read everything once, a build would serve part of the world (or nothing):
     // Envoys that reconnect after a restart would lose routes they still have.
-    const waiting = this.options.source?.notReady();
+    const waiting = this.options.source?.notReady() ?? this.options.rollouts?.notReady();
     if (waiting !== undefined) {
       this.log.debug('not building yet', { waiting });
       return undefined;
@@ -164,8 +169,12 @@ export class Controller {
       const { result, incremental } = buildModelIncremental(input, this.accepted, this.modelMemo);
       this.accepted = result.accepted;
       this.modelMemo = rememberBuild(input, result);
+      // A group under an automated rollout serves the rollout's weights, not the declared ones.
+      const accepted = this.accepted;
+      const rolloutWeights = this.options.rollouts?.weights(result.model, (ingress) => rolloutSpecOf(accepted.get(`Ingress/${ingress}`)));
+      const served = rolloutWeights ? withRolloutWeights(result.model, rolloutWeights) : result.model;
       // Unchanged virtual hosts keep their identity, so translation and encoding skip them.
-      const model = keepIdentity(this.lastModel, result.model);
+      const model = keepIdentity(this.lastModel, served);
       this.lastModel = model;
       const modelled = performance.now();
       const resources = translate(model, this.options.translate);
@@ -175,7 +184,13 @@ export class Controller {
       this.lastBuildIncremental = incremental;
       const stages = { model: modelled - started, translate: translated - modelled, encode: encoded - translated, publish: 0 };
       this.lastBuild = stages;
-      this.updateDiagnostics(this.options.source?.diagnostics() ?? [], this.store.conflicts(), result.diagnostics, this.refusals.diagnostics());
+      this.updateDiagnostics(
+        this.options.source?.diagnostics() ?? [],
+        this.store.conflicts(),
+        result.diagnostics,
+        this.refusals.diagnostics(),
+        this.options.rollouts?.diagnostics() ?? [],
+      );
       const previous = this.cache.current();
       this.builds++;
       if (previous && PUSH_ORDER.every((t) => previous.version(t) === snapshot.version(t))) {

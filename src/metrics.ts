@@ -49,6 +49,13 @@ export class Metrics {
     return (value, labels = {}) => histogram.observe(labels, value);
   }
 
+  /** Forgets every series of a gauge: for gauges set whole each time (a group that is gone has no series). */
+  resetGauge(name: string): void {
+    const metric = this.metrics.get(name);
+    if (metric instanceof Gauge) metric.reset();
+    for (const key of [...this.values.keys()]) if (key.startsWith(`${name}{`)) this.values.delete(key);
+  }
+
   /** Current value of a counter or gauge series, for tests and the admin page. */
   value(name: string, labels: Labels = {}): number {
     return this.values.get(seriesKey(name, labels)) ?? 0;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DEFAULTS, parseArgs } from '../src/config.js';
+import { ConfigError, DEFAULTS, defaultStateDir, parseArgs } from '../src/config.js';
 
 describe('config', () => {
   it('defaults: the embedded example, xDS 0.0.0.0:18000, admin 127.0.0.1:19000, Envoy HTTP 8080', () => {
@@ -18,6 +18,12 @@ describe('config', () => {
       8443,
       'splitplane',
     ]);
+  });
+
+  it('keeps rollout state under XDG_STATE_HOME, else ~/.local/state, unless --state-dir says where', () => {
+    expect(defaultStateDir({ XDG_STATE_HOME: '/x' })).to.equal('/x/splitplane');
+    expect(defaultStateDir({ HOME: '/home/u' })).to.equal('/home/u/.local/state/splitplane');
+    expect(() => parseArgs(['--load-report-interval-ms', '100'])).to.throw(ConfigError, /outside 500 to 60000/);
   });
 
   it('reads every flag, as "--flag value" or "--flag=value"', () => {
@@ -48,6 +54,10 @@ describe('config', () => {
       '--rebuild-max-ms=200',
       '--max-streams-per-peer',
       '5000',
+      '--load-report-interval-ms',
+      '1000',
+      '--state-dir',
+      '/tmp/s',
     ]);
     expect(c).to.deep.equal({
       manifests: '/tmp/m',
@@ -67,6 +77,8 @@ describe('config', () => {
       rebuildHoldoffMs: 0,
       rebuildMaxMs: 200,
       maxStreamsPerPeer: 5000,
+      loadReportIntervalMs: 1000,
+      stateDir: '/tmp/s',
     });
     expect(() => parseArgs(['--rebuild-holdoff-ms', '600'])).to.throw(ConfigError, /below --rebuild-holdoff-ms/);
   });

@@ -9,6 +9,12 @@ import type { Diagnostic } from '../objects/diagnostics.js';
 import { compareStrings } from '../order.js';
 import type { ClientStatus, SyncState } from '../xds/client-status.js';
 import type { GroupRollout } from '../fleet/rollout.js';
+import { groupKey } from '../fleet/report.js';
+import type { GroupTraffic, VersionTraffic } from '../traffic/figures.js';
+import type { RolloutStatus } from '../rollout/driver.js';
+
+/** A host's path as the dashboard draws it: the weights, who runs them, each version's traffic and the rollout. */
+export type DashboardPath = GroupRollout & { traffic?: VersionTraffic[]; rollout?: RolloutStatus };
 
 export const PROXIES_SHOWN = 200;
 export const DIAGNOSTICS_SHOWN = 500;
@@ -29,7 +35,9 @@ export interface DashboardData {
   generatedAt: string;
   /** Why the control plane is not ready, or null when it is. */
   notReady: string | null;
-  hosts: Array<{ host: string; paths: GroupRollout[] }>;
+  hosts: Array<{ host: string; paths: DashboardPath[] }>;
+  /** Every automated rollout, also shown on its path. */
+  rollouts: RolloutStatus[];
   fleet: { total: number; byState: Record<SyncState, number>; shown: DashboardProxy[] };
   diagnostics: { total: number; bySeverity: Record<Diagnostic['severity'], number>; shown: Diagnostic[] };
 }
@@ -41,17 +49,27 @@ export interface DashboardInput {
   notReady: string | undefined;
   /** Proxies of other replicas that their reports count but do not list (a large fleet), by state. */
   unlisted?: Record<SyncState, number>;
+  traffic?: readonly GroupTraffic[];
+  rollouts?: readonly RolloutStatus[];
   now?: Date;
 }
 
 const STATE_ORDER: Record<SyncState, number> = { NACKED: 0, STALE: 1, SYNCED: 2 };
 
 export function dashboardData(input: DashboardInput): DashboardData {
-  const hosts = new Map<string, GroupRollout[]>();
+  const traffic = new Map((input.traffic ?? []).map((t) => [t.key, t.versions]));
+  const rollouts = new Map((input.rollouts ?? []).map((r) => [r.group, r]));
+  const hosts = new Map<string, DashboardPath[]>();
   for (const group of input.rollout) {
+    const key = groupKey(group);
+    const path: DashboardPath = { ...group };
+    const versions = traffic.get(key);
+    if (versions) path.traffic = versions;
+    const rollout = rollouts.get(key);
+    if (rollout) path.rollout = rollout;
     const paths = hosts.get(group.host);
-    if (paths) paths.push(group);
-    else hosts.set(group.host, [group]);
+    if (paths) paths.push(path);
+    else hosts.set(group.host, [path]);
   }
   const byState: Record<SyncState, number> = { NACKED: 0, STALE: 0, SYNCED: 0 };
   for (const c of input.clients) byState[c.state]++;
@@ -71,6 +89,7 @@ export function dashboardData(input: DashboardInput): DashboardData {
     generatedAt: (input.now ?? new Date()).toISOString(),
     notReady: input.notReady ?? null,
     hosts: [...hosts].map(([host, paths]) => ({ host, paths })),
+    rollouts: [...(input.rollouts ?? [])],
     fleet: { total: input.clients.length + unlisted, byState, shown },
     // Diagnostics come errors first (the controller's order).
     diagnostics: { total: input.diagnostics.length, bySeverity, shown: input.diagnostics.slice(0, DIAGNOSTICS_SHOWN) },

@@ -10,6 +10,9 @@ import type { GroupRollout } from '../fleet/rollout.js';
 import { dashboardData } from './dashboard-data.js';
 import { DASHBOARD_CSP, DASHBOARD_CSS, DASHBOARD_HTML, FAVICON_SVG, dashboardScript } from './dashboard-page.js';
 import { guardConnections, refusedHost } from './guard.js';
+import type { GroupTraffic } from '../traffic/figures.js';
+import type { RolloutStatus } from '../rollout/driver.js';
+import type { Command } from '../rollout/machine.js';
 
 export interface AdminSources {
   snapshot(): Snapshot | undefined;
@@ -23,6 +26,14 @@ export interface AdminSources {
   rollout?(): GroupRollout[];
   /** Proxies of other replicas that are counted but not listed (a large fleet), by state. */
   unlistedProxies?(): Record<SyncState, number>;
+  /** Each version's live traffic, from the proxies' load reports, over the last `windowMs` (default 30 s). */
+  traffic?(windowMs?: number): GroupTraffic[];
+  /** The automated rollouts: phase, step, why. */
+  rollouts?(): RolloutStatus[];
+  /** `splitplane rollout ACTION NS/NAME`: the groups it applies to (none: no rollout on that Ingress). */
+  rolloutCommand?(ingress: string, command: Command): string[];
+  /** Sets the gauges that are computed from live figures, just before a scrape. */
+  beforeMetrics?(): void;
   metrics: Metrics;
 }
 
@@ -38,6 +49,12 @@ const INDEX = `splitplane admin
   /debug/clients       every connected proxy: kind, version, SYNCED / STALE / NACKED, per type sent, ACKed, last NACK
   /debug/clients/NODE  one proxy by node id
   /debug/rollout       per host and path: the weights, applied to N of M connected proxies (from their ACKs)
+  /debug/traffic       per host and path, each version's live traffic over the last 30 s (?window=SECONDS,
+                       up to 300): requests/s, success rate, requests in flight (from the proxies' load reports)
+  /debug/rollouts      each automated rollout (splitplane.io/rollout): phase, step, weight, why
+  POST /rollouts/NS/NAME/ACTION
+                       pause, resume, abort or promote the rollout of Ingress NS/NAME (what
+                       \`splitplane rollout\` sends; needs the header X-Splitplane-Command: 1)
   /metrics             Prometheus metrics
 `;
 
@@ -76,6 +93,30 @@ export function createAdminServer(sources: AdminSources, options: AdminOptions =
   return server;
 }
 
+const COMMANDS: readonly Command[] = ['pause', 'resume', 'abort', 'promote'];
+
+// A command changes what the fleet serves. A browser page elsewhere can send a plain form POST to a
+// loopback port, but not one with a custom header (that needs a CORS preflight this server never
+// grants), so the header is what tells a person's CLI from a page they happen to have open.
+function rolloutCommand(req: http.IncomingMessage, res: http.ServerResponse, pathname: string, sources: AdminSources): void {
+  req.resume();
+  if (req.headers['x-splitplane-command'] !== '1')
+    return send(res, 403, 'text/plain', 'a rollout command needs the header X-Splitplane-Command: 1 (splitplane rollout sends it)\n');
+  const parts = pathname.slice('/rollouts/'.length).split('/').map(decodedSegment);
+  const [namespace, name, action] = parts;
+  if (parts.length !== 3 || !namespace || !name || !COMMANDS.includes(action as Command))
+    return send(res, 400, 'text/plain', `expected POST /rollouts/NAMESPACE/NAME/ACTION with ACTION one of ${COMMANDS.join(', ')}\n`);
+  const groups = sources.rolloutCommand?.(`${namespace}/${name}`, action as Command) ?? [];
+  if (groups.length === 0)
+    return send(
+      res,
+      404,
+      'application/json',
+      JSON.stringify({ error: `Ingress ${namespace}/${name} has no rollout (no splitplane.io/rollout annotation in its accepted form)` }),
+    );
+  return send(res, 202, 'application/json', JSON.stringify({ ingress: `${namespace}/${name}`, command: action, groups }));
+}
+
 /** The path of a request target: origin form (`/x?y`), or absolute form (`http://host/x`) as proxies send. */
 export function requestPath(target: string): string | undefined {
   if (target.startsWith('/') && !target.startsWith('//')) return target.split(/[?#]/, 1)[0];
@@ -92,7 +133,8 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
     return send(res, 400, 'text/plain', `cannot read the request target ${JSON.stringify((req.url ?? '').slice(0, 100))}; try:\n${INDEX}`);
   const refused = refusedHost(req, bindAddress);
   if (refused) return send(res, 421, 'text/plain', `${refused}\n`);
-  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET\n');
+  if (req.method === 'POST' && pathname.startsWith('/rollouts/')) return rolloutCommand(req, res, pathname, sources);
+  if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'only GET, and POST /rollouts/NS/NAME/ACTION\n');
   switch (pathname) {
     case '/':
       // A browser gets the dashboard; curl and scripts (which do not ask for HTML) get the list of pages.
@@ -113,6 +155,8 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
         diagnostics: sources.diagnostics(),
         notReady: notReady(sources),
         unlisted: sources.unlistedProxies?.(),
+        traffic: sources.traffic?.(),
+        rollouts: sources.rollouts?.(),
       });
       return send(res, 200, 'application/json', JSON.stringify(data));
     }
@@ -127,11 +171,21 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
       if (!snapshot) return send(res, 503, 'application/json', JSON.stringify({ error: 'no snapshot has been published yet' }));
       return send(res, 200, 'application/json', JSON.stringify(snapshot.toJSON(), null, 2));
     }
+    case '/debug/traffic': {
+      const seconds = new URL(req.url ?? '/', 'http://admin').searchParams.get('window');
+      if (seconds !== null && !(/^\d{1,3}$/.test(seconds) && Number(seconds) >= 1 && Number(seconds) <= 300))
+        return send(res, 400, 'text/plain', '?window= is a number of seconds from 1 to 300\n');
+      return send(res, 200, 'application/json', JSON.stringify(sources.traffic?.(seconds === null ? undefined : Number(seconds) * 1000) ?? [], null, 2));
+    }
+    case '/debug/rollouts':
+      return send(res, 200, 'application/json', JSON.stringify(sources.rollouts?.() ?? [], null, 2));
     case '/debug/diagnostics':
       return send(res, 200, 'application/json', JSON.stringify(sources.diagnostics(), null, 2));
     case '/debug/streams':
       return send(res, 200, 'application/json', JSON.stringify(sources.streams(), null, 2));
     case '/metrics':
+      // Gauges made from live figures are set as of now, not as of the last tick.
+      sources.beforeMetrics?.();
       sources.metrics.render().then(
         (text) => send(res, 200, sources.metrics.contentType, text),
         (error: unknown) => send(res, 500, 'text/plain', `cannot render metrics: ${error instanceof Error ? error.message : String(error)}\n`),

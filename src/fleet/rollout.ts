@@ -22,7 +22,7 @@ export interface GroupRollout {
   /** e.g. `mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%`. */
   weights: string;
   /** The same, one entry per backend: what the dashboard draws. */
-  backends: Array<{ service: string; basisPoints: number; ready: boolean }>;
+  backends: Array<{ service: string; cluster: string | null; basisPoints: number; ready: boolean }>;
   /** Header, cookie and query rules before the split, e.g. `canary-by-header x-canary=always (Ingress default/canary)`. */
   rules: string[];
   /** The versions of the route resources carrying these weights: the whole configuration, the host's own, and gRPC's. */
@@ -83,7 +83,7 @@ export function rollout(model: RoutingModel | undefined, snapshot: Snapshot | un
         path: group.path,
         pathType: group.pathType,
         weights,
-        backends: group.backends.map((b) => ({ service: b.service, basisPoints: b.basisPoints, ready: b.ready })),
+        backends: group.backends.map((b) => ({ service: b.service, cluster: b.cluster, basisPoints: b.basisPoints, ready: b.ready })),
         rules: group.rules.map((r) => r.reason),
         versions: { whole, perHost, grpc },
         applied,
@@ -93,4 +93,46 @@ export function rollout(model: RoutingModel | undefined, snapshot: Snapshot | un
     }
   }
   return out;
+}
+
+/** A connected client as the route holders are found: its stream, its node id and its address. */
+export interface HoldingClient {
+  stream: AdsStream<unknown>;
+  address: string;
+}
+
+/**
+ * Who holds the current routes of each host: the proxies (`node@address`, as load reports are keyed)
+ * whose acknowledged routes carry the host's current version. Load reports count only from them: a
+ * proxy reports on the weights it runs, and one running an older configuration (or none) is not heard.
+ */
+export function routeHolders(snapshot: Snapshot | undefined, clients: readonly HoldingClient[]): (host: string) => ReadonlySet<string> {
+  if (!snapshot) return () => new Set();
+  const whole = snapshot.type(ROUTE_TYPE).resources.get(HTTP_ROUTE_CONFIG)?.version;
+  const perHost = snapshot.type(VIRTUAL_HOST_TYPE).resources;
+  let grpcRoutes: ReturnType<Snapshot['type']> | undefined;
+  const memo = new Map<string, Set<string>>();
+  return (host) => {
+    let holders = memo.get(host);
+    if (holders) return holders;
+    holders = new Set();
+    const hostResource = vhdsName(HTTP_ROUTE_CONFIG, host);
+    const grpcName = grpcRouteConfigName(host);
+    for (const { stream, address } of clients) {
+      const node = stream.node?.id;
+      if (!node) continue;
+      let holds: boolean;
+      if (stream.routing === 'grpc') {
+        grpcRoutes ??= snapshot.type(ROUTE_TYPE, 'grpc');
+        const current = grpcRoutes.resources.get(grpcName)?.version;
+        holds = current !== undefined && stream.types[ROUTE_TYPE].applied.get(grpcName)?.version === current;
+      } else if (stream.routing === 'per-host') {
+        const current = perHost.get(hostResource)?.version;
+        holds = current !== undefined && stream.types[VIRTUAL_HOST_TYPE].applied.get(hostResource)?.version === current;
+      } else holds = whole !== undefined && stream.types[ROUTE_TYPE].applied.get(HTTP_ROUTE_CONFIG)?.version === whole;
+      if (holds) holders.add(`${node}@${address}`);
+    }
+    memo.set(host, holders);
+    return holders;
+  };
 }

@@ -18,6 +18,8 @@ import { changedSplits, splitSummaries, type SplitSummary } from './split-summar
 import { RolloutWatcher, type RolloutState } from './rollout-events.js';
 import type { ControllerObserver } from '../controller.js';
 import type { Ingress } from '../objects/kube.js';
+import type { ObjectRef } from '../objects/diagnostics.js';
+import type { Notice } from '../rollout/machine.js';
 
 export interface WritersOptions {
   ingressClass: string;
@@ -56,6 +58,8 @@ export interface ClusterWriters {
   diagnostics(): Diagnostic[];
   /** Called when diagnostics() changes. */
   onDiagnostics(listener: () => void): void;
+  /** An automated rollout moved (a step, a hold, an abort): an Event on the Ingress carrying it. */
+  rolloutNotice(ingress: ObjectRef, notice: Notice): void;
   stop(): Promise<void>;
 }
 
@@ -185,6 +189,10 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
           ];
     },
     onDiagnostics: (listener) => elector?.onProblem(listener),
+    rolloutNotice: (ref, notice) => {
+      const ingress = store.get<Ingress>('Ingress', ref.namespace ?? 'default', ref.name);
+      if (ingress) void events.record({ object: ingress, type: notice.type, reason: notice.reason, message: notice.message });
+    },
     async stop() {
       clearInterval(fleetTimer);
       events.stop();

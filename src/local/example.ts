@@ -36,13 +36,23 @@ export function localExample(ports: Record<string, number>): string {
   return dir;
 }
 
-export type ReleaseStep = { kind: 'before' } | { kind: 'weight'; percent: string } | { kind: 'finished' };
+/**
+ * A step of the release: only old; a weight for new (the article's three edits); only new; or old and new
+ * with one `splitplane.io/rollout` annotation that walks new from the first step to the last by itself.
+ */
+export type ReleaseStep = { kind: 'before' } | { kind: 'weight'; percent: string } | { kind: 'finished' } | { kind: 'rollout'; spec: string };
 
 /** The blue-green example's Ingress (extensions/v1beta1, as in the article) at one step of the release. */
 export function blueGreenIngress(step: ReleaseStep): string {
   const backend = (name: string) => `      - path: /\n        backend:\n          serviceName: ${name}\n          servicePort: 80\n`;
-  const annotations = step.kind === 'weight' ? `  annotations:\n    ingress.aliyun.weight/new-nginx: "${step.percent}"\n` : '';
-  const backends = step.kind === 'before' ? backend('old-nginx') : step.kind === 'weight' ? backend('old-nginx') + backend('new-nginx') : backend('new-nginx');
+  const annotations =
+    step.kind === 'weight'
+      ? `  annotations:\n    ingress.aliyun.weight/new-nginx: "${step.percent}"\n`
+      : step.kind === 'rollout'
+        ? `  annotations:\n    splitplane.io/rollout: ${JSON.stringify(step.spec)}\n`
+        : '';
+  const both = step.kind === 'weight' || step.kind === 'rollout';
+  const backends = step.kind === 'before' ? backend('old-nginx') : both ? backend('old-nginx') + backend('new-nginx') : backend('new-nginx');
   return `apiVersion: extensions/v1beta1
 kind: Ingress
 metadata:

@@ -27,3 +27,5 @@ export const SSL_REDIRECT = `${NGINX_PREFIX}ssl-redirect`;
 
 export const STICKY_COOKIE = `${SPLITPLANE_PREFIX}sticky-cookie`;
 export const STICKY_MAX_AGE = `${SPLITPLANE_PREFIX}sticky-max-age`;
+
+export const ROLLOUT = `${SPLITPLANE_PREFIX}rollout`;

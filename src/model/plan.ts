@@ -2,7 +2,8 @@
 // errors. Everything that depends only on the Ingress is checked here, so "the last accepted form
 // keeps serving" can re-plan an old form without looking at anything else.
 
-import { SSL_REDIRECT, STICKY_COOKIE } from './annotations.js';
+import { ROLLOUT, SSL_REDIRECT, STICKY_COOKIE } from './annotations.js';
+import type { RolloutSpec } from '../rollout/spec.js';
 import type { CanaryConfig } from './dialects/canary.js';
 import { owns, type GroupView, type GroupWeights, type IngressSettings, type WeightReading } from './dialects/dialect.js';
 import { DIALECTS, checkUnknownAnnotations } from './dialects/index.js';
@@ -27,6 +28,8 @@ export interface IngressPlan {
   sticky?: Sticky;
   /** Plain HTTP to this Ingress's paths on a host served on HTTPS is redirected (ssl-redirect). */
   sslRedirect: boolean;
+  /** `splitplane.io/rollout`: the version this Ingress grows step by step (src/rollout/). */
+  rollout?: RolloutSpec;
 }
 
 export function refOf(ingress: Ingress): ObjectRef {
@@ -53,6 +56,17 @@ export function planIngress(ingress: Ingress, sink: DiagnosticSink): Result<Ingr
   if (sink.hasErrors() || failed) return sink.failedSince(mark);
 
   const plan: IngressPlan = { ingress, ref: refOf(ingress), namespace: namespaceOf(ingress), groups: [], sslRedirect: settings.sslRedirect ?? true };
+  if (settings.rollout) {
+    const services = new Set([...parsed.groups, ...(parsed.defaultBackend ? [parsed.defaultBackend] : [])].flatMap((g) => g.backends.map((b) => b.service)));
+    if (!services.has(settings.rollout.version)) {
+      sink.error(
+        annotationField(ROLLOUT),
+        `${JSON.stringify(settings.rollout.version)} is not a backend of this Ingress (${[...services].join(', ') || 'none'}); name the Service that grows; the weights stay as they are`,
+      );
+      return sink.failedSince(mark);
+    }
+    plan.rollout = settings.rollout;
+  }
   if (settings.canary) {
     plan.canary = settings.canary;
     return planCanary(plan, parsed.groups, annotations, sink, settings.sticky !== undefined, parsed.defaultBackend !== undefined);

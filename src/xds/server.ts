@@ -130,6 +130,11 @@ export class AdsServer {
     });
   }
 
+  /** Another service on the xDS port (load reporting): added before listen. */
+  addService(definition: grpc.ServiceDefinition, handlers: grpc.UntypedServiceImplementation): void {
+    this.server.addService(definition, handlers);
+  }
+
   /** Listens; without `credentials`, in plain text. */
   async listen(host: string, port: number, credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure()): Promise<number> {
     return new Promise((resolve, reject) => {

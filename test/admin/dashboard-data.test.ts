@@ -14,8 +14,8 @@ function group(host: string, path: string, applied: number, connected: number): 
     pathType: 'Prefix',
     weights: `${host}${path} (Prefix): old-nginx 50% / new-nginx 50%`,
     backends: [
-      { service: 'old-nginx', basisPoints: 5000, ready: true },
-      { service: 'new-nginx', basisPoints: 5000, ready: true },
+      { service: 'old-nginx', cluster: 'default/old-nginx/80', basisPoints: 5000, ready: true },
+      { service: 'new-nginx', cluster: 'default/new-nginx/80', basisPoints: 5000, ready: true },
     ],
     rules: [],
     versions: { whole: 'w', perHost: null, grpc: null },

@@ -70,6 +70,10 @@ describe('cli/status', () => {
     expect(text).to.equal(
       'ROLLOUT\n' +
         '  mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50% applied to 1 of 2 connected proxies\n\n' +
+        "TRAFFIC (last 30 s, from the proxies' load reports)\n" +
+        '  no requests reported\n\n' +
+        'AUTOMATED ROLLOUTS\n' +
+        '  none (annotate an Ingress with splitplane.io/rollout to start one)\n\n' +
         'PROXIES\n' +
         '  envoy-1  SYNCED  envoy envoy 1.40.0  delta  since 2026-11-28T00:00:00.000Z\n' +
         '  envoy-2  STALE  envoy envoy 1.40.0  delta  since 2026-11-28T00:00:00.000Z\n',

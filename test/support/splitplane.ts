@@ -1,6 +1,9 @@
 // splitplane started in-process for integration tests: on a folder of manifests, or as one replica of a
 // cluster deployment.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startApp, type App } from '../../src/app.js';
 import { DEFAULTS, type Config } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
@@ -31,7 +34,11 @@ export async function startKubeReplica(kubeconfig: string, extra: Partial<Config
   );
 }
 
-export async function startSplitplane(manifests: string, httpPort: number, httpsPort?: number): Promise<App> {
+/**
+ * splitplane on a folder of manifests. Rollout state goes to a fresh folder of its own unless `extra`
+ * names one (a restart test passes the same folder twice): tests never share ~/.local/state.
+ */
+export async function startSplitplane(manifests: string, httpPort: number, httpsPort?: number, extra: Partial<Config> = {}): Promise<App> {
   return startApp(
     {
       ...DEFAULTS,
@@ -41,6 +48,8 @@ export async function startSplitplane(manifests: string, httpPort: number, https
       adminPort: await freePort(),
       httpPort,
       httpsPort: httpsPort ?? (await freePort()),
+      stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-state-')),
+      ...extra,
     },
     silentLogger,
   );

@@ -6,6 +6,7 @@ import type { Diagnostic, DiagnosticSink } from '../../objects/diagnostics.js';
 import type { Result } from '../../objects/result.js';
 import type { CanaryConfig } from './canary.js';
 import type { Condition, Sticky } from '../types.js';
+import type { RolloutSpec } from '../../rollout/spec.js';
 
 export type Annotations = Readonly<Record<string, string>>;
 
@@ -43,6 +44,7 @@ export interface IngressSettings {
   canary: CanaryConfig;
   sticky: Sticky;
   sslRedirect: boolean;
+  rollout: RolloutSpec;
 }
 
 export interface Dialect {

@@ -9,8 +9,9 @@ import { aliyunDialect } from './aliyun.js';
 import { canaryDialect } from './canary.js';
 import { owns, type Annotations, type Dialect } from './dialect.js';
 import { stickyDialect } from './sticky.js';
+import { rolloutDialect } from './rollout.js';
 
-export const DIALECTS: readonly Dialect[] = [aliyunDialect, ackDialect, canaryDialect, stickyDialect, sslRedirectDialect];
+export const DIALECTS: readonly Dialect[] = [aliyunDialect, ackDialect, canaryDialect, stickyDialect, sslRedirectDialect, rolloutDialect];
 
 /**
  * Warns about annotations in our namespaces, or ingress-nginx's, that no dialect reads: a misspelt

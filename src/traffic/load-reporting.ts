@@ -1,0 +1,175 @@
+// The Load Reporting Service (envoy.service.load_stats.v3.LoadReportingService) on the xDS port: Envoy
+// (cluster_manager.load_stats_config) and proxyless gRPC clients (a cluster's lrs_server: self) report
+// each cluster's requests, failures and requests in flight every interval we ask for. Reports go into
+// the traffic window; what they may change is bounded as docs/safety.md says ("Load reports"):
+//
+// - a report is taken only from a client with an ADS stream of the same node id from the same address,
+//   and only for clusters the current configuration serves;
+// - one report per proxy (node id and address) per half interval is taken, however many streams it opens;
+// - a stream's first message must name its node; streams per address are limited like ADS streams.
+
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from '../log.js';
+import { LogLimiter, truncate } from '../log-limit.js';
+import type { Metrics } from '../metrics.js';
+import { peerAddress } from '../xds/credentials.js';
+import { decodeLoadReport, encodeLoadReportingAnswer, type LoadReport } from './lrs-messages.js';
+import type { ClusterLoad } from './lrs-messages.js';
+
+/** Where taken reports go (the traffic window). */
+export interface ReportSink {
+  record(proxy: string, load: ClusterLoad, at: number): void;
+  /** The proxy's stream closed: nothing of it is in flight any more. */
+  gone(proxy: string): void;
+}
+
+export const LRS_SERVICE = 'envoy.service.load_stats.v3.LoadReportingService';
+export const LRS_METHOD_PATH = `/${LRS_SERVICE}/StreamLoadStats`;
+
+/** How often clients are asked to report, by default (--load-report-interval). */
+export const DEFAULT_REPORT_INTERVAL_MS = 2000;
+
+export const loadReportingDefinition: grpc.ServiceDefinition = {
+  StreamLoadStats: {
+    path: LRS_METHOD_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: unknown) => value as Buffer,
+    requestDeserialize: (bytes: Buffer) => bytes,
+    responseSerialize: (value: Buffer) => value,
+    responseDeserialize: (bytes: Buffer) => bytes,
+  },
+};
+
+export interface LoadReportingOptions {
+  intervalMs: number;
+  sink: ReportSink;
+  /** Whether the current configuration serves this cluster. */
+  served(cluster: string): boolean;
+  /** Whether an ADS stream of this node id is open from this address. */
+  connected(nodeId: string, address: string): boolean;
+  maxStreamsPerPeer: number;
+  now?: () => number;
+}
+
+/** The proxy a report is counted for: its node id and its address, as the ADS streams are matched. */
+export function proxyKey(nodeId: string, address: string): string {
+  return `${nodeId}@${address}`;
+}
+
+export class LoadReporting {
+  private readonly perPeer = new Map<string, number>();
+  /** When each proxy's last report was taken. */
+  private readonly lastTaken = new Map<string, number>();
+  private readonly open = new Set<grpc.ServerDuplexStream<Buffer, Buffer>>();
+  private readonly limiter = new LogLimiter();
+  private readonly reports: (labels: { result: string }) => void;
+  private readonly streamsGauge: (value: number) => void;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly options: LoadReportingOptions,
+    private readonly log: Logger,
+    metrics: Metrics,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.reports = metrics.counter(
+      'splitplane_load_reports_total',
+      'Load reports received, by result: taken, or why not (no ADS stream, too often, unreadable).',
+      ['result'],
+    );
+    this.streamsGauge = metrics.gauge('splitplane_load_report_streams', 'Open load reporting (LRS) streams.', []);
+    this.streamsGauge(0);
+  }
+
+  handlers(): grpc.UntypedServiceImplementation {
+    return { StreamLoadStats: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => this.stream(call) };
+  }
+
+  /** Ends every stream (shutdown); clients reconnect to whoever serves next. */
+  close(): void {
+    for (const call of this.open) call.end();
+    this.open.clear();
+  }
+
+  private stream(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    const address = peerAddress(call.getPeer());
+    const held = this.perPeer.get(address) ?? 0;
+    if (held >= this.options.maxStreamsPerPeer) {
+      call.emit('error', {
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: `${held} load reporting streams are open from ${address}, the most one peer may hold`,
+      });
+      return;
+    }
+    this.perPeer.set(address, held + 1);
+    this.open.add(call);
+    this.streamsGauge(this.open.size);
+    let proxy: string | undefined;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      this.open.delete(call);
+      this.streamsGauge(this.open.size);
+      const left = (this.perPeer.get(address) ?? 1) - 1;
+      if (left > 0) this.perPeer.set(address, left);
+      else this.perPeer.delete(address);
+      if (proxy) this.options.sink.gone(proxy);
+    };
+    call.on('data', (bytes: Buffer) => {
+      let report: LoadReport;
+      try {
+        report = decodeLoadReport(bytes);
+      } catch (error) {
+        this.reports({ result: 'unreadable' });
+        call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: `not a LoadStatsRequest: ${truncate(String(error), 200)}` });
+        close();
+        return;
+      }
+      if (proxy === undefined) {
+        // The first message names the node; the answer says what to report and how often.
+        if (!report.nodeId) {
+          this.reports({ result: 'no-node' });
+          call.emit('error', { code: grpc.status.INVALID_ARGUMENT, details: 'the first LoadStatsRequest must carry the node (its id)' });
+          close();
+          return;
+        }
+        proxy = `${report.nodeId}@${address}`;
+        call.write(encodeLoadReportingAnswer(this.options.intervalMs));
+      }
+      if (report.clusters.length > 0) this.take(proxy, report.nodeId ?? proxy.slice(0, proxy.lastIndexOf('@')), address, report);
+    });
+    call.on('end', () => {
+      call.end();
+      close();
+    });
+    call.on('error', close);
+    call.on('cancelled', close);
+    call.on('close', close);
+  }
+
+  private take(proxy: string, nodeId: string, address: string, report: LoadReport): void {
+    if (!this.options.connected(nodeId, address)) {
+      this.reports({ result: 'no-ads-stream' });
+      const line = this.limiter.take(`orphan:${address}`);
+      if (line.ok)
+        this.log.warn('load report ignored: no ADS stream of this node from this address', {
+          node: truncate(nodeId, 128),
+          address,
+          suppressedSinceLast: line.suppressed,
+        });
+      return;
+    }
+    const now = this.now();
+    const last = this.lastTaken.get(proxy);
+    if (last !== undefined && now - last < this.options.intervalMs / 2) {
+      this.reports({ result: 'too-often' });
+      return;
+    }
+    this.lastTaken.set(proxy, now);
+    if (this.lastTaken.size > 100_000) this.lastTaken.delete(this.lastTaken.keys().next().value as string);
+    for (const load of report.clusters) if (this.options.served(load.cluster)) this.options.sink.record(proxy, load, now);
+    this.reports({ result: 'taken' });
+  }
+}

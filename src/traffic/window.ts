@@ -1,0 +1,97 @@
+// Each proxy's load reports, per cluster, over a sliding time window. The figures for a version over
+// any stretch of the window are made from it (pool.ts). Memory is bounded: entries older than the
+// horizon are dropped, only clusters of the current configuration are recorded (a client cannot grow
+// it with invented names), and only proxies with an ADS stream report at all (load-reporting.ts).
+
+import type { ClusterLoad } from './lrs-messages.js';
+import type { ProxyCounts } from './pool.js';
+
+interface Series {
+  /** Receive times (ms), oldest first, with the counts each report brought. */
+  at: number[];
+  requests: number[];
+  failed: number[];
+  /** In flight at the last report. */
+  inFlight: number;
+}
+
+/** Longest window kept by default: the longest rollout check window (five minutes) and a margin. */
+export const DEFAULT_HORIZON_MS = 330_000;
+
+export class TrafficWindow {
+  private readonly clusters = new Map<string, Map<string, Series>>();
+
+  constructor(private readonly horizonMs = DEFAULT_HORIZON_MS) {}
+
+  /** A proxy's counts for one cluster over its last report interval, received at `at`. */
+  record(proxy: string, load: ClusterLoad, at: number): void {
+    let proxies = this.clusters.get(load.cluster);
+    if (!proxies) this.clusters.set(load.cluster, (proxies = new Map()));
+    let series = proxies.get(proxy);
+    if (!series) proxies.set(proxy, (series = { at: [], requests: [], failed: [], inFlight: 0 }));
+    series.inFlight = load.inFlight;
+    const failed = Math.min(load.failed, Number.MAX_SAFE_INTEGER);
+    const requests = Math.min(load.succeeded + failed, Number.MAX_SAFE_INTEGER);
+    if (requests === 0) return;
+    series.at.push(at);
+    series.requests.push(requests);
+    series.failed.push(failed);
+  }
+
+  /** The proxy stopped reporting (its stream closed): it has nothing in flight any more. */
+  gone(proxy: string): void {
+    for (const proxies of this.clusters.values()) {
+      const series = proxies.get(proxy);
+      if (series) series.inFlight = 0;
+    }
+  }
+
+  /**
+   * Each proxy's counts for `cluster` received in (from, to], of the proxies `include` accepts
+   * (those holding the routes the figures are for).
+   */
+  counts(cluster: string, from: number, to: number, include: (proxy: string) => boolean = () => true): ProxyCounts[] {
+    const out: ProxyCounts[] = [];
+    for (const [proxy, series] of this.clusters.get(cluster) ?? []) {
+      if (!include(proxy)) continue;
+      let requests = 0;
+      let failed = 0;
+      for (let i = series.at.length - 1; i >= 0 && series.at[i]! > from; i--) {
+        if (series.at[i]! > to) continue;
+        requests += series.requests[i]!;
+        failed += series.failed[i]!;
+      }
+      if (requests > 0 || series.inFlight > 0) out.push({ proxy, requests, failed, inFlight: series.inFlight });
+    }
+    return out;
+  }
+
+  /** Drops what is older than the horizon, and clusters no longer served. */
+  prune(now: number, served: (cluster: string) => boolean = () => true): void {
+    const oldest = now - this.horizonMs;
+    for (const [cluster, proxies] of this.clusters) {
+      if (!served(cluster)) {
+        this.clusters.delete(cluster);
+        continue;
+      }
+      for (const [proxy, series] of proxies) {
+        let drop = 0;
+        while (drop < series.at.length && series.at[drop]! <= oldest) drop++;
+        if (drop > 0) {
+          series.at.splice(0, drop);
+          series.requests.splice(0, drop);
+          series.failed.splice(0, drop);
+        }
+        if (series.at.length === 0 && series.inFlight === 0) proxies.delete(proxy);
+      }
+      if (proxies.size === 0) this.clusters.delete(cluster);
+    }
+  }
+
+  /** Entries held, for the memory bound's test and the metrics. */
+  size(): number {
+    let n = 0;
+    for (const proxies of this.clusters.values()) for (const s of proxies.values()) n += s.at.length;
+    return n;
+  }
+}
