@@ -99,3 +99,31 @@ export class AdsClient {
 export function names(response: DecodedResponse): string[] {
   return response.resources.map((r) => (r.name ?? r.cluster_name) as string);
 }
+
+/** An ADS client that converges, then ACKs every response as it comes, as a healthy Envoy does; stops on close. */
+export async function ackingClient(port: number, nodeId: string): Promise<AdsClient> {
+  const client = new AdsClient(port, nodeId);
+  const { cds, eds } = await client.converge();
+  let clusters = names(cds);
+  let lastEds = eds;
+  void (async () => {
+    while (!client.ended) {
+      let r: DecodedResponse;
+      try {
+        r = await client.next(undefined, 600_000);
+      } catch {
+        return;
+      }
+      if (r.type_url === CLUSTER_TYPE) {
+        // New clusters: ACK them and ask for their endpoints, as Envoy does.
+        clusters = names(r);
+        client.ack(r);
+        client.send({ type_url: ENDPOINT_TYPE, version_info: lastEds.version_info, response_nonce: lastEds.nonce, resource_names: clusters });
+        continue;
+      }
+      if (r.type_url === ENDPOINT_TYPE) lastEds = r;
+      client.ack(r, r.type_url === ENDPOINT_TYPE ? clusters : r.type_url === ROUTE_TYPE ? ['ingress_http'] : []);
+    }
+  })();
+  return client;
+}
