@@ -14,7 +14,7 @@ import { FileSource } from './source/file.js';
 import { KubeSource } from './source/kube.js';
 import type { Source } from './source/source.js';
 import { KubeConfig } from '@kubernetes/client-node';
-import { startClusterWriters, type ClusterWriters } from './kube/writers.js';
+import { leaseNamespace, startClusterWriters, type ClusterWriters } from './kube/writers.js';
 import { ObjectStore } from './store/store.js';
 import { AdsServer, type StreamInfo } from './xds/server.js';
 import type { FleetMember } from './nack/verdict.js';
@@ -25,6 +25,8 @@ import { fleetClients, fleetRollout, unlistedProxies } from './fleet/report.js';
 import { Traffic } from './traffic/traffic.js';
 import { RolloutDriver } from './rollout/driver.js';
 import { FileStateStore, type RolloutStateStore } from './rollout/state-store.js';
+import { ConfigMapStateStore } from './kube/rollout-states.js';
+import { KubeClient } from './kube/client.js';
 import { peerAddress } from './xds/credentials.js';
 
 export interface App {
@@ -69,7 +71,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       log,
     );
   }
-  const rolloutStore = createRolloutStore(config, log);
+  const rolloutStore = createRolloutStore(config, log, kubeConfig, writers);
   const rollouts = new RolloutDriver(
     rolloutStore,
     {
@@ -80,6 +82,11 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     },
     log.child({ component: 'rollout' }),
   );
+  // `splitplane rollout` in kube mode: the command arrives through the ConfigMap, for the leader.
+  rolloutStore.onCommand?.((c) => {
+    const groups = rollouts.command(c.ingress, c.command);
+    log.info('rollout command', { ingress: c.ingress, command: c.command, groups: groups.length, at: c.at });
+  });
   const controller = new Controller(
     store,
     cache,
@@ -261,7 +268,22 @@ function logXdsSecurity(config: Config, log: Logger): void {
  * Where rollouts keep their state: a file under --state-dir (file mode), read before the first build
  * so a restart resumes each rollout where it was.
  */
-function createRolloutStore(config: Config, log: Logger): RolloutStateStore {
+function createRolloutStore(
+  config: Config,
+  log: Logger,
+  kubeConfig?: KubeConfig,
+  writers?: ClusterWriters,
+): RolloutStateStore & { onCommand?: ConfigMapStateStore['onCommand'] } {
+  if (kubeConfig) {
+    // Kubernetes mode: a ConfigMap of ours next to the Lease, written by the leader, read by every replica.
+    const store = new ConfigMapStateStore(
+      new KubeClient(kubeConfig),
+      { namespace: leaseNamespace(kubeConfig, config.leaseNamespace), ingressClass: config.ingressClass, isLeader: () => writers?.isLeader() ?? true },
+      log.child({ component: 'rollout-state' }),
+    );
+    store.start();
+    return store;
+  }
   const store = new FileStateStore(config.stateDir || defaultStateDir(process.env), config.manifests);
   try {
     store.load();

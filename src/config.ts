@@ -86,6 +86,7 @@ export const USAGE = `usage: splitplane [flags]
        splitplane certgen --out DIR   (CA, server and client certificates for xDS with TLS; --help for more)
        splitplane translate -f FILE|DIR   (the Envoy resources for some manifests, no server; --help for more)
        splitplane status [--admin URL]   (the rollout and each proxy's sync state, from the admin API)
+       splitplane rollout pause|resume|abort|promote NS/NAME   (steer an automated rollout; --help for more)
   --source file|kube     where objects come from: a folder of manifests, or the Kubernetes API server
                          (default: kube inside a pod or with --kubeconfig, else file)
   --manifests DIR        folder of Ingress/Service/EndpointSlice YAML to serve, watched live (default: deploy/examples/blue-green)

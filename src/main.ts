@@ -10,11 +10,13 @@ import { startApp } from './app.js';
 import { createLogger } from './log.js';
 import { TranslateUsageError, parseTranslateArgs, runTranslate } from './cli/translate.js';
 import { StatusUsageError, parseStatusArgs, runStatus } from './cli/status.js';
+import { RolloutUsageError, parseRolloutArgs, runRollout } from './cli/rollout.js';
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'certgen') return certgenCommand(process.argv.slice(3));
   if (process.argv[2] === 'translate') return translateCommand(process.argv.slice(3));
   if (process.argv[2] === 'status') return statusCommand(process.argv.slice(3));
+  if (process.argv[2] === 'rollout') return rolloutCommand(process.argv.slice(3));
   let config;
   try {
     config = parseArgs(process.argv.slice(2), process.env);
@@ -62,6 +64,15 @@ function parsedOrExit<T>(parse: () => T, UsageError: new (message: string) => Er
 async function statusCommand(argv: string[]): Promise<void> {
   const options = parsedOrExit(() => parseStatusArgs(argv), StatusUsageError);
   process.exitCode = await runStatus(
+    options,
+    (text) => process.stdout.write(text),
+    (text) => process.stderr.write(text),
+  );
+}
+
+async function rolloutCommand(argv: string[]): Promise<void> {
+  const options = parsedOrExit(() => parseRolloutArgs(argv), RolloutUsageError);
+  process.exitCode = await runRollout(
     options,
     (text) => process.stdout.write(text),
     (text) => process.stderr.write(text),

@@ -78,6 +78,8 @@ export class RolloutDriver {
   private readonly commands = new Map<string, Command>();
   private problems: Diagnostic[] = [];
   private lastReports = -1;
+  /** Whether the stored states have been taken in (a store read from the API server loads later). */
+  private initialized: boolean;
   private saving: Promise<void> | undefined;
   private saveAgain = false;
   private readonly now: () => number;
@@ -89,6 +91,7 @@ export class RolloutDriver {
   ) {
     this.now = options.now ?? Date.now;
     for (const [key, stored] of store.states()) this.states.set(key, stored);
+    this.initialized = store.loaded();
     store.onChange?.(() => this.adopt());
   }
 
@@ -259,9 +262,10 @@ export class RolloutDriver {
     return this.problems;
   }
 
-  /** The leader wrote new states: serve them. */
+  /** The stored states were read for the first time, or the leader wrote new ones: serve them. */
   private adopt(): void {
-    if (this.options.leader()) return;
+    if (this.options.leader() && this.initialized) return;
+    this.initialized = true;
     this.states.clear();
     for (const [key, stored] of this.store.states()) this.states.set(key, stored);
     this.options.changed();

@@ -298,6 +298,17 @@ describe('deploy/: the cluster manifests', function () {
       await waitFor('a Warning Event', () => api.list('Event', 'v1').some((e) => e.reason === 'InvalidWeight'));
       api.apply(echo('50'));
       await waitFor('the split Event', () => api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied'));
+      // An automated rollout keeps its state in a ConfigMap of ours: created, then updated on a new spec.
+      const rolled = (steps: string) =>
+        ingressManifest('echo', 'mini-echo.io', [{ service: 'old-nginx' }, { service: 'new-nginx' }], { 'splitplane.io/rollout': `new-nginx; steps=${steps}` });
+      api.apply(rolled('10,100'));
+      await waitFor('the rollout state', () =>
+        JSON.stringify(api.get('ConfigMap', 'splitplane', 'splitplane-rollouts-splitplane')?.data ?? {}).includes('steps=10,100'),
+      );
+      api.apply(rolled('20,100'));
+      await waitFor('the new rollout state', () =>
+        JSON.stringify(api.get('ConfigMap', 'splitplane', 'splitplane-rollouts-splitplane')?.data ?? {}).includes('steps=20,100'),
+      );
       await a.stop();
       const b = await replica();
       await waitFor(

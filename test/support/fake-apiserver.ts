@@ -32,6 +32,7 @@ const RESOURCES: Resource[] = [
   { kind: 'Secret', apiVersion: 'v1', prefix: '/api/v1', plural: 'secrets', namespaced: true },
   { kind: 'Event', apiVersion: 'v1', prefix: '/api/v1', plural: 'events', namespaced: true },
   { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', prefix: '/apis/discovery.k8s.io/v1', plural: 'endpointslices', namespaced: true },
+  { kind: 'ConfigMap', apiVersion: 'v1', prefix: '/api/v1', plural: 'configmaps', namespaced: true },
   { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', prefix: '/apis/coordination.k8s.io/v1', plural: 'leases', namespaced: true },
   { kind: 'Event', apiVersion: 'events.k8s.io/v1', prefix: '/apis/events.k8s.io/v1', plural: 'events', namespaced: true },
 ];
