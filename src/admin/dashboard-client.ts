@@ -4,8 +4,8 @@
 // annotation quoted in a diagnostic, a node id a proxy chose), so the page is built with DOM nodes and
 // textContent only: nothing it shows is ever parsed as HTML.
 
-import type { DashboardData, DashboardProxy } from './dashboard-data.js';
-import type { GroupRollout } from '../fleet/rollout.js';
+import type { DashboardData, DashboardPath, DashboardProxy } from './dashboard-data.js';
+import type { VersionTraffic } from '../traffic/figures.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 
 const REFRESH_MS = 1000;
@@ -29,7 +29,42 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en')} ${n === 1 ? one : many}`;
 }
 
-function pathView(group: GroupRollout): HTMLElement {
+// As traffic/figures.ts formats it; the browser script imports nothing at run time, so it has its own.
+function rate(r: number): string {
+  return r === 1 ? '100%' : `${Math.floor(r * 10000) / 100}%`;
+}
+
+/** Each version's live traffic, from the proxies' load reports: requests/s, success, in flight. */
+function versionTraffic(v: VersionTraffic | undefined): HTMLElement | string {
+  if (!v) return '';
+  const success = v.successRate === null ? 'no requests' : `${rate(v.successRate)} ok`;
+  const p99 = v.p99Ms === null ? '' : ` · p99 ${Math.round(v.p99Ms)} ms`;
+  return el(
+    'span',
+    {
+      class: `live${v.successRate !== null && v.successRate < 0.99 ? ' failing' : ''}`,
+      'data-rps': String(v.requestsPerSecond),
+      'data-success': v.successRate === null ? '' : String(v.successRate),
+      'data-in-flight': String(v.inFlight),
+    },
+    ` — ${v.requestsPerSecond} req/s · ${success} · ${v.inFlight} in flight${p99}`,
+  );
+}
+
+/** The automated rollout of a path: its phase, its step, and why. */
+function rolloutView(group: DashboardPath): HTMLElement | null {
+  const r = group.rollout;
+  if (!r) return null;
+  const weight = r.basisPoints === null ? 'the declared weights' : percent(r.basisPoints);
+  return el(
+    'div',
+    { class: `rollout ${r.phase}`, 'data-phase': r.phase, 'data-step': String(r.step) },
+    el('span', { class: 'phase' }, r.phase),
+    ` step ${r.step} of ${r.steps}: ${r.version} at ${weight} — ${r.reason}`,
+  );
+}
+
+function pathView(group: DashboardPath): HTMLElement {
   const live = group.backends.filter((b) => b.basisPoints > 0);
   const bar = el('div', { class: 'bar', role: 'img', 'aria-label': group.weights });
   group.backends.forEach((b, i) => {
@@ -52,6 +87,7 @@ function pathView(group: GroupRollout): HTMLElement {
         el('span', { class: `swatch c${i % 6}` }),
         `${b.service} ${percent(b.basisPoints)}`,
         b.ready ? '' : ' (not ready)',
+        versionTraffic(group.traffic?.find((t) => t.service === b.service && t.cluster === b.cluster)),
       ),
     ),
   );
@@ -91,6 +127,7 @@ function pathView(group: GroupRollout): HTMLElement {
       applied,
       version,
     ),
+    rolloutView(group),
     bar,
     legend,
     rules,

@@ -63,6 +63,13 @@ h2 { font-size: 1.1em; margin: 1.4em 0 0.3em; }
 .legend { list-style: none; display: flex; flex-wrap: wrap; gap: 1.2em; padding: 0; margin: 0; color: var(--muted); }
 .swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.35em; vertical-align: -0.05em; }
 .rules { margin: 0.3em 0 0; padding-left: 1.2em; color: var(--muted); font-size: 0.9em; }
+.live { color: var(--fg); font-variant-numeric: tabular-nums; }
+.live.failing { color: var(--bad); font-weight: 600; }
+.rollout { margin: 0.3em 0; padding: 0.25em 0.6em; border-radius: 4px; background: #f0f6ff; }
+.rollout .phase { font-weight: 700; text-transform: uppercase; margin-right: 0.3em; }
+.rollout.aborted { background: #fff0f0; color: var(--bad); }
+.rollout.paused { background: #fff8e5; }
+.rollout.complete { background: #effaf1; color: var(--ok); }
 table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
 th, td { text-align: left; padding: 0.35em 0.6em; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f0f2f4; font-weight: 600; }

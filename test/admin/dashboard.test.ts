@@ -14,6 +14,7 @@ import { startEnvoy, type EnvoyProcess } from '../../src/local/envoy.js';
 import { freePort, startBackend, type Backend } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
+import { steadyTraffic } from '../support/traffic.js';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve('test-artifacts');
@@ -47,6 +48,7 @@ describe('admin: the dashboard in headless Chromium through the blue-green relea
   let envoy: EnvoyProcess;
   let browser: Browser;
   let page: Page;
+  let httpPort: number;
   const pageErrors: string[] = [];
 
   async function release(text: string): Promise<void> {
@@ -69,7 +71,8 @@ describe('admin: the dashboard in headless Chromium through the blue-green relea
     backends = { old: await startBackend('old'), new: await startBackend('new'), default: await startBackend('default backend', 404) };
     dir = localExample({ 'old-nginx': backends.old!.port, 'new-nginx': backends.new!.port, 'default-http-backend': backends.default!.port });
     writeIngress(dir, blueGreenIngress({ kind: 'before' }));
-    app = await startSplitplane(dir, await freePort());
+    httpPort = await freePort();
+    app = await startSplitplane(dir, httpPort);
     envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort(), protocol: 'sotw' });
     await waitFor('Envoy to take the configuration', () => converged(app), 30_000);
     browser = await chromium.launch({
@@ -150,6 +153,35 @@ describe('admin: the dashboard in headless Chromium through the blue-green relea
     expect(await row.locator('td.message').textContent()).to.contain('"<img src=x onerror=');
     expect(await page.locator('#diagnostics img').count()).to.equal(0);
     expect(await page.title()).to.equal('splitplane');
+  });
+
+  it('an automated rollout: each version shows its live requests/s and success next to its weight, and the rollout its step and why', async () => {
+    const traffic = steadyTraffic(httpPort, 'mini-echo.io', { maxMs: 120_000, maxRequests: 10_000_000, concurrency: 2 });
+    try {
+      writeIngress(dir, blueGreenIngress({ kind: 'rollout', spec: 'new-nginx; steps=25,50,100; interval=4s; min-requests=10' }));
+      await page.locator(`${PATH_VIEW} .rollout[data-phase="progressing"]`).waitFor({ timeout: 30_000 });
+      const live = page.locator(`${PATH_VIEW} .legend li[data-backend="new-nginx"] .live`);
+      await waitFor(
+        'new-nginx traffic on the page',
+        async () => Number((await live.getAttribute('data-rps', { timeout: 1000 }).catch(() => '0')) ?? '0') > 0,
+        30_000,
+      );
+      expect(await live.getAttribute('data-success')).to.equal('1');
+      expect(await live.textContent()).to.match(/^ — [\d.]+ req\/s · 100% ok · \d+ in flight$/);
+      await page.locator(`${PATH_VIEW} .rollout[data-step="2"]`).waitFor({ timeout: 30_000 });
+      expect(await page.locator(`${PATH_VIEW} .rollout`).textContent()).to.match(/^progressing step 2 of 3: new-nginx at 50% — /);
+      await screenshot('dashboard-rollout');
+      await page
+        .locator(`${PATH_VIEW} .rollout[data-phase="complete"]`)
+        .waitFor({ timeout: 60_000 })
+        .catch(async (error: Error) => {
+          throw new Error(`${error.message}; rollouts: ${await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollouts`)).text()}`);
+        });
+      expect(await page.locator(`${PATH_VIEW} .rollout`).textContent()).to.match(/make it permanent in the manifest/);
+    } finally {
+      const { failures } = await traffic.stop();
+      expect(failures).to.deep.equal([]);
+    }
   });
 
   it('the page raised no script error and broke no Content-Security-Policy rule', () => {
