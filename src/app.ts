@@ -148,12 +148,16 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         ads.list().map((s) => s.stream),
       );
     const localClients = () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current()));
-    writers?.watchFleet(() => ({ groups: localRollout(), clients: localClients() }));
+    writers?.watchFleet(() => {
+      const groups = localRollout();
+      return { groups, clients: localClients(), traffic: traffic.published(groups) };
+    });
     const fleetGroups = () => fleetRollout(localRollout(), writers?.remotes() ?? []);
     // Every report interval: the traffic figures are refreshed and each rollout looks at them.
     ticker = setInterval(() => {
       try {
         traffic.prune();
+        if (writers) traffic.joinRemote(writers.remotes());
         rollouts.tick({
           published: () => controller.currentModel(),
           fleet: fleetGroups,

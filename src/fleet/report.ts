@@ -5,8 +5,7 @@
 //
 // The report carries, per split group, how many of the replica's proxies run the group's current
 // weights, and per proxy its sync state and last NACK (the worst first, a bounded number, with counts by
-// state for the rest). `traffic` is where each version's request counts will go for progressive delivery:
-// the same per-replica report, joined the same way.
+// state for the rest), and the traffic its proxies reported (traffic/remote.ts joins it for the checks).
 
 import type { ClientStatus, SyncState } from '../xds/client-status.js';
 import type { GroupRollout } from './rollout.js';
@@ -23,9 +22,22 @@ export interface FleetReport {
    */
   groups: Array<{ key: string; weights: string; versions: GroupRollout['versions']; applied: number; connected: number }>;
   proxies: { total: number; byState: Record<SyncState, number>; listed: ClientStatus[] };
-  /** Per group key and version: requests seen, for progressive delivery (empty until then). */
-  traffic: Record<string, Record<string, { requests: number; errors: number }>>;
+  /**
+   * Per host and cluster, the requests each of its proxies holding the host's routes reported since it
+   * began: [proxy, requests, failed, in flight]. Running totals, so a reader that misses a report loses
+   * nothing; at most REPORTED_TRAFFIC_PROXIES per entry, the rest summed as one.
+   */
+  traffic: HostTraffic[];
 }
+
+export interface HostTraffic {
+  host: string;
+  cluster: string;
+  proxies: Array<[proxy: string, requests: number, failed: number, inFlight: number]>;
+}
+
+/** Proxies listed per host and cluster in a report's traffic; the rest are summed into one entry. */
+export const REPORTED_TRAFFIC_PROXIES = 100;
 
 export function groupKey(g: Pick<GroupRollout, 'host' | 'path' | 'pathType'>): string {
   return `${g.host} ${g.path} ${g.pathType}`;
@@ -34,7 +46,7 @@ export function groupKey(g: Pick<GroupRollout, 'host' | 'path' | 'pathType'>): s
 const RANK: Readonly<Record<SyncState, number>> = { NACKED: 0, STALE: 1, SYNCED: 2 };
 
 /** What this replica's proxies run, as it publishes it. */
-export function fleetReport(replica: string, groups: readonly GroupRollout[], clients: readonly ClientStatus[]): FleetReport {
+export function fleetReport(replica: string, groups: readonly GroupRollout[], clients: readonly ClientStatus[], traffic: HostTraffic[] = []): FleetReport {
   const byState: Record<SyncState, number> = { SYNCED: 0, STALE: 0, NACKED: 0 };
   for (const c of clients) byState[c.state]++;
   const listed = [...clients].sort((a, b) => RANK[a.state] - RANK[b.state] || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)).slice(0, REPORTED_PROXIES);
@@ -42,7 +54,7 @@ export function fleetReport(replica: string, groups: readonly GroupRollout[], cl
     replica,
     groups: groups.map((g) => ({ key: groupKey(g), weights: g.weights, versions: g.versions, applied: g.applied, connected: g.connected })),
     proxies: { total: clients.length, byState, listed },
-    traffic: {},
+    traffic,
   };
 }
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { LogLimiter } from '../log-limit.js';
 import type { Logger } from '../log.js';
-import type { FleetReport } from '../fleet/report.js';
+import type { FleetReport, HostTraffic } from '../fleet/report.js';
 import { KubeApiError, type KubeClient } from './client.js';
 import { microTime } from './leader.js';
 
@@ -168,6 +168,16 @@ export class FleetReports {
   }
 }
 
+function validTraffic(t: HostTraffic): boolean {
+  const count = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
+  return (
+    typeof t?.host === 'string' &&
+    typeof t.cluster === 'string' &&
+    Array.isArray(t.proxies) &&
+    t.proxies.every((p) => Array.isArray(p) && typeof p[0] === 'string' && count(p[1]) && count(p[2]) && count(p[3]))
+  );
+}
+
 /** A report as another replica wrote it, checked for the shape the fleet pages read; undefined otherwise. */
 export function parseReport(text: string | undefined): FleetReport | undefined {
   if (!text || text.length > MAX_REPORT_BYTES * 2) return undefined;
@@ -177,7 +187,7 @@ export function parseReport(text: string | undefined): FleetReport | undefined {
     if (typeof r.replica !== 'string' || !Array.isArray(r.groups) || !r.proxies || !Array.isArray(r.proxies.listed)) return undefined;
     if (!r.groups.every((g) => typeof g.key === 'string' && typeof g.weights === 'string' && count(g.applied) && count(g.connected))) return undefined;
     if (!count(r.proxies.total) || !['SYNCED', 'STALE', 'NACKED'].every((s) => count(r.proxies.byState?.[s as 'SYNCED']))) return undefined;
-    return { ...r, traffic: r.traffic ?? {} };
+    return { ...r, traffic: Array.isArray(r.traffic) ? r.traffic.filter(validTraffic) : [] };
   } catch {
     return undefined;
   }

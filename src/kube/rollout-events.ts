@@ -5,6 +5,7 @@
 
 import type { ClientStatus } from '../xds/client-status.js';
 import type { GroupRollout } from '../fleet/rollout.js';
+import type { HostTraffic } from '../fleet/report.js';
 import type { SplitSummary } from './split-summary.js';
 
 export interface RolloutEvent {
@@ -18,6 +19,8 @@ export interface RolloutEvent {
 export interface RolloutState {
   groups: GroupRollout[];
   clients: ClientStatus[];
+  /** What this replica's proxies reported, for the other replicas' figures (fleet/report.ts). */
+  traffic?: HostTraffic[];
 }
 
 /** The proxies named in a Warning, at most this many (the Event message stays readable). */

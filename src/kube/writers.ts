@@ -128,7 +128,7 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     { namespace: options.namespace ?? leaseNamespace(config, options.leaseNamespace), identity, ...options.fleetReports },
     () => {
       const state = fleet?.() ?? { groups: [], clients: [] };
-      return fleetReport(identity, state.groups, state.clients);
+      return fleetReport(identity, state.groups, state.clients, state.traffic);
     },
     log.child({ component: 'fleet-reports' }),
   );

@@ -11,10 +11,8 @@ import type { GroupRollout } from '../fleet/rollout.js';
 import { groupKey } from '../fleet/report.js';
 import { pool, type PooledFigures, type ProxyCounts } from './pool.js';
 
-/** Per-proxy counts of a cluster over (from, to], of the proxies `include` accepts. */
-export interface TrafficCounts {
-  counts(cluster: string, from: number, to: number, include: (proxy: string) => boolean): ProxyCounts[];
-}
+/** Per-proxy counts of a cluster over (from, to], from the proxies holding the host's current routes. */
+export type TrafficCounts = (host: string, cluster: string, from: number, to: number) => ProxyCounts[];
 
 export interface VersionTraffic extends PooledFigures {
   service: string;
@@ -39,14 +37,8 @@ export interface GroupTraffic {
 /** How far back /debug/traffic and the dashboard look. */
 export const SHOWN_WINDOW_MS = 30_000;
 
-export function versionTraffic(
-  backend: GroupRollout['backends'][number],
-  source: TrafficCounts,
-  holders: ReadonlySet<string>,
-  from: number,
-  to: number,
-): VersionTraffic {
-  const counts = backend.cluster === null ? [] : source.counts(backend.cluster, from, to, (p) => holders.has(p));
+export function versionTraffic(backend: GroupRollout['backends'][number], host: string, source: TrafficCounts, from: number, to: number): VersionTraffic {
+  const counts = backend.cluster === null ? [] : source(host, backend.cluster, from, to);
   const pooled = pool(counts);
   const seconds = Math.max(1, (to - from) / 1000);
   return {
@@ -59,13 +51,7 @@ export function versionTraffic(
   };
 }
 
-export function groupTraffic(
-  groups: readonly GroupRollout[],
-  source: TrafficCounts,
-  holders: (host: string) => ReadonlySet<string>,
-  now: number,
-  windowMs = SHOWN_WINDOW_MS,
-): GroupTraffic[] {
+export function groupTraffic(groups: readonly GroupRollout[], source: TrafficCounts, now: number, windowMs = SHOWN_WINDOW_MS): GroupTraffic[] {
   return groups.map((g) => ({
     key: groupKey(g),
     ingress: g.ingress,
@@ -73,7 +59,7 @@ export function groupTraffic(
     path: g.path,
     pathType: g.pathType,
     windowSeconds: windowMs / 1000,
-    versions: g.backends.map((b) => versionTraffic(b, source, holders(g.host), now - windowMs, now)),
+    versions: g.backends.map((b) => versionTraffic(b, g.host, source, now - windowMs, now)),
   }));
 }
 

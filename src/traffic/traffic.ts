@@ -10,7 +10,10 @@ import type { Metrics } from '../metrics.js';
 import type { WindowFigures } from '../rollout/machine.js';
 import { CLUSTER_TYPE } from '../proto/type-urls.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
-import { groupTraffic, type GroupTraffic } from './figures.js';
+import { groupTraffic, type GroupTraffic, type TrafficCounts } from './figures.js';
+import { RemoteTraffic } from './remote.js';
+import { REPORTED_TRAFFIC_PROXIES, type FleetReport, type HostTraffic } from '../fleet/report.js';
+import { pushAll } from '../lists.js';
 import { LoadReporting, loadReportingDefinition } from './load-reporting.js';
 import { pool, type ProxyCounts } from './pool.js';
 import { TrafficWindow } from './window.js';
@@ -26,6 +29,7 @@ export interface TrafficOptions {
 
 export class Traffic {
   readonly window = new TrafficWindow();
+  private readonly remote = new RemoteTraffic();
   readonly reporting: LoadReporting;
   readonly definition = loadReportingDefinition;
   private taken = 0;
@@ -77,17 +81,33 @@ export class Traffic {
     };
   }
 
-  /** Load report batches taken (cluster entries recorded): a rollout check needs new ones. */
+  /** Load reports taken here and increases read from the other replicas: a rollout check needs new ones. */
   reportsTaken(): number {
-    return this.taken;
+    return this.taken + this.remote.recorded;
+  }
+
+  /**
+   * Counts per proxy of one cluster for one host over (from, to]: this replica's proxies that hold the
+   * host's current routes, and the other replicas' (which publish only theirs that do).
+   */
+  private source(): TrafficCounts {
+    const holders = routeHolders(this.options.snapshot(), this.options.clients());
+    return (host, cluster, from, to) => {
+      const mine = holders(host);
+      const local = this.window.counts(cluster, from, to, (p) => mine.has(p));
+      const remote = this.remote.counts(host, cluster, from, to);
+      if (remote.length === 0) return local;
+      pushAll(local, remote);
+      return local;
+    };
   }
 
   /** The figures of some clusters together over (from, to], from the proxies holding the host's routes. */
   figures(host: string, clusters: readonly string[], from: number, to: number): WindowFigures {
-    const holders = routeHolders(this.options.snapshot(), this.options.clients())(host);
+    const source = this.source();
     const byProxy = new Map<string, ProxyCounts>();
     for (const cluster of clusters) {
-      for (const c of this.window.counts(cluster, from, to, (p) => holders.has(p))) {
+      for (const c of source(host, cluster, from, to)) {
         const sum = byProxy.get(c.proxy);
         if (sum) {
           sum.requests += c.requests;
@@ -102,7 +122,37 @@ export class Traffic {
 
   /** Every group's versions' figures over the last `windowMs` (30 s by default). */
   groups(groups: readonly GroupRollout[], windowMs?: number): GroupTraffic[] {
-    return groupTraffic(groups, this.window, routeHolders(this.options.snapshot(), this.options.clients()), this.now(), windowMs);
+    return groupTraffic(groups, this.source(), this.now(), windowMs);
+  }
+
+  /** The other replicas' reports, read again: their new totals go into the figures. */
+  joinRemote(reports: readonly FleetReport[]): void {
+    this.remote.ingest(reports, this.now());
+  }
+
+  /**
+   * What this replica publishes for the others: per host of `groups` and cluster, the running totals of
+   * each proxy holding the host's current routes (the largest first, the rest summed as one).
+   */
+  published(groups: readonly GroupRollout[]): HostTraffic[] {
+    const holders = routeHolders(this.options.snapshot(), this.options.clients());
+    const out: HostTraffic[] = [];
+    const done = new Set<string>();
+    for (const g of groups) {
+      for (const b of g.backends) {
+        if (b.cluster === null || done.has(`${g.host}\u0000${b.cluster}`)) continue;
+        done.add(`${g.host}\u0000${b.cluster}`);
+        const mine = holders(g.host);
+        const totals = this.window.totals(b.cluster, (p) => mine.has(p)).sort((x, y) => y.requests - x.requests);
+        if (totals.length === 0) continue;
+        const listed = totals.slice(0, REPORTED_TRAFFIC_PROXIES).map((t): [string, number, number, number] => [t.proxy, t.requests, t.failed, t.inFlight]);
+        const rest = totals.slice(REPORTED_TRAFFIC_PROXIES);
+        if (rest.length > 0)
+          listed.push(['(others)', rest.reduce((n, t) => n + t.requests, 0), rest.reduce((n, t) => n + t.failed, 0), rest.reduce((n, t) => n + t.inFlight, 0)]);
+        out.push({ host: g.host, cluster: b.cluster, proxies: listed });
+      }
+    }
+    return out;
   }
 
   /** Drops reports older than the window keeps. */

@@ -13,6 +13,9 @@ interface Series {
   failed: number[];
   /** In flight at the last report. */
   inFlight: number;
+  /** Everything recorded since the series began: what a replica publishes for the others (fleet/report.ts). */
+  totalRequests: number;
+  totalFailed: number;
 }
 
 /** Longest window kept by default: the longest rollout check window (five minutes) and a margin. */
@@ -28,11 +31,13 @@ export class TrafficWindow {
     let proxies = this.clusters.get(load.cluster);
     if (!proxies) this.clusters.set(load.cluster, (proxies = new Map()));
     let series = proxies.get(proxy);
-    if (!series) proxies.set(proxy, (series = { at: [], requests: [], failed: [], inFlight: 0 }));
+    if (!series) proxies.set(proxy, (series = { at: [], requests: [], failed: [], inFlight: 0, totalRequests: 0, totalFailed: 0 }));
     series.inFlight = load.inFlight;
     const failed = Math.min(load.failed, Number.MAX_SAFE_INTEGER);
     const requests = Math.min(load.succeeded + failed, Number.MAX_SAFE_INTEGER);
     if (requests === 0) return;
+    series.totalRequests = Math.min(Number.MAX_SAFE_INTEGER, series.totalRequests + requests);
+    series.totalFailed = Math.min(Number.MAX_SAFE_INTEGER, series.totalFailed + failed);
     series.at.push(at);
     series.requests.push(requests);
     series.failed.push(failed);
@@ -63,6 +68,14 @@ export class TrafficWindow {
       }
       if (requests > 0 || series.inFlight > 0) out.push({ proxy, requests, failed, inFlight: series.inFlight });
     }
+    return out;
+  }
+
+  /** Each proxy's counts for `cluster` since its series began, of the proxies `include` accepts. */
+  totals(cluster: string, include: (proxy: string) => boolean = () => true): ProxyCounts[] {
+    const out: ProxyCounts[] = [];
+    for (const [proxy, series] of this.clusters.get(cluster) ?? [])
+      if (include(proxy)) out.push({ proxy, requests: series.totalRequests, failed: series.totalFailed, inFlight: series.inFlight });
     return out;
   }
 

@@ -16,7 +16,11 @@ import { KubeClient } from '../../src/kube/client.js';
 import { waitFor } from '../../src/local/wait.js';
 import { ROUTE_TYPE } from '../../src/proto/type-urls.js';
 import { KubeConfig } from '@kubernetes/client-node';
-import { AdsClient } from '../support/ads-client.js';
+import { AdsClient, ackingClient } from '../support/ads-client.js';
+import { LrsClient } from '../support/lrs-client.js';
+import { parseRolloutArgs, runRollout } from '../../src/cli/rollout.js';
+import type { RolloutStatus } from '../../src/rollout/driver.js';
+import type { GroupTraffic } from '../../src/traffic/figures.js';
 import { ingressManifest } from '../support/fixtures.js';
 import type { Json } from '../support/json.js';
 import { startKubeReplica } from '../support/splitplane.js';
@@ -25,6 +29,9 @@ import { putOrCreate, startRealApiServer, type RealApiServer } from '../support/
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLE = path.resolve(here, '..', '..', '..', 'deploy', 'examples', 'cluster-blue-green');
 const W = 'ingress.aliyun.weight/new-nginx';
+const R = 'splitplane.io/rollout';
+const OLD = 'default/old-nginx/80';
+const NEW = 'default/new-nginx/80';
 type Obj = Record<string, Json>;
 
 /** A Service and the EndpointSlice the cluster would publish for its ready pods, on a TEST-NET address. */
@@ -55,7 +62,7 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
   let dir: string;
   let api: RealApiServer;
   const apps: App[] = [];
-  const clients: AdsClient[] = [];
+  const clients: Array<{ close(): void }> = [];
   const saved = process.env.POD_NAMESPACE;
 
   const apply = (object: Obj) => putOrCreate(api.admin, PLURAL[object.kind as string]!, object);
@@ -147,6 +154,93 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
       '/apis/coordination.k8s.io/v1/namespaces/splitplane/leases?labelSelector=app.kubernetes.io%2Fcomponent%3Dfleet-report',
     );
     expect(reports.items).to.have.length(2);
+  });
+
+  it('progressive delivery across replicas: each proxy reports to its own replica, the leader judges them all, every replica serves its steps, and a new leader goes on from the stored step', async () => {
+    for (const c of clients.splice(0)) c.close();
+    const [a, b] = apps as [App, App];
+    const [leader, follower] = a.writers!.isLeader() ? [a, b] : [b, a];
+    const lrs: LrsClient[] = [];
+    const onLeader = await ackingClient(leader.xdsPort, 'envoy-l');
+    const onFollower = await ackingClient(follower.xdsPort, 'envoy-f');
+    clients.push(onLeader, onFollower);
+    for (const [app, node] of [
+      [leader, 'envoy-l'],
+      [follower, 'envoy-f'],
+    ] as const) {
+      const client = new LrsClient(app.xdsPort, node);
+      lrs.push(client);
+      await client.ready();
+    }
+    const [reportsToLeader, reportsToFollower] = lrs as [LrsClient, LrsClient];
+    const rollouts = async (app: App) => (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollouts`)).json()) as RolloutStatus[];
+    const newWeight = (app: App) =>
+      app.controller
+        .currentModel()
+        ?.virtualHosts.find((v) => v.host === 'mini-echo.io')
+        ?.groups[0]?.backends.find((x) => x.service === 'new-nginx')?.basisPoints;
+    const echo = await ingress('echo');
+    await apply({ ...echo, metadata: { ...echo.metadata, annotations: { [R]: 'new-nginx; steps=20,50,100; interval=4s; min-requests=20; threshold=1' } } });
+    await waitFor('both replicas at the first step', () => newWeight(leader) === 2000 && newWeight(follower) === 2000, 30_000);
+    // Only the follower's proxy sends new-nginx traffic, and a fifth of it fails: the leader hears it
+    // through the follower's fleet report and takes new-nginx out, on both replicas.
+    const report = async (until: () => Promise<boolean>, each: () => void, what: string) =>
+      waitFor(
+        what,
+        async () => {
+          each();
+          await new Promise((r) => setTimeout(r, 1100));
+          return until();
+        },
+        90_000,
+        0,
+      );
+    await report(
+      async () => (await rollouts(leader))[0]?.phase === 'aborted',
+      () => {
+        reportsToFollower.report([{ cluster: NEW, succeeded: 32, failed: 8 }]);
+        reportsToLeader.report([{ cluster: OLD, succeeded: 40 }]);
+      },
+      'the leader to abort on what the follower heard',
+    );
+    const aborted = (await rollouts(leader))[0]!;
+    expect(aborted.reason).to.match(/success rate 80% over \d+ requests is below min-success 99%/);
+    await waitFor('the follower to serve the abort', () => newWeight(follower) === 0, 30_000);
+    const traffic = (await (await fetch(`http://127.0.0.1:${leader.adminPort}/debug/traffic?window=300`)).json()) as GroupTraffic[];
+    const fresh = traffic.find((g) => g.host === 'mini-echo.io')!.versions.find((v) => v.service === 'new-nginx')!;
+    expect(fresh.proxies, "the leader counts the follower's proxy").to.equal(1);
+    expect(fresh.failed).to.be.greaterThan(0);
+    await waitFor('the RolloutAborted Event', async () => (await events()).some((e) => e.reason === 'RolloutAborted' && e.type === 'Warning'));
+
+    // A person starts it again through the API server, as the leader sees it: `splitplane rollout resume --kube`.
+    let out = '';
+    const code = await runRollout(
+      parseRolloutArgs(['resume', 'default/echo', '--kubeconfig', api.adminKubeconfig]),
+      (t) => (out += t),
+      (t) => (out += t),
+    );
+    expect(code, out).to.equal(0);
+    expect(out).to.match(/PROGRESSING step 1: resumed at 20%/);
+    await report(
+      async () => newWeight(leader) === 5000 && newWeight(follower) === 5000,
+      () => {
+        reportsToFollower.report([{ cluster: NEW, succeeded: 40 }]);
+        reportsToLeader.report([{ cluster: NEW, succeeded: 40 }]);
+      },
+      'both replicas at 50 % on healthy reports',
+    );
+    // The leader goes; the other replica takes the Lease and goes on from 50 %, neither ahead nor from zero.
+    await leader.stop();
+    apps.splice(apps.indexOf(leader), 1);
+    await waitFor('the follower to lead', () => follower.writers!.isLeader(), 30_000);
+    const taken = (await rollouts(follower))[0]!;
+    expect([taken.phase, taken.step, taken.basisPoints]).to.deep.equal(['progressing', 2, 5000]);
+    expect(newWeight(follower)).to.equal(5000);
+    for (const c of lrs) c.close();
+    const stored = await api.admin.expect<{ data: Record<string, string> }>('GET', '/api/v1/namespaces/splitplane/configmaps/splitplane-rollouts-splitplane');
+    expect(Object.values(stored.data).map((v) => JSON.parse(v).state.step)).to.deep.equal([1]);
+    // The next replica of the test suite starts afresh.
+    apps.push(await replica());
   });
 
   it('the API server stopped for a while changes nothing served, and the replicas resync once it is back', async () => {
