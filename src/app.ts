@@ -122,7 +122,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
   });
   const holdingClients = () => ads.list().map((s) => ({ stream: s.stream, address: peerAddress(s.peer) }));
   const traffic = new Traffic(
-    { intervalMs: config.loadReportIntervalMs, maxStreamsPerPeer: config.maxStreamsPerPeer, clients: holdingClients, snapshot: () => cache.current() },
+    {
+      intervalMs: config.loadReportIntervalMs,
+      maxReportsPerSecond: config.maxLoadReportsPerSecond,
+      maxStreamsPerPeer: config.maxStreamsPerPeer,
+      clients: holdingClients,
+      connected: (node, address) => ads.hasNode(node, address),
+      snapshot: () => cache.current(),
+    },
     log.child({ component: 'load-reports' }),
     metrics,
   );

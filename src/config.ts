@@ -9,7 +9,7 @@ import { eachFlag } from './flags.js';
 import type { Level } from './log.js';
 import { DEFAULT_MAX_FILE_BYTES } from './source/file-options.js';
 import { DEFAULT_MAX_STREAMS_PER_PEER } from './xds/limits.js';
-import { DEFAULT_REPORT_INTERVAL_MS } from './traffic/load-reporting.js';
+import { DEFAULT_MAX_REPORTS_PER_SECOND, DEFAULT_REPORT_INTERVAL_MS } from './traffic/load-reporting.js';
 
 export interface Config {
   /** Where objects come from: a folder (the default) or the Kubernetes API server. */
@@ -53,6 +53,8 @@ export interface Config {
   insecureXds: boolean;
   /** How often proxies are asked to report each version's traffic (LRS), in milliseconds. */
   loadReportIntervalMs: number;
+  /** Load reports per second across the fleet; a larger fleet is asked to report less often. */
+  maxLoadReportsPerSecond: number;
   /** File mode: where rollout state is kept across restarts ('' : defaultStateDir); kube mode keeps it in a ConfigMap. */
   stateDir: string;
 }
@@ -79,6 +81,7 @@ export const DEFAULTS: Config = {
   insecureXds: false,
   leaderElect: false,
   loadReportIntervalMs: DEFAULT_REPORT_INTERVAL_MS,
+  maxLoadReportsPerSecond: DEFAULT_MAX_REPORTS_PER_SECOND,
   stateDir: '',
 };
 
@@ -121,6 +124,9 @@ export const USAGE = `usage: splitplane [flags]
   --load-report-interval-ms N
                          how often proxies report each version's traffic (LRS), the rollout checks'
                          heartbeat (default ${DEFAULT_REPORT_INTERVAL_MS}; 500 to 60000)
+  --max-load-reports-per-second N
+                         load reports taken per second across the fleet: a fleet larger than this
+                         times the interval is asked to report less often (default ${DEFAULT_MAX_REPORTS_PER_SECOND})
   --state-dir DIR        file mode: where automated rollouts keep their step across restarts
                          (default: $XDG_STATE_HOME/splitplane, else ~/.local/state/splitplane)
   --log-level LEVEL      debug, info, warn or error (default info)
@@ -220,6 +226,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
           config.loadReportIntervalMs = ms;
           break;
         }
+        case '--max-load-reports-per-second':
+          config.maxLoadReportsPerSecond = parseCount(flag, value());
+          break;
         case '--state-dir':
           config.stateDir = path.resolve(value());
           break;

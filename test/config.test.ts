@@ -58,6 +58,7 @@ describe('config', () => {
       '1000',
       '--state-dir',
       '/tmp/s',
+      '--max-load-reports-per-second=50',
     ]);
     expect(c).to.deep.equal({
       manifests: '/tmp/m',
@@ -79,6 +80,7 @@ describe('config', () => {
       maxStreamsPerPeer: 5000,
       loadReportIntervalMs: 1000,
       stateDir: '/tmp/s',
+      maxLoadReportsPerSecond: 50,
     });
     expect(() => parseArgs(['--rebuild-holdoff-ms', '600'])).to.throw(ConfigError, /below --rebuild-holdoff-ms/);
   });

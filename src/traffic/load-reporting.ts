@@ -26,8 +26,22 @@ export interface ReportSink {
 export const LRS_SERVICE = 'envoy.service.load_stats.v3.LoadReportingService';
 export const LRS_METHOD_PATH = `/${LRS_SERVICE}/StreamLoadStats`;
 
-/** How often clients are asked to report, by default (--load-report-interval). */
+/** How often clients are asked to report, by default (--load-report-interval-ms). */
 export const DEFAULT_REPORT_INTERVAL_MS = 2000;
+/**
+ * Reports taken per second across the fleet, by default (--max-load-reports-per-second). Envoy resends
+ * its whole node (~60 KB) in every report, so a report costs its bytes whatever it says: a fleet larger
+ * than this times the interval is asked to report less often, each proxy as often as the budget allows.
+ */
+export const DEFAULT_MAX_REPORTS_PER_SECOND = 100;
+/** How often the interval told to the streams is looked at again as the fleet grows or shrinks. */
+const RETELL_MS = 5000;
+
+/** The interval each client is told: the configured one, or longer when the fleet's reports would pass the budget. */
+export function budgetedInterval(intervalMs: number, streams: number, maxPerSecond: number): number {
+  const needed = Math.ceil((streams / maxPerSecond) * 1000);
+  return Math.max(intervalMs, Math.ceil(needed / 1000) * 1000);
+}
 
 export const loadReportingDefinition: grpc.ServiceDefinition = {
   StreamLoadStats: {
@@ -49,8 +63,14 @@ export interface LoadReportingOptions {
   /** Whether an ADS stream of this node id is open from this address. */
   connected(nodeId: string, address: string): boolean;
   maxStreamsPerPeer: number;
+  /** Reports per second across the fleet (DEFAULT_MAX_REPORTS_PER_SECOND). */
+  maxReportsPerSecond?: number;
   now?: () => number;
 }
+
+const TAKEN = Object.freeze({ result: 'taken' });
+const NO_ADS_STREAM = Object.freeze({ result: 'no-ads-stream' });
+const TOO_OFTEN = Object.freeze({ result: 'too-often' });
 
 /** The proxy a report is counted for: its node id and its address, as the ADS streams are matched. */
 export function proxyKey(nodeId: string, address: string): string {
@@ -61,7 +81,9 @@ export class LoadReporting {
   private readonly perPeer = new Map<string, number>();
   /** When each proxy's last report was taken. */
   private readonly lastTaken = new Map<string, number>();
-  private readonly open = new Set<grpc.ServerDuplexStream<Buffer, Buffer>>();
+  /** Open streams and the interval each was told. */
+  private readonly open = new Map<grpc.ServerDuplexStream<Buffer, Buffer>, number>();
+  private retell: NodeJS.Timeout | undefined;
   private readonly limiter = new LogLimiter();
   private readonly reports: (labels: { result: string }) => void;
   private readonly streamsGauge: (value: number) => void;
@@ -80,6 +102,32 @@ export class LoadReporting {
     );
     this.streamsGauge = metrics.gauge('splitplane_load_report_streams', 'Open load reporting (LRS) streams.', []);
     this.streamsGauge(0);
+    this.intervalGauge = metrics.gauge(
+      'splitplane_load_report_interval_seconds',
+      'The interval proxies are told to report at: the configured one, or longer for a fleet past the report budget.',
+      [],
+    );
+    this.intervalGauge(options.intervalMs / 1000);
+    // As the fleet grows past the budget (or shrinks back) the streams are told the interval again.
+    this.retell = setInterval(() => this.tellInterval(), RETELL_MS);
+    this.retell.unref();
+  }
+
+  private readonly intervalGauge: (value: number) => void;
+
+  /** The interval a client is told now. */
+  interval(): number {
+    return budgetedInterval(this.options.intervalMs, this.open.size, this.options.maxReportsPerSecond ?? DEFAULT_MAX_REPORTS_PER_SECOND);
+  }
+
+  private tellInterval(): void {
+    const now = this.interval();
+    this.intervalGauge(now / 1000);
+    for (const [call, told] of this.open) {
+      if (told === now || Math.abs(told - now) / now < 0.2) continue;
+      this.open.set(call, now);
+      call.write(encodeLoadReportingAnswer(now));
+    }
   }
 
   handlers(): grpc.UntypedServiceImplementation {
@@ -88,7 +136,8 @@ export class LoadReporting {
 
   /** Ends every stream (shutdown); clients reconnect to whoever serves next. */
   close(): void {
-    for (const call of this.open) call.end();
+    clearInterval(this.retell);
+    for (const call of this.open.keys()) call.end();
     this.open.clear();
   }
 
@@ -103,7 +152,7 @@ export class LoadReporting {
       return;
     }
     this.perPeer.set(address, held + 1);
-    this.open.add(call);
+    this.open.set(call, 0);
     this.streamsGauge(this.open.size);
     let proxy: string | undefined;
     let closed = false;
@@ -136,7 +185,9 @@ export class LoadReporting {
           return;
         }
         proxy = `${report.nodeId}@${address}`;
-        call.write(encodeLoadReportingAnswer(this.options.intervalMs));
+        const interval = this.interval();
+        this.open.set(call, interval);
+        call.write(encodeLoadReportingAnswer(interval));
       }
       if (report.clusters.length > 0) this.take(proxy, report.nodeId ?? proxy.slice(0, proxy.lastIndexOf('@')), address, report);
     });
@@ -151,7 +202,7 @@ export class LoadReporting {
 
   private take(proxy: string, nodeId: string, address: string, report: LoadReport): void {
     if (!this.options.connected(nodeId, address)) {
-      this.reports({ result: 'no-ads-stream' });
+      this.reports(NO_ADS_STREAM);
       const line = this.limiter.take(`orphan:${address}`);
       if (line.ok)
         this.log.warn('load report ignored: no ADS stream of this node from this address', {
@@ -164,12 +215,12 @@ export class LoadReporting {
     const now = this.now();
     const last = this.lastTaken.get(proxy);
     if (last !== undefined && now - last < this.options.intervalMs / 2) {
-      this.reports({ result: 'too-often' });
+      this.reports(TOO_OFTEN);
       return;
     }
     this.lastTaken.set(proxy, now);
     if (this.lastTaken.size > 100_000) this.lastTaken.delete(this.lastTaken.keys().next().value as string);
     for (const load of report.clusters) if (this.options.served(load.cluster)) this.options.sink.record(proxy, load, now);
-    this.reports({ result: 'taken' });
+    this.reports(TAKEN);
   }
 }

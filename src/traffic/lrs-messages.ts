@@ -47,13 +47,18 @@ function count(reader: protobuf.Reader): number {
   return n < 0 || !Number.isFinite(n) ? Number.MAX_SAFE_INTEGER : Math.min(n, Number.MAX_SAFE_INTEGER);
 }
 
+// Only the id is read: Envoy writes it first, and the rest (some 600 extensions) is skipped whole.
 function nodeId(reader: protobuf.Reader, end: number): string {
   let id = '';
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === 2) id = reader.string().slice(0, MAX_NAME);
-    else reader.skipType(tag & 7);
+    if (tag >>> 3 === 1 && (tag & 7) === 2) {
+      id = reader.string().slice(0, MAX_NAME);
+      break;
+    }
+    reader.skipType(tag & 7);
   }
+  reader.pos = end;
   return id;
 }
 

@@ -20,9 +20,13 @@ import { TrafficWindow } from './window.js';
 
 export interface TrafficOptions {
   intervalMs: number;
+  /** Load reports per second across the fleet (load-reporting.ts). */
+  maxReportsPerSecond?: number;
   maxStreamsPerPeer: number;
   /** The connected ADS clients, with their addresses. */
   clients(): HoldingClient[];
+  /** Whether an ADS stream of this node id is open from this address. */
+  connected(nodeId: string, address: string): boolean;
   snapshot(): Snapshot | undefined;
   now?: () => number;
 }
@@ -50,6 +54,7 @@ export class Traffic {
     this.reporting = new LoadReporting(
       {
         intervalMs: options.intervalMs,
+        maxReportsPerSecond: options.maxReportsPerSecond,
         maxStreamsPerPeer: options.maxStreamsPerPeer,
         sink: {
           record: (proxy, load, at) => {
@@ -59,7 +64,7 @@ export class Traffic {
           gone: (proxy) => window.gone(proxy),
         },
         served: (cluster) => options.snapshot()?.type(CLUSTER_TYPE).resources.has(cluster) ?? false,
-        connected: (node, address) => options.clients().some((c) => c.address === address && c.stream.node?.id === node),
+        connected: (node, address) => options.connected(node, address),
         now: this.now,
       },
       log,

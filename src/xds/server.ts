@@ -85,6 +85,8 @@ export class AdsServer {
   private readonly churnLines = new LogLimiter(50, 1000);
   /** Open streams per peer address. */
   private readonly perPeer = new Map<string, number>();
+  /** Open streams per `node@address`, once their first request named the node: whom a load report may come from. */
+  private readonly nodes = new Map<string, number>();
   /**
    * NACKs each stream may have judged: a burst, then one a second. An Envoy refuses each version once;
    * a client sending thousands a second is marked NACKED and counted, and the rest are not traced.
@@ -166,6 +168,11 @@ export class AdsServer {
 
   list(): StreamInfo[] {
     return [...this.streams.values()];
+  }
+
+  /** Whether an ADS stream of this node id is open from this address (load reports are taken only then). */
+  hasNode(nodeId: string, address: string): boolean {
+    return this.nodes.has(`${nodeId}@${address}`);
   }
 
   private readonly framer = new ResponseFramer();
@@ -316,10 +323,16 @@ export class AdsServer {
     };
     const unwatch = this.cache.watch(pump);
     let closed = false;
+    let nodeKey: string | undefined;
     const close = (why: string) => {
       if (closed) return;
       closed = true;
       unwatch();
+      if (nodeKey !== undefined) {
+        const left = (this.nodes.get(nodeKey) ?? 1) - 1;
+        if (left > 0) this.nodes.set(nodeKey, left);
+        else this.nodes.delete(nodeKey);
+      }
       this.streams.delete(id);
       const left = (this.perPeer.get(address) ?? 1) - 1;
       if (left > 0) this.perPeer.set(address, left);
@@ -367,7 +380,9 @@ export class AdsServer {
         close('internal error');
         return;
       }
-      if (first && stream.node) {
+      if (first && stream.node && !closed) {
+        nodeKey = `${String(stream.node.id ?? '')}@${address}`;
+        this.nodes.set(nodeKey, (this.nodes.get(nodeKey) ?? 0) + 1);
         log = log.child({ node: truncate(String(stream.node.id ?? ''), 128), cluster: truncate(String(stream.node.cluster ?? ''), 128) });
         churn('xds stream opened');
       }

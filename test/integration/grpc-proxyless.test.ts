@@ -17,6 +17,8 @@ import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { ingressManifest, loopbackEndpointSlice, loopbackService, writeObject } from '../support/fixtures.js';
 import { converged, startSplitplane, waitForRollout } from '../support/splitplane.js';
 import { withinBinomial } from '../support/stats.js';
+import type { GroupTraffic } from '../../src/traffic/figures.js';
+import type { RolloutStatus } from '../../src/rollout/driver.js';
 
 const METHOD = '/splitplane.test.Echo/Who';
 const raw = (b: Buffer) => b;
@@ -55,13 +57,20 @@ function proxylessClient(target: string, xdsPort: number, nodeId: string): grpc.
   });
 }
 
+/** Every answer each client got, by backend: what its load reports must add up to. */
+const answered = new Map<grpc.Client, Record<string, number>>();
+
 function who(client: grpc.Client, headers: Record<string, string> = {}): Promise<string> {
   const metadata = new grpc.Metadata();
   for (const [k, v] of Object.entries(headers)) metadata.set(k, v);
   return new Promise((resolve, reject) =>
-    client.makeUnaryRequest(METHOD, raw, raw, Buffer.alloc(0), metadata, { deadline: Date.now() + 15_000 }, (error, reply) =>
-      error ? reject(error) : resolve(String(reply)),
-    ),
+    client.makeUnaryRequest(METHOD, raw, raw, Buffer.alloc(0), metadata, { deadline: Date.now() + 15_000 }, (error, reply) => {
+      if (error) return reject(error);
+      const counts = answered.get(client) ?? {};
+      counts[String(reply)] = (counts[String(reply)] ?? 0) + 1;
+      answered.set(client, counts);
+      resolve(String(reply));
+    }),
   );
 }
 
@@ -171,6 +180,50 @@ describe('integration: proxyless gRPC clients (@grpc/grpc-js-xds) on the blue-gr
     const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as GroupRollout[];
     const group = groups.find((g) => g.host === 'mini-echo.io');
     expect(group?.text).to.equal(`mini-echo.io/ (Prefix): old 50% / new 50% applied to 1 of 1 connected proxies at version ${group?.versions.grpc} (gRPC RDS)`);
+  });
+
+  it('the client reports its load over LRS (lrs_server: self): /debug/traffic counts exactly the RPCs it made, per version', async () => {
+    const seen = answered.get(client)!;
+    let versions: GroupTraffic['versions'] = [];
+    await waitFor(
+      "the client's load reports to cover its RPCs",
+      async () => {
+        const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/traffic?window=300`)).json()) as GroupTraffic[];
+        versions = groups.find((g) => g.host === 'mini-echo.io')?.versions ?? [];
+        return ['old', 'new'].every((v) => (versions.find((x) => x.service === v)?.reported ?? 0) >= (seen[v] ?? 0));
+      },
+      30_000,
+    );
+    for (const v of ['old', 'new']) {
+      const figures = versions.find((x) => x.service === v)!;
+      expect([figures.reported, figures.failed, figures.successRate, figures.proxies], v).to.deep.equal([seen[v], 0, 1, 1]);
+    }
+  });
+
+  it('an automated rollout moves a proxyless gRPC fleet by itself, from what the client reports', async () => {
+    let stop = false;
+    const load = (async () => {
+      for (let i = 0; !stop && i < 1_000_000; i++) await who(client).catch(() => undefined);
+    })();
+    try {
+      await apply('ingress', echo(['old', 'new'], { 'splitplane.io/rollout': 'new; steps=50,100; interval=4s; min-requests=20' }));
+      await waitFor(
+        'the rollout to complete',
+        async () => {
+          const [r] = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollouts`)).json()) as RolloutStatus[];
+          return r?.phase === 'complete';
+        },
+        60_000,
+        250,
+      );
+      await waitFor('the client to take 100 %', () => converged(app), 30_000);
+      await waitFor('RPCs to stop reaching old', async () => !('old' in (await tallyRpcs(client, 20))), 30_000);
+    } finally {
+      stop = true;
+      await load;
+    }
+    // Back to the manual 50/50 the next steps start from (the rollout ends with its annotation).
+    await apply('ingress', echo(['old', 'new'], { 'ingress.aliyun.weight/new': '50' }));
   });
 
   it('"100" → every RPC reaches new; no RPC fails across the change', async () => {

@@ -69,3 +69,14 @@ describe('traffic/lrs-messages', () => {
     expect(() => decodeLoadReport(Buffer.from([0x12, 0xff, 0xff, 0xff]))).to.throw();
   });
 });
+
+describe('traffic/load-reporting: the fleet-wide report budget', () => {
+  it('a fleet past the budget is told a longer interval, in whole seconds; a small one the configured one', async () => {
+    const { budgetedInterval } = await import('../../src/traffic/load-reporting.js');
+    expect(budgetedInterval(2000, 50, 100)).to.equal(2000);
+    expect(budgetedInterval(2000, 200, 100)).to.equal(2000);
+    expect(budgetedInterval(2000, 250, 100)).to.equal(3000);
+    expect(budgetedInterval(2000, 1000, 100)).to.equal(10_000);
+    expect(budgetedInterval(500, 10_000, 100)).to.equal(100_000);
+  });
+});
