@@ -134,6 +134,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     metrics,
   );
   ads.addService(traffic.definition, traffic.reporting.handlers());
+  ads.addService(traffic.metricsDefinition, traffic.metricsSink.handlers());
   let admin: http.Server | undefined;
   let ticker: NodeJS.Timeout | undefined;
   try {

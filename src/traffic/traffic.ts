@@ -17,6 +17,8 @@ import { pushAll } from '../lists.js';
 import { LoadReporting, loadReportingDefinition } from './load-reporting.js';
 import { pool, type ProxyCounts } from './pool.js';
 import { TrafficWindow } from './window.js';
+import { LatencyWindow, pooledP99, type ProxyHistogram } from './latency.js';
+import { MetricsSink, metricsServiceDefinition } from './metrics-service.js';
 
 export interface TrafficOptions {
   intervalMs: number;
@@ -33,7 +35,10 @@ export interface TrafficOptions {
 
 export class Traffic {
   readonly window = new TrafficWindow();
+  readonly latency = new LatencyWindow();
   private readonly remote = new RemoteTraffic();
+  readonly metricsSink: MetricsSink;
+  readonly metricsDefinition = metricsServiceDefinition;
   readonly reporting: LoadReporting;
   readonly definition = loadReportingDefinition;
   private taken = 0;
@@ -70,6 +75,17 @@ export class Traffic {
       log,
       metrics,
     );
+    this.metricsSink = new MetricsSink(
+      {
+        window: this.latency,
+        served: (cluster) => options.snapshot()?.type(CLUSTER_TYPE).resources.has(cluster) ?? false,
+        connected: (node, address) => options.connected(node, address),
+        maxStreamsPerPeer: options.maxStreamsPerPeer,
+        now: this.now,
+      },
+      log,
+      metrics,
+    );
     const labels = ['ingress', 'host', 'path', 'version'];
     this.gauges = {
       rps: metrics.gauge(
@@ -88,7 +104,7 @@ export class Traffic {
 
   /** Load reports taken here and increases read from the other replicas: a rollout check needs new ones. */
   reportsTaken(): number {
-    return this.taken + this.remote.recorded;
+    return this.taken + this.remote.recorded + this.metricsSink.taken;
   }
 
   /**
@@ -122,12 +138,32 @@ export class Traffic {
       }
     }
     const pooled = pool([...byProxy.values()]);
-    return { considered: pooled.considered, counted: pooled.counted, successRate: pooled.successRate, p99Ms: null };
+    return { considered: pooled.considered, counted: pooled.counted, successRate: pooled.successRate, p99Ms: this.p99(host, clusters, from, to) };
+  }
+
+  /** The p99 request time of some clusters together over (from, to], from the proxies holding the host's routes. */
+  p99(host: string, clusters: readonly string[], from: number, to: number): number | null {
+    const mine = routeHolders(this.options.snapshot(), this.options.clients())(host);
+    const byProxy = new Map<string, ProxyHistogram>();
+    for (const cluster of clusters) {
+      for (const h of this.latency.histograms(cluster, from, to, (p) => mine.has(p))) {
+        const sum = byProxy.get(h.proxy);
+        if (!sum) byProxy.set(h.proxy, { proxy: h.proxy, counts: new Map(h.counts), total: h.total });
+        else {
+          for (const [bound, n] of h.counts) sum.counts.set(bound, (sum.counts.get(bound) ?? 0) + n);
+          sum.total += h.total;
+        }
+      }
+    }
+    return pooledP99([...byProxy.values()]);
   }
 
   /** Every group's versions' figures over the last `windowMs` (30 s by default). */
   groups(groups: readonly GroupRollout[], windowMs?: number): GroupTraffic[] {
-    return groupTraffic(groups, this.source(), this.now(), windowMs);
+    const now = this.now();
+    const out = groupTraffic(groups, this.source(), now, windowMs);
+    for (const g of out) for (const v of g.versions) if (v.cluster !== null) v.p99Ms = this.p99(g.host, [v.cluster], now - g.windowSeconds * 1000, now);
+    return out;
   }
 
   /** The other replicas' reports, read again: their new totals go into the figures. */
@@ -162,7 +198,9 @@ export class Traffic {
 
   /** Drops reports older than the window keeps. */
   prune(): void {
-    this.window.prune(this.now(), (cluster) => this.options.snapshot()?.type(CLUSTER_TYPE).resources.has(cluster) ?? false);
+    const served = (cluster: string) => this.options.snapshot()?.type(CLUSTER_TYPE).resources.has(cluster) ?? false;
+    this.window.prune(this.now(), served);
+    this.latency.prune(this.now(), served);
   }
 
   /** Sets the per-version gauges from the figures of now (before a scrape). */
@@ -182,5 +220,6 @@ export class Traffic {
 
   close(): void {
     this.reporting.close();
+    this.metricsSink.close();
   }
 }

@@ -21,16 +21,20 @@ import { runStatus } from '../../src/cli/status.js';
 const HOST = 'mini-echo.io';
 const REPORT_MS = 1000;
 
-/** A backend answering `body`; while `failing`, every tenth request gets a 500 (`<body> failed`). */
-async function flakyBackend(body: string): Promise<Backend & { failing: boolean; failed: number }> {
-  const backend = { port: 0, hits: 0, failing: false, failed: 0, close: (): Promise<void> => Promise.resolve() };
+/** A backend answering `body`; while `failing`, every tenth request gets a 500 (`<body> failed`); each answer waits `delayMs`. */
+async function flakyBackend(body: string): Promise<Backend & { failing: boolean; failed: number; delayMs: number }> {
+  const backend = { port: 0, hits: 0, failing: false, failed: 0, delayMs: 0, close: (): Promise<void> => Promise.resolve() };
   const server = http.createServer((req, res) => {
     backend.hits++;
     req.resume();
     const fail = backend.failing && backend.hits % 10 === 0;
     if (fail) backend.failed++;
-    res.writeHead(fail ? 500 : 200, { 'content-type': 'text/plain' });
-    res.end(fail ? `${body} failed\n` : `${body}\n`);
+    const answer = () => {
+      res.writeHead(fail ? 500 : 200, { 'content-type': 'text/plain' });
+      res.end(fail ? `${body} failed\n` : `${body}\n`);
+    };
+    if (backend.delayMs > 0) setTimeout(answer, backend.delayMs);
+    else answer();
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -207,6 +211,33 @@ describe('integration: progressive delivery through a real Envoy @envoy', functi
     expect(
       diagnostics.some((d) => d.severity === 'warning' && d.field === 'metadata.annotations["splitplane.io/rollout"]' && /aborted at 25%/.test(d.message)),
     ).to.equal(true);
+  });
+
+  it("new answers in 150 ms against a max-p99 of 100 ms: the p99 from Envoy's request-time histograms aborts it", async () => {
+    fresh.delayMs = 150;
+    const traffic = load(httpPort, 8);
+    try {
+      writeIngress(dir, blueGreenIngress({ kind: 'rollout', spec: 'new-nginx; steps=25,100; interval=60s; max-p99=100ms; min-requests=20; threshold=2' }));
+      let status: RolloutStatus | undefined;
+      await waitFor(
+        'the rollout to abort on latency',
+        async () => {
+          status = (await json<RolloutStatus[]>(app, '/debug/rollouts'))[0];
+          // The rollout of this spec, not the one the last test left aborted.
+          return status?.phase === 'aborted' && status.spec.includes('p99 ≤ 100 ms');
+        },
+        60_000,
+      );
+      expect(status!.reason).to.match(/new-nginx p99 latency \d+ ms is above max-p99 100 ms/);
+      const groups = await json<GroupTraffic[]>(app, '/debug/traffic');
+      const versions = groups.find((g) => g.host === HOST)!.versions;
+      expect(versions.find((v) => v.service === 'new-nginx')!.p99Ms).to.be.within(100, 260);
+      expect(versions.find((v) => v.service === 'old-nginx')!.p99Ms).to.be.below(100);
+    } finally {
+      fresh.delayMs = 0;
+      await traffic.stop();
+    }
+    expect(traffic.errors).to.deep.equal([]);
   });
 
   it('both versions healthy: the rollout walks 25 → 50 → 100 % by itself with no failed request', async () => {
