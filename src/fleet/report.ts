@@ -34,7 +34,12 @@ export interface HostTraffic {
   host: string;
   cluster: string;
   proxies: Array<[proxy: string, requests: number, failed: number, inFlight: number]>;
+  /** Request times of the proxies that report them (Envoy), running totals per bucket: [proxy, bounds, counts]. */
+  latency?: Array<[proxy: string, bounds: number[], counts: number[]]>;
 }
+
+/** Proxies whose request-time histograms are published per host and cluster (the busiest). */
+export const REPORTED_LATENCY_PROXIES = 20;
 
 /** Proxies listed per host and cluster in a report's traffic; the rest are summed into one entry. */
 export const REPORTED_TRAFFIC_PROXIES = 100;

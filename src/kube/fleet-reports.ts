@@ -174,7 +174,20 @@ function validTraffic(t: HostTraffic): boolean {
     typeof t?.host === 'string' &&
     typeof t.cluster === 'string' &&
     Array.isArray(t.proxies) &&
-    t.proxies.every((p) => Array.isArray(p) && typeof p[0] === 'string' && count(p[1]) && count(p[2]) && count(p[3]))
+    t.proxies.every((p) => Array.isArray(p) && typeof p[0] === 'string' && count(p[1]) && count(p[2]) && count(p[3])) &&
+    (t.latency === undefined ||
+      (Array.isArray(t.latency) &&
+        t.latency.every(
+          (l) =>
+            Array.isArray(l) &&
+            typeof l[0] === 'string' &&
+            Array.isArray(l[1]) &&
+            Array.isArray(l[2]) &&
+            l[1].length === l[2].length &&
+            l[1].length <= 64 &&
+            l[1].every((b) => typeof b === 'number' && Number.isFinite(b)) &&
+            l[2].every(count),
+        )))
   );
 }
 

@@ -19,6 +19,8 @@ export interface ProxyHistogram {
 interface Series {
   at: number[];
   entries: ClusterLatency[];
+  /** Every count recorded since the series began, by bound: what a replica publishes for the others. */
+  totals: Map<number, number>;
 }
 
 export class LatencyWindow {
@@ -31,7 +33,8 @@ export class LatencyWindow {
     let proxies = this.clusters.get(latency.cluster);
     if (!proxies) this.clusters.set(latency.cluster, (proxies = new Map()));
     let series = proxies.get(proxy);
-    if (!series) proxies.set(proxy, (series = { at: [], entries: [] }));
+    if (!series) proxies.set(proxy, (series = { at: [], entries: [], totals: new Map() }));
+    latency.bounds.forEach((b, k) => series.totals.set(b, (series.totals.get(b) ?? 0) + (latency.counts[k] ?? 0)));
     series.at.push(at);
     series.entries.push(latency);
   }
@@ -50,6 +53,13 @@ export class LatencyWindow {
       }
       if (total > 0) out.push({ proxy, counts, total });
     }
+    return out;
+  }
+
+  /** Each proxy's counts by bound since its series began, of the proxies `include` accepts. */
+  totals(cluster: string, include: (proxy: string) => boolean = () => true): Array<{ proxy: string; totals: ReadonlyMap<number, number> }> {
+    const out: Array<{ proxy: string; totals: ReadonlyMap<number, number> }> = [];
+    for (const [proxy, series] of this.clusters.get(cluster) ?? []) if (include(proxy)) out.push({ proxy, totals: series.totals });
     return out;
   }
 

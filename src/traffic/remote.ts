@@ -8,9 +8,13 @@
 import type { FleetReport } from '../fleet/report.js';
 import type { ProxyCounts } from './pool.js';
 import { TrafficWindow } from './window.js';
+import { LatencyWindow, type ProxyHistogram } from './latency.js';
 
 export class RemoteTraffic {
   private readonly windows = new Map<string, TrafficWindow>();
+  private readonly latencies = new Map<string, LatencyWindow>();
+  /** The last latency totals read, by host, cluster and `replica/proxy`. */
+  private readonly lastLatency = new Map<string, Map<number, number>>();
   /** The last totals read, by host, cluster and `replica/proxy`. */
   private readonly last = new Map<string, { requests: number; failed: number }>();
   /** Increases recorded so far: a rollout check needs new ones. */
@@ -49,6 +53,22 @@ export class RemoteTraffic {
             now,
           );
         }
+        for (const [proxy, bounds, counts] of entry.latency ?? []) {
+          const id = `${report.replica}/${proxy}`;
+          const key = `${entry.host}\u0000${entry.cluster}\u0000${id}`;
+          seen.add(key);
+          const before = this.lastLatency.get(key);
+          const after = new Map(bounds.map((b, i) => [b, counts[i] ?? 0]));
+          this.lastLatency.set(key, after);
+          if (!before) continue;
+          const restarted = bounds.some((b) => (after.get(b) ?? 0) < (before.get(b) ?? 0));
+          const added = bounds.map((b) => (restarted ? (after.get(b) ?? 0) : (after.get(b) ?? 0) - (before.get(b) ?? 0)));
+          const total = added.reduce((a, b) => a + b, 0);
+          if (total === 0) continue;
+          let latency = this.latencies.get(entry.host);
+          if (!latency) this.latencies.set(entry.host, (latency = new LatencyWindow()));
+          latency.record(id, { cluster: entry.cluster, bounds, counts: added, total }, now);
+        }
       }
     }
     // A replica that is gone (its report expired) has nothing in flight any more.
@@ -58,7 +78,14 @@ export class RemoteTraffic {
       const [host, , id] = key.split('\u0000') as [string, string, string];
       this.windows.get(host)?.gone(id);
     }
+    for (const key of [...this.lastLatency.keys()]) if (!seen.has(key)) this.lastLatency.delete(key);
     for (const window of this.windows.values()) window.prune(now);
+    for (const window of this.latencies.values()) window.prune(now);
+  }
+
+  /** The other replicas' proxies' request times of `cluster` for `host` over (from, to]. */
+  histograms(host: string, cluster: string, from: number, to: number): ProxyHistogram[] {
+    return this.latencies.get(host)?.histograms(cluster, from, to) ?? [];
   }
 
   /** The other replicas' proxies' counts of `cluster` for `host` over (from, to]. */

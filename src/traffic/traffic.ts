@@ -12,7 +12,7 @@ import { CLUSTER_TYPE } from '../proto/type-urls.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import { groupTraffic, type GroupTraffic, type TrafficCounts } from './figures.js';
 import { RemoteTraffic } from './remote.js';
-import { REPORTED_TRAFFIC_PROXIES, type FleetReport, type HostTraffic } from '../fleet/report.js';
+import { REPORTED_LATENCY_PROXIES, REPORTED_TRAFFIC_PROXIES, type FleetReport, type HostTraffic } from '../fleet/report.js';
 import { pushAll } from '../lists.js';
 import { LoadReporting, loadReportingDefinition } from './load-reporting.js';
 import { pool, type ProxyCounts } from './pool.js';
@@ -146,7 +146,9 @@ export class Traffic {
     const mine = routeHolders(this.options.snapshot(), this.options.clients())(host);
     const byProxy = new Map<string, ProxyHistogram>();
     for (const cluster of clusters) {
-      for (const h of this.latency.histograms(cluster, from, to, (p) => mine.has(p))) {
+      const local = this.latency.histograms(cluster, from, to, (p) => mine.has(p));
+      pushAll(local, this.remote.histograms(host, cluster, from, to));
+      for (const h of local) {
         const sum = byProxy.get(h.proxy);
         if (!sum) byProxy.set(h.proxy, { proxy: h.proxy, counts: new Map(h.counts), total: h.total });
         else {
@@ -190,7 +192,14 @@ export class Traffic {
         const rest = totals.slice(REPORTED_TRAFFIC_PROXIES);
         if (rest.length > 0)
           listed.push(['(others)', rest.reduce((n, t) => n + t.requests, 0), rest.reduce((n, t) => n + t.failed, 0), rest.reduce((n, t) => n + t.inFlight, 0)]);
-        out.push({ host: g.host, cluster: b.cluster, proxies: listed });
+        const entry: HostTraffic = { host: g.host, cluster: b.cluster, proxies: listed };
+        const latency = this.latency
+          .totals(b.cluster, (p) => mine.has(p))
+          .map((t) => ({ proxy: t.proxy, totals: t.totals, n: [...t.totals.values()].reduce((x, y) => x + y, 0) }))
+          .sort((x, y) => y.n - x.n)
+          .slice(0, REPORTED_LATENCY_PROXIES);
+        if (latency.length > 0) entry.latency = latency.map((l): [string, number[], number[]] => [l.proxy, [...l.totals.keys()], [...l.totals.values()]]);
+        out.push(entry);
       }
     }
     return out;

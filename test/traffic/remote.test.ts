@@ -26,3 +26,21 @@ describe('traffic/remote', () => {
     expect(r.counts('mini-echo.io', 'default/new-nginx/80', 0, 3000)[0]!.inFlight).to.equal(0);
   });
 });
+
+describe('traffic/remote: request times', () => {
+  it("the other replicas' histograms count as increases per proxy, as the requests do", () => {
+    const r = new RemoteTraffic();
+    const withLatency = (counts: number[]): HostTraffic => ({ ...entry([['p', 10, 0, 0]]), latency: [['p', [25, 250], counts]] });
+    r.ingest([report('b', [withLatency([10, 0])])], 1000);
+    r.ingest([report('b', [withLatency([10, 5])])], 2000);
+    const [h] = r.histograms('mini-echo.io', 'default/new-nginx/80', 0, 3000);
+    expect([h!.proxy, [...h!.counts], h!.total]).to.deep.equal([
+      'b/p',
+      [
+        [25, 0],
+        [250, 5],
+      ],
+      5,
+    ]);
+  });
+});
