@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { LogLimiter } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
+import { isRolloutProgress } from '../rollout/driver.js';
 import type { KubeObject } from '../objects/kube.js';
 import { KubeApiError, type KubeClient } from './client.js';
 
@@ -72,6 +73,7 @@ export class EventRecorder {
     for (const d of fresh) {
       const object = find(d.object.kind, d.object.namespace ?? 'default', d.object.name);
       if (!object) continue; // files, folders and the API server itself are no objects to attach to
+      if (isRolloutProgress(d)) continue; // a rollout's moves are Events of their own (RolloutStepped, RolloutAborted, …)
       void this.record({ object, type: d.severity === 'info' ? 'Normal' : 'Warning', reason: reasonFor(d), message: `${d.field}: ${d.message}` });
     }
   }

@@ -67,6 +67,12 @@ export interface RolloutStatus {
 }
 
 const KEY_SEPARATOR = '/';
+const PROGRESS = 'rollout on ';
+
+/** A diagnostic saying where a rollout stands (not a problem with the input): its Events say it already. */
+export function isRolloutProgress(d: Diagnostic): boolean {
+  return d.field === annotationField(ROLLOUT) && d.message.startsWith(PROGRESS);
+}
 
 function ingressKey(ref: ObjectRef): string {
   return `${ref.namespace ?? 'default'}${KEY_SEPARATOR}${ref.name}`;
@@ -288,20 +294,20 @@ export class RolloutDriver {
 
   private diagnostic(entry: ActiveRollout, state: RolloutState): Diagnostic {
     const at = `${entry.spec.steps[Math.min(state.step, entry.spec.steps.length - 1)]! / 100}%`;
-    const where = `${entry.key.split(' ').slice(0, 2).join('')}`;
+    const where = `${PROGRESS}${entry.key.split(' ').slice(0, 2).join('')}`;
     const base = { object: entry.ingress, field: annotationField(ROLLOUT) };
     switch (state.phase) {
       case 'aborted':
-        return { ...base, severity: 'warning', message: `rollout on ${where}: ${state.reason}` };
+        return { ...base, severity: 'warning', message: `${where}: ${state.reason}` };
       case 'paused':
-        return { ...base, severity: 'warning', message: `rollout on ${where}: ${state.reason}` };
+        return { ...base, severity: 'warning', message: `${where}: ${state.reason}` };
       case 'complete':
-        return { ...base, severity: 'info', message: `rollout on ${where}: ${state.reason}` };
+        return { ...base, severity: 'info', message: `${where}: ${state.reason}` };
       default:
         return {
           ...base,
           severity: 'info',
-          message: `rollout on ${where}: ${entry.spec.version} at ${at}, step ${state.step + 1} of ${entry.spec.steps.length}`,
+          message: `${where}: ${entry.spec.version} at ${at}, step ${state.step + 1} of ${entry.spec.steps.length}`,
         };
     }
   }
