@@ -11,6 +11,7 @@ import { parseRolloutArgs, runRollout } from '../../src/cli/rollout.js';
 import { blueGreenIngress, localExample, writeIngress } from '../../src/local/example.js';
 import { freePort } from '../../src/local/http.js';
 import { startSplitplane } from '../support/splitplane.js';
+import { waitFor } from '../../src/local/wait.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const main = path.join(root, 'dist', 'src', 'main.js');
@@ -63,11 +64,26 @@ describe('cli/rollout', function () {
     expect(resumed.out).to.match(/PROGRESSING step 1 of 3/);
     const promoted = await run('promote', 'echo');
     expect(promoted.out).to.match(/COMPLETE step 3 of 3: promoted by splitplane rollout promote to 100%/);
-    const group = app.controller.currentModel()!.virtualHosts.find((v) => v.host === 'mini-echo.io')!.groups[0]!;
-    expect(group.backends.map((b) => [b.service, b.basisPoints])).to.deep.equal([
-      ['old-nginx', 0],
-      ['new-nginx', 10000],
-    ]);
+    // The promotion is built right after the command is carried out (the rebuild is debounced).
+    const served = () =>
+      JSON.stringify(
+        app.controller
+          .currentModel()!
+          .virtualHosts.find((v) => v.host === 'mini-echo.io')!
+          .groups[0]!.backends.map((b) => [b.service, b.basisPoints]),
+      );
+    await waitFor(
+      'the promotion to be served',
+      () =>
+        served() ===
+        JSON.stringify([
+          ['old-nginx', 0],
+          ['new-nginx', 10000],
+        ]),
+      10_000,
+    ).catch(() => {
+      throw new Error(`served ${served()}`);
+    });
   });
 
   it('an Ingress without a rollout: exit 3 and why', async () => {
