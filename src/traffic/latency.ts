@@ -7,6 +7,7 @@
 
 import type { ClusterLatency } from './metrics-messages.js';
 import { trimCount } from './pool.js';
+import { dropOlder, pruneClusters } from './window.js';
 
 /** One proxy's request times for one cluster over a window: counts per bucket upper bound (ms). */
 export interface ProxyHistogram {
@@ -63,22 +64,13 @@ export class LatencyWindow {
     return out;
   }
 
+  /** Drops what is older than the horizon, and clusters no longer served. */
   prune(now: number, served: (cluster: string) => boolean = () => true): void {
     const oldest = now - this.horizonMs;
-    for (const [cluster, proxies] of this.clusters) {
-      if (!served(cluster)) {
-        this.clusters.delete(cluster);
-        continue;
-      }
-      for (const [proxy, series] of proxies) {
-        let drop = 0;
-        while (drop < series.at.length && series.at[drop]! <= oldest) drop++;
-        series.at.splice(0, drop);
-        series.entries.splice(0, drop);
-        if (series.at.length === 0) proxies.delete(proxy);
-      }
-      if (proxies.size === 0) this.clusters.delete(cluster);
-    }
+    pruneClusters(this.clusters, served, (series) => {
+      dropOlder(oldest, series.at, series.entries);
+      return series.at.length > 0;
+    });
   }
 }
 

@@ -10,7 +10,8 @@
 
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../log.js';
-import { LogLimiter, truncate } from '../log-limit.js';
+import { truncate } from '../log-limit.js';
+import { ReportGate, type Verdict } from './report-gate.js';
 import type { Metrics } from '../metrics.js';
 import { peerAddress } from '../xds/credentials.js';
 import { decodeLoadReport, encodeLoadReportingAnswer, type LoadReport } from './lrs-messages.js';
@@ -68,9 +69,12 @@ export interface LoadReportingOptions {
   now?: () => number;
 }
 
-const TAKEN = Object.freeze({ result: 'taken' });
-const NO_ADS_STREAM = Object.freeze({ result: 'no-ads-stream' });
-const TOO_OFTEN = Object.freeze({ result: 'too-often' });
+/** One labels object per verdict, shared by every report (metrics.ts keys series by the object). */
+export const VERDICTS: Readonly<Record<Verdict, Readonly<{ result: string }>>> = {
+  taken: Object.freeze({ result: 'taken' }),
+  'no-ads-stream': Object.freeze({ result: 'no-ads-stream' }),
+  'too-often': Object.freeze({ result: 'too-often' }),
+};
 
 /** The proxy a report is counted for: its node id and its address, as the ADS streams are matched. */
 export function proxyKey(nodeId: string, address: string): string {
@@ -78,13 +82,10 @@ export function proxyKey(nodeId: string, address: string): string {
 }
 
 export class LoadReporting {
-  private readonly perPeer = new Map<string, number>();
-  /** When each proxy's last report was taken. */
-  private readonly lastTaken = new Map<string, number>();
+  private readonly gate: ReportGate;
   /** Open streams and the interval each was told. */
   private readonly open = new Map<grpc.ServerDuplexStream<Buffer, Buffer>, number>();
   private retell: NodeJS.Timeout | undefined;
-  private readonly limiter = new LogLimiter();
   private readonly reports: (labels: { result: string }) => void;
   private readonly streamsGauge: (value: number) => void;
   private readonly now: () => number;
@@ -95,6 +96,7 @@ export class LoadReporting {
     metrics: Metrics,
   ) {
     this.now = options.now ?? Date.now;
+    this.gate = new ReportGate({ maxStreamsPerPeer: options.maxStreamsPerPeer, connected: options.connected, now: this.now }, log, 'load report');
     this.reports = metrics.counter(
       'splitplane_load_reports_total',
       'Load reports received, by result: taken, or why not (no ADS stream, too often, unreadable).',
@@ -143,15 +145,11 @@ export class LoadReporting {
 
   private stream(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
     const address = peerAddress(call.getPeer());
-    const held = this.perPeer.get(address) ?? 0;
-    if (held >= this.options.maxStreamsPerPeer) {
-      call.emit('error', {
-        code: grpc.status.RESOURCE_EXHAUSTED,
-        details: `${held} load reporting streams are open from ${address}, the most one peer may hold`,
-      });
+    const refused = this.gate.opened(address);
+    if (refused) {
+      call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: refused });
       return;
     }
-    this.perPeer.set(address, held + 1);
     this.open.set(call, 0);
     this.streamsGauge(this.open.size);
     let proxy: string | undefined;
@@ -161,9 +159,7 @@ export class LoadReporting {
       closed = true;
       this.open.delete(call);
       this.streamsGauge(this.open.size);
-      const left = (this.perPeer.get(address) ?? 1) - 1;
-      if (left > 0) this.perPeer.set(address, left);
-      else this.perPeer.delete(address);
+      this.gate.closed(address);
       if (proxy) this.options.sink.gone(proxy);
     };
     call.on('data', (bytes: Buffer) => {
@@ -201,26 +197,10 @@ export class LoadReporting {
   }
 
   private take(proxy: string, nodeId: string, address: string, report: LoadReport): void {
-    if (!this.options.connected(nodeId, address)) {
-      this.reports(NO_ADS_STREAM);
-      const line = this.limiter.take(`orphan:${address}`);
-      if (line.ok)
-        this.log.warn('load report ignored: no ADS stream of this node from this address', {
-          node: truncate(nodeId, 128),
-          address,
-          suppressedSinceLast: line.suppressed,
-        });
-      return;
-    }
+    const verdict = this.gate.judge(nodeId, address, this.options.intervalMs / 2);
+    this.reports(VERDICTS[verdict]);
+    if (verdict !== 'taken') return;
     const now = this.now();
-    const last = this.lastTaken.get(proxy);
-    if (last !== undefined && now - last < this.options.intervalMs / 2) {
-      this.reports(TOO_OFTEN);
-      return;
-    }
-    this.lastTaken.set(proxy, now);
-    if (this.lastTaken.size > 100_000) this.lastTaken.delete(this.lastTaken.keys().next().value as string);
     for (const load of report.clusters) if (this.options.served(load.cluster)) this.options.sink.record(proxy, load, now);
-    this.reports(TAKEN);
   }
 }

@@ -5,6 +5,7 @@
 // they send and little more. Field numbers are those of lrs.proto and load_report.proto.
 
 import protobuf from 'protobufjs';
+import { readCount } from './wire.js';
 
 /** One cluster's counts over one report interval, as the client sent them. */
 export interface ClusterLoad {
@@ -38,15 +39,6 @@ export const MAX_CLUSTERS_PER_REPORT = 10_000;
 /** Characters of a cluster name kept: ours are `<namespace>/<service>/<port>`. */
 const MAX_NAME = 512;
 
-// Counters arrive as uint64; a hostile client may send 2^64-1. Past 2^53 they are clamped: such a count
-// is a lie whatever its value, and the window bounds each client's share anyway.
-function count(reader: protobuf.Reader): number {
-  const value = reader.uint64() as unknown as { low: number; high: number; unsigned: boolean } | number;
-  // Without long.js protobufjs gives a { low, high } pair: the value is high * 2^32 + low (unsigned).
-  const n = typeof value === 'number' ? value : (value.high >>> 0) * 4294967296 + (value.low >>> 0);
-  return n < 0 || !Number.isFinite(n) ? Number.MAX_SAFE_INTEGER : Math.min(n, Number.MAX_SAFE_INTEGER);
-}
-
 // Only the id is read: Envoy writes it first, and the rest (some 600 extensions) is skipped whole.
 function nodeId(reader: protobuf.Reader, end: number): string {
   let id = '';
@@ -67,7 +59,7 @@ function duration(reader: protobuf.Reader, end: number): number {
   let nanos = 0;
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag >>> 3 === 1 && (tag & 7) === 0) seconds = count(reader);
+    if (tag >>> 3 === 1 && (tag & 7) === 0) seconds = readCount(reader);
     else if (tag >>> 3 === 2 && (tag & 7) === 0) nanos = reader.int32();
     else reader.skipType(tag & 7);
   }
@@ -84,7 +76,7 @@ function locality(reader: protobuf.Reader, end: number, into: ClusterLoad): void
       reader.skipType(tag & 7);
       continue;
     }
-    const n = count(reader);
+    const n = readCount(reader);
     if (field === 2) into.succeeded = Math.min(Number.MAX_SAFE_INTEGER, into.succeeded + n);
     else if (field === 3) into.inFlight = Math.min(Number.MAX_SAFE_INTEGER, into.inFlight + n);
     else if (field === 4) into.failed = Math.min(Number.MAX_SAFE_INTEGER, into.failed + n);
@@ -105,7 +97,7 @@ function clusterStats(reader: protobuf.Reader, end: number): ClusterLoad {
     else if (field === 2 && wire === 2) {
       const length = reader.uint32();
       locality(reader, reader.pos + length, load);
-    } else if (field === 3 && wire === 0) load.dropped = count(reader);
+    } else if (field === 3 && wire === 0) load.dropped = readCount(reader);
     else if (field === 4 && wire === 2) {
       const length = reader.uint32();
       load.intervalMs = duration(reader, reader.pos + length);

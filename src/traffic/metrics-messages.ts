@@ -6,6 +6,7 @@
 // Every other family of the flush (a hundred and more) is skipped unread.
 
 import protobuf from 'protobufjs';
+import { readCount } from './wire.js';
 
 /** One cluster's request times over one flush: bucket upper bounds (ms) and the count in each, not cumulative. */
 export interface ClusterLatency {
@@ -27,12 +28,6 @@ const HISTOGRAM = 4;
 const MAX_ENTRIES = 10_000;
 const MAX_BUCKETS = 64;
 
-function count(reader: protobuf.Reader): number {
-  const value = reader.uint64() as unknown as { low: number; high: number } | number;
-  const n = typeof value === 'number' ? value : (value.high >>> 0) * 4294967296 + (value.low >>> 0);
-  return Math.min(n, Number.MAX_SAFE_INTEGER);
-}
-
 function strings(reader: protobuf.Reader, end: number): [string, string] {
   let name = '';
   let value = '';
@@ -52,14 +47,14 @@ function histogram(reader: protobuf.Reader, end: number): { bounds: number[]; cu
   while (reader.pos < end) {
     const tag = reader.uint32();
     const field = tag >>> 3;
-    if (field === 1 && (tag & 7) === 0) total = count(reader);
+    if (field === 1 && (tag & 7) === 0) total = readCount(reader);
     else if (field === 3 && (tag & 7) === 2) {
       const stop = reader.uint32() + reader.pos;
       let bound = NaN;
       let n = 0;
       while (reader.pos < stop) {
         const t = reader.uint32();
-        if (t >>> 3 === 1 && (t & 7) === 0) n = count(reader);
+        if (t >>> 3 === 1 && (t & 7) === 0) n = readCount(reader);
         else if (t >>> 3 === 2 && (t & 7) === 1) bound = reader.double();
         else reader.skipType(t & 7);
       }

@@ -7,7 +7,9 @@
 
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../log.js';
-import { LogLimiter, truncate } from '../log-limit.js';
+import { truncate } from '../log-limit.js';
+import { ReportGate } from './report-gate.js';
+import { VERDICTS } from './load-reporting.js';
 import type { Metrics } from '../metrics.js';
 import { peerAddress } from '../xds/credentials.js';
 import type { LatencyWindow } from './latency.js';
@@ -29,9 +31,6 @@ export const metricsServiceDefinition: grpc.ServiceDefinition = {
   },
 };
 
-const TAKEN = Object.freeze({ result: 'taken' });
-const NO_ADS_STREAM = Object.freeze({ result: 'no-ads-stream' });
-const TOO_OFTEN = Object.freeze({ result: 'too-often' });
 const MIN_FLUSH_MS = 1000;
 
 export interface MetricsSinkOptions {
@@ -43,10 +42,8 @@ export interface MetricsSinkOptions {
 }
 
 export class MetricsSink {
-  private readonly perPeer = new Map<string, number>();
-  private readonly lastTaken = new Map<string, number>();
+  private readonly gate: ReportGate;
   private readonly open = new Set<grpc.ServerReadableStream<Buffer, Buffer>>();
-  private readonly limiter = new LogLimiter();
   private readonly flushes: (labels: { result: string }) => void;
   private readonly now: () => number;
   taken = 0;
@@ -57,6 +54,7 @@ export class MetricsSink {
     metrics: Metrics,
   ) {
     this.now = options.now ?? Date.now;
+    this.gate = new ReportGate({ maxStreamsPerPeer: options.maxStreamsPerPeer, connected: options.connected, now: this.now }, log, 'stat flush');
     this.flushes = metrics.counter(
       'splitplane_metrics_flushes_total',
       'Stat flushes received from Envoy (Metrics Service), by result: taken, or why not (no ADS stream, too often, unreadable).',
@@ -77,12 +75,11 @@ export class MetricsSink {
 
   private stream(call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>): void {
     const address = peerAddress(call.getPeer());
-    const held = this.perPeer.get(address) ?? 0;
-    if (held >= this.options.maxStreamsPerPeer) {
-      callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: `${held} metrics streams are open from ${address}, the most one peer may hold` });
+    const refused = this.gate.opened(address);
+    if (refused) {
+      callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: refused });
       return;
     }
-    this.perPeer.set(address, held + 1);
     this.open.add(call);
     let node: string | undefined;
     let done = false;
@@ -90,9 +87,7 @@ export class MetricsSink {
       if (done) return;
       done = true;
       this.open.delete(call);
-      const left = (this.perPeer.get(address) ?? 1) - 1;
-      if (left > 0) this.perPeer.set(address, left);
-      else this.perPeer.delete(address);
+      this.gate.closed(address);
       if (error) callback(error);
       else callback(null, Buffer.alloc(0));
     };
@@ -119,28 +114,12 @@ export class MetricsSink {
   }
 
   private take(node: string, address: string, report: MetricsReport): void {
-    if (!this.options.connected(node, address)) {
-      this.flushes(NO_ADS_STREAM);
-      const line = this.limiter.take(`orphan:${address}`);
-      if (line.ok)
-        this.log.warn('stat flush ignored: no ADS stream of this node from this address', {
-          node: truncate(node, 128),
-          address,
-          suppressedSinceLast: line.suppressed,
-        });
-      return;
-    }
+    const verdict = this.gate.judge(node, address, MIN_FLUSH_MS);
+    this.flushes(VERDICTS[verdict]);
+    if (verdict !== 'taken') return;
     const proxy = `${node}@${address}`;
     const now = this.now();
-    const last = this.lastTaken.get(proxy);
-    if (last !== undefined && now - last < MIN_FLUSH_MS) {
-      this.flushes(TOO_OFTEN);
-      return;
-    }
-    this.lastTaken.set(proxy, now);
-    if (this.lastTaken.size > 100_000) this.lastTaken.delete(this.lastTaken.keys().next().value as string);
     for (const latency of report.latencies) if (this.options.served(latency.cluster)) this.options.window.record(proxy, latency, now);
     this.taken++;
-    this.flushes(TAKEN);
   }
 }

@@ -18,6 +18,30 @@ interface Series {
   totalFailed: number;
 }
 
+/** Drops the entries received at or before `oldest` from parallel lists, the first being the times, oldest first. */
+export function dropOlder(oldest: number, at: number[], ...lists: unknown[][]): void {
+  let drop = 0;
+  while (drop < at.length && at[drop]! <= oldest) drop++;
+  if (drop === 0) return;
+  at.splice(0, drop);
+  for (const list of lists) list.splice(0, drop);
+}
+
+/**
+ * Per cluster and proxy series: clusters no longer served go, then each series is trimmed by `keep`
+ * (false: it goes), and a cluster left without series goes.
+ */
+export function pruneClusters<S>(clusters: Map<string, Map<string, S>>, served: (cluster: string) => boolean, keep: (series: S) => boolean): void {
+  for (const [cluster, proxies] of clusters) {
+    if (!served(cluster)) {
+      clusters.delete(cluster);
+      continue;
+    }
+    for (const [proxy, series] of proxies) if (!keep(series)) proxies.delete(proxy);
+    if (proxies.size === 0) clusters.delete(cluster);
+  }
+}
+
 /** Longest window kept by default: the longest rollout check window (five minutes) and a margin. */
 export const DEFAULT_HORIZON_MS = 330_000;
 
@@ -82,23 +106,10 @@ export class TrafficWindow {
   /** Drops what is older than the horizon, and clusters no longer served. */
   prune(now: number, served: (cluster: string) => boolean = () => true): void {
     const oldest = now - this.horizonMs;
-    for (const [cluster, proxies] of this.clusters) {
-      if (!served(cluster)) {
-        this.clusters.delete(cluster);
-        continue;
-      }
-      for (const [proxy, series] of proxies) {
-        let drop = 0;
-        while (drop < series.at.length && series.at[drop]! <= oldest) drop++;
-        if (drop > 0) {
-          series.at.splice(0, drop);
-          series.requests.splice(0, drop);
-          series.failed.splice(0, drop);
-        }
-        if (series.at.length === 0 && series.inFlight === 0) proxies.delete(proxy);
-      }
-      if (proxies.size === 0) this.clusters.delete(cluster);
-    }
+    pruneClusters(this.clusters, served, (series) => {
+      dropOlder(oldest, series.at, series.requests, series.failed);
+      return series.at.length > 0 || series.inFlight > 0;
+    });
   }
 
   /** Entries held, for the memory bound's test and the metrics. */
