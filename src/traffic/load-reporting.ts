@@ -34,7 +34,7 @@ export const DEFAULT_REPORT_INTERVAL_MS = 2000;
  * its whole node (~60 KB) in every report, so a report costs its bytes whatever it says: a fleet larger
  * than this times the interval is asked to report less often, each proxy as often as the budget allows.
  */
-export const DEFAULT_MAX_REPORTS_PER_SECOND = 100;
+export const DEFAULT_MAX_REPORTS_PER_SECOND = 25;
 /** How often the interval told to the streams is looked at again as the fleet grows or shrinks. */
 const RETELL_MS = 5000;
 

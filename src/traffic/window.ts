@@ -53,8 +53,13 @@ export class TrafficWindow {
   /** A proxy's counts for one cluster over its last report interval, received at `at`. */
   record(proxy: string, load: ClusterLoad, at: number): void {
     let proxies = this.clusters.get(load.cluster);
-    if (!proxies) this.clusters.set(load.cluster, (proxies = new Map()));
+    if (!proxies) {
+      if (load.succeeded === 0 && load.failed === 0 && load.inFlight === 0) return;
+      this.clusters.set(load.cluster, (proxies = new Map()));
+    }
     let series = proxies.get(proxy);
+    // Envoy reports every cluster it has, mostly idle: a cluster with nothing to say makes no series.
+    if (!series && load.succeeded === 0 && load.failed === 0 && load.inFlight === 0) return;
     if (!series) proxies.set(proxy, (series = { at: [], requests: [], failed: [], inFlight: 0, totalRequests: 0, totalFailed: 0 }));
     series.inFlight = load.inFlight;
     const failed = Math.min(load.failed, Number.MAX_SAFE_INTEGER);
