@@ -136,7 +136,9 @@ export class RolloutDriver {
           if (!previous) continue;
           found.spec = previous.spec;
         }
-        const target = group.backends[targetIndex(group, found.spec.version)]!;
+        // The last valid spec may grow a version this group no longer has: then there is nothing to roll out.
+        const target = group.backends[targetIndex(group, found.spec.version)];
+        if (!target) continue;
         const entry: ActiveRollout = {
           key,
           host: group.host,

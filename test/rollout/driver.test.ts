@@ -169,6 +169,28 @@ describe('rollout/driver', () => {
     );
   });
 
+  it('a spec turned invalid goes on with the last valid one; if that one grows a version the group lost, nothing is rolled out', () => {
+    const t = setup(undefined, 5000);
+    t.store.replaceSource('ingress', [aliyun({ [R]: 'new-nginx; interval=10s' })]);
+    t.controller.rebuild();
+    expect(t.weights()['new-nginx']).to.equal(500);
+    t.store.replaceSource('ingress', [aliyun({ [R]: 'new-nginx; interval=2s' })]);
+    t.controller.rebuild();
+    expect(t.weights()['new-nginx']).to.equal(500);
+    expect(t.diagnostics().find((d) => d.severity === 'error')!.message).to.match(/the rollout goes on with its last valid spec/);
+    t.store.replaceSource('cluster', [
+      service('old-nginx'),
+      service('other'),
+      endpointSlice('old-nginx', ['10.0.0.1'], 80),
+      endpointSlice('other', ['10.0.0.3'], 80),
+    ]);
+    t.store.replaceSource('ingress', [
+      ingress({ annotations: { 'ingress.aliyun.weight/other': '0', [R]: 'other; interval=2s' }, paths: [{ service: 'old-nginx' }, { service: 'other' }] }),
+    ]);
+    t.controller.rebuild();
+    expect(t.weights()).to.deep.equal({ 'old-nginx': 10000, other: 0 });
+  });
+
   it('a restart resumes at the step the state file holds, never from zero', async () => {
     const t = setup();
     t.store.replaceSource('ingress', [aliyun({ [R]: SPEC })]);
