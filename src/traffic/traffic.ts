@@ -20,6 +20,9 @@ import { TrafficWindow } from './window.js';
 import { LatencyWindow, pooledP99, type ProxyHistogram } from './latency.js';
 import { MetricsSink, metricsServiceDefinition } from './metrics-service.js';
 
+/** Who holds each host's current routes (fleet/rollout.ts routeHolders). */
+type Holders = (host: string) => ReadonlySet<string>;
+
 export interface TrafficOptions {
   intervalMs: number;
   /** Load reports per second across the fleet (load-reporting.ts). */
@@ -111,8 +114,7 @@ export class Traffic {
    * Counts per proxy of one cluster for one host over (from, to]: this replica's proxies that hold the
    * host's current routes, and the other replicas' (which publish only theirs that do).
    */
-  private source(): TrafficCounts {
-    const holders = routeHolders(this.options.snapshot(), this.options.clients());
+  private source(holders: Holders): TrafficCounts {
     return (host, cluster, from, to) => {
       const mine = holders(host);
       const local = this.window.counts(cluster, from, to, (p) => mine.has(p));
@@ -125,7 +127,8 @@ export class Traffic {
 
   /** The figures of some clusters together over (from, to], from the proxies holding the host's routes. */
   figures(host: string, clusters: readonly string[], from: number, to: number): WindowFigures {
-    const source = this.source();
+    const holders = this.holders();
+    const source = this.source(holders);
     const byProxy = new Map<string, ProxyCounts>();
     for (const cluster of clusters) {
       for (const c of source(host, cluster, from, to)) {
@@ -138,12 +141,20 @@ export class Traffic {
       }
     }
     const pooled = pool([...byProxy.values()]);
-    return { considered: pooled.considered, counted: pooled.counted, successRate: pooled.successRate, p99Ms: this.p99(host, clusters, from, to) };
+    return { considered: pooled.considered, counted: pooled.counted, successRate: pooled.successRate, p99Ms: this.p99(holders, host, clusters, from, to) };
+  }
+
+  /**
+   * Who holds each host's current routes, worked out once per question and then per host on demand:
+   * a look at every connected client, not to be repeated per version or per cluster.
+   */
+  private holders(): Holders {
+    return routeHolders(this.options.snapshot(), this.options.clients());
   }
 
   /** The p99 request time of some clusters together over (from, to], from the proxies holding the host's routes. */
-  p99(host: string, clusters: readonly string[], from: number, to: number): number | null {
-    const mine = routeHolders(this.options.snapshot(), this.options.clients())(host);
+  private p99(holders: Holders, host: string, clusters: readonly string[], from: number, to: number): number | null {
+    const mine = holders(host);
     const byProxy = new Map<string, ProxyHistogram>();
     for (const cluster of clusters) {
       const local = this.latency.histograms(cluster, from, to, (p) => mine.has(p));
@@ -163,8 +174,10 @@ export class Traffic {
   /** Every group's versions' figures over the last `windowMs` (30 s by default). */
   groups(groups: readonly GroupRollout[], windowMs?: number): GroupTraffic[] {
     const now = this.now();
-    const out = groupTraffic(groups, this.source(), now, windowMs);
-    for (const g of out) for (const v of g.versions) if (v.cluster !== null) v.p99Ms = this.p99(g.host, [v.cluster], now - g.windowSeconds * 1000, now);
+    const holders = this.holders();
+    const out = groupTraffic(groups, this.source(holders), now, windowMs);
+    for (const g of out)
+      for (const v of g.versions) if (v.cluster !== null) v.p99Ms = this.p99(holders, g.host, [v.cluster], now - g.windowSeconds * 1000, now);
     return out;
   }
 
@@ -178,7 +191,7 @@ export class Traffic {
    * each proxy holding the host's current routes (the largest first, the rest summed as one).
    */
   published(groups: readonly GroupRollout[]): HostTraffic[] {
-    const holders = routeHolders(this.options.snapshot(), this.options.clients());
+    const holders = this.holders();
     const out: HostTraffic[] = [];
     const done = new Set<string>();
     for (const g of groups) {
