@@ -92,6 +92,8 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     cache,
     {
       ingressClass: config.ingressClass,
+      gatewayControllerName: config.gatewayControllerName,
+      publishAddresses: config.publishAddress ? [config.publishAddress] : [],
       translate: {
         http: { address: '0.0.0.0', port: config.httpPort },
         https: { address: '0.0.0.0', port: config.httpsPort },

@@ -9,6 +9,7 @@ import { eachFlag } from './flags.js';
 import type { Level } from './log.js';
 import { DEFAULT_MAX_FILE_BYTES } from './source/file-options.js';
 import { DEFAULT_MAX_STREAMS_PER_PEER } from './xds/limits.js';
+import { DEFAULT_CONTROLLER_NAME } from './gateway/build.js';
 import { DEFAULT_MAX_REPORTS_PER_SECOND, DEFAULT_REPORT_INTERVAL_MS } from './traffic/load-reporting.js';
 
 export interface Config {
@@ -39,6 +40,8 @@ export interface Config {
   /** The port clients reach HTTPS on, when something in front maps it (443 → 8443); else httpsPort. */
   httpsRedirectPort?: number;
   ingressClass: string;
+  /** GatewayClasses whose spec.controllerName is this are ours. */
+  gatewayControllerName: string;
   logLevel: Level;
   /** Manifest files larger than this are not read. */
   maxFileBytes: number;
@@ -73,6 +76,7 @@ export const DEFAULTS: Config = {
   httpPort: 8080,
   httpsPort: 8443,
   ingressClass: 'splitplane',
+  gatewayControllerName: DEFAULT_CONTROLLER_NAME,
   logLevel: 'info',
   maxFileBytes: DEFAULT_MAX_FILE_BYTES,
   maxStreamsPerPeer: DEFAULT_MAX_STREAMS_PER_PEER,
@@ -116,6 +120,9 @@ export const USAGE = `usage: splitplane [flags]
                          port named in HTTP → HTTPS redirects, when a load balancer or Service maps
                          another port to --https-port (default: the --https-port)
   --ingress-class NAME   IngressClass served (default splitplane)
+  --gateway-controller-name NAME
+                         Gateway API GatewayClasses served: those with this spec.controllerName
+                         (default ${DEFAULT_CONTROLLER_NAME})
   --max-file-bytes N     manifest files larger than this are not read (default ${DEFAULT_MAX_FILE_BYTES}, 4 MiB)
   --max-streams-per-peer N
                          ADS streams one address may hold open; more are refused (default ${DEFAULT_MAX_STREAMS_PER_PEER})
@@ -201,6 +208,9 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
           break;
         case '--ingress-class':
           config.ingressClass = value();
+          break;
+        case '--gateway-controller-name':
+          config.gatewayControllerName = value();
           break;
         case '--log-level':
           config.logLevel = parseLevel(value());

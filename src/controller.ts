@@ -12,6 +12,8 @@ import { keepIdentity } from './model/identity.js';
 import type { RoutingModel } from './model/types.js';
 import { MAX_MESSAGE, boundedMessage, capPerObject, formatDiagnostic, sortDiagnostics, type Diagnostic } from './objects/diagnostics.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './objects/kube.js';
+import { DEFAULT_CONTROLLER_NAME, gatewayObjects } from './gateway/build.js';
+import type { GatewayStatuses } from './gateway/conditions.js';
 import { translate, type TranslateOptions } from './resources/translate.js';
 import { CLUSTER_TYPE, PUSH_ORDER, SHORT_NAME } from './proto/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
@@ -33,6 +35,10 @@ export interface ControllerObserver {
 
 export interface ControllerOptions {
   ingressClass: string;
+  /** Gateway API: GatewayClasses with this controllerName are ours (default splitplane.io/gateway-controller). */
+  gatewayControllerName?: string;
+  /** Addresses published in Gateway status (--publish-address). */
+  publishAddresses?: readonly string[];
   translate: TranslateOptions;
   /** The source, for diagnostics that are not about one object (files that do not parse, watches). */
   source?: Pick<Source, 'diagnostics' | 'notReady'>;
@@ -82,6 +88,9 @@ export class Controller {
   currentModel(): RoutingModel | undefined {
     return this.lastModel;
   }
+
+  /** Conditions of the Gateway API objects of our classes, as the last build decided them. */
+  gatewayStatuses: GatewayStatuses | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -163,11 +172,18 @@ export class Controller {
         rejected: this.refusals.rejected,
         plans: this.plans,
         clusterIndex: this.clusterIndex,
+        gateway: {
+          ...gatewayObjects((kind) => this.store.list(kind)),
+          controllerName: this.options.gatewayControllerName ?? DEFAULT_CONTROLLER_NAME,
+          addresses: this.options.publishAddresses ?? [],
+          ingressPorts: { http: this.options.translate.http.port, ...(this.options.translate.https ? { https: this.options.translate.https.port } : {}) },
+        },
       };
       this.recordObjects(input);
       // Only the hosts a change touches are built again when nothing else changed (model/incremental.ts).
       const { result, incremental } = buildModelIncremental(input, this.accepted, this.modelMemo);
       this.accepted = result.accepted;
+      this.gatewayStatuses = result.gatewayStatuses;
       this.modelMemo = rememberBuild(input, result);
       // A group under an automated rollout serves the rollout's weights, not the declared ones.
       const accepted = this.accepted;

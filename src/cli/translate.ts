@@ -7,6 +7,9 @@ import path from 'node:path';
 import { dump } from 'js-yaml';
 import { eachFlag } from '../flags.js';
 import { buildModel } from '../model/build.js';
+import { DEFAULT_CONTROLLER_NAME, gatewayObjects } from '../gateway/build.js';
+import { statusDocument } from '../gateway/status-view.js';
+import { isRelevant } from '../store/store.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../objects/kube.js';
 import { PUSH_ORDER, SHORT_NAME } from '../proto/type-urls.js';
@@ -37,6 +40,7 @@ export interface TranslateOptions {
   output: 'yaml' | 'json';
   diff?: [string, string];
   ingressClass: string;
+  gatewayControllerName?: string;
   httpPort: number;
   httpsPort: number;
   /** Files larger than this are not read, as in the server (--max-file-bytes). */
@@ -112,10 +116,11 @@ export function parseTranslateArgs(argv: readonly string[]): TranslateOptions {
 /** What a set of manifests gives: the model, its diagnostics (reading and building) and the resources. */
 export function translateManifests(
   paths: readonly string[],
-  options: Pick<TranslateOptions, 'ingressClass' | 'httpPort' | 'httpsPort'> & Partial<Pick<TranslateOptions, 'maxFileBytes'>>,
+  options: Pick<TranslateOptions, 'ingressClass' | 'httpPort' | 'httpsPort'> & Partial<Pick<TranslateOptions, 'maxFileBytes' | 'gatewayControllerName'>>,
 ) {
   const { objects, diagnostics: read } = readManifests(paths, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  const of = <T extends KubeObject>(kind: string) => objects.filter((o) => o.kind === kind) as T[];
+  const relevant = objects.filter(isRelevant);
+  const of = <T extends KubeObject>(kind: string) => relevant.filter((o) => o.kind === kind) as T[];
   const built = buildModel({
     ingresses: of<Ingress>('Ingress'),
     services: of<Service>('Service'),
@@ -123,12 +128,17 @@ export function translateManifests(
     ingressClasses: of<IngressClass>('IngressClass'),
     secrets: of<Secret>('Secret'),
     ingressClass: options.ingressClass,
+    gateway: {
+      ...gatewayObjects(of),
+      controllerName: options.gatewayControllerName ?? DEFAULT_CONTROLLER_NAME,
+      ingressPorts: { http: options.httpPort, https: options.httpsPort },
+    },
   });
   const resources = translate(built.model, {
     http: { address: '0.0.0.0', port: options.httpPort },
     https: { address: '0.0.0.0', port: options.httpsPort },
   });
-  return { model: built.model, diagnostics: [...read, ...built.diagnostics], resources };
+  return { model: built.model, diagnostics: [...read, ...built.diagnostics], resources, gatewayStatuses: built.gatewayStatuses };
 }
 
 /** Reads files and folders of manifests (a folder as the file source reads it: *.yaml, *.yml, *.json). */
@@ -183,13 +193,17 @@ export function runTranslate(options: TranslateOptions, out: (text: string) => v
     for (const d of errors) out(`${describeDiagnostic(d)}\n`);
     return errors.length > 0 ? 1 : 0;
   }
-  const { diagnostics, resources } = translateManifests(options.files, options);
+  const { diagnostics, resources, gatewayStatuses } = translateManifests(options.files, options);
   const byType: Record<string, unknown> = {};
   for (const typeUrl of PUSH_ORDER) {
     const list = resources[typeUrl] ?? [];
     if (list.length > 0) byType[SHORT_NAME[typeUrl]] = list.map((r) => r.body);
   }
-  const document = { diagnostics: diagnostics.map(describeDiagnostic), resources: byType };
+  const document: Record<string, unknown> = { diagnostics: diagnostics.map(describeDiagnostic) };
+  // The status the leader would write on each Gateway API object, as kubectl would show it.
+  const status = gatewayStatuses ? statusDocument(gatewayStatuses) : [];
+  if (status.length > 0) document.gatewayStatus = status;
+  document.resources = byType;
   out(options.output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : dump(document, { noRefs: true, lineWidth: -1 }));
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
 }

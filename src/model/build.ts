@@ -18,9 +18,13 @@ import { markHttpsRedirects } from './ssl-redirect.js';
 import { tlsHosts } from './tls.js';
 import { refOf, type IngressPlan } from './plan.js';
 import { PlanCache } from './plan-cache.js';
-import { byKey } from '../order.js';
+import { byKey, byName } from '../order.js';
 import type { RoutingModel, SecretModel, TlsHostModel } from './types.js';
 import { pushAll } from '../lists.js';
+import { buildGateways, type GatewayInput } from '../gateway/build.js';
+import type { GatewayStatuses } from '../gateway/conditions.js';
+import type { IngressPorts } from '../gateway/listeners.js';
+import { mergeIngressPort } from '../gateway/ingress-port.js';
 
 export interface ModelInput {
   ingresses: readonly Ingress[];
@@ -37,6 +41,8 @@ export interface ModelInput {
   plans?: PlanCache;
   /** The cluster state's index of the last build, kept by the caller's rebuild loop; without it, made anew. */
   clusterIndex?: ClusterIndex;
+  /** Gateway API objects and where the Ingress listeners are; without it no Gateway is served. */
+  gateway?: GatewayInput & { ingressPorts: IngressPorts };
 }
 
 export interface BuildResult {
@@ -44,6 +50,8 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
   /** The form of every object used: the previous accepted forms for the next build. */
   accepted: Map<string, KubeObject>;
+  /** Conditions of the Gateway API objects of our classes, for their status. */
+  gatewayStatuses?: GatewayStatuses;
 }
 
 /** One Ingress of our class through the build: its diagnostics, and the plan that serves, if any. */
@@ -130,7 +138,8 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
     }
   }
 
-  const model = layout.resolve((input.clusterIndex ?? new ClusterIndex()).index(services, endpointSlices));
+  const state = (input.clusterIndex ?? new ClusterIndex()).index(services, endpointSlices);
+  const model = layout.resolve(state);
   const secretsByName = new Map(secrets.map((s) => [`${namespaceOf(s)}/${s.metadata.name}`, s]));
   const taken = new Map<string, ObjectRef>();
   const tlsSecrets = new Map<string, SecretModel>();
@@ -147,8 +156,32 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
   model.secrets = [...tlsSecrets.values()].sort(byKey((s) => s.name));
   const redirects = new Map(entries.filter((e) => !e.plan.canary).map((e) => [`${e.plan.ref.namespace}/${e.plan.ref.name}`, e.plan.sslRedirect]));
   markHttpsRedirects(model.virtualHosts, model.tlsHosts, (source) => redirects.get(`${source.namespace}/${source.name}`) === true);
+  let gatewayStatuses: GatewayStatuses | undefined;
+  if (input.gateway) {
+    const clusters = new Map(model.clusters.map((c) => [c.name, c]));
+    const gatewaySecrets = new Map<string, SecretModel>();
+    const gateway = buildGateways(input.gateway, {
+      state,
+      secrets: secretsByName,
+      ingressPorts: input.gateway.ingressPorts,
+      previous,
+      rejected,
+      accepted,
+      clusters,
+      tlsSecrets: gatewaySecrets,
+    });
+    pushAll(diagnostics, gateway.diagnostics);
+    model.virtualHosts = mergeIngressPort(model.virtualHosts, gateway.ingressPortHosts, accepted, diagnostics);
+    if (gateway.ports.length > 0) model.gatewayPorts = gateway.ports;
+    model.clusters = [...clusters.values()].sort(byName);
+    for (const secret of gatewaySecrets.values()) if (!model.secrets.some((s) => s.name === secret.name)) model.secrets.push(secret);
+    model.secrets.sort(byKey((s) => s.name));
+    gatewayStatuses = gateway.statuses;
+  }
   for (const sink of sinks) pushAll(diagnostics, sink.items);
-  return { model, diagnostics: sortDiagnostics(diagnostics), accepted };
+  const result: BuildResult = { model, diagnostics: sortDiagnostics(diagnostics), accepted };
+  if (gatewayStatuses) result.gatewayStatuses = gatewayStatuses;
+  return result;
 }
 
 // Older Ingresses win conflicts, as in ingress-nginx; without timestamps (files) namespace/name decides.

@@ -75,6 +75,8 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
   if (input.ingressClass !== last.ingressClass || input.rejected !== last.rejected) return undefined;
   if (!sameObjects(input.services, last.services) || !sameObjects(input.endpointSlices, last.endpointSlices)) return undefined;
   if (!sameObjects(input.ingressClasses, last.ingressClasses) || !sameObjects(input.secrets ?? [], last.secrets ?? [])) return undefined;
+  // Gateway API routes reach across hosts and ports (listeners, grants): with any of them, build whole.
+  if (hasGatewayObjects(input) || hasGatewayObjects(last)) return undefined;
   // The previous accepted forms must be the last build's own (a NACK changes them).
   if (previous !== memo.result.accepted) return undefined;
 
@@ -164,6 +166,11 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
   const diagnostics = mergeDiagnostics(input.ingresses, closure, changed, memo.result.diagnostics, part.diagnostics);
   if (!diagnostics) return undefined;
   return { model: next, diagnostics, accepted };
+}
+
+function hasGatewayObjects(input: ModelInput): boolean {
+  const g = input.gateway;
+  return !!g && (g.gatewayClasses.length > 0 || g.gateways.length > 0 || g.httpRoutes.length > 0 || g.grpcRoutes.length > 0);
 }
 
 /** The clusters the hosts send traffic to, each the object a build made for it; undefined if one is missing. */

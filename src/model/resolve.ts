@@ -112,7 +112,7 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
 // The same cluster with the same endpoint list (kept by identity, see readyEndpoints) is the same
 // object from build to build, so translation and encoding can tell "unchanged" without looking inside.
 const clusterModels = new WeakMap<EndpointAddress[], ClusterModel>();
-function clusterModel(name: string, namespace: string, service: string, port: number, endpoints: EndpointAddress[]): ClusterModel {
+export function clusterModel(name: string, namespace: string, service: string, port: number, endpoints: EndpointAddress[]): ClusterModel {
   const known = clusterModels.get(endpoints);
   if (known && known.name === name && known.namespace === namespace && known.service === service && known.port === port) return known;
   const model: ClusterModel = { name, namespace, service, port, endpoints };

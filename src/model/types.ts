@@ -81,9 +81,67 @@ export interface SplitGroup {
   order: number;
 }
 
+/** A request match of a Gateway API route rule, in the form Envoy matches (gateway/http-route.ts). */
+export interface RequestMatch {
+  path: { type: 'Exact' | 'PathPrefix' | 'RegularExpression'; value: string };
+  /** Headers and query parameters: `exact` or a fully matching RE2 `regex`. */
+  conditions: Condition[];
+  method?: string;
+}
+
+export interface HeaderEdits {
+  set: Array<{ name: string; value: string }>;
+  add: Array<{ name: string; value: string }>;
+  remove: string[];
+}
+
+export interface PathChange {
+  type: 'ReplaceFullPath' | 'ReplacePrefixMatch';
+  value: string;
+}
+
+/** The filters of a Gateway API rule, already resolved (a mirror names its cluster). */
+export interface RuleFilters {
+  requestHeaders?: HeaderEdits;
+  responseHeaders?: HeaderEdits;
+  redirect?: { scheme?: string; hostname?: string; port?: number; statusCode: number; path?: PathChange };
+  rewrite?: { hostname?: string; path?: PathChange };
+  /** Copies of requests: a mirror whose backend does not resolve is left out (its rule says so). */
+  mirrors: Array<{ cluster: string; percent: number }>;
+}
+
+/**
+ * One rule of an HTTPRoute or GRPCRoute attached to a listener: its backends are a split like an Ingress
+ * path's (basis points), except that a backend that cannot be resolved keeps its share and that share
+ * answers 500, and an unready one keeps it too (Envoy answers 503), as the Gateway API specifies.
+ */
+export interface GatewayRule {
+  source: ObjectRef;
+  rule: number;
+  /** `spec.rules[i].name`, when given. */
+  name?: string;
+  backends: Backend[];
+  filters: RuleFilters;
+  /** Every backend weighs 0, or there is none (and no redirect): the rule answers 500. */
+  noBackend: boolean;
+  timeouts?: { requestMs?: number; backendRequestMs?: number };
+  /** GRPCRoute: the rule's backends speak HTTP/2. */
+  grpc?: true;
+}
+
+/** One match of a rule, in the host's precedence order. */
+export interface GatewayRouteEntry {
+  rule: GatewayRule;
+  match: RequestMatch;
+  /** Index of the match in the rule (`spec.rules[i].matches[j]`), for names. */
+  matchIndex: number;
+}
+
 export interface VirtualHostModel {
   /** Host name, a wildcard like `*.foo.com`, or `*` for rules without host. */
   host: string;
+  /** Gateway API routes for this host, in precedence order, tried before the Ingress groups' routes. */
+  gatewayRoutes?: GatewayRouteEntry[];
   /** For a one-label wildcard host: the RE2 regex the request's authority must fully match. */
   authorityRegex?: string;
   groups: SplitGroup[];
@@ -119,8 +177,19 @@ export interface SecretModel {
   privateKey: string;
 }
 
+/** A port a Gateway listens on (other than the Ingress ports): its own Envoy listener and routes. */
+export interface GatewayPortModel {
+  port: number;
+  protocol: 'HTTP' | 'HTTPS';
+  virtualHosts: VirtualHostModel[];
+  /** HTTPS: one filter chain per listener hostname (`*` for none), with its certificates. */
+  tls?: Array<{ hostname: string; secrets: string[] }>;
+}
+
 export interface RoutingModel {
   virtualHosts: VirtualHostModel[];
+  /** Gateway API listeners on ports of their own; none without Gateways. */
+  gatewayPorts?: GatewayPortModel[];
   clusters: ClusterModel[];
   tlsHosts: TlsHostModel[];
   secrets: SecretModel[];

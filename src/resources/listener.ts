@@ -31,13 +31,18 @@ export function httpListener(options: ListenerOptions): Resource {
 
 /** The HTTP connection manager both listeners run; routes come by RDS over ADS. */
 export function connectionManager(statPrefix: string): ResourceBody {
+  return connectionManagerFor(statPrefix, HTTP_ROUTE_CONFIG);
+}
+
+/** The same connection manager, taking its routes from route configuration `routeConfig`. */
+export function connectionManagerFor(statPrefix: string, routeConfig: string): ResourceBody {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {
       '@type': HCM_TYPE,
       stat_prefix: statPrefix,
       codec_type: 'AUTO',
-      rds: { route_config_name: HTTP_ROUTE_CONFIG, config_source: ADS_CONFIG_SOURCE },
+      rds: { route_config_name: routeConfig, config_source: ADS_CONFIG_SOURCE },
       // Host headers carry the port (`mini-echo.io:8080`); Ingress hosts never do.
       strip_any_host_port: true,
       normalize_path: { value: true },

@@ -6,10 +6,13 @@ import type { Condition, PathType, RouteRule, SplitGroup, Backend, VirtualHostMo
 import { HTTP_ROUTE_CONFIG } from './listener.js';
 import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
 import { pushAll } from '../lists.js';
+import { gatewayRoute, type ListenerContext } from './gateway-route.js';
 
 export interface RouteOptions {
   /** The port clients reach HTTPS on, for HTTP → HTTPS redirects; without it nothing redirects. */
   httpsRedirectPort?: number;
+  /** The listener the routes serve, for Gateway API redirects (their default port and scheme). */
+  listener?: ListenerContext;
 }
 
 export function routeConfiguration(
@@ -63,7 +66,13 @@ export function vhdsName(routeConfig: string, host: string): string {
 
 export function virtualHost(vhost: VirtualHostModel, options: RouteOptions = {}): ResourceBody {
   const authority = authorityMatchers(vhost.authorityRegex);
-  const routes = orderGroups(vhost.groups).flatMap((g) => groupRoutes(g, authority, options));
+  // Gateway API matches first, in their own precedence (the model ordered them), then Ingress paths.
+  const listener = options.listener ?? { port: 80, scheme: 'http' as const };
+  const routes = (vhost.gatewayRoutes ?? []).map((entry) => gatewayRoute(entry, listener));
+  pushAll(
+    routes,
+    orderGroups(vhost.groups).flatMap((g) => groupRoutes(g, authority, options)),
+  );
   // The default backend also takes what a wildcard's extra labels keep out of the routes above.
   if (vhost.defaultBackend) pushAll(routes, groupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }, [], options));
   return { name: vhost.host, domains: [vhost.host], routes };

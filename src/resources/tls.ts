@@ -7,7 +7,9 @@ import { HTTPS_LISTENER, connectionManager, type ListenerOptions } from './liste
 import { ADS_CONFIG_SOURCE, type Resource } from './resource.js';
 
 const TLS_INSPECTOR_TYPE = 'type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector';
-const DOWNSTREAM_TLS_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
+export const DOWNSTREAM_TLS_TYPE = 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext';
+/** The TLS inspector reads the SNI so the filter chain (and so the certificate) can be chosen. */
+export const TLS_INSPECTOR = { name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': TLS_INSPECTOR_TYPE } };
 
 /** Null when no host is served on HTTPS: Envoy refuses a listener without filter chains. */
 export function httpsListener(options: ListenerOptions, hosts: readonly TlsHostModel[]): Resource | null {
@@ -17,8 +19,7 @@ export function httpsListener(options: ListenerOptions, hosts: readonly TlsHostM
     body: {
       name: HTTPS_LISTENER,
       address: { socket_address: { address: options.address, port_value: options.port } },
-      // The TLS inspector reads the SNI so the filter chain (and so the certificate) can be chosen.
-      listener_filters: [{ name: 'envoy.filters.listener.tls_inspector', typed_config: { '@type': TLS_INSPECTOR_TYPE } }],
+      listener_filters: [TLS_INSPECTOR],
       filter_chains: hosts.map((h) => ({
         name: h.host,
         filter_chain_match: { server_names: [h.host] },

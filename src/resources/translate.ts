@@ -10,6 +10,8 @@ import type { Resource, ResourceBody, ResourcesByType } from './resource.js';
 import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost, virtualHost, type RouteOptions } from './route.js';
 import { httpsListener, tlsSecret } from './tls.js';
 import { grpcRouteConfiguration } from './grpc.js';
+import { gatewayListener, gatewayName } from './gateway-listener.js';
+import { pushAll } from '../lists.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE } from '../proto/type-urls.js';
 
 export interface TranslateOptions {
@@ -35,15 +37,16 @@ function once(memo: WeakMap<ClusterModel, Resource>, cluster: ClusterModel, make
 // and its two forms (inside the whole route configuration, and alone for VHDS) are kept with it.
 interface HostForms {
   redirectPort: number | undefined;
+  listenerPort: number | undefined;
   body: ResourceBody;
   vhds: Resource;
 }
 const hostForms = new WeakMap<VirtualHostModel, HostForms>();
 function formsOf(vhost: VirtualHostModel, options: RouteOptions): HostForms {
   let forms = hostForms.get(vhost);
-  if (!forms || forms.redirectPort !== options.httpsRedirectPort) {
+  if (!forms || forms.redirectPort !== options.httpsRedirectPort || forms.listenerPort !== options.listener?.port) {
     const body = virtualHost(vhost, options);
-    forms = { redirectPort: options.httpsRedirectPort, body, vhds: vhdsVirtualHost(vhost, options, undefined, body) };
+    forms = { redirectPort: options.httpsRedirectPort, listenerPort: options.listener?.port, body, vhds: vhdsVirtualHost(vhost, options, undefined, body) };
     hostForms.set(vhost, forms);
   }
   return forms;
@@ -62,17 +65,34 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
   const listeners: Resource[] = [httpListener(options.http)];
   if (https) listeners.push(https);
   // Redirects only when the HTTPS listener exists: never send a client to a port nothing serves.
-  const routeOptions = https ? { httpsRedirectPort: options.httpsRedirectPort ?? options.https!.port } : {};
+  const routeOptions: RouteOptions = https ? { httpsRedirectPort: options.httpsRedirectPort ?? options.https!.port } : {};
+  routeOptions.listener = { port: options.http.port, scheme: 'http' };
+  const routes = [routeConfiguration(model.virtualHosts, routeOptions, undefined, (v, o) => formsOf(v, o).body)];
+  // The same virtual hosts one by one, for clients that take them by VHDS.
+  const vhds = model.virtualHosts.map((v) => formsOf(v, routeOptions).vhds);
+  const perHostRoutes = [perHostRouteConfiguration()];
+  // Gateway listeners on ports of their own: a listener and a route configuration each.
+  for (const port of model.gatewayPorts ?? []) {
+    const name = gatewayName(port.port);
+    listeners.push(gatewayListener(port, options.http.address));
+    const portOptions: RouteOptions = { listener: { port: port.port, scheme: port.protocol === 'HTTPS' ? 'https' : 'http' } };
+    routes.push(routeConfiguration(port.virtualHosts, portOptions, name));
+    pushAll(
+      vhds,
+      port.virtualHosts.map((v) => vhdsVirtualHost(v, portOptions, name)),
+    );
+    perHostRoutes.push(perHostRouteConfiguration(name));
+  }
+  const gatewaySecrets = (model.gatewayPorts ?? []).some((p) => p.protocol === 'HTTPS');
   return {
     [LISTENER_TYPE]: listeners.sort(byName),
-    [ROUTE_TYPE]: [routeConfiguration(model.virtualHosts, routeOptions, undefined, (v, o) => formsOf(v, o).body)],
-    // The same virtual hosts one by one, for clients that take them by VHDS.
-    [VIRTUAL_HOST_TYPE]: model.virtualHosts.map((v) => formsOf(v, routeOptions).vhds).sort(byName),
-    perHostRoutes: [perHostRouteConfiguration()],
+    [ROUTE_TYPE]: routes.sort(byName),
+    [VIRTUAL_HOST_TYPE]: vhds.sort(byName),
+    perHostRoutes: perHostRoutes.sort(byName),
     grpcRoutes: () => model.virtualHosts.map(grpcFormOf).sort(byName),
     [CLUSTER_TYPE]: model.clusters.map((c) => once(clusters, c, edsCluster)).sort(byName),
     [ENDPOINT_TYPE]: model.clusters.map((c) => once(assignments, c, loadAssignment)).sort(byName),
     // Only certificates a listener uses are sent: Envoy asks for them by name.
-    [SECRET_TYPE]: https ? model.secrets.map(tlsSecret).sort(byName) : [],
+    [SECRET_TYPE]: https || gatewaySecrets ? model.secrets.map(tlsSecret).sort(byName) : [],
   };
 }

@@ -2,6 +2,7 @@
 // its clusters, a cluster its endpoints) and which secrets a listener needs: read back from the bodies
 // translation made, for make-before-break ordering and the snapshot's consistency check.
 
+import { INVALID_BACKEND_CLUSTER } from '../resources/gateway-route.js';
 import { CLUSTER_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE, type TypeUrl } from '../proto/type-urls.js';
 import type { Resource } from '../resources/resource.js';
 
@@ -45,6 +46,8 @@ function clustersOfHost(vhost: VirtualHostFields): readonly string[] {
       if (route.route?.cluster) found.add(route.route.cluster);
       for (const wc of route.route?.weighted_clusters?.clusters ?? []) found.add(wc.name);
     }
+    // The share of unresolvable Gateway API backends goes to a cluster that is missing on purpose (500).
+    found.delete(INVALID_BACKEND_CLUSTER);
     clusters = [...found];
     hostClusters.set(vhost, clusters);
   }

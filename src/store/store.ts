@@ -5,9 +5,18 @@
 import type { Diagnostic } from '../objects/diagnostics.js';
 import { namespaceOf, objectKey, type KubeObject } from '../objects/kube.js';
 import { compareStrings } from '../order.js';
+import { GATEWAY_GROUP } from '../objects/gateway-api.js';
 
 /** Kinds the model reads; anything else is dropped at the door. */
-export const RELEVANT_KINDS = new Set(['Ingress', 'Service', 'EndpointSlice', 'IngressClass', 'Secret']);
+export const RELEVANT_KINDS = new Set(['Ingress', 'Service', 'EndpointSlice', 'IngressClass', 'Secret', 'Namespace']);
+/** Gateway API kinds, read only from their own API group: Istio's networking.istio.io Gateway is another thing. */
+const GATEWAY_KINDS = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'GRPCRoute', 'ReferenceGrant']);
+
+/** Whether the model reads this object. */
+export function isRelevant(object: Pick<KubeObject, 'kind' | 'apiVersion'>): boolean {
+  if (RELEVANT_KINDS.has(object.kind)) return true;
+  return GATEWAY_KINDS.has(object.kind) && typeof object.apiVersion === 'string' && object.apiVersion.startsWith(`${GATEWAY_GROUP}/`);
+}
 
 interface Entry {
   object: KubeObject;
@@ -33,7 +42,7 @@ export class ObjectStore {
     const previous = this.sources.get(source);
     const next = new Map<string, Entry>();
     objects.forEach((object, i) => {
-      if (!RELEVANT_KINDS.has(object.kind)) return;
+      if (!isRelevant(object)) return;
       const key = objectKey(object);
       const print = fingerprint(object);
       // An unchanged object keeps its identity, so the model can tell "unchanged" with ===.
@@ -56,7 +65,7 @@ export class ObjectStore {
 
   /** Adds or replaces one object supplied by `source` (used by informers). */
   upsert(source: string, object: KubeObject): boolean {
-    if (!RELEVANT_KINDS.has(object.kind)) return false;
+    if (!isRelevant(object)) return false;
     const entries = this.sources.get(source) ?? new Map<string, Entry>();
     const key = objectKey(object);
     const print = fingerprint(object);

@@ -9,6 +9,9 @@ import { checkIngressClass } from './ingress-class.js';
 import { checkIngress } from './ingress.js';
 import { checkSecret } from './secret.js';
 import { checkService } from './service.js';
+import { checkGateway, checkGatewayClass, checkNamespace, checkReferenceGrant } from './gateway-api.js';
+import { checkGrpcRoute, checkHttpRoute } from './routes.js';
+import { CLUSTER_SCOPED_KINDS } from '../../objects/gateway-api.js';
 import { Shape } from './shape.js';
 
 export type Validation<T extends KubeObject = KubeObject> =
@@ -22,6 +25,12 @@ const CHECKERS: Readonly<Record<string, Checker>> = {
   EndpointSlice: checkEndpointSlice,
   Secret: checkSecret,
   IngressClass: checkIngressClass,
+  GatewayClass: checkGatewayClass,
+  Gateway: checkGateway,
+  HTTPRoute: checkHttpRoute,
+  GRPCRoute: checkGrpcRoute,
+  ReferenceGrant: checkReferenceGrant,
+  Namespace: checkNamespace,
 };
 
 const results = new WeakMap<KubeObject, Validation>();
@@ -41,7 +50,7 @@ export function refOfObject(object: Pick<KubeObject, 'kind' | 'metadata'>): Obje
   const name = typeof metadata.name === 'string' ? metadata.name : '';
   const namespace = typeof metadata.namespace === 'string' && metadata.namespace !== '' ? metadata.namespace : 'default';
   const ref: ObjectRef = { kind: object.kind, name: name.length > 253 ? `${name.slice(0, 253)}…` : name };
-  return object.kind === 'IngressClass' ? ref : { ...ref, namespace };
+  return CLUSTER_SCOPED_KINDS.has(object.kind) ? ref : { ...ref, namespace };
 }
 
 function check(object: KubeObject): Validation {
