@@ -188,13 +188,15 @@ describe('integration: the blue-green release with HTTPRoute weights through a r
   });
 
   it('every weight 0: every request answers 500', async () => {
+    const before = app.cache.current();
     write(dir, 'route.yaml', [
       route([
         { name: 'new-nginx', weight: 0 },
         { name: 'old-nginx', weight: 0 },
       ]),
     ]);
-    await waitFor('500 on every request', async () => (await get(gatewayPort, HOST)).status === 500, 30_000);
+    await waitForRollout(app, before);
+    await sleep(300);
     const counts = await tally(gatewayPort, HOST, 100);
     expect(
       [...counts.keys()].every((k) => k.startsWith('status:500')),

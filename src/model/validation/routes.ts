@@ -149,8 +149,8 @@ function checkHttpMatch(value: unknown, field: string, shape: Shape): string | u
     const text = shape.string(path.value, `${field}.path.value`) ?? (path.value === undefined || path.value === null ? '/' : undefined);
     if (text !== undefined && type !== undefined) checkPathValue(text, type, `${field}.path.value`, shape);
   }
-  checkNameValues(match.headers, `${field}.headers`, 'header', shape, true);
-  checkNameValues(match.queryParams, `${field}.queryParams`, 'query parameter', shape, false);
+  checkNameValues(match.headers, `${field}.headers`, 'header', shape);
+  checkNameValues(match.queryParams, `${field}.queryParams`, 'query parameter', shape);
   shape.oneOf(match.method, `${field}.method`, HTTP_METHODS);
   return type;
 }
@@ -185,10 +185,10 @@ function checkGrpcMatch(value: unknown, field: string, shape: Shape): void {
         shape.sink.error(`${field}.method.method`, `${quote(name)} is not a gRPC method name such as SayHello`);
     }
   }
-  checkNameValues(match.headers, `${field}.headers`, 'header', shape, true);
+  checkNameValues(match.headers, `${field}.headers`, 'header', shape);
 }
 
-function checkNameValues(value: unknown, field: string, what: string, shape: Shape, caseInsensitive: boolean): void {
+function checkNameValues(value: unknown, field: string, what: string, shape: Shape): void {
   const list = shape.list(value, field);
   if (!list) return;
   if (list.length > 16) shape.sink.error(field, `has ${list.length} entries; at most 16 are allowed`);
@@ -201,10 +201,11 @@ function checkNameValues(value: unknown, field: string, what: string, shape: Sha
     const name = shape.required(entry.name, `${at}.name`, `the ${what} name`) ? shape.string(entry.name, `${at}.name`) : undefined;
     if (name !== undefined) {
       if (name.length > 256 || !HEADER_NAME.test(name)) shape.sink.error(`${at}.name`, `${quote(name)} is not a valid ${what} name`);
-      const key = caseInsensitive ? name.toLowerCase() : name;
-      const first = seen.get(key);
+      // The API server refuses the same name twice (a list-map key); names equal but for case are
+      // allowed, and only the first of them counts (the spec's rule, applied when the route is planned).
+      const first = seen.get(name);
       if (first !== undefined) shape.sink.error(`${at}.name`, `${quote(name)} is already matched by ${field}[${first}]; each name may appear once`);
-      else seen.set(key, i);
+      else seen.set(name, i);
     }
     if (shape.required(entry.value, `${at}.value`, `the ${what} value to match`)) {
       const text = shape.string(entry.value, `${at}.value`);
