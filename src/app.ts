@@ -67,6 +67,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         lease: config.lease,
         leaseNamespace: config.leaseNamespace,
         fleetReports: config.fleetReports,
+        gatewayControllerName: config.gatewayControllerName,
       },
       log,
     );
@@ -321,6 +322,11 @@ function loadKubeConfig(config: Config): KubeConfig {
 
 function createSource(config: Config, store: ObjectStore, log: Logger, kubeConfig: KubeConfig | undefined): Source {
   if (kubeConfig)
-    return new KubeSource(kubeConfig, store, log.child({ component: 'kube-source' }), { namespace: config.namespace, ingressClass: config.ingressClass });
+    return new KubeSource(kubeConfig, store, log.child({ component: 'kube-source' }), {
+      namespace: config.namespace,
+      ingressClass: config.ingressClass,
+      gatewayControllerName: config.gatewayControllerName,
+      ...(config.kubeBackoff ? { backoff: config.kubeBackoff } : {}),
+    });
   return new FileSource(config.manifests, store, log.child({ component: 'file-source' }), { maxFileBytes: config.maxFileBytes });
 }

@@ -31,6 +31,8 @@ import { rolloutSpecOf } from './rollout/annotation.js';
 export interface ControllerObserver {
   diagnostics?(fresh: readonly Diagnostic[]): void;
   published?(model: RoutingModel): void;
+  /** After every build: the Gateway API statuses it decided (written by the leader when they change). */
+  gatewayStatuses?(statuses: GatewayStatuses | undefined): void;
 }
 
 export interface ControllerOptions {
@@ -184,6 +186,7 @@ export class Controller {
       const { result, incremental } = buildModelIncremental(input, this.accepted, this.modelMemo);
       this.accepted = result.accepted;
       this.gatewayStatuses = result.gatewayStatuses;
+      this.options.observer?.gatewayStatuses?.(result.gatewayStatuses);
       this.modelMemo = rememberBuild(input, result);
       // A group under an automated rollout serves the rollout's weights, not the declared ones.
       const accepted = this.accepted;

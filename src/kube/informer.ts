@@ -9,7 +9,7 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../log.js';
 import type { KubeObject } from '../objects/kube.js';
-import type { KubeClient } from './client.js';
+import { KubeApiError, type KubeClient } from './client.js';
 
 export interface Collection {
   kind: string;
@@ -18,6 +18,11 @@ export interface Collection {
   path: string;
   labelSelector?: string;
   fieldSelector?: string;
+  /**
+   * The API may not be installed (Gateway API CRDs): a 404 then reads as an empty collection, synced,
+   * and the list is tried again every `maxMs` of the backoff, so installing the CRDs later is noticed.
+   */
+  optional?: boolean;
 }
 
 export interface InformerEvents {
@@ -52,6 +57,8 @@ export class Informer {
   private timer: NodeJS.Timeout | undefined;
   /** The last error while it lasts; cleared by the next successful list or watch event. */
   lastError: string | undefined;
+  /** An optional collection whose API the server does not serve (404). */
+  absent = false;
   restarts = 0;
 
   constructor(
@@ -95,6 +102,11 @@ export class Informer {
 
   private listed(): void {
     this.synced = true;
+    if (this.absent) {
+      this.absent = false;
+      this.log.info('this API is installed now', { kind: this.collection.kind, path: this.collection.path });
+      this.events.health();
+    }
     this.delayMs = this.backoff.initialMs;
     this.recovered();
   }
@@ -113,6 +125,20 @@ export class Informer {
 
   private failed(error: unknown): void {
     if (this.stopped) return;
+    if (this.collection.optional && error instanceof KubeApiError && error.status === 404) {
+      if (!this.absent)
+        this.log.info('this API is not installed; its kind is read as empty until it is', { kind: this.collection.kind, path: this.collection.path });
+      this.absent = true;
+      this.synced = true;
+      this.recovered();
+      this.events.health();
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => {
+        if (!this.stopped) this.start();
+      }, this.backoff.maxMs);
+      this.timer.unref();
+      return;
+    }
     const first = this.lastError === undefined;
     this.lastError = describe(error);
     if (first) this.events.health();

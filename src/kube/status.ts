@@ -125,17 +125,21 @@ export class StatusWriter {
     }
   }
 
-  private async addresses(): Promise<LoadBalancerIngress[]> {
-    const publish = this.options.publish;
-    if ('address' in publish) return [loadBalancerEntry(publish.address)];
-    const service = await this.client.expect<{
-      spec?: { externalIPs?: string[] };
-      status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
-    }>('GET', `/api/v1/namespaces/${encodeURIComponent(publish.service.namespace)}/services/${encodeURIComponent(publish.service.name)}`);
-    const balanced = (service.status?.loadBalancer?.ingress ?? []).flatMap((e): LoadBalancerIngress[] =>
-      e.ip ? [{ ip: e.ip }] : e.hostname ? [{ hostname: e.hostname }] : [],
-    );
-    if (balanced.length > 0) return balanced;
-    return (service.spec?.externalIPs ?? []).map((ip) => ({ ip }));
+  private addresses(): Promise<LoadBalancerIngress[]> {
+    return publishedAddresses(this.client, this.options.publish);
   }
+}
+
+/** Where the fleet is reached: --publish-address, or --publish-service's load balancer (else its external IPs). */
+export async function publishedAddresses(client: KubeClient, publish: PublishTarget): Promise<LoadBalancerIngress[]> {
+  if ('address' in publish) return [loadBalancerEntry(publish.address)];
+  const service = await client.expect<{
+    spec?: { externalIPs?: string[] };
+    status?: { loadBalancer?: { ingress?: Array<{ ip?: string; hostname?: string }> } };
+  }>('GET', `/api/v1/namespaces/${encodeURIComponent(publish.service.namespace)}/services/${encodeURIComponent(publish.service.name)}`);
+  const balanced = (service.status?.loadBalancer?.ingress ?? []).flatMap((e): LoadBalancerIngress[] =>
+    e.ip ? [{ ip: e.ip }] : e.hostname ? [{ hostname: e.hostname }] : [],
+  );
+  if (balanced.length > 0) return balanced;
+  return (service.spec?.externalIPs ?? []).map((ip) => ({ ip }));
 }

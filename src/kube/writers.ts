@@ -12,7 +12,10 @@ import type { Diagnostic } from '../objects/diagnostics.js';
 import type { ObjectStore } from '../store/store.js';
 import { KubeClient } from './client.js';
 import { LeaderElector } from './leader.js';
-import { StatusWriter, type PublishTarget } from './status.js';
+import { StatusWriter, publishedAddresses, type PublishTarget } from './status.js';
+import { GatewayStatusWriter } from './gateway-status.js';
+import { DEFAULT_CONTROLLER_NAME } from '../gateway/build.js';
+import type { GatewayStatuses } from '../gateway/conditions.js';
 import { EventRecorder } from './events.js';
 import { changedSplits, splitSummaries, type SplitSummary } from './split-summary.js';
 import { RolloutWatcher, type RolloutState } from './rollout-events.js';
@@ -36,6 +39,8 @@ export interface WritersOptions {
   identity?: string;
   /** How long a changed split may take to reach every connected proxy before a RolloutStalled Warning. */
   rolloutTimeoutMs?: number;
+  /** Gateway API: our controllerName, for the status entries we own. */
+  gatewayControllerName?: string;
 }
 
 export interface ClusterWriters {
@@ -153,14 +158,35 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
   const status = options.publish
     ? new StatusWriter(client, store, { ingressClass: options.ingressClass, publish: options.publish, isLeader }, log.child({ component: 'ingress-status' }))
     : undefined;
+  let gatewayStatuses: GatewayStatuses | undefined;
+  const publish = options.publish;
+  const gatewayStatus = new GatewayStatusWriter(
+    client,
+    {
+      controllerName: options.gatewayControllerName ?? DEFAULT_CONTROLLER_NAME,
+      isLeader,
+      statuses: () => gatewayStatuses,
+      addresses: async () =>
+        publish
+          ? (await publishedAddresses(client, publish)).map((a) => ('ip' in a ? { type: 'IPAddress', value: a.ip } : { type: 'Hostname', value: a.hostname }))
+          : undefined,
+    },
+    log.child({ component: 'gateway-status' }),
+  );
+  observer.gatewayStatuses = (next) => {
+    gatewayStatuses = next;
+    gatewayStatus.changed();
+  };
   // A new leader states the splits in force: those the last leader reported are counted once more,
   // and any it did not get to (it stopped first) are reported now.
   elector?.onChange((leading) => {
     status?.changed();
+    gatewayStatus.leadershipChanged();
     if (leading) recordSplits(splits.values());
   });
   elector?.start();
   status?.start();
+  gatewayStatus.start();
   if (!options.publish)
     log.info('Ingress status is not written: give --publish-address ADDR or --publish-service NS/NAME to show an ADDRESS in kubectl get ingress');
   return {
@@ -198,6 +224,7 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
       events.stop();
       await reports.stop();
       status?.stop();
+      gatewayStatus.stop();
       await elector?.stop();
     },
   };

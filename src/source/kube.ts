@@ -10,6 +10,8 @@ import type { Logger } from '../log.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import { isOurs } from '../objects/ingress-class.js';
 import type { Ingress, IngressClass, KubeObject } from '../objects/kube.js';
+import type { Gateway, GatewayClass } from '../objects/gateway-api.js';
+import { DEFAULT_CONTROLLER_NAME } from '../gateway/build.js';
 import type { ObjectStore } from '../store/store.js';
 import type { Source } from './source.js';
 
@@ -20,6 +22,8 @@ export interface KubeSourceOptions {
   namespace?: string;
   /** Our IngressClass: the Secrets of other controllers' Ingresses are not read. */
   ingressClass: string;
+  /** Our Gateway controllerName: the certificates of other controllers' Gateways are not read. */
+  gatewayControllerName?: string;
   backoff?: Backoff;
 }
 
@@ -31,8 +35,20 @@ export function collections(namespace: string | undefined): Collection[] {
     { kind: 'IngressClass', apiVersion: 'networking.k8s.io/v1', path: '/apis/networking.k8s.io/v1/ingressclasses' },
     { kind: 'Service', apiVersion: 'v1', path: ns('/api/v1', 'services') },
     { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', path: ns('/apis/discovery.k8s.io/v1', 'endpointslices') },
+    // Gateway API: read when its CRDs are installed (the upstream standard channel), empty until then.
+    { kind: 'GatewayClass', apiVersion: GATEWAY_V1, path: `/apis/${GATEWAY_V1}/gatewayclasses`, optional: true },
+    { kind: 'Gateway', apiVersion: GATEWAY_V1, path: ns(`/apis/${GATEWAY_V1}`, 'gateways'), optional: true },
+    { kind: 'HTTPRoute', apiVersion: GATEWAY_V1, path: ns(`/apis/${GATEWAY_V1}`, 'httproutes'), optional: true },
+    { kind: 'GRPCRoute', apiVersion: GATEWAY_V1, path: ns(`/apis/${GATEWAY_V1}`, 'grpcroutes'), optional: true },
+    // ReferenceGrant is served as v1beta1 by every release that has it (and as v1 by the newest too).
+    { kind: 'ReferenceGrant', apiVersion: GATEWAY_V1BETA1, path: ns(`/apis/${GATEWAY_V1BETA1}`, 'referencegrants'), optional: true },
+    // Namespace labels, for listeners that admit routes by a namespace selector.
+    { kind: 'Namespace', apiVersion: 'v1', path: '/api/v1/namespaces' },
   ];
 }
+
+const GATEWAY_V1 = 'gateway.networking.k8s.io/v1';
+const GATEWAY_V1BETA1 = 'gateway.networking.k8s.io/v1beta1';
 
 /** The watch of one Secret, by namespace and name. */
 export function secretCollection(namespace: string, name: string): Collection {
@@ -77,6 +93,22 @@ export class KubeSource implements Source {
   }
 
   diagnostics(): Diagnostic[] {
+    const absent = this.informers.filter((i) => i.absent).map((i) => i.collection.kind);
+    const notes: Diagnostic[] =
+      absent.length === 0
+        ? []
+        : [
+            {
+              severity: 'info',
+              object: { kind: 'APIServer', name: 'gateway.networking.k8s.io' },
+              field: 'apis',
+              message: `the API server does not serve ${absent.join(', ')}: install the Gateway API CRDs (standard channel) to use them; Ingresses are served meanwhile`,
+            },
+          ];
+    return notes.concat(this.errors());
+  }
+
+  private errors(): Diagnostic[] {
     return [...this.informers, ...this.secrets.values()]
       .filter((i) => i.lastError !== undefined)
       .map((i) => ({
@@ -104,7 +136,7 @@ export class KubeSource implements Source {
 
   private apply(changed: boolean, kind: string): void {
     // Once per burst of events (an initial list brings thousands), not once per Ingress.
-    if ((kind === 'Ingress' || kind === 'IngressClass') && !this.secretsPending) {
+    if ((kind === 'Ingress' || kind === 'IngressClass' || kind === 'Gateway' || kind === 'GatewayClass') && !this.secretsPending) {
       this.secretsPending = true;
       setImmediate(() => {
         this.secretsPending = false;
@@ -125,6 +157,29 @@ export class KubeSource implements Source {
       for (const tls of Array.isArray(ingress.spec?.tls) ? ingress.spec.tls : []) {
         const name = (tls as { secretName?: unknown } | null)?.secretName;
         if (typeof name === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) && name.length <= 253) wanted.add(`${namespace}/${name}`);
+      }
+    }
+    // And the certificates of the listeners of our Gateways (certificateRefs, in any namespace: the
+    // build checks the ReferenceGrants).
+    const controller = this.options.gatewayControllerName ?? DEFAULT_CONTROLLER_NAME;
+    const ourClasses = new Set(
+      this.store
+        .list<GatewayClass>('GatewayClass')
+        .filter((c) => c.spec?.controllerName === controller)
+        .map((c) => c.metadata.name),
+    );
+    for (const gateway of this.store.list<Gateway>('Gateway')) {
+      if (!ourClasses.has(gateway.spec?.gatewayClassName)) continue;
+      const namespace = typeof gateway.metadata.namespace === 'string' && gateway.metadata.namespace !== '' ? gateway.metadata.namespace : 'default';
+      for (const listener of Array.isArray(gateway.spec?.listeners) ? gateway.spec.listeners : []) {
+        const refs = (listener as { tls?: { certificateRefs?: unknown } } | null)?.tls?.certificateRefs;
+        for (const ref of Array.isArray(refs) ? refs : []) {
+          const r = ref as { name?: unknown; namespace?: unknown; kind?: unknown; group?: unknown } | null;
+          if ((r?.group ?? '') !== '' || (r?.kind ?? 'Secret') !== 'Secret') continue;
+          const ns = typeof r?.namespace === 'string' ? r.namespace : namespace;
+          if (typeof r?.name === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(r.name) && r.name.length <= 253 && /^[a-z0-9-]{1,63}$/.test(ns))
+            wanted.add(`${ns}/${r.name}`);
+        }
       }
     }
     for (const [key, informer] of this.secrets) {

@@ -158,8 +158,10 @@ describe('source/kube: informers against a fake API server', function () {
     const a = await start({ namespace: 'default' });
     await waitFor('ready', async () => (await readyz(a)) === 200);
     expect(a.store.list('Ingress').map((i) => i.metadata.namespace)).to.deep.equal(['default']);
-    // What it reads of the cluster is in that namespace; its own state (the rollout ConfigMap) is in its own.
-    const collections = api.requests.filter((r) => r.startsWith('GET') && !r.includes('ingressclasses') && !r.includes('/configmaps/splitplane-rollouts-'));
+    // What it reads of the cluster is in that namespace, but for the cluster-wide kinds (classes, and
+    // Namespaces for their labels); its own state (the rollout ConfigMap) is in its own.
+    const clusterWide = /ingressclasses|gatewayclasses|^GET \/api\/v1\/namespaces\?/;
+    const collections = api.requests.filter((r) => r.startsWith('GET') && !clusterWide.test(r) && !r.includes('/configmaps/splitplane-rollouts-'));
     for (const r of collections) expect(r).to.match(/\/namespaces\/default\//);
   });
 });

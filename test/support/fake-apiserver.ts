@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { Json } from './json.js';
 
 type Obj = Record<string, Json>;
+const GATEWAY = 'gateway.networking.k8s.io';
 
 interface Resource {
   kind: string;
@@ -35,6 +36,13 @@ const RESOURCES: Resource[] = [
   { kind: 'ConfigMap', apiVersion: 'v1', prefix: '/api/v1', plural: 'configmaps', namespaced: true },
   { kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', prefix: '/apis/coordination.k8s.io/v1', plural: 'leases', namespaced: true },
   { kind: 'Event', apiVersion: 'events.k8s.io/v1', prefix: '/apis/events.k8s.io/v1', plural: 'events', namespaced: true },
+  { kind: 'Namespace', apiVersion: 'v1', prefix: '/api/v1', plural: 'namespaces', namespaced: false },
+  // Gateway API, as its CRDs serve it (FakeApiServer.gatewayApi = false: not installed).
+  { kind: 'GatewayClass', apiVersion: `${GATEWAY}/v1`, prefix: `/apis/${GATEWAY}/v1`, plural: 'gatewayclasses', namespaced: false },
+  { kind: 'Gateway', apiVersion: `${GATEWAY}/v1`, prefix: `/apis/${GATEWAY}/v1`, plural: 'gateways', namespaced: true },
+  { kind: 'HTTPRoute', apiVersion: `${GATEWAY}/v1`, prefix: `/apis/${GATEWAY}/v1`, plural: 'httproutes', namespaced: true },
+  { kind: 'GRPCRoute', apiVersion: `${GATEWAY}/v1`, prefix: `/apis/${GATEWAY}/v1`, plural: 'grpcroutes', namespaced: true },
+  { kind: 'ReferenceGrant', apiVersion: `${GATEWAY}/v1beta1`, prefix: `/apis/${GATEWAY}/v1beta1`, plural: 'referencegrants', namespaced: true },
 ];
 
 interface WatchEvent {
@@ -63,6 +71,8 @@ export class FakeApiServer {
   private bookmarkTimer: NodeJS.Timeout | undefined;
   /** Every request, as `METHOD path?query`. */
   readonly requests: string[] = [];
+  /** Whether the Gateway API CRDs are installed: without them its paths are 404, as on a real cluster. */
+  gatewayApi = true;
   port = 0;
 
   constructor(private readonly bookmarkEveryMs = 200) {}
@@ -180,7 +190,9 @@ export class FakeApiServer {
     object.metadata.resourceVersion = String(this.rv);
     object.metadata.uid = before?.metadata.uid ?? randomUUID();
     object.metadata.creationTimestamp = before?.metadata.creationTimestamp ?? new Date(Date.now() - 1000 + this.rv).toISOString().replace(/\.\d+Z$/, 'Z');
-    object.metadata.generation = (before?.metadata.generation ?? 0) + 1;
+    // As the API server does: the generation moves with the spec, never with the status.
+    const sameSpec = before !== undefined && JSON.stringify(before.spec) === JSON.stringify(object.spec);
+    object.metadata.generation = sameSpec ? before.metadata.generation : (before?.metadata.generation ?? 0) + 1;
     return object;
   }
 
@@ -246,7 +258,13 @@ export class FakeApiServer {
         const next = subresource === 'status' ? { ...current, status: body?.status } : { ...body, status: current.status };
         return this.json(res, 200, this.apply(next));
       }
-      if (req.method === 'PATCH') return this.json(res, 200, this.apply(mergePatch(current, body ?? {})));
+      if (req.method === 'PATCH') {
+        const sent = body?.metadata?.resourceVersion;
+        if (sent !== undefined && sent !== current.metadata.resourceVersion)
+          return this.status(res, 409, 'Conflict', `the object has been modified; please apply your changes to the latest version and try again`);
+        if (subresource === 'status') return this.json(res, 200, this.apply({ ...current, status: mergePatch(current, body ?? {}).status }));
+        return this.json(res, 200, this.apply(mergePatch(current, body ?? {})));
+      }
       return this.status(res, 405, 'MethodNotAllowed', String(req.method));
     });
   }
@@ -254,6 +272,7 @@ export class FakeApiServer {
   private route(pathname: string): { resource: Resource; namespace?: string; name?: string; subresource?: string } | undefined {
     for (const resource of RESOURCES) {
       if (!pathname.startsWith(resource.prefix + '/')) continue;
+      if (!this.gatewayApi && resource.prefix.startsWith(`/apis/${GATEWAY}/`)) continue;
       const rest = pathname
         .slice(resource.prefix.length + 1)
         .split('/')
