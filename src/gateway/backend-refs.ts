@@ -23,6 +23,15 @@ export interface BackendContext {
   from: { kind: string; namespace: string };
   /** Clusters the build sends traffic to: a resolved backend adds its own. */
   clusters: Map<string, ClusterModel>;
+  /** The route is a GRPCRoute: its backends are reached over HTTP/2. */
+  grpc?: boolean;
+}
+
+const http2Models = new WeakMap<ClusterModel, ClusterModel>();
+function http2Of(model: ClusterModel): ClusterModel {
+  let out = http2Models.get(model);
+  if (!out) http2Models.set(model, (out = { ...model, http2: true }));
+  return out;
 }
 
 export function resolveBackendRef(ref: BackendObjectReference, context: BackendContext): BackendResolution {
@@ -58,6 +67,10 @@ export function resolveBackendRef(ref: BackendObjectReference, context: BackendC
   const cluster = resolution.cluster!;
   if (!context.clusters.has(cluster))
     context.clusters.set(cluster, clusterModel(cluster, namespace, ref.name, resolution.port!, resolution.endpoints as EndpointAddress[]));
+  // A Service port a GRPCRoute sends to is reached over HTTP/2 from every route (a gRPC server speaks
+  // nothing else); the shared cluster object is copied, never changed.
+  const known = context.clusters.get(cluster)!;
+  if (context.grpc && !known.http2) context.clusters.set(cluster, http2Of(known));
   const out: BackendResolution = { ok: true, service: ref.name, namespace, cluster, ready: resolution.ok };
   if (!resolution.ok) out.reason = resolution.reason;
   return out;

@@ -69,7 +69,7 @@ export function planRoute(route: HTTPRoute | GRPCRoute, context: Omit<BackendCon
     unready: [],
   };
   if (route.metadata.creationTimestamp !== undefined) planned.creationTimestamp = route.metadata.creationTimestamp;
-  const backendContext: BackendContext = { ...context, from: { kind: route.kind, namespace } };
+  const backendContext: BackendContext = { ...context, from: { kind: route.kind, namespace }, grpc: route.kind === 'GRPCRoute' };
   (route.spec?.rules ?? []).forEach((rule, i) => {
     const field = `spec.rules[${i}]`;
     const matches =

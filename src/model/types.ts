@@ -160,6 +160,8 @@ export interface ClusterModel {
   service: string;
   port: number;
   endpoints: EndpointAddress[];
+  /** Reached over HTTP/2 without TLS (h2c): a GRPCRoute sends to it. */
+  http2?: true;
 }
 
 /** A host served on HTTPS: Envoy picks the filter chain by SNI and gets the certificate by SDS. */

@@ -29,16 +29,30 @@ export function gatewayRouteName(entry: GatewayRouteEntry): string {
   return `${s.kind.toLowerCase()}:${s.namespace}/${s.name}:rule${entry.rule.rule}:match${entry.matchIndex}`;
 }
 
+/** The split of a rule: one cluster, or weighted clusters with the invalid share on a cluster that never exists. */
+export function splitAction(backends: readonly Backend[]): ResourceBody | undefined {
+  const live = backends.filter((b) => b.cluster !== null && b.basisPoints > 0);
+  const invalid = backends.filter((b) => b.cluster === null).reduce((sum, b) => sum + b.basisPoints, 0);
+  if (live.length === 0 && invalid === 0) return undefined;
+  if (live.length === 1 && invalid === 0) return { cluster: live[0]!.cluster };
+  const clusters: ResourceBody[] = live.map((b) => ({ name: b.cluster, weight: { value: b.basisPoints } }));
+  if (invalid > 0) clusters.push({ name: INVALID_BACKEND_CLUSTER, weight: { value: invalid } });
+  return { weighted_clusters: { clusters } };
+}
+
 export function gatewayRoute(entry: GatewayRouteEntry, listener: ListenerContext): ResourceBody {
   const { rule, match } = entry;
   const route: ResourceBody = { name: gatewayRouteName(entry), match: requestMatch(match) };
   const filters = rule.filters;
+  // HTTPRoute: 500 for what has no backend (the spec's words); GRPCRoute: UNAVAILABLE, which a gRPC
+  // client reads from a 503.
+  const failed = rule.grpc ? 503 : 500;
   if (filters.redirect) route.redirect = redirectAction(filters.redirect, match, listener);
-  else if (rule.noBackend) route.direct_response = { status: 500, body: { inline_string: 'no backend of this route rule takes traffic\n' } };
+  else if (rule.noBackend) route.direct_response = { status: failed, body: { inline_string: 'no backend of this route rule takes traffic\n' } };
   else {
-    const action = routeAction(rule.backends, filters, match, rule.timeouts);
+    const action = routeAction(rule.backends, filters, match, rule.timeouts, rule.grpc === true);
     if (action) route.route = action;
-    else route.direct_response = { status: 500, body: { inline_string: 'no backend of this route rule can be resolved\n' } };
+    else route.direct_response = { status: failed, body: { inline_string: 'no backend of this route rule can be resolved\n' } };
   }
   if (filters.requestHeaders) Object.assign(route, headerEdits(filters.requestHeaders, 'request'));
   if (filters.responseHeaders) Object.assign(route, headerEdits(filters.responseHeaders, 'response'));
@@ -68,18 +82,17 @@ function routeAction(
   filters: RuleFilters,
   match: RequestMatch,
   timeouts: GatewayRouteEntry['rule']['timeouts'],
+  grpc: boolean,
 ): ResourceBody | undefined {
-  const live = backends.filter((b) => b.cluster !== null && b.basisPoints > 0);
-  const invalid = backends.filter((b) => b.cluster === null).reduce((sum, b) => sum + b.basisPoints, 0);
-  if (live.length === 0 && invalid > 0) return undefined;
-  const action: ResourceBody = {};
-  if (live.length === 1 && invalid === 0) action.cluster = live[0]!.cluster;
-  else {
-    const clusters: ResourceBody[] = live.map((b) => ({ name: b.cluster, weight: { value: b.basisPoints } }));
-    if (invalid > 0) clusters.push({ name: INVALID_BACKEND_CLUSTER, weight: { value: invalid } });
-    action.weighted_clusters = { clusters };
-    if (invalid > 0) action.cluster_not_found_response_code = 'INTERNAL_SERVER_ERROR';
-  }
+  const split = splitAction(backends);
+  if (
+    !split ||
+    (split.cluster === undefined && !(split.weighted_clusters as { clusters: ResourceBody[] }).clusters.some((c) => c.name !== INVALID_BACKEND_CLUSTER))
+  )
+    return undefined;
+  const action: ResourceBody = { ...split };
+  if (backends.some((b) => b.cluster === null && b.basisPoints > 0))
+    action.cluster_not_found_response_code = grpc ? 'SERVICE_UNAVAILABLE' : 'INTERNAL_SERVER_ERROR';
   const rewrite = filters.rewrite;
   if (rewrite?.hostname !== undefined) action.host_rewrite_literal = rewrite.hostname;
   if (rewrite?.path) Object.assign(action, pathRewrite(rewrite.path, match));

@@ -11,7 +11,8 @@
 // - no cookies: gRPC keeps none, so the sticky routes are left out and each RPC is split by weight.
 // Clusters and endpoints are Envoy's own: EDS over ADS, one locality with its load_balancing_weight.
 
-import type { PathType, SplitGroup, VirtualHostModel } from '../model/types.js';
+import type { GatewayRouteEntry, PathType, SplitGroup, VirtualHostModel } from '../model/types.js';
+import { gatewayRouteName, splitAction } from './gateway-route.js';
 import { HCM_TYPE, ROUTER_FILTER } from './listener.js';
 import { ADS_CONFIG_SOURCE, type Resource, type ResourceBody } from './resource.js';
 import { forwardAction, groupRouteName, liveBackends, matcher, orderGroups, ruleBackends } from './route.js';
@@ -51,7 +52,9 @@ export function grpcListener(name: string, routeConfig: string): Resource {
  */
 export function grpcRouteConfiguration(vhost: VirtualHostModel): Resource {
   const name = grpcRouteConfigName(vhost.host);
-  const routes = orderGroups(vhost.groups).flatMap(grpcGroupRoutes);
+  // Gateway API matches first, as for Envoy; only their split is served (gRPC runs no filters).
+  const routes = (vhost.gatewayRoutes ?? []).flatMap(grpcGatewayRoute);
+  pushAll(routes, orderGroups(vhost.groups).flatMap(grpcGroupRoutes));
   if (vhost.defaultBackend) pushAll(routes, grpcGroupRoutes({ ...vhost.defaultBackend, path: '/', pathType: 'Prefix' }));
   return { name, body: { name, virtual_hosts: [{ name: vhost.host, domains: ['*'], routes }] } };
 }
@@ -62,6 +65,27 @@ export function grpcPathMatch(path: string, pathType: PathType): ResourceBody {
   if (pathType === 'ImplementationSpecific') return { prefix: path };
   const trimmed = path.replace(/\/+$/, '');
   return { prefix: `${trimmed}/` };
+}
+
+/**
+ * A Gateway API match for gRPC: the path as gRPC matches it, headers, and the rule's split (the share
+ * of an unresolvable backend goes to a cluster that does not exist, which gRPC fails UNAVAILABLE, as the
+ * GRPCRoute specification asks). A rule that forwards nowhere, or redirects, is left out.
+ */
+function grpcGatewayRoute(entry: GatewayRouteEntry): ResourceBody[] {
+  const { match, rule } = entry;
+  if (rule.noBackend || rule.filters.redirect || match.conditions.some((c) => c.kind === 'query')) return [];
+  const split = splitAction(rule.backends);
+  if (!split) return [];
+  const path: ResourceBody =
+    match.path.type === 'Exact'
+      ? { path: match.path.value }
+      : match.path.type === 'RegularExpression'
+        ? { safe_regex: { regex: match.path.value } }
+        : grpcPathMatch(match.path.value, 'Prefix');
+  const headers = match.conditions.map(matcher);
+  if (match.method !== undefined) headers.push({ name: ':method', string_match: { exact: match.method } });
+  return [{ name: gatewayRouteName(entry), match: headers.length > 0 ? { ...path, headers } : path, route: split }];
 }
 
 function grpcGroupRoutes(group: SplitGroup): ResourceBody[] {

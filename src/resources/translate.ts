@@ -60,6 +60,23 @@ function grpcFormOf(vhost: VirtualHostModel): Resource {
   return form;
 }
 
+/**
+ * The hosts proxyless gRPC clients can reach (`xds:///host` has no port): the Ingress port's, with the
+ * Gateway API matches of the same host on other ports added after its own.
+ */
+function grpcHosts(model: RoutingModel): VirtualHostModel[] {
+  if (!model.gatewayPorts?.length) return model.virtualHosts;
+  const byHost = new Map(model.virtualHosts.map((v) => [v.host, v]));
+  for (const port of model.gatewayPorts) {
+    for (const vhost of port.virtualHosts) {
+      const known = byHost.get(vhost.host);
+      if (!known) byHost.set(vhost.host, vhost);
+      else byHost.set(vhost.host, { ...known, gatewayRoutes: [...(known.gatewayRoutes ?? []), ...(vhost.gatewayRoutes ?? [])] });
+    }
+  }
+  return [...byHost.values()];
+}
+
 export function translate(model: RoutingModel, options: TranslateOptions): ResourcesByType {
   const https = options.https ? httpsListener(options.https, model.tlsHosts) : null;
   const listeners: Resource[] = [httpListener(options.http)];
@@ -89,7 +106,7 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
     [ROUTE_TYPE]: routes.sort(byName),
     [VIRTUAL_HOST_TYPE]: vhds.sort(byName),
     perHostRoutes: perHostRoutes.sort(byName),
-    grpcRoutes: () => model.virtualHosts.map(grpcFormOf).sort(byName),
+    grpcRoutes: () => grpcHosts(model).map(grpcFormOf).sort(byName),
     [CLUSTER_TYPE]: model.clusters.map((c) => once(clusters, c, edsCluster)).sort(byName),
     [ENDPOINT_TYPE]: model.clusters.map((c) => once(assignments, c, loadAssignment)).sort(byName),
     // Only certificates a listener uses are sent: Envoy asks for them by name.
