@@ -9,6 +9,7 @@ import { eachFlag } from '../flags.js';
 import { buildModel } from '../model/build.js';
 import { DEFAULT_CONTROLLER_NAME, gatewayObjects } from '../gateway/build.js';
 import { statusDocument } from '../gateway/status-view.js';
+import { ingressesToGatewayApi } from '../gateway/from-ingress.js';
 import { isRelevant } from '../store/store.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from '../objects/kube.js';
@@ -23,14 +24,20 @@ import { DEFAULT_MAX_FILE_BYTES } from '../source/file-options.js';
 
 export const TRANSLATE_USAGE = `usage: splitplane translate -f FILE|DIR [-f FILE|DIR ...] [-o yaml|json] [flags]
        splitplane translate --diff OLD NEW    (OLD and NEW are files or folders of manifests)
+       splitplane translate --to-gateway-api -f FILE|DIR [...]
 Prints the Envoy resources splitplane would serve for the manifests, and every diagnostic; exits 1 when
 any manifest has an error, 2 on a usage error. --diff prints how traffic moves per host and path.
+--to-gateway-api prints a Gateway and HTTPRoutes that splitplane serves as it serves the annotated
+Ingresses; what Gateway API cannot say is a comment in the output and a warning on stderr.
   -f, --filename PATH    a manifest file or a folder of them (YAML or JSON; repeatable)
   -o, --output FORMAT    yaml (default) or json
   --ingress-class NAME   the IngressClass to serve (default splitplane)
   --http-port N          port of Envoy's HTTP listener (default 8080)
   --https-port N         port of Envoy's HTTPS listener (default 8443)
   --max-file-bytes N     files larger than this are not read (default 4 MiB); only regular files are read
+  --gateway-name NAME    --to-gateway-api: the Gateway's name (default splitplane)
+  --gateway-namespace NS --to-gateway-api: its namespace (default: the Ingresses' one if they share it, else default)
+  --gateway-class NAME   --to-gateway-api: its GatewayClass (default splitplane)
   -h, --help             this text`;
 
 export class TranslateUsageError extends Error {}
@@ -45,6 +52,8 @@ export interface TranslateOptions {
   httpsPort: number;
   /** Files larger than this are not read, as in the server (--max-file-bytes). */
   maxFileBytes: number;
+  /** --to-gateway-api: print Gateway API objects equivalent to the Ingresses. */
+  toGatewayApi?: { gatewayName: string; gatewayNamespace?: string; gatewayClassName: string };
 }
 
 export function parseTranslateArgs(argv: readonly string[]): TranslateOptions {
@@ -98,6 +107,18 @@ export function parseTranslateArgs(argv: readonly string[]): TranslateOptions {
       case '--diff':
         options.diff = ['', ''];
         break;
+      case '--to-gateway-api':
+        options.toGatewayApi ??= { gatewayName: 'splitplane', gatewayClassName: 'splitplane' };
+        break;
+      case '--gateway-name':
+        (options.toGatewayApi ??= { gatewayName: 'splitplane', gatewayClassName: 'splitplane' }).gatewayName = value();
+        break;
+      case '--gateway-namespace':
+        (options.toGatewayApi ??= { gatewayName: 'splitplane', gatewayClassName: 'splitplane' }).gatewayNamespace = value();
+        break;
+      case '--gateway-class':
+        (options.toGatewayApi ??= { gatewayName: 'splitplane', gatewayClassName: 'splitplane' }).gatewayClassName = value();
+        break;
       default:
         if (arg.startsWith('-')) throw new TranslateUsageError(`unknown flag ${arg}\n${TRANSLATE_USAGE}`);
         rest.push(arg);
@@ -138,7 +159,14 @@ export function translateManifests(
     http: { address: '0.0.0.0', port: options.httpPort },
     https: { address: '0.0.0.0', port: options.httpsPort },
   });
-  return { model: built.model, diagnostics: [...read, ...built.diagnostics], resources, gatewayStatuses: built.gatewayStatuses };
+  return {
+    model: built.model,
+    diagnostics: [...read, ...built.diagnostics],
+    resources,
+    gatewayStatuses: built.gatewayStatuses,
+    accepted: built.accepted,
+    services: of<Service>('Service'),
+  };
 }
 
 /** Reads files and folders of manifests (a folder as the file source reads it: *.yaml, *.yml, *.json). */
@@ -182,7 +210,7 @@ export function describeDiagnostic(d: Diagnostic): string {
 }
 
 /** Runs the command; returns the exit code. Output goes to `out`, nothing to stderr but usage errors. */
-export function runTranslate(options: TranslateOptions, out: (text: string) => void): number {
+export function runTranslate(options: TranslateOptions, out: (text: string) => void, err: (text: string) => void = (t) => process.stderr.write(t)): number {
   if (options.diff) {
     const [oldPaths, newPaths] = options.diff;
     const before = translateManifests([oldPaths], options);
@@ -193,6 +221,7 @@ export function runTranslate(options: TranslateOptions, out: (text: string) => v
     for (const d of errors) out(`${describeDiagnostic(d)}\n`);
     return errors.length > 0 ? 1 : 0;
   }
+  if (options.toGatewayApi) return runToGatewayApi(options, out, err);
   const { diagnostics, resources, gatewayStatuses } = translateManifests(options.files, options);
   const byType: Record<string, unknown> = {};
   for (const typeUrl of PUSH_ORDER) {
@@ -206,4 +235,29 @@ export function runTranslate(options: TranslateOptions, out: (text: string) => v
   document.resources = byType;
   out(options.output === 'json' ? `${JSON.stringify(document, null, 2)}\n` : dump(document, { noRefs: true, lineWidth: -1 }));
   return diagnostics.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+/** --to-gateway-api: the Gateway API objects, with what they cannot say as comments (and on stderr). */
+function runToGatewayApi(options: TranslateOptions, out: (text: string) => void, err: (text: string) => void): number {
+  const built = translateManifests(options.files, options);
+  const errors = built.diagnostics.filter((d) => d.severity === 'error');
+  const conversion = ingressesToGatewayApi(built.model, built.accepted, built.services, {
+    ...options.toGatewayApi!,
+    httpPort: options.httpPort,
+    httpsPort: options.httpsPort,
+    ...(options.gatewayControllerName ? { controllerName: options.gatewayControllerName } : {}),
+  });
+  const header = [
+    `# Gateway API objects equivalent to ${conversion.sources.map((s) => `Ingress ${s.namespace}/${s.name}`).join(', ') || 'no Ingress'},`,
+    '# generated by `splitplane translate --to-gateway-api`. splitplane serves them as it serves the Ingresses:',
+    '# apply them, check `kubectl get httproute`, then delete the Ingresses. One difference it cannot remove:',
+    '# a Gateway API backend without ready endpoints keeps its share (503), an Ingress version gives it away.',
+    ...conversion.warnings.map((w) => `# warning: Ingress ${w.object.namespace}/${w.object.name}: ${w.message}`),
+    ...errors.map((d) => `# error (not converted, fix it first): ${describeDiagnostic(d)}`),
+  ];
+  for (const w of conversion.warnings) err(`warning: Ingress ${w.object.namespace}/${w.object.name}: ${w.message}\n`);
+  for (const d of errors) err(`${describeDiagnostic(d)}\n`);
+  if (options.output === 'json') out(`${JSON.stringify({ warnings: header.slice(4), items: conversion.objects }, null, 2)}\n`);
+  else out(`${header.join('\n')}\n${conversion.objects.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n')}`);
+  return errors.length > 0 ? 1 : 0;
 }

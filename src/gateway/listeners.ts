@@ -39,6 +39,8 @@ export interface ListenerSlot {
 export interface IngressPorts {
   http?: number;
   https?: number;
+  /** The SNI hosts the Ingresses serve on the HTTPS port: a Gateway HTTPS listener there may not take them. */
+  httpsHosts?: readonly string[];
 }
 
 export interface ListenerContext {
@@ -56,8 +58,13 @@ export function layOutListeners(gateways: readonly Gateway[], context: ListenerC
   const ports = new Map<number, { protocol: string; owner: string; hostnames: Map<string, string> }>();
   if (context.ingressPorts.http !== undefined)
     ports.set(context.ingressPorts.http, { protocol: 'HTTP', owner: 'the Ingress HTTP listener', hostnames: new Map() });
+  // The Ingress HTTPS port takes Gateway HTTPS listeners as more filter chains, on hostnames of their own.
   if (context.ingressPorts.https !== undefined)
-    ports.set(context.ingressPorts.https, { protocol: 'HTTPS', owner: 'the Ingress HTTPS listener', hostnames: new Map([['', 'the Ingress HTTPS listener']]) });
+    ports.set(context.ingressPorts.https, {
+      protocol: 'HTTPS',
+      owner: 'the Ingress HTTPS listener',
+      hostnames: new Map((context.ingressPorts.httpsHosts ?? []).map((h) => [h, 'an Ingress (spec.tls)'])),
+    });
   for (const gateway of gateways) {
     const gatewayRef: ObjectRef = { kind: 'Gateway', namespace: namespaceOf(gateway), name: gateway.metadata.name };
     gateway.spec.listeners.forEach((listener, index) => {

@@ -163,7 +163,7 @@ export function buildModel(input: ModelInput, previous: AcceptedObjects = new Ma
     const gateway = buildGateways(input.gateway, {
       state,
       secrets: secretsByName,
-      ingressPorts: input.gateway.ingressPorts,
+      ingressPorts: { ...input.gateway.ingressPorts, httpsHosts: model.tlsHosts.map((t) => t.host) },
       previous,
       rejected,
       accepted,

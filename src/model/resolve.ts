@@ -91,6 +91,8 @@ function buildGroup(draft: DraftGroup, resolutions: Resolution[], label: string)
       ready: ready[i]!,
     };
     if (v.canaryOf) version.canaryOf = v.canaryOf;
+    version.namespace = v.namespace;
+    version.port = v.port;
     return version;
   });
   const group: SplitGroup = {

@@ -29,6 +29,9 @@ export interface Backend {
   ready: boolean;
   /** The canary Ingress that added this version, when it was not written in the group's own Ingress. */
   canaryOf?: ObjectRef;
+  /** The Service's namespace and port as the Ingress writes them (a number or a name). */
+  namespace?: string;
+  port?: number | string;
 }
 
 /**

@@ -91,7 +91,11 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
   // Gateway listeners on ports of their own: a listener and a route configuration each.
   for (const port of model.gatewayPorts ?? []) {
     const name = gatewayName(port.port);
-    listeners.push(gatewayListener(port, options.http.address));
+    const listener = gatewayListener(port, options.http.address);
+    // On the Ingress HTTPS port the Gateway's chains join the Ingress listener (one socket, chosen by SNI).
+    if (https && port.port === options.https!.port && port.protocol === 'HTTPS')
+      pushAll(https.body.filter_chains as ResourceBody[], listener.body.filter_chains as ResourceBody[]);
+    else listeners.push(listener);
     const portOptions: RouteOptions = { listener: { port: port.port, scheme: port.protocol === 'HTTPS' ? 'https' : 'http' } };
     routes.push(routeConfiguration(port.virtualHosts, portOptions, name));
     pushAll(

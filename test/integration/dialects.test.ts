@@ -4,8 +4,8 @@
 // binomial bounds (5 sigma), never exact alternation.
 
 import { expect } from 'chai';
+import { httpsGet } from '../support/https.js';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import type { App } from '../../src/app.js';
@@ -312,21 +312,3 @@ for (const protocol of ['sotw', 'delta'] as const)
       for (const t of PUSH_ORDER) expect(app.metrics.value('splitplane_xds_nacks_total', { type: SHORT_NAME[t] }), SHORT_NAME[t]).to.equal(0);
     });
   });
-
-function httpsGet(port: number, host: string): Promise<{ subject: string; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      { host: '127.0.0.1', port, servername: host, headers: { host }, rejectUnauthorized: false, agent: false, timeout: REQUEST_TIMEOUT_MS },
-      (res) => {
-        const subject = String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '');
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ subject, body: body.trim() }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`GET https://${host} timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}

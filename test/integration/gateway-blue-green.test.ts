@@ -17,6 +17,8 @@ import { converged, startSplitplane, waitForRollout } from '../support/splitplan
 import { sleep, waitFor } from '../../src/local/wait.js';
 import { withinBinomial } from '../support/stats.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
+import { httpsGet } from '../support/https.js';
+import { ingressManifest, selfSignedCertificate, tlsSecret } from '../support/fixtures.js';
 
 const HOST = 'mini-echo.io';
 type Ref = { name: string; port?: number; weight?: number };
@@ -70,6 +72,7 @@ describe('integration: the blue-green release with HTTPRoute weights through a r
   let app: App;
   let envoy: EnvoyProcess;
   let httpPort: number;
+  let httpsPort: number;
   let gatewayPort: number;
 
   before(async () => {
@@ -80,7 +83,8 @@ describe('integration: the blue-green release with HTTPRoute weights through a r
     gatewayPort = await freePort();
     write(dir, 'gateway.yaml', gatewayManifests(gatewayPort, httpPort));
     write(dir, 'route.yaml', [route([{ name: 'old-nginx' }])]);
-    app = await startSplitplane(dir, httpPort);
+    httpsPort = await freePort();
+    app = await startSplitplane(dir, httpPort, httpsPort);
     envoy = await startEnvoy({ xdsPort: app.xdsPort, adminPort: await freePort() });
     await waitFor('Envoy to serve the Gateway', () => converged(app), 30_000);
     await waitFor('the first answer from old on the Gateway port', async () => (await tally(gatewayPort, HOST, 1)).get('old') === 1, 30_000);
@@ -245,6 +249,49 @@ describe('integration: the blue-green release with HTTPRoute weights through a r
     await waitFor('Envoy to take it', () => converged(app), 30_000);
     const counts = await tally(httpPort, HOST, 100);
     expect(Object.fromEntries(counts)).to.deep.equal({ new: 100 });
+  });
+
+  it('HTTPS listeners: on a port of their own, and as more SNI chains on the Ingress HTTPS port; a hostname an Ingress holds there is a HostnameConflict', async () => {
+    const ingressCert = selfSignedCertificate('secure.example');
+    const gatewayCert = selfSignedCertificate('gw-tls.example');
+    const secureIngress = ingressManifest(
+      'secure',
+      'secure.example',
+      [{ service: 'old-nginx' }],
+      {},
+      { tls: [{ hosts: ['secure.example'], secretName: 'secure-cert' }] },
+    );
+    const ownHttps = await freePort();
+    const https = (name: string, port: number, hostname: string) => ({
+      name,
+      port,
+      protocol: 'HTTPS',
+      hostname,
+      tls: { certificateRefs: [{ name: 'gw-cert' }] },
+    });
+    const listeners = gatewayManifests(gatewayPort, httpPort) as Array<{ spec?: { listeners?: object[] } }>;
+    listeners[1]!.spec!.listeners!.push(
+      https('own-https', ownHttps, 'gw-tls.example'),
+      https('shared-https', httpsPort, 'gw-tls.example'),
+      https('taken', httpsPort, 'secure.example'),
+    );
+    write(dir, 'tls.yaml', [
+      secureIngress,
+      tlsSecret('secure-cert', ingressCert.certificate, ingressCert.key),
+      tlsSecret('gw-cert', gatewayCert.certificate, gatewayCert.key),
+    ]);
+    write(dir, 'gateway.yaml', listeners);
+    write(dir, 'route.yaml', [
+      route([{ name: 'new-nginx' }], [], 'tls', ['gw-tls.example', 'secure.example'], 'own-https'),
+      { ...route([{ name: 'new-nginx' }], [], 'tls-shared', ['gw-tls.example'], 'shared-https') },
+    ]);
+    await waitFor('the Gateway HTTPS listener', async () => (await httpsGet(ownHttps, 'gw-tls.example').catch(() => ({ body: '' }))).body === 'new', 30_000);
+    await waitFor('Envoy to take it all', () => converged(app), 30_000);
+    expect(await httpsGet(ownHttps, 'gw-tls.example')).to.deep.equal({ subject: 'gw-tls.example', body: 'new' });
+    expect(await httpsGet(httpsPort, 'gw-tls.example'), 'a Gateway chain on the Ingress HTTPS port').to.deep.equal({ subject: 'gw-tls.example', body: 'new' });
+    expect(await httpsGet(httpsPort, 'secure.example'), 'the Ingress keeps its host').to.deep.equal({ subject: 'secure.example', body: 'old' });
+    const listener = app.controller.gatewayStatuses!.gateways[0]!.listeners.find((l) => l.name === 'taken')!;
+    expect(listener.conditions.map((c) => `${c.type}=${c.status}:${c.reason}`)).to.include('Conflicted=True:HostnameConflict');
   });
 
   it('Envoy never rejected a configuration and splitplane saw no NACK', async () => {
