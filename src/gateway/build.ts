@@ -94,7 +94,7 @@ export function buildGateways(input: GatewayInput, context: GatewayContext): Gat
   const routes = [...admit(input.httpRoutes), ...admit(input.grpcRoutes)];
   for (const route of routes) {
     const namespace = namespaceOf(route);
-    const mine = (route.spec.parentRefs ?? []).filter((p) => {
+    const mine = (route.spec?.parentRefs ?? []).filter((p) => {
       const key = parentKey(p, namespace);
       return key !== undefined && (slotsByGateway.has(key) || !allGateways.has(key));
     });
@@ -127,7 +127,7 @@ export function buildGateways(input: GatewayInput, context: GatewayContext): Gat
         : condition('ResolvedRefs', false, planned.unresolved[0]!.reason, planned.unresolved.map((p) => p.message).join('; '));
     const parents: RouteParentStatus[] = [];
     mine.forEach((parentRef) => {
-      const i = (route.spec.parentRefs ?? []).indexOf(parentRef);
+      const i = (route.spec?.parentRefs ?? []).indexOf(parentRef);
       const key = parentKey(parentRef, namespace)!;
       const gatewaySlots = slotsByGateway.get(key);
       let accepted: StatusCondition;

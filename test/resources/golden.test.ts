@@ -12,6 +12,8 @@ import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service 
 import { PUSH_ORDER, SHORT_NAME } from '../../src/proto/type-urls.js';
 import { translate } from '../../src/resources/translate.js';
 import { parseManifests } from '../../src/source/manifests.js';
+import { DEFAULT_CONTROLLER_NAME, gatewayObjects } from '../../src/gateway/build.js';
+import { statusDocument } from '../../src/gateway/status-view.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Tests run from dist/test/...; the testdata stays in the source tree.
@@ -28,13 +30,14 @@ function load(file: string): KubeObject[] {
 /** What splitplane serves for these objects, as reviewable YAML. */
 function golden(objects: readonly KubeObject[]): string {
   const of = <T extends KubeObject>(kind: string) => objects.filter((o) => o.kind === kind) as T[];
-  const { model, diagnostics } = buildModel({
+  const { model, diagnostics, gatewayStatuses } = buildModel({
     ingresses: of<Ingress>('Ingress'),
     services: of<Service>('Service'),
     endpointSlices: of<EndpointSlice>('EndpointSlice'),
     ingressClasses: of<IngressClass>('IngressClass'),
     secrets: of<Secret>('Secret'),
     ingressClass: 'splitplane',
+    gateway: { ...gatewayObjects(of), controllerName: DEFAULT_CONTROLLER_NAME, ingressPorts: { http: 8080 } },
   });
   const resources = translate(model, { http: { address: '0.0.0.0', port: 8080 } });
   const byType: Record<string, unknown> = {};
@@ -46,6 +49,7 @@ function golden(objects: readonly KubeObject[]): string {
   const text = dump(
     {
       diagnostics: diagnostics.map((d) => `${d.severity} ${d.object.kind} ${d.object.namespace ?? ''}/${d.object.name} ${d.field}: ${d.message}`),
+      ...(gatewayStatuses && statusDocument(gatewayStatuses).length > 0 ? { gatewayStatus: statusDocument(gatewayStatuses) } : {}),
       resources: byType,
     },
     { noRefs: true, lineWidth: -1 },

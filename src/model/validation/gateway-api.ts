@@ -55,6 +55,31 @@ const PROTOCOL: NameFormat = {
 
 const MAX_LISTENERS = 64;
 
+/**
+ * The object without its null fields: the API server prunes a null it was given for a field that is not
+ * nullable, as these CRDs' fields are, so `hostname: null` reads as no hostname. The same object when it
+ * has none, so an unchanged object keeps its identity.
+ */
+export function withoutNulls<T>(value: T): T {
+  if (!hasNull(value)) return value;
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === 'object' && !(v instanceof Date)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) if (x !== null) out[k] = strip(x);
+      return out;
+    }
+    return v;
+  };
+  return strip(value) as T;
+}
+
+function hasNull(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasNull);
+  if (v && typeof v === 'object' && !(v instanceof Date)) return Object.values(v).some((x) => x === null || hasNull(x));
+  return false;
+}
+
 export function checkGatewayClass(object: Record<string, unknown>, shape: Shape): GatewayClass | undefined {
   const metadata = checkMetadata(object.metadata, shape, DNS1123_SUBDOMAIN);
   const spec = shape.map(object.spec, 'spec');
@@ -62,7 +87,7 @@ export function checkGatewayClass(object: Record<string, unknown>, shape: Shape)
   else if (shape.required(spec.controllerName, 'spec.controllerName', 'the controller that serves this class, e.g. splitplane.io/gateway-controller'))
     shape.string(spec.controllerName, 'spec.controllerName', CONTROLLER_NAME);
   if (!metadata || shape.sink.hasErrors()) return undefined;
-  return keepIdentity(object as unknown as GatewayClass, metadata);
+  return keepIdentity(withoutNulls(object) as unknown as GatewayClass, metadata);
 }
 
 export function checkGateway(object: Record<string, unknown>, shape: Shape): Gateway | undefined {
@@ -84,7 +109,7 @@ export function checkGateway(object: Record<string, unknown>, shape: Shape): Gat
     });
   }
   if (!metadata || shape.sink.hasErrors()) return undefined;
-  return keepIdentity(object as unknown as Gateway, metadata);
+  return keepIdentity(withoutNulls(object) as unknown as Gateway, metadata);
 }
 
 function checkListeners(listeners: readonly unknown[], shape: Shape): void {
@@ -210,7 +235,7 @@ export function checkReferenceGrant(object: Record<string, unknown>, shape: Shap
     }
   }
   if (!metadata || shape.sink.hasErrors()) return undefined;
-  return keepIdentity(object as unknown as ReferenceGrant, metadata);
+  return keepIdentity(withoutNulls(object) as unknown as ReferenceGrant, metadata);
 }
 
 export function checkNamespace(object: Record<string, unknown>, shape: Shape): Namespace | undefined {

@@ -4,7 +4,7 @@
 // refuses or a listener that does not take the route are not here: they are conditions on the route.
 
 import type { GRPCRoute, HTTPRoute } from '../../objects/gateway-api.js';
-import { GATEWAY_HOSTNAME, GROUP, KIND, OBJECT_NAME, PRECISE_HOSTNAME, SECTION_NAME, checkObjectReference } from './gateway-api.js';
+import { GATEWAY_HOSTNAME, GROUP, KIND, OBJECT_NAME, PRECISE_HOSTNAME, SECTION_NAME, checkObjectReference, withoutNulls } from './gateway-api.js';
 import { checkMetadata, keepIdentity } from './metadata.js';
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, quote, type Shape } from './shape.js';
 
@@ -58,7 +58,7 @@ export function checkHttpRoute(object: Record<string, unknown>, shape: Shape): H
     if (matches > MAX_MATCHES_TOTAL) shape.sink.error('spec.rules', `have ${matches} matches together; at most ${MAX_MATCHES_TOTAL} are allowed`);
   }
   if (!metadata || shape.sink.hasErrors()) return undefined;
-  return keepIdentity(object as unknown as HTTPRoute, metadata);
+  return keepIdentity(withoutNulls(object) as unknown as HTTPRoute, metadata);
 }
 
 export function checkGrpcRoute(object: Record<string, unknown>, shape: Shape): GRPCRoute | undefined {
@@ -78,7 +78,7 @@ export function checkGrpcRoute(object: Record<string, unknown>, shape: Shape): G
     });
   }
   if (!metadata || shape.sink.hasErrors()) return undefined;
-  return keepIdentity(object as unknown as GRPCRoute, metadata);
+  return keepIdentity(withoutNulls(object) as unknown as GRPCRoute, metadata);
 }
 
 /** Milliseconds of a Gateway API Duration, or undefined (absent, or an error reported). */
@@ -101,7 +101,10 @@ export function parseDuration(text: string): number {
 
 function checkCommon(object: Record<string, unknown>, shape: Shape): Record<string, unknown> | undefined {
   const spec = shape.map(object.spec, 'spec');
-  if (!spec) return undefined;
+  if (!spec) {
+    if (object.spec === undefined || object.spec === null) shape.sink.error('spec', 'is required: give spec.parentRefs and spec.rules');
+    return undefined;
+  }
   const parents = shape.list(spec.parentRefs, 'spec.parentRefs');
   if (parents && parents.length > 32) shape.sink.error('spec.parentRefs', `has ${parents.length} entries; at most 32 are allowed`);
   parents?.forEach((value, i) => {
