@@ -120,6 +120,14 @@ export function objectsBehind(
       : typeUrl === ROUTE_TYPE
         ? hostOfGrpcRouteConfig(resource)
         : undefined;
+  // A Gateway listener port's own listener and routes (`gateway_<port>`, `gateway_<port>/<host>`) come from
+  // the Gateways and the routes attached to them; a host's, from the routes that name it (or none).
+  const gatewayPort = /^gateway_\d+(\/|$)/.test(resource);
+  const routes = gatewayRoutesBehind(accepted, host);
+  if (gatewayPort) {
+    const gateways = typeUrl === VIRTUAL_HOST_TYPE ? [] : [...accepted.keys()].filter((k) => k.startsWith('Gateway/'));
+    return [...gateways, ...routes];
+  }
   if (host !== undefined) {
     const naming = ingresses.filter((key) => {
       const spec = (accepted.get(key) as { spec?: { rules?: Array<{ host?: string } | null>; defaultBackend?: unknown; backend?: unknown } }).spec;
@@ -127,10 +135,21 @@ export function objectsBehind(
       if (host === '*') return !!spec?.defaultBackend || !!spec?.backend || rules.some((r) => !r?.host);
       return rules.some((r) => r?.host === host);
     });
-    if (naming.length > 0 || options.exact) return naming;
+    if (naming.length + routes.length > 0 || options.exact) return [...naming, ...routes];
   }
-  // Listeners and routes come from every Ingress together.
-  return ingresses;
+  // Listeners and routes come from every Ingress together (and the Gateway API routes on their port).
+  return [...ingresses, ...routes];
+}
+
+/** Keys of the HTTPRoutes and GRPCRoutes used, those naming `host` when one is given (no hostnames: every host). */
+function gatewayRoutesBehind(accepted: ReadonlyMap<string, KubeObject>, host: string | undefined): string[] {
+  const out: string[] = [];
+  for (const [key, object] of accepted) {
+    if (object.kind !== 'HTTPRoute' && object.kind !== 'GRPCRoute') continue;
+    const hostnames = (object as { spec?: { hostnames?: string[] } }).spec?.hostnames ?? [];
+    if (host === undefined || hostnames.length === 0 || hostnames.some((h) => h === host || (h.startsWith('*.') && host.endsWith(h.slice(1))))) out.push(key);
+  }
+  return out;
 }
 
 /** Whether Envoy's text names the resource: `default/a/80` is not named by `default/a/8080`. */

@@ -8,6 +8,9 @@ import { translate } from '../../src/resources/translate.js';
 import { ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../../src/proto/type-urls.js';
 import { Snapshot } from '../../src/snapshot/snapshot.js';
 import { endpointSlice, ingress, service } from '../support/fixtures.js';
+import { gateway, gatewayClass, httpRoute, listener } from '../support/gateway-fixtures.js';
+import { DEFAULT_CONTROLLER_NAME, gatewayObjects } from '../../src/gateway/build.js';
+import type { KubeObject } from '../../src/objects/kube.js';
 
 const W = 'ingress.aliyun.weight/new-nginx';
 
@@ -121,6 +124,55 @@ describe('nack/trace', () => {
       history,
     );
     expect(trace.suspects.map((s) => [s.key, s.resources])).to.deep.equal([['Ingress/default/echo', ['grpc/mini-echo.io']]]);
+  });
+
+  it('a NACK of a Gateway listener port blames the HTTPRoute that changed, not the Ingresses or the unchanged routes', () => {
+    const objects = (weight: number) => [
+      gatewayClass(),
+      gateway([listener('http', 9080)]),
+      httpRoute('shop', { parentRefs: [{ name: 'web' }], hostnames: ['shop.test'], rules: [{ backendRefs: [{ name: 'api', port: 80 }] }] }),
+      httpRoute('echo', {
+        parentRefs: [{ name: 'web' }],
+        hostnames: ['mini-echo.io'],
+        rules: [
+          {
+            backendRefs: [
+              { name: 'old-nginx', port: 80, weight },
+              { name: 'new-nginx', port: 80 },
+            ],
+          },
+        ],
+      }),
+    ];
+    const first = objects(1);
+    const buildWith = (list: KubeObject[], previous?: BuildRecord): BuildRecord => {
+      const of = <T extends KubeObject>(kind: string) => list.filter((o) => o.kind === kind) as T[];
+      const result = buildModel(
+        {
+          ingresses: [echo, api],
+          services: SERVICES,
+          endpointSlices: slices,
+          ingressClasses: [],
+          ingressClass: 'splitplane',
+          gateway: { ...gatewayObjects(of), controllerName: DEFAULT_CONTROLLER_NAME, ingressPorts: { http: 8080 } },
+        },
+        previous?.accepted,
+      );
+      return { snapshot: Snapshot.fromResources(translate(result.model, { http: { address: '0.0.0.0', port: 8080 } })), accepted: result.accepted };
+    };
+    const before = buildWith(first as KubeObject[]);
+    const changed = [...first.slice(0, 3), objects(3)[3]] as KubeObject[];
+    const after = buildWith(changed, before);
+    for (const [typeUrl, message] of [
+      [ROUTE_TYPE, 'route config gateway_9080: bad'],
+      [VIRTUAL_HOST_TYPE, 'gateway_9080/mini-echo.io: bad'],
+    ] as const) {
+      const trace = traceNack({ typeUrl, version: after.snapshot.version(typeUrl), running: before.snapshot.version(typeUrl), message }, [before, after]);
+      expect(
+        trace.suspects.map((s) => s.key),
+        message,
+      ).to.deep.equal(['HTTPRoute/default/echo']);
+    }
   });
 
   it('a name is mentioned only as a whole word', () => {
