@@ -123,7 +123,8 @@ function pathView(group: DashboardPath): HTMLElement {
       'div',
       { class: 'path-head' },
       el('span', { class: 'path-name' }, `${group.path} (${group.pathType})`),
-      el('span', { class: 'ingress' }, group.ingress),
+      // Which object wrote the split: an Ingress (the default), or an HTTPRoute or GRPCRoute, named as such.
+      el('span', { class: 'ingress' }, group.kind && group.kind !== 'Ingress' ? `${group.kind} ${group.ingress}` : group.ingress),
       applied,
       version,
     ),

@@ -5,7 +5,7 @@
 // routes in the whole route configuration; a Delta proxy in the host's own VHDS resource; a proxyless
 // gRPC client in the host's gRPC route configuration, and only for the hosts it dialed.
 
-import { splitText } from '../kube/split-summary.js';
+import { splitViewText, splitViews } from './splits.js';
 import type { RoutingModel } from '../model/types.js';
 import { ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../proto/type-urls.js';
 import { HTTP_ROUTE_CONFIG } from '../resources/listener.js';
@@ -15,6 +15,9 @@ import type { EncodedResource, Snapshot } from '../snapshot/snapshot.js';
 import type { AdsStream } from '../xds/ads-stream.js';
 
 export interface GroupRollout {
+  /** Ingress, HTTPRoute or GRPCRoute: the object whose split this is. */
+  kind?: string;
+  /** `<namespace>/<name>` of that object. */
   ingress: string;
   host: string;
   path: string;
@@ -36,7 +39,6 @@ export interface GroupRollout {
 export function rollout(model: RoutingModel | undefined, snapshot: Snapshot | undefined, streams: ReadonlyArray<AdsStream<unknown>>): GroupRollout[] {
   if (!model || !snapshot) return [];
   const routedEnvoys = streams.filter((s) => s.routing !== 'grpc' && (s.types[ROUTE_TYPE].requested || s.types[VIRTUAL_HOST_TYPE].requested));
-  const whole = snapshot.type(ROUTE_TYPE).resources.get(HTTP_ROUTE_CONFIG)?.version ?? null;
   // Streams in step share the map of what they applied: each distinct map is looked at once per host,
   // not once per stream (a thousand Envoys, a thousand hosts).
   type Bucket = Map<ReadonlyMap<string, EncodedResource>, number>;
@@ -57,40 +59,46 @@ export function rollout(model: RoutingModel | undefined, snapshot: Snapshot | un
   const grpcRoutes = grpcDialing.size > 0 ? snapshot.type(ROUTE_TYPE, 'grpc') : undefined;
   const holding = (bucket: Map<ReadonlyMap<string, EncodedResource>, number>, name: string, version: string | null) =>
     version === null ? 0 : [...bucket].reduce((n, [applied, count]) => (applied.get(name)?.version === version ? n + count : n), 0);
-  const wholeApplied = holding(holders.whole, HTTP_ROUTE_CONFIG, whole);
   const out: GroupRollout[] = [];
-  for (const vhost of model.virtualHosts) {
-    const hostResource = vhdsName(HTTP_ROUTE_CONFIG, vhost.host);
+  // Every split, Ingress paths and Gateway API rules alike, counted against the route configuration
+  // that carries it (`ingress_http`, or a Gateway port's own `gateway_<port>`).
+  const wholeOf = new Map<string, { version: string | null; applied: number }>();
+  for (const view of splitViews(model)) {
+    let config = wholeOf.get(view.routeConfig);
+    if (!config) {
+      const version = snapshot.type(ROUTE_TYPE).resources.get(view.routeConfig)?.version ?? null;
+      wholeOf.set(view.routeConfig, (config = { version, applied: holding(holders.whole, view.routeConfig, version) }));
+    }
+    const hostResource = vhdsName(view.routeConfig, view.vhost);
     const perHost = snapshot.type(VIRTUAL_HOST_TYPE).resources.get(hostResource)?.version ?? null;
-    const grpcName = grpcRouteConfigName(vhost.host);
+    const grpcName = grpcRouteConfigName(view.vhost);
     const grpc = grpcRoutes?.resources.get(grpcName)?.version ?? null;
-    const applied = wholeApplied + holding(holders.perHost, hostResource, perHost) + holding(holders.grpc, grpcName, grpc);
+    const applied = config.applied + holding(holders.perHost, hostResource, perHost) + holding(holders.grpc, grpcName, grpc);
     const dialing = grpcDialing.get(grpcName) ?? 0;
     const connected = routedEnvoys.length + dialing;
     // The versions the count was made against, for the kinds of proxy connected: what a proxy's ACKed
     // version in /debug/clients is compared with.
     const carried: Array<[string, string | null]> = [];
-    if (sotwEnvoys > 0 || connected === 0) carried.push(['RDS', whole]);
+    if (sotwEnvoys > 0 || connected === 0) carried.push(['RDS', config.version]);
     if (deltaEnvoys > 0) carried.push(['VHDS', perHost]);
     if (dialing > 0) carried.push(['gRPC RDS', grpc]);
     const shown = carried.filter((c): c is [string, string] => c[1] !== null).map(([type, v]) => `${v} (${type})`);
     const atVersion = shown.length === 0 ? '' : ` at version${shown.length > 1 ? 's' : ''} ${shown.join(', ')}`;
-    for (const group of vhost.groups) {
-      const weights = splitText(group);
-      out.push({
-        ingress: `${group.source.namespace ?? 'default'}/${group.source.name}`,
-        host: vhost.host,
-        path: group.path,
-        pathType: group.pathType,
-        weights,
-        backends: group.backends.map((b) => ({ service: b.service, cluster: b.cluster, basisPoints: b.basisPoints, ready: b.ready })),
-        rules: group.rules.map((r) => r.reason),
-        versions: { whole, perHost, grpc },
-        applied,
-        connected,
-        text: `${weights} applied to ${applied} of ${connected} connected proxies${atVersion}`,
-      });
-    }
+    const weights = splitViewText(view);
+    out.push({
+      kind: view.kind,
+      ingress: `${view.source.namespace ?? 'default'}/${view.source.name}`,
+      host: view.host,
+      path: view.path,
+      pathType: view.pathType,
+      weights,
+      backends: view.backends.map((b) => ({ service: b.service, cluster: b.cluster, basisPoints: b.basisPoints, ready: b.ready })),
+      rules: view.rules,
+      versions: { whole: config.version, perHost, grpc },
+      applied,
+      connected,
+      text: `${weights} applied to ${applied} of ${connected} connected proxies${atVersion}`,
+    });
   }
   return out;
 }

@@ -9,6 +9,8 @@ import type { HostTraffic } from '../fleet/report.js';
 import type { SplitSummary } from './split-summary.js';
 
 export interface RolloutEvent {
+  /** The object the Event goes on: Ingress, HTTPRoute or GRPCRoute. */
+  kind: string;
   namespace: string;
   ingress: string;
   type: 'Normal' | 'Warning';
@@ -38,7 +40,7 @@ export class RolloutWatcher {
 
   /** Splits whose weights just changed: each is watched until the fleet runs it or the timeout passes. */
   changed(summaries: Iterable<SplitSummary>): void {
-    for (const summary of summaries) this.pending.set(`${summary.namespace}/${summary.ingress}\u0000${summary.text}`, { summary, since: this.now() });
+    for (const summary of summaries) this.pending.set(`${summary.kind}/${summary.namespace}/${summary.ingress}\u0000${summary.text}`, { summary, since: this.now() });
   }
 
   get watching(): number {
@@ -49,7 +51,7 @@ export class RolloutWatcher {
   check(state: RolloutState): void {
     for (const [key, { summary, since }] of this.pending) {
       // The summary's text is the group's weights; the rollout of the same group says how many run them.
-      const group = state.groups.find((g) => g.ingress === `${summary.namespace}/${summary.ingress}` && g.weights === summary.text);
+      const group = state.groups.find((g) => (g.kind ?? 'Ingress') === summary.kind && g.ingress === `${summary.namespace}/${summary.ingress}` && g.weights === summary.text);
       if (!group) {
         // The weights changed again (a newer summary is pending) or the group is gone: nothing to say.
         if (this.now() - since > this.timeoutMs) this.pending.delete(key);
@@ -57,7 +59,7 @@ export class RolloutWatcher {
       }
       if (group.connected > 0 && group.applied === group.connected) {
         this.pending.delete(key);
-        this.emit({ namespace: summary.namespace, ingress: summary.ingress, type: 'Normal', reason: 'RolloutComplete', message: group.text });
+        this.emit({ kind: summary.kind, namespace: summary.namespace, ingress: summary.ingress, type: 'Normal', reason: 'RolloutComplete', message: group.text });
         continue;
       }
       if (this.now() - since <= this.timeoutMs) continue;
@@ -73,7 +75,7 @@ export class RolloutWatcher {
         group.connected === 0
           ? `${summary.text}: no proxy is connected after ${seconds} s`
           : `${group.text} after ${seconds} s${named('refused by', nacked)}${named('not yet taken by', stale)}`;
-      this.emit({ namespace: summary.namespace, ingress: summary.ingress, type: 'Warning', reason: 'RolloutStalled', message });
+      this.emit({ kind: summary.kind, namespace: summary.namespace, ingress: summary.ingress, type: 'Warning', reason: 'RolloutStalled', message });
     }
   }
 }

@@ -3,29 +3,35 @@
 // tells the story of a release.
 
 import type { RoutingModel, SplitGroup } from '../model/types.js';
+import { splitViewText, splitViews } from '../fleet/splits.js';
 
 export interface SplitSummary {
+  /** The object the Event goes on: Ingress, HTTPRoute or GRPCRoute. */
+  kind: string;
   namespace: string;
+  /** Its name (an Ingress's, or a route's). */
   ingress: string;
   text: string;
 }
 
-/** One summary per group, keyed by Ingress and group; canaries' versions are counted in their main group. */
+/** One summary per split, keyed by object and split; canaries' versions are counted in their main group. */
 export function splitSummaries(model: RoutingModel): Map<string, SplitSummary> {
   const out = new Map<string, SplitSummary>();
-  const add = (group: SplitGroup) => {
-    const namespace = group.source.namespace ?? 'default';
-    const text = splitText(group);
-    out.set(`${namespace}/${group.source.name}\u0000${group.host}\u0000${group.path}\u0000${group.pathType}`, { namespace, ingress: group.source.name, text });
-  };
-  for (const vhost of model.virtualHosts) for (const group of vhost.groups) add(group);
+  for (const view of splitViews(model)) {
+    const namespace = view.source.namespace ?? 'default';
+    out.set(`${view.kind}/${namespace}/${view.source.name}\u0000${view.host}\u0000${view.path}\u0000${view.pathType}`, {
+      kind: view.kind,
+      namespace,
+      ingress: view.source.name,
+      text: splitViewText(view),
+    });
+  }
   return out;
 }
 
 /** "mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%": the weights Envoy gets for one group. */
 export function splitText(group: SplitGroup): string {
-  const shares = group.backends.map((v) => `${v.service} ${percent(v.basisPoints)}`).join(' / ');
-  return `${group.host === '*' ? '' : group.host}${group.path} (${group.pathType}): ${shares}`;
+  return splitViewText(group);
 }
 
 /** The summaries that are new or changed since `before`. */
@@ -33,6 +39,3 @@ export function changedSplits(before: ReadonlyMap<string, SplitSummary>, after: 
   return [...after].filter(([key, s]) => before.get(key)?.text !== s.text).map(([, s]) => s);
 }
 
-function percent(basisPoints: number): string {
-  return `${(basisPoints / 100).toFixed(2).replace(/\.?0+$/, '')}%`;
-}

@@ -20,7 +20,7 @@ import { EventRecorder } from './events.js';
 import { changedSplits, splitSummaries, type SplitSummary } from './split-summary.js';
 import { RolloutWatcher, type RolloutState } from './rollout-events.js';
 import type { ControllerObserver } from '../controller.js';
-import type { Ingress } from '../objects/kube.js';
+import type { Ingress, KubeObject } from '../objects/kube.js';
 import type { ObjectRef } from '../objects/diagnostics.js';
 import type { Notice } from '../rollout/machine.js';
 
@@ -118,13 +118,13 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
   let splits = new Map<string, SplitSummary>();
   const recordSplits = (list: Iterable<SplitSummary>) => {
     for (const s of list) {
-      const ingress = store.get<Ingress>('Ingress', s.namespace, s.ingress);
-      if (ingress) void events.record({ object: ingress, type: 'Normal', reason: 'SplitApplied', message: s.text });
+      const object = store.get<KubeObject>(s.kind, s.namespace, s.ingress);
+      if (object) void events.record({ object, type: 'Normal', reason: 'SplitApplied', message: s.text });
     }
   };
   const rollouts = new RolloutWatcher((e) => {
-    const ingress = store.get<Ingress>('Ingress', e.namespace, e.ingress);
-    if (ingress) void events.record({ object: ingress, type: e.type, reason: e.reason, message: e.message });
+    const object = store.get<KubeObject>(e.kind, e.namespace, e.ingress);
+    if (object) void events.record({ object, type: e.type, reason: e.reason, message: e.message });
   }, options.rolloutTimeoutMs);
   let fleet: (() => RolloutState) | undefined;
   // Every replica publishes what its proxies run and reads the others' (fleet/report.ts, fleet-reports.ts).

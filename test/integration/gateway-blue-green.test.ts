@@ -18,6 +18,7 @@ import { sleep, waitFor } from '../../src/local/wait.js';
 import { withinBinomial } from '../support/stats.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import { httpsGet } from '../support/https.js';
+import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { ingressManifest, selfSignedCertificate, tlsSecret } from '../support/fixtures.js';
 
 const HOST = 'mini-echo.io';
@@ -135,6 +136,18 @@ describe('integration: the blue-green release with HTTPRoute weights through a r
     const [low, high] = withinBinomial(2000, 0.5);
     expect([...counts.keys()].sort()).to.deep.equal(['new', 'old']);
     expect(counts.get('new')).to.be.within(low, high);
+  });
+
+  it('fleet truth: /debug/rollout says the HTTPRoute split is applied to 1 of 1 connected proxies, like an Ingress path', async () => {
+    await waitFor('Envoy to take it', () => converged(app), 30_000);
+    const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as GroupRollout[];
+    const split = groups.find((g) => g.kind === 'HTTPRoute')!;
+    expect(split.ingress).to.equal('default/echo');
+    expect(split.text).to.match(
+      new RegExp(
+        `^mini-echo\\.io:${gatewayPort}/ \\(PathPrefix, rule 0\\): old-nginx 50% / new-nginx 50% applied to 1 of 1 connected proxies at version [0-9a-f]+ \\(RDS\\)$`,
+      ),
+    );
   });
 
   it('weights 30 and 70 (not percentages): the new share is within 5 sigma of 70%', async () => {

@@ -103,6 +103,11 @@ describe('kube/gateway-status: Gateway API from the API server, status from the 
     expect(brief(parents[1].conditions)).to.deep.equal(['Accepted=True:Accepted', 'ResolvedRefs=False:BackendNotFound']);
     const accepted = parents[1].conditions[0];
 
+    // A Normal Event on the HTTPRoute says what split it serves, as on an Ingress.
+    await waitFor('the SplitApplied Event on the HTTPRoute', () =>
+      api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied' && e.involvedObject?.kind === 'HTTPRoute' && e.involvedObject?.name === 'echo'),
+    );
+
     // The same objects again: nothing to write.
     const writes = api.requests.filter((r) => r.startsWith('PATCH') && r.includes('gateway.networking.k8s.io')).length;
     app.controller.changed();

@@ -5,7 +5,7 @@ import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { proxyStatus } from '../support/fixtures.js';
 
 const WEIGHTS = 'mini-echo.io/ (Prefix): old-nginx 50% / new-nginx 50%';
-const summary = { namespace: 'default', ingress: 'echo', text: WEIGHTS };
+const summary = { kind: 'Ingress', namespace: 'default', ingress: 'echo', text: WEIGHTS };
 const group = (applied: number, connected: number): GroupRollout => ({
   ingress: 'default/echo',
   host: 'mini-echo.io',
@@ -42,7 +42,14 @@ describe('kube/rollout-events', () => {
     expect(events).to.deep.equal([]);
     w.check({ groups: [group(2, 2)], clients: [] });
     expect(events).to.deep.equal([
-      { namespace: 'default', ingress: 'echo', type: 'Normal', reason: 'RolloutComplete', message: `${WEIGHTS} applied to 2 of 2 connected proxies` },
+      {
+        kind: 'Ingress',
+        namespace: 'default',
+        ingress: 'echo',
+        type: 'Normal',
+        reason: 'RolloutComplete',
+        message: `${WEIGHTS} applied to 2 of 2 connected proxies`,
+      },
     ]);
     w.check({ groups: [group(2, 2)], clients: [] });
     expect(events).to.have.length(1);
@@ -60,6 +67,7 @@ describe('kube/rollout-events', () => {
     w.check(state);
     expect(events).to.deep.equal([
       {
+        kind: 'Ingress',
         namespace: 'default',
         ingress: 'echo',
         type: 'Warning',
