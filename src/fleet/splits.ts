@@ -45,7 +45,8 @@ export function splitViews(model: RoutingModel): SplitView[] {
       });
     addRules(out, vhost, HTTP_ROUTE_CONFIG, vhost.host);
   }
-  for (const port of model.gatewayPorts ?? []) for (const vhost of port.virtualHosts) addRules(out, vhost, gatewayName(port.port), `${vhost.host}:${port.port}`);
+  for (const port of model.gatewayPorts ?? [])
+    for (const vhost of port.virtualHosts) addRules(out, vhost, gatewayName(port.port), `${vhost.host}:${port.port}`);
   return out;
 }
 

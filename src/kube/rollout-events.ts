@@ -40,7 +40,8 @@ export class RolloutWatcher {
 
   /** Splits whose weights just changed: each is watched until the fleet runs it or the timeout passes. */
   changed(summaries: Iterable<SplitSummary>): void {
-    for (const summary of summaries) this.pending.set(`${summary.kind}/${summary.namespace}/${summary.ingress}\u0000${summary.text}`, { summary, since: this.now() });
+    for (const summary of summaries)
+      this.pending.set(`${summary.kind}/${summary.namespace}/${summary.ingress}\u0000${summary.text}`, { summary, since: this.now() });
   }
 
   get watching(): number {
@@ -51,7 +52,9 @@ export class RolloutWatcher {
   check(state: RolloutState): void {
     for (const [key, { summary, since }] of this.pending) {
       // The summary's text is the group's weights; the rollout of the same group says how many run them.
-      const group = state.groups.find((g) => (g.kind ?? 'Ingress') === summary.kind && g.ingress === `${summary.namespace}/${summary.ingress}` && g.weights === summary.text);
+      const group = state.groups.find(
+        (g) => (g.kind ?? 'Ingress') === summary.kind && g.ingress === `${summary.namespace}/${summary.ingress}` && g.weights === summary.text,
+      );
       if (!group) {
         // The weights changed again (a newer summary is pending) or the group is gone: nothing to say.
         if (this.now() - since > this.timeoutMs) this.pending.delete(key);
@@ -59,7 +62,14 @@ export class RolloutWatcher {
       }
       if (group.connected > 0 && group.applied === group.connected) {
         this.pending.delete(key);
-        this.emit({ kind: summary.kind, namespace: summary.namespace, ingress: summary.ingress, type: 'Normal', reason: 'RolloutComplete', message: group.text });
+        this.emit({
+          kind: summary.kind,
+          namespace: summary.namespace,
+          ingress: summary.ingress,
+          type: 'Normal',
+          reason: 'RolloutComplete',
+          message: group.text,
+        });
         continue;
       }
       if (this.now() - since <= this.timeoutMs) continue;

@@ -38,4 +38,3 @@ export function splitText(group: SplitGroup): string {
 export function changedSplits(before: ReadonlyMap<string, SplitSummary>, after: ReadonlyMap<string, SplitSummary>): SplitSummary[] {
   return [...after].filter(([key, s]) => before.get(key)?.text !== s.text).map(([, s]) => s);
 }
-
