@@ -243,8 +243,6 @@ function runToGatewayApi(options: TranslateOptions, out: (text: string) => void,
   const errors = built.diagnostics.filter((d) => d.severity === 'error');
   const conversion = ingressesToGatewayApi(built.model, built.accepted, built.services, {
     ...options.toGatewayApi!,
-    httpPort: options.httpPort,
-    httpsPort: options.httpsPort,
     ...(options.gatewayControllerName ? { controllerName: options.gatewayControllerName } : {}),
   });
   const header = [

@@ -172,14 +172,14 @@ export function buildGateways(input: GatewayInput, context: GatewayContext): Gat
   }
   for (const slot of slots) {
     if (!slot.usable || slot.listener.protocol !== 'HTTPS') continue;
-    const model = ports.get(slot.listener.port) ?? { port: slot.listener.port, protocol: 'HTTPS' as const, virtualHosts: [] };
-    ports.set(slot.listener.port, model);
+    const model = ports.get(slot.port) ?? { port: slot.port, protocol: 'HTTPS' as const, virtualHosts: [] };
+    ports.set(slot.port, model);
     (model.tls ??= []).push({ hostname: slot.listener.hostname ?? '*', secrets: slot.secrets });
   }
   // An HTTP listener with no route still listens (Envoy answers 404), as a Gateway promises.
   for (const slot of slots) {
-    if (!slot.usable || slot.listener.protocol !== 'HTTP' || slot.listener.port === context.ingressPorts.http || ports.has(slot.listener.port)) continue;
-    ports.set(slot.listener.port, { port: slot.listener.port, protocol: 'HTTP', virtualHosts: [] });
+    if (!slot.usable || slot.listener.protocol !== 'HTTP' || slot.port === context.ingressPorts.http || ports.has(slot.port)) continue;
+    ports.set(slot.port, { port: slot.port, protocol: 'HTTP', virtualHosts: [] });
   }
 
   const statuses: GatewayStatuses = {
@@ -200,7 +200,7 @@ function addRoutes(
   hostname: string,
   route: PlannedRoute,
 ): void {
-  const port = slot.listener.port;
+  const port = slot.port;
   const key = `${port}\u0000${hostname}`;
   let host = hosts.get(key);
   if (!host) hosts.set(key, (host = { port, protocol: slot.listener.protocol as 'HTTP' | 'HTTPS', host: hostname, entries: [] }));

@@ -33,9 +33,12 @@ export interface ToGatewayOptions {
   gatewayNamespace?: string;
   gatewayClassName: string;
   controllerName?: string;
-  httpPort: number;
-  httpsPort: number;
 }
+
+// Listener ports 80 and 443 are served on the Ingress ports (--http-port, --https-port), where the node's
+// ports 80 and 443 lead: the converted routes are reached where the Ingresses were.
+const HTTP_PORT = 80;
+const HTTPS_PORT = 443;
 
 export interface Conversion {
   objects: Array<Record<string, unknown>>;
@@ -64,7 +67,7 @@ export function ingressesToGatewayApi(
   };
 
   // Listeners: HTTP for every host, HTTPS for each host with a certificate.
-  const listeners: Json[] = [{ name: 'http', port: options.httpPort, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }];
+  const listeners: Json[] = [{ name: 'http', port: HTTP_PORT, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }];
   const grants = new Map<string, Json>();
   const httpsSection = new Map<string, string>();
   model.tlsHosts.forEach((tls, i) => {
@@ -79,7 +82,7 @@ export function ingressesToGatewayApi(
     listeners.push({
       name: section,
       hostname: tls.host,
-      port: options.httpsPort,
+      port: HTTPS_PORT,
       protocol: 'HTTPS',
       tls: { mode: 'Terminate', certificateRefs: [ref] },
       allowedRoutes: { namespaces: { from: 'All' } },
@@ -114,7 +117,7 @@ export function ingressesToGatewayApi(
       for (const group of groups) {
         const rule = groupRules(group, services, warn);
         pushAll(rules, rule);
-        if (group.redirectToHttps) redirects.push({ matches: [pathMatch(group)], filters: [httpsRedirect(options.httpsPort)] });
+        if (group.redirectToHttps) redirects.push({ matches: [pathMatch(group)], filters: [HTTPS_REDIRECT] });
       }
       // The default backend takes what no path of the host matches; a host with `/` leaves it nothing.
       const coversAll = vhost.groups.some((g) => g.path === '/' && g.pathType !== 'Exact');
@@ -239,11 +242,8 @@ function backendRef(
   return ref;
 }
 
-function httpsRedirect(httpsPort: number): Json {
-  const redirect: Json = { scheme: 'https', statusCode: 301 };
-  if (httpsPort !== 443) redirect.port = httpsPort;
-  return { type: 'RequestRedirect', requestRedirect: redirect };
-}
+/** To HTTPS on the well-known port, as the Ingress redirect sends clients to the node's port 443. */
+const HTTPS_REDIRECT: Json = { type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } };
 
 function httpRoute(
   name: string,

@@ -23,6 +23,11 @@ export interface ListenerSlot {
   gatewayRef: ObjectRef;
   listener: GatewayListener;
   index: number;
+  /**
+   * The port Envoy binds for it: 80 is the Ingress HTTP port (`--http-port`) and 443 the Ingress HTTPS
+   * port (`--https-port`), as the node's ports 80 and 443 reach them (deploy/envoy.yaml); any other as written.
+   */
+  port: number;
   /** Accepted and not conflicted: routes may attach and Envoy gets it. */
   usable: boolean;
   /** Has at least one usable certificate (HTTPS), or needs none. */
@@ -74,14 +79,14 @@ export function layOutListeners(gateways: readonly Gateway[], context: ListenerC
       const field = `spec.listeners[${index}]`;
       const self = `Gateway ${gatewayRef.namespace}/${gatewayRef.name} listener ${listener.name}`;
       const hostname = listener.hostname ?? '';
-      const used = ports.get(listener.port);
+      const used = ports.get(slot.port);
       let conflict: { reason: string; message: string } | undefined;
       if (used && used.protocol !== listener.protocol)
-        conflict = { reason: REASON.ProtocolConflict, message: `port ${listener.port} is already used for ${used.protocol} by ${used.owner}` };
+        conflict = { reason: REASON.ProtocolConflict, message: `port ${portLabel(slot)} is already used for ${used.protocol} by ${used.owner}` };
       else if (used?.hostnames.has(hostname))
         conflict = {
           reason: REASON.HostnameConflict,
-          message: `port ${listener.port} already serves ${hostname === '' ? 'every hostname' : hostname} for ${used.hostnames.get(hostname)}`,
+          message: `port ${portLabel(slot)} already serves ${hostname === '' ? 'every hostname' : hostname} for ${used.hostnames.get(hostname)}`,
         };
       if (conflict) {
         slot.usable = false;
@@ -96,10 +101,21 @@ export function layOutListeners(gateways: readonly Gateway[], context: ListenerC
         return;
       }
       if (used) used.hostnames.set(hostname, self);
-      else ports.set(listener.port, { protocol: listener.protocol, owner: self, hostnames: new Map([[hostname, self]]) });
+      else ports.set(slot.port, { protocol: listener.protocol, owner: self, hostnames: new Map([[hostname, self]]) });
     });
   }
   return slots;
+}
+
+/** The port Envoy binds for a listener port: 80 and 443 are the Ingress ports, when they are known. */
+export function envoyPort(port: number, ingress: IngressPorts): number {
+  if (port === 80 && ingress.http !== undefined) return ingress.http;
+  if (port === 443 && ingress.https !== undefined) return ingress.https;
+  return port;
+}
+
+function portLabel(slot: ListenerSlot): string {
+  return slot.port === slot.listener.port ? String(slot.port) : `${slot.listener.port} (Envoy's ${slot.port})`;
 }
 
 function listenerSlot(gateway: Gateway, gatewayRef: ObjectRef, listener: GatewayListener, index: number, context: ListenerContext): ListenerSlot {
@@ -109,6 +125,7 @@ function listenerSlot(gateway: Gateway, gatewayRef: ObjectRef, listener: Gateway
     gatewayRef,
     listener,
     index,
+    port: envoyPort(listener.port, context.ingressPorts),
     usable: true,
     programmed: true,
     supportedKinds: [],

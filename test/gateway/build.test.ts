@@ -253,6 +253,13 @@ describe('gateway/build', () => {
       expect(brief(conflict.gatewayStatuses!.gateways[0]!.listeners[0]!.conditions)).to.include('Conflicted=True:ProtocolConflict');
     });
 
+    it('listener ports 80 and 443 are the Ingress ports (where the node ports 80 and 443 lead); a parentRef port still names 80', () => {
+      const r = build([gatewayClass(), gateway([listener('http', 80)]), route([ref('old-nginx')], { parentRefs: [{ name: 'web', port: 80 }] })]);
+      expect(r.model.gatewayPorts).to.equal(undefined);
+      expect(r.model.virtualHosts.map((v) => [v.host, v.gatewayRoutes?.length])).to.deep.equal([['mini-echo.io', 1]]);
+      expect(parentConditions(r.gatewayStatuses!.routes[0])).to.deep.equal(['Accepted=True:Accepted ResolvedRefs=True:ResolvedRefs']);
+    });
+
     it('allowedRoutes.kinds with a kind we do not serve: ResolvedRefs False InvalidRouteKinds, and supportedKinds lists the rest', () => {
       const r = build([gatewayClass(), gateway([listener('http', 9000, { allowedRoutes: { kinds: [{ kind: 'HTTPRoute' }, { kind: 'TCPRoute' }] } })])]);
       const l = r.gatewayStatuses!.gateways[0]!.listeners[0]!;

@@ -36,7 +36,7 @@ describe('gateway/from-ingress: translate --to-gateway-api', () => {
     const { docs, code } = convert([ingressManifest('echo', 'mini-echo.io', both, { 'ingress.aliyun.weight/new-nginx': '50' })]);
     expect(code).to.equal(0);
     expect(docs.map((d) => d.kind)).to.deep.equal(['GatewayClass', 'Gateway', 'HTTPRoute']);
-    expect(docs[1].spec.listeners).to.deep.equal([{ name: 'http', port: 8080, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }]);
+    expect(docs[1].spec.listeners).to.deep.equal([{ name: 'http', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }]);
     expect(routes(docs)[0].spec).to.deep.equal({
       parentRefs: [{ name: 'splitplane', sectionName: 'http' }],
       hostnames: ['mini-echo.io'],
@@ -74,12 +74,12 @@ describe('gateway/from-ingress: translate --to-gateway-api', () => {
     const { docs } = convert([secure, secret], ['--gateway-namespace', 'gateways']);
     const gateway = docs.find((d) => d.kind === 'Gateway');
     expect(gateway.metadata.namespace).to.equal('gateways');
-    expect(gateway.spec.listeners[1]).to.deep.include({ name: 'https-0', hostname: 'secure.example', port: 8443, protocol: 'HTTPS' });
+    expect(gateway.spec.listeners[1]).to.deep.include({ name: 'https-0', hostname: 'secure.example', port: 443, protocol: 'HTTPS' });
     expect(gateway.spec.listeners[1].tls.certificateRefs).to.deep.equal([{ kind: 'Secret', name: 'cert', namespace: 'shop' }]);
     expect(docs.find((d) => d.kind === 'ReferenceGrant')).to.deep.include({ metadata: { name: 'splitplane-certificates', namespace: 'shop' } });
     const [plain, https] = routes(docs);
     expect(plain.spec.parentRefs).to.deep.equal([{ name: 'splitplane', namespace: 'gateways', sectionName: 'http' }]);
-    expect(plain.spec.rules[0].filters).to.deep.equal([{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301, port: 8443 } }]);
+    expect(plain.spec.rules[0].filters).to.deep.equal([{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }]);
     expect(https.spec.parentRefs).to.deep.equal([{ name: 'splitplane', namespace: 'gateways', sectionName: 'https-0' }]);
   });
 

@@ -113,7 +113,7 @@ describe('integration: translate --to-gateway-api gives the same traffic split t
     let printed = '';
     let warnings = '';
     const code = runTranslate(
-      parseTranslateArgs(['--to-gateway-api', '-f', dir, '--http-port', String(httpPort)]),
+      parseTranslateArgs(['--to-gateway-api', '-f', dir]),
       (t) => (printed += t),
       (t) => (warnings += t),
     );

@@ -4,6 +4,8 @@
 // server stopped and started again, the cluster example server-side dry-run applied, certgen --kube.
 
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { gateway, gatewayClass, httpRoute, listener } from '../support/gateway-fixtures.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,12 +51,18 @@ function backend(name: string, address: string): Obj[] {
   ];
 }
 
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
 const PLURAL: Record<string, string> = {
   Service: '/api/v1/namespaces/default/services',
   EndpointSlice: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
   Ingress: '/apis/networking.k8s.io/v1/namespaces/default/ingresses',
   IngressClass: '/apis/networking.k8s.io/v1/ingressclasses',
   Deployment: '/apis/apps/v1/namespaces/default/deployments',
+  CustomResourceDefinition: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+  GatewayClass: '/apis/gateway.networking.k8s.io/v1/gatewayclasses',
+  Gateway: '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways',
+  HTTPRoute: '/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes',
 };
 
 describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy/rbac.yaml @cluster', function () {
@@ -269,6 +277,59 @@ describe('kube: against a real kube-apiserver, with the ServiceAccount of deploy
         expect(r.status, `${file} ${object.kind}: ${JSON.stringify(r.body).slice(0, 300)}`).to.equal(201);
       }
     }
+  });
+
+  it('Gateway API on the real API server: the upstream CRDs installed while splitplane runs, then a Gateway and an HTTPRoute, whose status the real schema accepts', async () => {
+    const app = await startKubeReplica(api.serviceAccountKubeconfig, { kubeBackoff: { initialMs: 200, maxMs: 1000 } });
+    apps.push(app);
+    // The CRDs come from the Go module proxy (sigs.k8s.io/gateway-api), never from this repository.
+    const crds = execFileSync('bash', [path.join(repo, 'test', 'support', 'gateway-crds.sh')], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }).trim();
+    for (const file of fs.readdirSync(crds).filter((f) => /_(gatewayclasses|gateways|httproutes|grpcroutes|referencegrants)\.yaml$/.test(f))) {
+      for (const crd of loadAll(fs.readFileSync(path.join(crds, file), 'utf8')) as Obj[]) if (crd?.kind === 'CustomResourceDefinition') await apply(crd);
+    }
+    await waitFor(
+      'the CRDs established',
+      async () => {
+        const list = (await api.admin.expect<{ items: Obj[] }>('GET', PLURAL.CustomResourceDefinition!)).items;
+        const gateway = list.filter((c) => c.spec.group === 'gateway.networking.k8s.io');
+        return gateway.length === 5 && gateway.every((c) => (c.status?.conditions ?? []).some((x: Obj) => x.type === 'Established' && x.status === 'True'));
+      },
+      60_000,
+    );
+    await apply(gatewayClass());
+    await apply(gateway([listener('http', 9080)]));
+    await apply(
+      httpRoute('echo', {
+        parentRefs: [{ name: 'web' }],
+        hostnames: ['gw.example'],
+        rules: [
+          {
+            backendRefs: [
+              { name: 'old-nginx', port: 80, weight: 1 },
+              { name: 'new-nginx', port: 80, weight: 1 },
+            ],
+          },
+        ],
+      }),
+    );
+    const routeStatus = async () => (await api.admin.request<Obj>('GET', `${PLURAL.HTTPRoute}/echo`)).body?.status?.parents?.[0];
+    await waitFor('the HTTPRoute status, written by the leader with the ServiceAccount', async () => (await routeStatus())?.conditions?.length === 2, 90_000);
+    const parent = await routeStatus();
+    expect(parent.controllerName).to.equal('splitplane.io/gateway-controller');
+    expect(parent.conditions.map((c: Obj) => `${c.type}=${c.status}:${c.reason}`)).to.deep.equal(['Accepted=True:Accepted', 'ResolvedRefs=True:ResolvedRefs']);
+    const gw = (await api.admin.request<Obj>('GET', `${PLURAL.Gateway}/web`)).body;
+    await waitFor(
+      'the Gateway status',
+      async () => ((await api.admin.request<Obj>('GET', `${PLURAL.Gateway}/web`)).body?.status?.listeners ?? []).length === 1,
+      30_000,
+    );
+    const listenerStatus = (await api.admin.request<Obj>('GET', `${PLURAL.Gateway}/web`)).body.status.listeners[0];
+    expect(listenerStatus.attachedRoutes).to.equal(1);
+    expect(gw.metadata.generation).to.be.a('number');
+    await waitFor('the route served', () => (app.controller.currentModel()?.gatewayPorts ?? []).some((p) => p.port === 9080), 30_000);
   });
 
   it("certgen --kube writes the two Secrets in splitplane with deploy/certgen.yaml's ServiceAccount; again with --force it replaces them", async () => {
