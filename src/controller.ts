@@ -190,7 +190,10 @@ export class Controller {
       this.modelMemo = rememberBuild(input, result);
       // A group under an automated rollout serves the rollout's weights, not the declared ones.
       const accepted = this.accepted;
-      const rolloutWeights = this.options.rollouts?.weights(result.model, (ingress) => rolloutSpecOf(accepted.get(`Ingress/${ingress}`)));
+      // An Ingress is `<namespace>/<name>`; a route is `<kind>/<namespace>/<name>`, its key in `accepted` as it is.
+      const rolloutWeights = this.options.rollouts?.weights(result.model, (key) =>
+        rolloutSpecOf(accepted.get(/^(HTTPRoute|GRPCRoute)\//.test(key) ? key : `Ingress/${key}`)),
+      );
       const served = rolloutWeights ? withRolloutWeights(result.model, rolloutWeights) : result.model;
       // Unchanged virtual hosts keep their identity, so translation and encoding skip them.
       const model = keepIdentity(this.lastModel, served);

@@ -11,6 +11,7 @@ import { ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../proto/type-urls.js';
 import { HTTP_ROUTE_CONFIG } from '../resources/listener.js';
 import { vhdsName } from '../resources/route.js';
 import { grpcRouteConfigName } from '../resources/grpc.js';
+import { gatewayName } from '../resources/gateway-listener.js';
 import type { EncodedResource, Snapshot } from '../snapshot/snapshot.js';
 import type { AdsStream } from '../xds/ads-stream.js';
 
@@ -116,15 +117,19 @@ export interface HoldingClient {
  */
 export function routeHolders(snapshot: Snapshot | undefined, clients: readonly HoldingClient[]): (host: string) => ReadonlySet<string> {
   if (!snapshot) return () => new Set();
-  const whole = snapshot.type(ROUTE_TYPE).resources.get(HTTP_ROUTE_CONFIG)?.version;
   const perHost = snapshot.type(VIRTUAL_HOST_TYPE).resources;
   let grpcRoutes: ReturnType<Snapshot['type']> | undefined;
   const memo = new Map<string, Set<string>>();
-  return (host) => {
-    let holders = memo.get(host);
+  return (label) => {
+    let holders = memo.get(label);
     if (holders) return holders;
     holders = new Set();
-    const hostResource = vhdsName(HTTP_ROUTE_CONFIG, host);
+    // A host on a Gateway port of its own is `host:port` (fleet/splits.ts): its routes are `gateway_<port>`'s.
+    const onPort = /^(.+):(\d+)$/.exec(label);
+    const host = onPort ? onPort[1]! : label;
+    const routeConfig = onPort ? gatewayName(Number(onPort[2])) : HTTP_ROUTE_CONFIG;
+    const whole = snapshot.type(ROUTE_TYPE).resources.get(routeConfig)?.version;
+    const hostResource = vhdsName(routeConfig, host);
     const grpcName = grpcRouteConfigName(host);
     for (const { stream, address } of clients) {
       const node = stream.node?.id;
@@ -137,10 +142,10 @@ export function routeHolders(snapshot: Snapshot | undefined, clients: readonly H
       } else if (stream.routing === 'per-host') {
         const current = perHost.get(hostResource)?.version;
         holds = current !== undefined && stream.types[VIRTUAL_HOST_TYPE].applied.get(hostResource)?.version === current;
-      } else holds = whole !== undefined && stream.types[ROUTE_TYPE].applied.get(HTTP_ROUTE_CONFIG)?.version === whole;
+      } else holds = whole !== undefined && stream.types[ROUTE_TYPE].applied.get(routeConfig)?.version === whole;
       if (holds) holders.add(`${node}@${address}`);
     }
-    memo.set(host, holders);
+    memo.set(label, holders);
     return holders;
   };
 }

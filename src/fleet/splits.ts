@@ -23,8 +23,10 @@ export interface SplitView {
   rules: string[];
   /** The route configuration the split is in: `ingress_http` or `gateway_<port>`. */
   routeConfig: string;
-  /** The Ingress split group, when it is one (rollouts work on those). */
+  /** The Ingress split group, when it is one. */
   group?: SplitGroup;
+  /** The Gateway API rule, when it is one. */
+  rule?: GatewayRule;
 }
 
 export function splitViews(model: RoutingModel): SplitView[] {
@@ -68,6 +70,7 @@ function addRules(out: SplitView[], vhost: VirtualHostModel, routeConfig: string
       backends: rule.backends,
       rules: [],
       routeConfig,
+      rule,
     });
   }
 }

@@ -20,7 +20,7 @@ import { EventRecorder } from './events.js';
 import { changedSplits, splitSummaries, type SplitSummary } from './split-summary.js';
 import { RolloutWatcher, type RolloutState } from './rollout-events.js';
 import type { ControllerObserver } from '../controller.js';
-import type { Ingress, KubeObject } from '../objects/kube.js';
+import type { KubeObject } from '../objects/kube.js';
 import type { ObjectRef } from '../objects/diagnostics.js';
 import type { Notice } from '../rollout/machine.js';
 
@@ -216,8 +216,8 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     },
     onDiagnostics: (listener) => elector?.onProblem(listener),
     rolloutNotice: (ref, notice) => {
-      const ingress = store.get<Ingress>('Ingress', ref.namespace ?? 'default', ref.name);
-      if (ingress) void events.record({ object: ingress, type: notice.type, reason: notice.reason, message: notice.message });
+      const object = store.get<KubeObject>(ref.kind || 'Ingress', ref.namespace ?? 'default', ref.name);
+      if (object) void events.record({ object, type: notice.type, reason: notice.reason, message: notice.message });
     },
     async stop() {
       clearInterval(fleetTimer);

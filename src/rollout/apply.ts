@@ -3,7 +3,8 @@
 // weight from the rollout's state and the other versions share the rest in the proportions declared,
 // before readiness moves the share of versions that cannot serve, as for any split.
 
-import type { RoutingModel, SplitGroup, VirtualHostModel } from '../model/types.js';
+import type { GatewayRule, RoutingModel, SplitGroup, VirtualHostModel } from '../model/types.js';
+import { rolloutGroups } from './groups.js';
 import { TOTAL_BASIS_POINTS } from '../model/types.js';
 import { applyReadiness, normaliseRelative } from '../model/weights.js';
 import { groupKey } from '../fleet/report.js';
@@ -38,6 +39,10 @@ export function rolloutDeclared(declared: readonly number[], target: number, bas
 
 export function withRolloutWeights(model: RoutingModel, weights: ReadonlyMap<string, RolloutWeight>): RoutingModel {
   if (weights.size === 0) return model;
+  return withGatewayWeights(withIngressWeights(model, weights), weights);
+}
+
+function withIngressWeights(model: RoutingModel, weights: ReadonlyMap<string, RolloutWeight>): RoutingModel {
   let changed = false;
   const virtualHosts = model.virtualHosts.map((vhost): VirtualHostModel => {
     let touched = false;
@@ -70,4 +75,43 @@ function reweigh(group: SplitGroup, target: number, basisPoints: number): SplitG
     ...group,
     backends: group.backends.map((b, i) => ({ ...b, declaredBasisPoints: declared[i]!, basisPoints: served[i]! })),
   };
+}
+
+/**
+ * Gateway API rules under a rollout: the version's weight from the rollout, the others sharing the rest
+ * as declared, and no readiness move (a Gateway API backend keeps its share, as the specification says).
+ */
+function withGatewayWeights(model: RoutingModel, weights: ReadonlyMap<string, RolloutWeight>): RoutingModel {
+  const replaced = new Map<GatewayRule, GatewayRule>();
+  for (const group of rolloutGroups(model)) {
+    if (group.source.kind === 'Ingress') continue;
+    const weight = weights.get(groupKey(group));
+    const rule = ruleOf(model, group);
+    if (!weight || !rule || replaced.has(rule)) continue;
+    const target = targetIndex(group, weight.version);
+    if (target < 0) continue;
+    const declared = rolloutDeclared(
+      rule.backends.map((b) => b.declaredBasisPoints),
+      target,
+      weight.basisPoints,
+    );
+    replaced.set(rule, { ...rule, backends: rule.backends.map((b, i) => ({ ...b, declaredBasisPoints: declared[i]!, basisPoints: declared[i]! })) });
+  }
+  if (replaced.size === 0) return model;
+  const hosts = (list: readonly VirtualHostModel[]) =>
+    list.map((vhost) =>
+      vhost.gatewayRoutes?.some((e) => replaced.has(e.rule))
+        ? { ...vhost, gatewayRoutes: vhost.gatewayRoutes.map((e) => (replaced.has(e.rule) ? { ...e, rule: replaced.get(e.rule)! } : e)) }
+        : vhost,
+    );
+  const out: RoutingModel = { ...model, virtualHosts: hosts(model.virtualHosts) };
+  if (model.gatewayPorts) out.gatewayPorts = model.gatewayPorts.map((p) => ({ ...p, virtualHosts: hosts(p.virtualHosts) }));
+  return out;
+}
+
+/** The rule a rollout group stands for: the one whose backends it carries. */
+function ruleOf(model: RoutingModel, group: SplitGroup): GatewayRule | undefined {
+  const all = [...model.virtualHosts, ...(model.gatewayPorts ?? []).flatMap((p) => p.virtualHosts)];
+  for (const vhost of all) for (const e of vhost.gatewayRoutes ?? []) if (e.rule.backends === group.backends) return e.rule;
+  return undefined;
 }

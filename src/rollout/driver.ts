@@ -5,6 +5,7 @@
 // so all replicas serve the same weights.
 
 import { groupKey } from '../fleet/report.js';
+import { rolloutGroups } from './groups.js';
 import type { GroupRollout } from '../fleet/rollout.js';
 import type { Logger } from '../log.js';
 import { ROLLOUT } from '../model/annotations.js';
@@ -74,8 +75,10 @@ export function isRolloutProgress(d: Diagnostic): boolean {
   return d.field === annotationField(ROLLOUT) && d.message.startsWith(PROGRESS);
 }
 
+/** `<namespace>/<name>` of an Ingress; a route's is prefixed with its kind (`HTTPRoute/<namespace>/<name>`). */
 function ingressKey(ref: ObjectRef): string {
-  return `${ref.namespace ?? 'default'}${KEY_SEPARATOR}${ref.name}`;
+  const key = `${ref.namespace ?? 'default'}${KEY_SEPARATOR}${ref.name}`;
+  return ref.kind === 'Ingress' || ref.kind === undefined ? key : `${ref.kind}${KEY_SEPARATOR}${key}`;
 }
 
 export class RolloutDriver {
@@ -116,8 +119,9 @@ export class RolloutDriver {
     const active = new Map<string, ActiveRollout>();
     const problems: Diagnostic[] = [];
     let dirty = false;
-    for (const vhost of model.virtualHosts) {
-      for (const group of vhost.groups) {
+    // Ingress paths and Gateway API rules alike: each is a split group to the rollout.
+    for (const group of rolloutGroups(model)) {
+      {
         const found = this.rolloutOf(group, specOf);
         if (!found) continue;
         const key = groupKey(group);
@@ -192,7 +196,7 @@ export class RolloutDriver {
     const published = inputs.published();
     const fleet = new Map(inputs.fleet().map((g) => [groupKey(g), g]));
     const served = new Map<string, SplitGroup>();
-    for (const vhost of published?.virtualHosts ?? []) for (const g of vhost.groups) served.set(groupKey(g), g);
+    for (const g of published ? rolloutGroups(published) : []) served.set(groupKey(g), g);
     let changed = false;
     let dirty = false;
     for (const entry of this.active.values()) {

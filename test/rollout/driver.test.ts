@@ -19,6 +19,8 @@ import type { Ingress } from '../../src/objects/kube.js';
 import { groupKey } from '../../src/fleet/report.js';
 import type { GroupRollout } from '../../src/fleet/rollout.js';
 import { endpointSlice, ingress, service } from '../support/fixtures.js';
+import { gateway, gatewayClass, httpRoute, listener } from '../support/gateway-fixtures.js';
+import { rolloutGroups } from '../../src/rollout/groups.js';
 
 const R = 'splitplane.io/rollout';
 const N = 'nginx.ingress.kubernetes.io/';
@@ -123,6 +125,53 @@ describe('rollout/driver', () => {
       expect(t.weights()).to.deep.equal({ 'old-nginx': 5000, 'new-nginx': 5000 });
       expect(t.diagnostics().map((d) => d.message)).to.include('rollout on mini-echo.io/: new-nginx at 50%, step 2 of 3');
     });
+
+  it('an HTTPRoute rule: the annotation on the route grows its backendRef step by step, and an abort takes it back, with the reason on the route', () => {
+    const t = setup();
+    const route = httpRoute(
+      'echo',
+      {
+        parentRefs: [{ name: 'web' }],
+        hostnames: ['mini-echo.io'],
+        rules: [
+          {
+            backendRefs: [
+              { name: 'old-nginx', port: 80 },
+              { name: 'new-nginx', port: 80, weight: 0 },
+            ],
+          },
+        ],
+      },
+      {},
+    );
+    route.metadata.annotations = { [R]: `${SPEC}; threshold=1` };
+    t.store.replaceSource('gateway', [gatewayClass(), gateway([listener('http', 9080)]), route] as never);
+    t.controller.rebuild();
+    const rule = () => t.controller.currentModel()!.gatewayPorts![0]!.virtualHosts[0]!.gatewayRoutes![0]!.rule;
+    const split = () => Object.fromEntries(rule().backends.map((b) => [b.service, b.basisPoints]));
+    expect(split()).to.deep.equal({ 'old-nginx': 9000, 'new-nginx': 1000 });
+    const look = (target: WindowFigures, ms: number) => {
+      t.advance(ms);
+      const model = t.controller.currentModel()!;
+      t.driver.tick({
+        published: () => model,
+        fleet: () =>
+          rolloutGroups(model).map((g) => ({ host: g.host, path: g.path, pathType: g.pathType, applied: 1, connected: 1 }) as unknown as GroupRollout),
+        figures: (_host, clusters) => (clusters.includes('default/new-nginx/80') ? target : { considered: 1000, counted: 1000, successRate: 1, p99Ms: null }),
+        reportsTaken: () => Math.random(),
+      });
+    };
+    look(healthy, 1000);
+    look(healthy, 10_000);
+    expect(split()).to.deep.equal({ 'old-nginx': 5000, 'new-nginx': 5000 });
+    expect(t.driver.status()[0]).to.include({ ingress: 'HTTPRoute/default/echo', phase: 'progressing', step: 2 });
+    look(healthy, 1000); // every proxy runs the 50% step: from here it is judged
+    look({ considered: 200, counted: 200, successRate: 0.5, p99Ms: null }, 1000);
+    expect(split()).to.deep.equal({ 'old-nginx': 10000, 'new-nginx': 0 });
+    const d = t.diagnostics().find((x) => x.field === FIELD)!;
+    expect(d.object).to.deep.equal({ kind: 'HTTPRoute', namespace: 'default', name: 'echo' });
+    expect(d.message).to.match(/aborted at 50%/);
+  });
 
   it('an aborted rollout puts all weight on the stable version and says why on the Ingress', () => {
     const t = setup();
