@@ -3,6 +3,7 @@
 // Kept apart from main.ts so tests, the demo and benchmarks start the same thing in-process.
 
 import type http from 'node:http';
+import { statusDocument } from './gateway/status-view.js';
 import { createAdminServer, listenAdmin } from './admin/server.js';
 import { defaultStateDir, type Config } from './config.js';
 import { Controller } from './controller.js';
@@ -193,6 +194,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         rollout: fleetGroups,
         traffic: (windowMs) => traffic.groups(localRollout(), windowMs),
         rollouts: () => rollouts.status(),
+        gatewayStatus: () => (controller.gatewayStatuses ? statusDocument(controller.gatewayStatuses) : []),
         rolloutCommand: (ingress, command) => rollouts.command(ingress, command),
         beforeMetrics: () => traffic.setGauges(localRollout()),
         unlistedProxies: () => unlistedProxies(writers?.remotes() ?? []),

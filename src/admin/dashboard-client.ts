@@ -206,6 +206,19 @@ function diagnosticsView(data: DashboardData): HTMLElement {
   return el('div', {}, summary, el('table', { class: 'diagnostics' }, el('thead', {}, head), el('tbody', {}, shown.map(diagnosticRow))));
 }
 
+function gatewaysView(data: DashboardData): HTMLElement {
+  if (data.gateways.length === 0) return el('p', { class: 'empty' }, 'No Gateway API object of ours.');
+  return el(
+    'table',
+    { class: 'gateways' },
+    el(
+      'tbody',
+      {},
+      data.gateways.map((g) => el('tr', {}, el('td', {}, g.object), el('td', { class: 'message' }, g.conditions.join('; ')))),
+    ),
+  );
+}
+
 function replace(id: string, content: HTMLElement): void {
   document.getElementById(id)?.replaceChildren(content);
 }
@@ -232,6 +245,7 @@ async function refresh(): Promise<void> {
       replace('traffic', trafficView(data));
       replace('fleet', fleetView(data));
       replace('diagnostics', diagnosticsView(data));
+      replace('gateways', gatewaysView(data));
       rendered = key;
     }
     document.body.dataset.updated = data.generatedAt;

@@ -6,6 +6,7 @@
 // the fleet is summarised per state and listed worst first, up to a limit.
 
 import type { Diagnostic } from '../objects/diagnostics.js';
+import type { StatusEntry } from '../gateway/status-view.js';
 import { compareStrings } from '../order.js';
 import type { ClientStatus, SyncState } from '../xds/client-status.js';
 import type { GroupRollout } from '../fleet/rollout.js';
@@ -40,6 +41,8 @@ export interface DashboardData {
   rollouts: RolloutStatus[];
   fleet: { total: number; byState: Record<SyncState, number>; shown: DashboardProxy[] };
   diagnostics: { total: number; bySeverity: Record<Diagnostic['severity'], number>; shown: Diagnostic[] };
+  /** Gateway API objects of ours and their conditions, one line each. */
+  gateways: Array<{ object: string; conditions: string[] }>;
 }
 
 export interface DashboardInput {
@@ -51,6 +54,7 @@ export interface DashboardInput {
   unlisted?: Record<SyncState, number>;
   traffic?: readonly GroupTraffic[];
   rollouts?: readonly RolloutStatus[];
+  gatewayStatus?: readonly StatusEntry[];
   now?: Date;
 }
 
@@ -93,7 +97,27 @@ export function dashboardData(input: DashboardInput): DashboardData {
     fleet: { total: input.clients.length + unlisted, byState, shown },
     // Diagnostics come errors first (the controller's order).
     diagnostics: { total: input.diagnostics.length, bySeverity, shown: input.diagnostics.slice(0, DIAGNOSTICS_SHOWN) },
+    gateways: (input.gatewayStatus ?? []).map(gatewayLine),
   };
+}
+
+/** `Accepted=True (Accepted)`, per condition; a listener's and a parent's are prefixed with their name. */
+function gatewayLine(entry: StatusEntry): { object: string; conditions: string[] } {
+  type Condition = { type: string; status: string; reason: string };
+  const words = (prefix: string, list: Condition[] | undefined) => (list ?? []).map((c) => `${prefix}${c.type}=${c.status} (${c.reason})`);
+  const status = entry.status as {
+    conditions?: Condition[];
+    listeners?: Array<{ name: string; conditions: Condition[] }>;
+    parents?: Array<{ parentRef: { name: string; sectionName?: string }; conditions: Condition[] }>;
+  };
+  const conditions = [
+    ...words('', status.conditions),
+    ...(status.listeners ?? []).flatMap((l) => words(`listener ${l.name}: `, l.conditions)),
+    ...(status.parents ?? []).flatMap((p) =>
+      words(`parent ${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}: `, p.conditions),
+    ),
+  ];
+  return { object: entry.object, conditions };
 }
 
 function proxy(c: ClientStatus): DashboardProxy {

@@ -29,6 +29,9 @@ export const DASHBOARD_HTML = `<!doctype html>
   <div id="fleet"></div>
   <h2>Diagnostics</h2>
   <div id="diagnostics"></div>
+  <h2>Gateway API</h2>
+  <p class="hint">Each GatewayClass, Gateway and route of ours, with the status conditions the leader writes.</p>
+  <div id="gateways"></div>
 </main>
 </body>
 </html>

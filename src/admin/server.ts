@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { Metrics } from '../metrics.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
+import type { StatusEntry } from '../gateway/status-view.js';
 import type { Snapshot } from '../snapshot/snapshot.js';
 import type { ClientStatus, SyncState } from '../xds/client-status.js';
 import type { GroupRollout } from '../fleet/rollout.js';
@@ -30,6 +31,8 @@ export interface AdminSources {
   traffic?(windowMs?: number): GroupTraffic[];
   /** The automated rollouts: phase, step, why. */
   rollouts?(): RolloutStatus[];
+  /** Gateway API: the status of each object of our classes, as the leader writes it (file mode: only here). */
+  gatewayStatus?(): StatusEntry[];
   /** `splitplane rollout ACTION NS/NAME`: the groups it applies to (none: no rollout on that Ingress). */
   rolloutCommand?(ingress: string, command: Command): string[];
   /** Sets the gauges that are computed from live figures, just before a scrape. */
@@ -52,6 +55,8 @@ const INDEX = `splitplane admin
   /debug/traffic       per host and path, each version's live traffic over the last 30 s (?window=SECONDS,
                        up to 300): requests/s, success rate, requests in flight (from the proxies' load reports)
   /debug/rollouts      each automated rollout (splitplane.io/rollout): phase, step, weight, why
+  /debug/gateway-status
+                       Gateway API: each GatewayClass, Gateway and route of ours with its status conditions
   POST /rollouts/NS/NAME/ACTION
                        pause, resume, abort or promote the rollout of Ingress NS/NAME (what
                        \`splitplane rollout\` sends; needs the header X-Splitplane-Command: 1)
@@ -157,6 +162,7 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
         unlisted: sources.unlistedProxies?.(),
         traffic: sources.traffic?.(),
         rollouts: sources.rollouts?.(),
+        gatewayStatus: sources.gatewayStatus?.(),
       });
       return send(res, 200, 'application/json', JSON.stringify(data));
     }
@@ -179,6 +185,8 @@ function route(req: http.IncomingMessage, res: http.ServerResponse, sources: Adm
     }
     case '/debug/rollouts':
       return send(res, 200, 'application/json', JSON.stringify(sources.rollouts?.() ?? [], null, 2));
+    case '/debug/gateway-status':
+      return send(res, 200, 'application/json', JSON.stringify(sources.gatewayStatus?.() ?? [], null, 2));
     case '/debug/diagnostics':
       return send(res, 200, 'application/json', JSON.stringify(sources.diagnostics(), null, 2));
     case '/debug/streams':

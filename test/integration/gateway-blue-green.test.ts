@@ -19,6 +19,7 @@ import { withinBinomial } from '../support/stats.js';
 import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import { httpsGet } from '../support/https.js';
 import type { GroupRollout } from '../../src/fleet/rollout.js';
+import type { DashboardData } from '../../src/admin/dashboard-data.js';
 import { ingressManifest, selfSignedCertificate, tlsSecret } from '../support/fixtures.js';
 
 const HOST = 'mini-echo.io';
@@ -143,6 +144,14 @@ describe('integration: the blue-green release with HTTPRoute weights through a r
     const groups = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/rollout`)).json()) as GroupRollout[];
     const split = groups.find((g) => g.kind === 'HTTPRoute')!;
     expect(split.ingress).to.equal('default/echo');
+    // File mode: the conditions the leader would write, on /debug/gateway-status and the dashboard.
+    const status = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/gateway-status`)).json()) as Array<{ object: string }>;
+    expect(status.map((s) => s.object)).to.deep.equal(['GatewayClass splitplane', 'Gateway default/web', 'HTTPRoute default/echo']);
+    const dashboard = (await (await fetch(`http://127.0.0.1:${app.adminPort}/debug/dashboard`)).json()) as DashboardData;
+    expect(dashboard.gateways.find((g) => g.object === 'HTTPRoute default/echo')!.conditions).to.deep.equal([
+      'parent web/http: Accepted=True (Accepted)',
+      'parent web/http: ResolvedRefs=True (ResolvedRefs)',
+    ]);
     expect(split.text).to.match(
       new RegExp(
         `^mini-echo\\.io:${gatewayPort}/ \\(PathPrefix, rule 0\\): old-nginx 50% / new-nginx 50% applied to 1 of 1 connected proxies at version [0-9a-f]+ \\(RDS\\)$`,
