@@ -7,6 +7,7 @@
 // route) makes it fail and it is tried again on the next change or resync, never overwritten blindly.
 
 import type { Logger } from '../log.js';
+import { SyncLoop } from './sync-loop.js';
 import { GATEWAY_GROUP } from '../objects/gateway-api.js';
 import type { GatewayStatuses, StatusCondition } from '../gateway/conditions.js';
 import { KubeApiError, type KubeClient } from './client.js';
@@ -38,11 +39,7 @@ interface Current {
 
 const PLURAL: Readonly<Record<string, string>> = { GatewayClass: 'gatewayclasses', Gateway: 'gateways', HTTPRoute: 'httproutes', GRPCRoute: 'grpcroutes' };
 
-export class GatewayStatusWriter {
-  private timer: NodeJS.Timeout | undefined;
-  private resync: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+export class GatewayStatusWriter extends SyncLoop {
   /** What was last written (or found already in place) per object: a status is sent only when it differs. */
   private readonly written = new Map<string, string>();
   /** Routes whose status carries our entries: when a route stops naming our Gateways, they are removed. */
@@ -53,17 +50,8 @@ export class GatewayStatusWriter {
     private readonly client: KubeClient,
     private readonly options: GatewayStatusOptions,
     private readonly log: Logger,
-  ) {}
-
-  start(): void {
-    this.resync = setInterval(() => this.changed(), this.options.resyncMs ?? 30_000);
-    this.resync.unref();
-    this.changed();
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.resync) clearInterval(this.resync);
+  ) {
+    super(options.resyncMs ?? 30_000);
   }
 
   /** A new leader re-reads everything: another replica may have written meanwhile. */
@@ -72,31 +60,7 @@ export class GatewayStatusWriter {
     this.changed();
   }
 
-  changed(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.sync();
-    }, 100);
-    this.timer.unref();
-  }
-
-  async sync(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.changed();
-      }
-    });
-    return this.running;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     const statuses = this.options.statuses();
     if (!statuses || !this.options.isLeader()) return;
     let addresses: Array<{ type: string; value: string }> | undefined;

@@ -8,6 +8,7 @@
 import { isOurs } from '../objects/ingress-class.js';
 import type { Ingress, IngressClass } from '../objects/kube.js';
 import type { Logger } from '../log.js';
+import { SyncLoop } from './sync-loop.js';
 import type { ObjectStore } from '../store/store.js';
 import type { KubeClient } from './client.js';
 
@@ -28,11 +29,7 @@ export function loadBalancerEntry(address: string): LoadBalancerIngress {
   return /^[\d.]+$/.test(address) || address.includes(':') ? { ip: address } : { hostname: address };
 }
 
-export class StatusWriter {
-  private timer: NodeJS.Timeout | undefined;
-  private resync: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
+export class StatusWriter extends SyncLoop {
   /** What we last wrote per Ingress (by uid): the store holds objects as of the last spec change. */
   private readonly written = new Map<string, string>();
   writes = 0;
@@ -42,46 +39,11 @@ export class StatusWriter {
     private readonly store: ObjectStore,
     private readonly options: StatusOptions,
     private readonly log: Logger,
-  ) {}
-
-  start(): void {
-    this.resync = setInterval(() => this.changed(), this.options.resyncMs ?? 30_000);
-    this.resync.unref();
-    this.changed();
+  ) {
+    super(options.resyncMs ?? 30_000);
   }
 
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.resync) clearInterval(this.resync);
-  }
-
-  /** Something changed (objects, leadership): check the statuses soon. */
-  changed(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.sync();
-    }, 100);
-    this.timer.unref();
-  }
-
-  /** Brings every status in line; one run at a time, and a change meanwhile runs it again. */
-  async sync(): Promise<void> {
-    if (this.running) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.run().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.changed();
-      }
-    });
-    return this.running;
-  }
-
-  private async run(): Promise<void> {
+  protected async run(): Promise<void> {
     if (!this.options.isLeader()) return;
     let addresses: LoadBalancerIngress[];
     try {

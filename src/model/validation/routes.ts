@@ -37,11 +37,9 @@ export function checkHttpRoute(object: Record<string, unknown>, shape: Shape): H
     let matches = 0;
     rules?.forEach((value, i) => {
       const field = `spec.rules[${i}]`;
-      const rule = shape.entry(value, field, 'a rule with matches and backendRefs');
-      if (!rule) return;
-      shape.string(rule.name, `${field}.name`, SECTION_NAME);
-      const list = shape.list(rule.matches, `${field}.matches`);
-      if (list && list.length > MAX_MATCHES) shape.sink.error(`${field}.matches`, `has ${list.length} entries; at most ${MAX_MATCHES} are allowed`);
+      const checked = checkRule(value, field, shape);
+      if (!checked) return;
+      const { rule, list } = checked;
       matches += list?.length ?? 1;
       const prefixMatches = (list ?? [undefined]).map((m, j) => checkHttpMatch(m, `${field}.matches[${j}]`, shape));
       const onePrefix = prefixMatches.length === 1 && prefixMatches[0] === 'PathPrefix';
@@ -67,11 +65,9 @@ export function checkGrpcRoute(object: Record<string, unknown>, shape: Shape): G
   if (spec) {
     checkRuleList(spec.rules, shape)?.forEach((value, i) => {
       const field = `spec.rules[${i}]`;
-      const rule = shape.entry(value, field, 'a rule with matches and backendRefs');
-      if (!rule) return;
-      shape.string(rule.name, `${field}.name`, SECTION_NAME);
-      const list = shape.list(rule.matches, `${field}.matches`);
-      if (list && list.length > MAX_MATCHES) shape.sink.error(`${field}.matches`, `has ${list.length} entries; at most ${MAX_MATCHES} are allowed`);
+      const checked = checkRule(value, field, shape);
+      if (!checked) return;
+      const { rule, list } = checked;
       list?.forEach((m, j) => checkGrpcMatch(m, `${field}.matches[${j}]`, shape));
       checkFilters(rule.filters, `${field}.filters`, GRPC_FILTERS, false, shape);
       checkBackendRefs(rule.backendRefs, `${field}.backendRefs`, GRPC_FILTERS, false, shape);
@@ -79,6 +75,16 @@ export function checkGrpcRoute(object: Record<string, unknown>, shape: Shape): G
   }
   if (!metadata || shape.sink.hasErrors()) return undefined;
   return keepIdentity(withoutNulls(object) as unknown as GRPCRoute, metadata);
+}
+
+/** What every rule has: a mapping, an optional name, and at most MAX_MATCHES matches. */
+function checkRule(value: unknown, field: string, shape: Shape): { rule: Record<string, unknown>; list: unknown[] | undefined } | undefined {
+  const rule = shape.entry(value, field, 'a rule with matches and backendRefs');
+  if (!rule) return undefined;
+  shape.string(rule.name, `${field}.name`, SECTION_NAME);
+  const list = shape.list(rule.matches, `${field}.matches`);
+  if (list && list.length > MAX_MATCHES) shape.sink.error(`${field}.matches`, `has ${list.length} entries; at most ${MAX_MATCHES} are allowed`);
+  return { rule, list };
 }
 
 /** Milliseconds of a Gateway API Duration, or undefined (absent, or an error reported). */
