@@ -20,7 +20,9 @@ import type { Diagnostic } from '../../src/objects/diagnostics.js';
 import { httpsGet } from '../support/https.js';
 import type { GroupRollout } from '../../src/fleet/rollout.js';
 import type { DashboardData } from '../../src/admin/dashboard-data.js';
-import { ingressManifest, selfSignedCertificate, tlsSecret } from '../support/fixtures.js';
+import { ingressManifest, loopbackEndpointSlice, loopbackService, selfSignedCertificate, tlsSecret } from '../support/fixtures.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const HOST = 'mini-echo.io';
 type Ref = { name: string; port?: number; weight?: number };
@@ -249,6 +251,78 @@ describe('integration: the blue-green release with HTTPRoute weights through a r
     expect(api.headers['x-served-by']).to.equal('100% splitplane');
     expect((await get(gatewayPort, HOST, '/api/x')).body, 'without the header the catch-all rule serves').to.equal('new');
     expect((await get(gatewayPort, HOST, '/apix')).body, 'PathPrefix matches whole path elements').to.equal('new');
+  });
+
+  it('URLRewrite, RequestMirror and a request timeout through Envoy: what the backend sees, what the mirror gets, and a 504', async () => {
+    // A backend that answers what it was asked (path and Host), slowly under /slow; and a mirror that counts.
+    const seen: string[] = [];
+    const echo = http.createServer((req, res) => {
+      req.resume();
+      const answer = () => res.end(JSON.stringify({ path: req.url, host: req.headers.host }));
+      if (req.url?.startsWith('/slow')) setTimeout(answer, 3000);
+      else answer();
+    });
+    let mirrored = 0;
+    const mirror = http.createServer((req, res) => {
+      req.resume();
+      mirrored++;
+      seen.push(String(req.url));
+      res.end('mirror');
+    });
+    const listen = async (server: http.Server) => {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return (server.address() as AddressInfo).port;
+    };
+    try {
+      write(dir, 'echo.yaml', [
+        loopbackService('echo-back'),
+        loopbackEndpointSlice('echo-back', await listen(echo)),
+        loopbackService('mirror-back'),
+        loopbackEndpointSlice('mirror-back', await listen(mirror)),
+      ]);
+      const to = [{ name: 'echo-back', port: 80 }];
+      const rules = [
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/strip' } }],
+          filters: [{ type: 'URLRewrite', urlRewrite: { hostname: 'internal.example', path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/' } } }],
+          backendRefs: to,
+        },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/prefix/one' } }],
+          filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplacePrefixMatch', replacePrefixMatch: '/two' } } }],
+          backendRefs: to,
+        },
+        {
+          matches: [{ path: { type: 'Exact', value: '/full' } }],
+          filters: [{ type: 'URLRewrite', urlRewrite: { path: { type: 'ReplaceFullPath', replaceFullPath: '/replaced' } } }],
+          backendRefs: to,
+        },
+        {
+          matches: [{ path: { type: 'PathPrefix', value: '/mirror' } }],
+          filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: 'mirror-back', port: 80 } } }],
+          backendRefs: to,
+        },
+        { matches: [{ path: { type: 'PathPrefix', value: '/slow' } }], backendRefs: to, timeouts: { request: '1s' } },
+      ];
+      write(dir, 'route.yaml', [route([{ name: 'new-nginx' }], rules)]);
+      const asked = async (path: string) => JSON.parse((await get(gatewayPort, HOST, path)).body) as { path: string; host: string };
+      await waitFor('the rewrite', async () => (await get(gatewayPort, HOST, '/strip/a')).body.startsWith('{'), 30_000);
+      await waitFor('Envoy to take it all', () => converged(app), 30_000);
+      expect(await asked('/strip/a?q=1')).to.deep.equal({ path: '/a?q=1', host: 'internal.example' });
+      expect((await asked('/strip')).path).to.equal('/');
+      expect((await asked('/prefix/one/x')).path).to.equal('/two/x');
+      expect((await asked('/full?keep=1')).path).to.equal('/replaced?keep=1');
+      for (let i = 0; i < 20; i++) expect((await asked(`/mirror/${i}`)).path).to.equal(`/mirror/${i}`);
+      await waitFor('every request mirrored', () => mirrored >= 20, 30_000);
+      expect(seen.filter((u) => u.startsWith('/mirror/')).length).to.equal(20);
+      // The backend would answer 200 after 3 s; Envoy's 1 s route timeout answers 504 first.
+      expect((await get(gatewayPort, HOST, '/slow')).status, 'the request timeout').to.equal(504);
+    } finally {
+      echo.closeAllConnections();
+      mirror.closeAllConnections();
+      await new Promise((r) => echo.close(r));
+      await new Promise((r) => mirror.close(r));
+    }
   });
 
   it('on the Ingress port: an HTTPRoute serves its own host beside the Ingress, and a contested host and path stays with the older object', async () => {
