@@ -4,7 +4,7 @@
 // before readiness moves the share of versions that cannot serve, as for any split.
 
 import type { GatewayRule, RoutingModel, SplitGroup, VirtualHostModel } from '../model/types.js';
-import { rolloutGroups } from './groups.js';
+import { splitViews } from '../fleet/splits.js';
 import { TOTAL_BASIS_POINTS } from '../model/types.js';
 import { applyReadiness, normaliseRelative } from '../model/weights.js';
 import { groupKey } from '../fleet/report.js';
@@ -21,7 +21,7 @@ export function declaredText(group: SplitGroup): string {
 }
 
 /** The backend a rollout grows in a group: the last backend with the version's Service (a canary comes last). */
-export function targetIndex(group: SplitGroup, version: string): number {
+export function targetIndex(group: Pick<SplitGroup, 'backends'>, version: string): number {
   for (let i = group.backends.length - 1; i >= 0; i--) if (group.backends[i]!.service === version) return i;
   return -1;
 }
@@ -83,12 +83,11 @@ function reweigh(group: SplitGroup, target: number, basisPoints: number): SplitG
  */
 function withGatewayWeights(model: RoutingModel, weights: ReadonlyMap<string, RolloutWeight>): RoutingModel {
   const replaced = new Map<GatewayRule, GatewayRule>();
-  for (const group of rolloutGroups(model)) {
-    if (group.source.kind === 'Ingress') continue;
-    const weight = weights.get(groupKey(group));
-    const rule = ruleOf(model, group);
-    if (!weight || !rule || replaced.has(rule)) continue;
-    const target = targetIndex(group, weight.version);
+  for (const view of splitViews(model)) {
+    const rule = view.rule;
+    const weight = rule && weights.get(groupKey(view));
+    if (!rule || !weight || replaced.has(rule)) continue;
+    const target = targetIndex(rule, weight.version);
     if (target < 0) continue;
     const declared = rolloutDeclared(
       rule.backends.map((b) => b.declaredBasisPoints),
@@ -107,11 +106,4 @@ function withGatewayWeights(model: RoutingModel, weights: ReadonlyMap<string, Ro
   const out: RoutingModel = { ...model, virtualHosts: hosts(model.virtualHosts) };
   if (model.gatewayPorts) out.gatewayPorts = model.gatewayPorts.map((p) => ({ ...p, virtualHosts: hosts(p.virtualHosts) }));
   return out;
-}
-
-/** The rule a rollout group stands for: the one whose backends it carries. */
-function ruleOf(model: RoutingModel, group: SplitGroup): GatewayRule | undefined {
-  const all = [...model.virtualHosts, ...(model.gatewayPorts ?? []).flatMap((p) => p.virtualHosts)];
-  for (const vhost of all) for (const e of vhost.gatewayRoutes ?? []) if (e.rule.backends === group.backends) return e.rule;
-  return undefined;
 }

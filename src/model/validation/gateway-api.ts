@@ -150,8 +150,7 @@ function checkListeners(listeners: readonly unknown[], shape: Shape): void {
     if (protocol === 'HTTPS' && !tls) shape.sink.error(`${field}.tls`, 'is required for protocol HTTPS: give tls.certificateRefs');
     if (tls) {
       const mode = shape.oneOf(tls.mode, `${field}.tls.mode`, ['Terminate', 'Passthrough']) ?? 'Terminate';
-      const refs = shape.list(tls.certificateRefs, `${field}.tls.certificateRefs`);
-      if (refs && refs.length > 64) shape.sink.error(`${field}.tls.certificateRefs`, `has ${refs.length} entries; at most 64 are allowed`);
+      const refs = shape.list(tls.certificateRefs, `${field}.tls.certificateRefs`, 64);
       refs?.forEach((ref, j) => checkObjectReference(ref, `${field}.tls.certificateRefs[${j}]`, shape));
       if (mode === 'Terminate' && (!refs || refs.length === 0) && tls.options === undefined)
         shape.sink.error(`${field}.tls.certificateRefs`, 'is required when tls.mode is Terminate: name the Secret holding the certificate');
@@ -164,8 +163,7 @@ function checkListeners(listeners: readonly unknown[], shape: Shape): void {
         if (namespaces.selector !== undefined && namespaces.selector !== null)
           checkSelector(namespaces.selector, `${field}.allowedRoutes.namespaces.selector`, shape);
       }
-      const kinds = shape.list(allowed.kinds, `${field}.allowedRoutes.kinds`);
-      if (kinds && kinds.length > 8) shape.sink.error(`${field}.allowedRoutes.kinds`, `has ${kinds.length} entries; at most 8 are allowed`);
+      const kinds = shape.list(allowed.kinds, `${field}.allowedRoutes.kinds`, 8);
       kinds?.forEach((value, j) => {
         const kind = shape.entry(value, `${field}.allowedRoutes.kinds[${j}]`, 'a route kind such as {kind: HTTPRoute}');
         if (!kind) return;

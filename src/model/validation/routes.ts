@@ -82,8 +82,7 @@ function checkRule(value: unknown, field: string, shape: Shape): { rule: Record<
   const rule = shape.entry(value, field, 'a rule with matches and backendRefs');
   if (!rule) return undefined;
   shape.string(rule.name, `${field}.name`, SECTION_NAME);
-  const list = shape.list(rule.matches, `${field}.matches`);
-  if (list && list.length > MAX_MATCHES) shape.sink.error(`${field}.matches`, `has ${list.length} entries; at most ${MAX_MATCHES} are allowed`);
+  const list = shape.list(rule.matches, `${field}.matches`, MAX_MATCHES);
   return { rule, list };
 }
 
@@ -111,8 +110,7 @@ function checkCommon(object: Record<string, unknown>, shape: Shape): Record<stri
     if (object.spec === undefined || object.spec === null) shape.sink.error('spec', 'is required: give spec.parentRefs and spec.rules');
     return undefined;
   }
-  const parents = shape.list(spec.parentRefs, 'spec.parentRefs');
-  if (parents && parents.length > 32) shape.sink.error('spec.parentRefs', `has ${parents.length} entries; at most 32 are allowed`);
+  const parents = shape.list(spec.parentRefs, 'spec.parentRefs', 32);
   parents?.forEach((value, i) => {
     const field = `spec.parentRefs[${i}]`;
     const parent = shape.entry(value, field, 'a parent reference with the name of a Gateway');
@@ -124,15 +122,13 @@ function checkCommon(object: Record<string, unknown>, shape: Shape): Record<stri
     shape.string(parent.sectionName, `${field}.sectionName`, SECTION_NAME);
     shape.integer(parent.port, `${field}.port`, 1, 65535, 'a port number');
   });
-  const hostnames = shape.list(spec.hostnames, 'spec.hostnames');
-  if (hostnames && hostnames.length > 16) shape.sink.error('spec.hostnames', `has ${hostnames.length} entries; at most 16 are allowed`);
+  const hostnames = shape.list(spec.hostnames, 'spec.hostnames', 16);
   hostnames?.forEach((h, i) => shape.string(h, `spec.hostnames[${i}]`, GATEWAY_HOSTNAME));
   return spec;
 }
 
 function checkRuleList(value: unknown, shape: Shape): unknown[] | undefined {
-  const rules = shape.list(value, 'spec.rules');
-  if (rules && rules.length > MAX_RULES) shape.sink.error('spec.rules', `has ${rules.length} rules; at most ${MAX_RULES} are allowed`);
+  const rules = shape.list(value, 'spec.rules', MAX_RULES, 'rules');
   const names = new Map<string, number>();
   rules?.forEach((rule, i) => {
     const name = (rule as { name?: unknown } | null)?.name;
@@ -198,9 +194,8 @@ function checkGrpcMatch(value: unknown, field: string, shape: Shape): void {
 }
 
 function checkNameValues(value: unknown, field: string, what: string, shape: Shape): void {
-  const list = shape.list(value, field);
+  const list = shape.list(value, field, 16);
   if (!list) return;
-  if (list.length > 16) shape.sink.error(field, `has ${list.length} entries; at most 16 are allowed`);
   const seen = new Map<string, number>();
   list.forEach((item, i) => {
     const at = `${field}[${i}]`;
@@ -225,9 +220,8 @@ function checkNameValues(value: unknown, field: string, what: string, shape: Sha
 }
 
 function checkFilters(value: unknown, field: string, allowed: readonly string[], onePrefixMatch: boolean, shape: Shape): void {
-  const list = shape.list(value, field);
+  const list = shape.list(value, field, 16);
   if (!list) return;
-  if (list.length > 16) shape.sink.error(field, `has ${list.length} entries; at most 16 are allowed`);
   const seen = new Map<string, number>();
   list.forEach((item, i) => {
     const at = `${field}[${i}]`;
@@ -260,8 +254,7 @@ function checkHeaderModifier(value: unknown, field: string, shape: Shape): void 
   const modifier = shape.map(value, field);
   if (!modifier) return;
   for (const op of ['set', 'add'] as const) {
-    const list = shape.list(modifier[op], `${field}.${op}`);
-    if (list && list.length > 16) shape.sink.error(`${field}.${op}`, `has ${list.length} entries; at most 16 are allowed`);
+    const list = shape.list(modifier[op], `${field}.${op}`, 16);
     const seen = new Set<string>();
     list?.forEach((item, i) => {
       const at = `${field}.${op}[${i}]`;
@@ -279,8 +272,7 @@ function checkHeaderModifier(value: unknown, field: string, shape: Shape): void 
       }
     });
   }
-  const remove = shape.list(modifier.remove, `${field}.remove`);
-  if (remove && remove.length > 16) shape.sink.error(`${field}.remove`, `has ${remove.length} entries; at most 16 are allowed`);
+  const remove = shape.list(modifier.remove, `${field}.remove`, 16);
   remove?.forEach((name, i) => {
     const text = shape.string(name, `${field}.remove[${i}]`);
     if (text !== undefined && (text.length > 256 || !HEADER_NAME.test(text)))
@@ -359,9 +351,8 @@ function checkBackendRef(value: unknown, field: string, shape: Shape): void {
 }
 
 function checkBackendRefs(value: unknown, field: string, filters: readonly string[], onePrefixMatch: boolean, shape: Shape): void {
-  const list = shape.list(value, field);
+  const list = shape.list(value, field, 16);
   if (!list) return;
-  if (list.length > 16) shape.sink.error(field, `has ${list.length} entries; at most 16 are allowed`);
   list.forEach((item, i) => {
     const at = `${field}[${i}]`;
     if (!shape.entry(item, at, 'a backend reference with a name and a port')) return;

@@ -93,10 +93,13 @@ export class Shape {
     return undefined;
   }
 
-  /** A list; absent reads as undefined. */
-  list(value: unknown, field: string): unknown[] | undefined {
+  /** A list; absent reads as undefined. Longer than `max` (the API's limit) is an error, and the list is still read. */
+  list(value: unknown, field: string, max?: number, noun = 'entries'): unknown[] | undefined {
     if (value === undefined || value === null) return undefined;
-    if (Array.isArray(value)) return value;
+    if (Array.isArray(value)) {
+      if (max !== undefined && value.length > max) this.sink.error(field, `has ${value.length} ${noun}; at most ${max} are allowed`);
+      return value;
+    }
     this.sink.error(field, `must be a list, not ${kindOf(value)}`);
     return undefined;
   }
