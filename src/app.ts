@@ -109,7 +109,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       observer: writers?.observer,
       holdoffMs: config.rebuildHoldoffMs,
       maxMs: config.rebuildMaxMs,
-      leading: config.source === 'kube',
+      // The first change after a quiet holdoff is built at once: kube objects arrive whole, and the file
+      // source reads a file only after its writes have paused (source/file.ts).
+      leading: true,
       fleet: () => ads.list().map(fleetMember),
       rollouts,
     },

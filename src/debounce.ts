@@ -2,8 +2,10 @@
 // rebuild `holdoffMs` later, but never more than `maxMs` after the first change, so a steady stream
 // of changes (an informer resync, a deploy touching many files) cannot starve the rebuild.
 // With `leading`, a change after a quiet holdoff is built at once (on the next turn of the event loop,
-// with whatever else arrived in the same turn): an object from the API server arrives whole, so there
-// is nothing to wait for. Files are written in steps, so the file source keeps the trailing holdoff.
+// with whatever else arrived in the same turn): an object from the API server arrives whole, and the
+// file source reads a file only once its writes have paused, so there is nothing more to wait for.
+// The rest of a burst is one more rebuild, `holdoffMs` after its last change and never later than
+// `maxMs` after its first.
 
 export interface Timers {
   now(): number;

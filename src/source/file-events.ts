@@ -34,14 +34,14 @@ export async function fileEventsArrive(timeoutMs = 500): Promise<boolean> {
 
 /**
  * Keeps one watch on each folder of `folders` in `watchers`, closing the watches of folders no longer
- * listed. `event` runs on any file event; `failed` when a watch breaks (its watch is already closed).
+ * listed. `event` runs on any file event, with the folder and the entry's name when the system gives one; `failed` when a watch breaks (its watch is already closed).
  * A folder that cannot be watched is left to polling, except the root, which throws.
  */
 export function watchFolders(
   watchers: Map<string, fs.FSWatcher>,
   folders: Iterable<string>,
   root: string,
-  on: { event: () => void; failed: (folder: string, error: unknown) => void },
+  on: { event: (folder: string, filename: string | null) => void; failed: (folder: string, error: unknown) => void },
 ): void {
   const wanted = new Set(folders);
   for (const [folder, watcher] of watchers) {
@@ -52,7 +52,7 @@ export function watchFolders(
   for (const folder of wanted) {
     if (watchers.has(folder)) continue;
     try {
-      const watcher = fs.watch(folder, on.event);
+      const watcher = fs.watch(folder, (_type, filename) => on.event(folder, typeof filename === 'string' ? filename : null));
       watcher.on('error', (error) => {
         watcher.close();
         watchers.delete(folder);

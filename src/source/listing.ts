@@ -7,7 +7,8 @@ import path from 'node:path';
 import { byKey } from '../order.js';
 import { failure, ok, type Result } from '../objects/result.js';
 
-const MANIFEST = /\.(ya?ml|json)$/i;
+/** The files a folder's listing reads. */
+export const MANIFEST_FILE = /\.(ya?ml|json)$/i;
 
 /** A folder changes (inode, mtime, ctime) when an entry in it is created, removed or renamed. */
 export function folderStamp(folder: string): string {
@@ -49,7 +50,7 @@ export function listManifests(dir: string): Result<Listing> {
       const under = rel === '' ? e.name : rel + path.sep + e.name;
       if (e.isDirectory()) {
         if (!walk(full, under)) unreadable.push(under);
-      } else if (MANIFEST.test(e.name)) files.push([full, under]);
+      } else if (MANIFEST_FILE.test(e.name)) files.push([full, under]);
     }
     return true;
   };

@@ -231,16 +231,9 @@ describe('source/file', () => {
   });
 
   describe('without file events', () => {
-    class CountingSource extends FileSource {
-      scans = 0;
-      override scan(): boolean {
-        this.scans++;
-        return super.scan();
-      }
-    }
-    let counting: CountingSource;
+    let counting: FileSource;
     const startPolling = (options: { sweepMs?: number } = {}) => {
-      counting = new CountingSource(dir, store, silentLogger, { watch: false, pollMs: 20, restPollMs: 60_000, ...options });
+      counting = new FileSource(dir, store, silentLogger, { watch: false, pollMs: 20, restPollMs: 60_000, ...options });
       source = counting;
       counting.start(() => changes++);
     };
@@ -250,7 +243,7 @@ describe('source/file', () => {
       startPolling({ sweepMs: 100 });
       const start = Date.now();
       await waitFor('half a second of polls', () => Date.now() - start >= 500, 5_000);
-      expect(counting.scans, 'full scans: the first one only').to.equal(1);
+      expect(counting.scans.full, 'full scans: the first one only').to.equal(1);
     });
 
     it('a file written in place (its folder unchanged) is seen by the sweep', async () => {
@@ -292,6 +285,71 @@ describe('source/file', () => {
     fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
     await waitFor('b by a file event', () => names().includes('b'), 15_000);
     expect(Date.now() - started).to.be.below(10_000);
+  });
+
+  describe('with file events, only what the events name is read', () => {
+    const startWithEvents = () => {
+      source = new FileSource(dir, store, silentLogger, { fileEvents: true, pollMs: 60_000, restPollMs: 60_000 });
+      source.start(() => changes++);
+    };
+
+    it('an edit, an addition and a removal read the named files alone, never the whole folder', async () => {
+      for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(dir, `s${i}.yaml`), svc(`s${i}`));
+      startWithEvents();
+      const full = source.scans.full;
+      fs.writeFileSync(path.join(dir, 's7.yaml'), svc('s7-edited'));
+      await waitFor('s7 edited', () => names().includes('s7-edited'), 15_000);
+      fs.writeFileSync(path.join(dir, 'new.yaml'), svc('new'));
+      await waitFor('new added', () => names().includes('new'), 15_000);
+      fs.rmSync(path.join(dir, 's8.yaml'));
+      await waitFor('s8 removed', () => !names().includes('s8'), 15_000);
+      expect(source.scans.full).to.equal(full);
+      expect(source.scans.named).to.be.at.least(3);
+      expect(names()).to.have.length(50);
+    });
+
+    it("entries that are never read (an editor's swap file, vim's 4913 probe, notes) cause no scan at all", async () => {
+      fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+      startWithEvents();
+      const before = { ...source.scans };
+      fs.writeFileSync(path.join(dir, '.a.yaml.swp'), 'x');
+      fs.writeFileSync(path.join(dir, '4913'), '');
+      fs.writeFileSync(path.join(dir, 'notes.txt'), svc('c'));
+      // A manifest written last: once it is read, the events before it have been handled.
+      fs.writeFileSync(path.join(dir, 'b.yaml'), svc('b'));
+      await waitFor('b', () => names().includes('b'), 15_000);
+      expect(source.scans.full).to.equal(before.full);
+      expect(names()).to.deep.equal(['a', 'b']);
+    });
+
+    it('a new subfolder is read whole, and its files are watched from then on', async () => {
+      fs.writeFileSync(path.join(dir, 'a.yaml'), svc('a'));
+      startWithEvents();
+      fs.mkdirSync(path.join(dir, 'team'));
+      fs.writeFileSync(path.join(dir, 'team', 'b.yaml'), svc('b'));
+      await waitFor('b, in a new subfolder', () => names().includes('b'), 15_000);
+      fs.writeFileSync(path.join(dir, 'team', 'b.yaml'), svc('b2'));
+      await waitFor('b edited in the subfolder', () => names().includes('b2'), 15_000);
+    });
+
+    it("a ConfigMap volume's `..data` swap, which names only hidden entries, is read by a full scan", async () => {
+      // How the kubelet updates a mounted ConfigMap: files are links through ..data, which is swapped.
+      const version = (name: string, content: string) => {
+        fs.mkdirSync(path.join(dir, name));
+        fs.writeFileSync(path.join(dir, name, 'svc.yaml'), content);
+      };
+      version('..v1', svc('before'));
+      fs.symlinkSync('..v1', path.join(dir, '..data'));
+      fs.symlinkSync(path.join('..data', 'svc.yaml'), path.join(dir, 'svc.yaml'));
+      startWithEvents();
+      expect(names()).to.deep.equal(['before']);
+      const full = source.scans.full;
+      version('..v2', svc('after'));
+      fs.symlinkSync('..v2', path.join(dir, '..data_tmp'));
+      fs.renameSync(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
+      await waitFor('the swapped content', () => names().join() === 'after', 15_000);
+      expect(source.scans.full).to.be.above(full);
+    });
   });
 
   it('this machine delivers file events to a watched temporary folder (what the probe checks)', async () => {
