@@ -5,6 +5,7 @@
 import type { Diagnostic } from '../objects/diagnostics.js';
 import { namespaceOf, objectKey, type KubeObject } from '../objects/kube.js';
 import { compareStrings } from '../order.js';
+import { pushAll } from '../lists.js';
 import { GATEWAY_GROUP } from '../objects/gateway-api.js';
 
 /** Kinds the model reads; anything else is dropped at the door. */
@@ -30,9 +31,21 @@ interface Entry {
 
 export class ObjectStore {
   private readonly sources = new Map<string, Map<string, Entry>>();
-  private view: Map<string, { object: KubeObject; source: string }> | null = null;
-  private duplicates: Diagnostic[] = [];
   private nextSeq = 0;
+  /** Which sources define each key: the candidates when that key changes. */
+  private readonly definedBy = new Map<string, Set<string>>();
+  /** The definition in force for each key. */
+  private readonly view = new Map<string, Visible>();
+  /** Per kind, the visible objects by key, in the order they became visible. */
+  private readonly byKindMap = new Map<string, Map<string, KubeObject>>();
+  /** Per kind, the list handed out until that kind changes (shared: do not modify it). */
+  private readonly lists = new Map<string, KubeObject[]>();
+  /** Keys changed since the view was last brought up to date. */
+  private readonly dirty = new Set<string>();
+  /** Per key defined by more than one source: the diagnostics saying so. */
+  private readonly collisions = new Map<string, Diagnostic[]>();
+  private duplicates: Diagnostic[] = [];
+  private duplicatesStale = false;
 
   /**
    * Replaces everything `source` supplied with `objects` (`fields[i]` says where objects[i] is written).
@@ -57,9 +70,10 @@ export class ObjectStore {
     });
     if (previous && sameEntries(previous, next)) return false;
     if (!previous && next.size === 0) return false;
+    for (const [key, entry] of previous ?? []) if (next.get(key) !== entry) this.touch(key, source, next.has(key));
+    for (const [key, entry] of next) if (previous?.get(key) !== entry) this.touch(key, source, true);
     if (next.size === 0) this.sources.delete(source);
     else this.sources.set(source, next);
-    this.view = null;
     return true;
   }
 
@@ -73,32 +87,41 @@ export class ObjectStore {
     if (kept?.fingerprint === print) return false;
     entries.set(key, { object, fingerprint: print, seq: kept?.seq ?? this.nextSeq++ });
     this.sources.set(source, entries);
-    this.view = null;
+    this.touch(key, source, true);
     return true;
   }
 
   remove(source: string, object: Pick<KubeObject, 'kind' | 'metadata'>): boolean {
     const entries = this.sources.get(source);
-    if (!entries?.delete(objectKey(object))) return false;
+    const key = objectKey(object);
+    if (!entries?.delete(key)) return false;
     if (entries.size === 0) this.sources.delete(source);
-    this.view = null;
+    this.touch(key, source, false);
     return true;
   }
 
   deleteSource(source: string): boolean {
-    if (!this.sources.delete(source)) return false;
-    this.view = null;
+    const entries = this.sources.get(source);
+    if (!entries) return false;
+    this.sources.delete(source);
+    for (const key of entries.keys()) this.touch(key, source, false);
     return true;
   }
 
-  /** The visible objects of one kind; the array is shared until the next change (do not modify it). */
+  /** The visible objects of one kind; the array is shared until that kind changes (do not modify it). */
   list<T extends KubeObject>(kind: T['kind']): T[] {
-    this.visible();
-    return (this.byKind.get(kind) ?? []) as T[];
+    this.refresh();
+    let list = this.lists.get(kind);
+    if (!list) {
+      list = [...(this.byKindMap.get(kind)?.values() ?? [])];
+      this.lists.set(kind, list);
+    }
+    return list as T[];
   }
 
   get<T extends KubeObject>(kind: T['kind'], namespace: string, name: string): T | undefined {
-    return this.visible().get(`${kind}/${namespace}/${name}`)?.object as T | undefined;
+    this.refresh();
+    return this.view.get(`${kind}/${namespace}/${name}`)?.object as T | undefined;
   }
 
   /**
@@ -106,63 +129,92 @@ export class ObjectStore {
    * definition that came first stays in force, so adding a file can never silently replace a live object.
    */
   conflicts(): Diagnostic[] {
-    this.visible();
+    this.refresh();
+    if (this.duplicatesStale) {
+      const all: Diagnostic[] = [];
+      for (const list of this.collisions.values()) pushAll(all, list);
+      this.duplicates = all;
+      this.duplicatesStale = false;
+    }
     return this.duplicates;
   }
 
-  private byKind = new Map<string, KubeObject[]>();
-
-  // Rebuilt after a change, in one pass over every entry; definitions of one object by two sources are
-  // rare, and only they cost more.
-  private visible(): Map<string, { object: KubeObject; source: string }> {
-    if (this.view) return this.view;
-    const view = new Map<string, { object: KubeObject; source: string; entry: Entry }>();
-    const collisions = new Map<string, Array<{ source: string; entry: Entry }>>();
-    for (const [source, entries] of this.sources) {
-      for (const [key, entry] of entries) {
-        const current = view.get(key);
-        if (!current) {
-          view.set(key, { object: entry.object, source, entry });
-          continue;
-        }
-        const all = collisions.get(key) ?? [{ source: current.source, entry: current.entry }];
-        all.push({ source, entry });
-        collisions.set(key, all);
-        if (entry.seq < current.entry.seq || (entry.seq === current.entry.seq && source < current.source))
-          view.set(key, { object: entry.object, source, entry });
-      }
+  /** `key` of `source` changed; `defined` says whether the source still defines it. */
+  private touch(key: string, source: string, defined: boolean): void {
+    let by = this.definedBy.get(key);
+    if (defined) {
+      if (!by) this.definedBy.set(key, (by = new Set()));
+      by.add(source);
+    } else if (by) {
+      by.delete(source);
+      if (by.size === 0) this.definedBy.delete(key);
     }
-    const duplicates: Diagnostic[] = [];
-    for (const [key, all] of collisions) {
-      const winner = view.get(key)!;
-      const label = `${winner.object.kind} ${namespaceOf(winner.object)}/${winner.object.metadata.name}`;
-      for (const loser of all.sort((a, b) => a.entry.seq - b.entry.seq || compareStrings(a.source, b.source))) {
-        if (loser.source === winner.source) continue;
-        duplicates.push({
-          severity: 'error',
-          object: sourceRef(loser.source),
-          field: `${loser.entry.field ?? 'documents'}.metadata.name`,
-          message: `${label} is already defined in ${where(winner)}, which was read first and stays in force; this definition is ignored: remove one of them`,
-        });
-        duplicates.push({
-          severity: 'error',
-          object: sourceRef(winner.source),
-          field: `${winner.entry.field ?? 'documents'}.metadata.name`,
-          message: `${label} is defined again in ${where(loser)}; this definition, read first, stays in force until one of them is removed`,
-        });
-      }
-    }
-    const byKind = new Map<string, KubeObject[]>();
-    for (const { object } of view.values()) {
-      const list = byKind.get(object.kind);
-      if (list) list.push(object);
-      else byKind.set(object.kind, [object]);
-    }
-    this.view = view;
-    this.byKind = byKind;
-    this.duplicates = duplicates;
-    return view;
+    this.dirty.add(key);
   }
+
+  // A change costs the keys it touched, not a pass over every object: at 10,000 Ingresses and 40,000
+  // Services and EndpointSlices a one-object edit must not redo the other 50,000.
+  private refresh(): void {
+    if (this.dirty.size === 0) return;
+    for (const key of this.dirty) this.refreshKey(key);
+    this.dirty.clear();
+  }
+
+  private refreshKey(key: string): void {
+    const candidates: Visible[] = [];
+    for (const source of this.definedBy.get(key) ?? []) {
+      const entry = this.sources.get(source)?.get(key);
+      if (entry) candidates.push({ object: entry.object, source, entry });
+    }
+    // Of two definitions, the one read first stays in force (ties by source name, for a stable answer).
+    candidates.sort((a, b) => a.entry.seq - b.entry.seq || compareStrings(a.source, b.source));
+    const winner = candidates[0];
+    const before = this.view.get(key);
+    const kind = key.slice(0, key.indexOf('/'));
+    if (winner?.object !== before?.object) {
+      let objects = this.byKindMap.get(kind);
+      if (!objects) this.byKindMap.set(kind, (objects = new Map()));
+      // Moved to the end when replaced: a kind's order is the order its objects last changed.
+      objects.delete(key);
+      if (winner) objects.set(key, winner.object);
+      this.lists.delete(kind);
+    }
+    if (winner) this.view.set(key, winner);
+    else this.view.delete(key);
+    if (candidates.length < 2) {
+      if (this.collisions.delete(key)) this.duplicatesStale = true;
+      return;
+    }
+    this.collisions.set(key, duplicateDiagnostics(winner!, candidates.slice(1)));
+    this.duplicatesStale = true;
+  }
+}
+
+interface Visible {
+  object: KubeObject;
+  source: string;
+  entry: Entry;
+}
+
+/** An error on each definition not in force, and one on the definition in force naming each of them. */
+function duplicateDiagnostics(winner: Visible, losers: readonly Visible[]): Diagnostic[] {
+  const label = `${winner.object.kind} ${namespaceOf(winner.object)}/${winner.object.metadata.name}`;
+  const out: Diagnostic[] = [];
+  for (const loser of losers) {
+    out.push({
+      severity: 'error',
+      object: sourceRef(loser.source),
+      field: `${loser.entry.field ?? 'documents'}.metadata.name`,
+      message: `${label} is already defined in ${where(winner)}, which was read first and stays in force; this definition is ignored: remove one of them`,
+    });
+    out.push({
+      severity: 'error',
+      object: sourceRef(winner.source),
+      field: `${winner.entry.field ?? 'documents'}.metadata.name`,
+      message: `${label} is defined again in ${where(loser)}; this definition, read first, stays in force until one of them is removed`,
+    });
+  }
+  return out;
 }
 
 /** A source as diagnostics name it: `file:a.yaml` is the File a.yaml. */
