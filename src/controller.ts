@@ -183,11 +183,11 @@ export class Controller {
       };
       this.recordObjects(input);
       // Only the hosts a change touches are built again when nothing else changed (model/incremental.ts).
-      const { result, incremental } = buildModelIncremental(input, this.accepted, this.modelMemo);
+      const { result, incremental, index } = buildModelIncremental(input, this.accepted, this.modelMemo);
       this.accepted = result.accepted;
       this.gatewayStatuses = result.gatewayStatuses;
       this.options.observer?.gatewayStatuses?.(result.gatewayStatuses);
-      this.modelMemo = rememberBuild(input, result);
+      this.modelMemo = rememberBuild(input, result, index);
       // A group under an automated rollout serves the rollout's weights, not the declared ones.
       const accepted = this.accepted;
       // An Ingress is `<namespace>/<name>`; a route is `<kind>/<namespace>/<name>`, its key in `accepted` as it is.

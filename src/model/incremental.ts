@@ -23,23 +23,102 @@ export interface ModelMemo {
   input: ModelInput;
   result: BuildResult;
   ingresses: ReadonlyMap<string, Ingress>;
+  /** Which Ingresses name each host, made on the first partial build and carried from build to build. */
+  index?: HostIndex;
+}
+
+/**
+ * Which Ingresses name each host (in their current and last accepted forms), and how many virtual hosts
+ * send traffic to each cluster. Kept up to date by the partial builds, so a one-Ingress change costs
+ * its hosts, not a pass over every Ingress and every virtual host.
+ */
+interface HostIndex {
+  /** The memo this index describes; an index handed on is stale for every other memo. */
+  owner: ModelMemo | undefined;
+  hostsOf: Map<string, readonly string[]>;
+  byHost: Map<string, Set<string>>;
+  /** Per cluster, the virtual hosts that send it traffic. */
+  clusterUse: Map<string, number>;
 }
 
 /** More changed Ingresses than this and a full build is as cheap. */
 const MAX_CHANGED = 16;
 
-export function rememberBuild(input: ModelInput, result: BuildResult): ModelMemo {
-  return { input, result, ingresses: new Map(input.ingresses.map((i) => [objectKey(i), i])) };
+/** The memo of a build; `index` is the one a partial build handed on (see buildModelIncremental). */
+export function rememberBuild(input: ModelInput, result: BuildResult, index?: HostIndex): ModelMemo {
+  const ingresses = new Map<string, Ingress>();
+  for (const i of input.ingresses) ingresses.set(objectKey(i), i);
+  const memo: ModelMemo = { input, result, ingresses };
+  if (index) {
+    index.owner = memo;
+    memo.index = index;
+  }
+  return memo;
 }
 
-/** buildModel, doing only the touched hosts when it can. `incremental` says which path was taken. */
+/**
+ * buildModel, doing only the touched hosts when it can. `incremental` says which path was taken; `index`
+ * is the host index brought up to date, for rememberBuild.
+ */
 export function buildModelIncremental(
   input: ModelInput,
   previous: AcceptedObjects,
   memo: ModelMemo | undefined,
-): { result: BuildResult; incremental: boolean } {
+): { result: BuildResult; incremental: boolean; index?: HostIndex } {
   const partial = memo && tryPartial(input, previous, memo);
-  return partial ? { result: partial, incremental: true } : { result: buildModel(input, previous), incremental: false };
+  return partial ? { result: partial.result, incremental: true, index: partial.index } : { result: buildModel(input, previous), incremental: false };
+}
+
+/** The index of the memo's build, made now when the memo has none of its own. */
+function indexOf(memo: ModelMemo): HostIndex {
+  if (memo.index?.owner === memo) return memo.index;
+  const index: HostIndex = { owner: memo, hostsOf: new Map(), byHost: new Map(), clusterUse: new Map() };
+  for (const [key, ingress] of memo.ingresses) indexIngress(index, key, reachWith(ingress, memo.result.accepted.get(key) as Ingress | undefined).hosts);
+  for (const vhost of memo.result.model.virtualHosts) useClusters(index, vhost, 1);
+  memo.index = index;
+  return index;
+}
+
+function indexIngress(index: HostIndex, key: string, hosts: readonly string[]): void {
+  for (const h of index.hostsOf.get(key) ?? []) {
+    const keys = index.byHost.get(h);
+    keys?.delete(key);
+    if (keys?.size === 0) index.byHost.delete(h);
+  }
+  if (hosts.length === 0) {
+    index.hostsOf.delete(key);
+    return;
+  }
+  index.hostsOf.set(key, hosts);
+  for (const h of hosts) {
+    const keys = index.byHost.get(h);
+    if (keys) keys.add(key);
+    else index.byHost.set(h, new Set([key]));
+  }
+}
+
+/** Counts (or uncounts, `delta` -1) the clusters one virtual host sends traffic to, each once. */
+function useClusters(index: HostIndex, vhost: VirtualHostModel, delta: 1 | -1): void {
+  const seen = new Set<string>();
+  const add = (group: SplitGroup | undefined) => {
+    for (const v of group?.backends ?? []) {
+      if (v.cluster === null || seen.has(v.cluster)) continue;
+      seen.add(v.cluster);
+      const n = (index.clusterUse.get(v.cluster) ?? 0) + delta;
+      if (n > 0) index.clusterUse.set(v.cluster, n);
+      else index.clusterUse.delete(v.cluster);
+    }
+  };
+  for (const group of vhost.groups) add(group);
+  add(vhost.defaultBackend);
+}
+
+/** An Ingress laid out in its last accepted form when its current one is refused reaches the hosts of both. */
+function reachWith(current: Ingress, acceptedForm: Ingress | undefined): Reach {
+  const now = reachOf(current);
+  if (!acceptedForm || acceptedForm === current) return now;
+  const then = reachOf(acceptedForm);
+  return { hosts: [...now.hosts, ...then.hosts], global: now.global || then.global };
 }
 
 interface Reach {
@@ -70,7 +149,7 @@ function reachOf(ingress: Ingress): Reach {
   return reach;
 }
 
-function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMemo): BuildResult | undefined {
+function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMemo): { result: BuildResult; index: HostIndex } | undefined {
   const last = memo.input;
   if (input.ingressClass !== last.ingressClass || input.rejected !== last.rejected) return undefined;
   if (!sameObjects(input.services, last.services) || !sameObjects(input.endpointSlices, last.endpointSlices)) return undefined;
@@ -80,49 +159,46 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
   // The previous accepted forms must be the last build's own (a NACK changes them).
   if (previous !== memo.result.accepted) return undefined;
 
-  const current = new Map<string, Ingress>();
-  for (const ingress of input.ingresses) current.set(objectKey(ingress), ingress);
-  if (current.size !== input.ingresses.length) return undefined;
-  const changed: string[] = [];
-  for (const [key, ingress] of current) if (memo.ingresses.get(key) !== ingress) changed.push(key);
-  for (const key of memo.ingresses.keys()) if (!current.has(key)) changed.push(key);
+  // What changed: the Ingresses that are not the last build's objects, and those gone since.
+  const changedNow = new Map<string, Ingress>();
+  let unchanged = 0;
+  for (const ingress of input.ingresses) {
+    const key = objectKey(ingress);
+    if (memo.ingresses.get(key) === ingress) unchanged++;
+    else if (changedNow.has(key) || changedNow.size >= MAX_CHANGED) return undefined;
+    else changedNow.set(key, ingress);
+  }
+  const changed = [...changedNow.keys()];
+  // Some of the last build's Ingresses are neither unchanged nor changed: they are gone.
+  if (unchanged + changed.filter((k) => memo.ingresses.has(k)).length < memo.ingresses.size) {
+    const present = new Set<string>();
+    for (const ingress of input.ingresses) present.add(objectKey(ingress));
+    for (const key of memo.ingresses.keys()) if (!present.has(key)) changed.push(key);
+  }
   if (changed.length === 0 || changed.length > MAX_CHANGED) return undefined;
+  const currentOf = (key: string): Ingress | undefined => (changedNow.has(key) ? changedNow.get(key) : memo.ingresses.get(key));
+  const isCurrent = (key: string) => changedNow.has(key) || (memo.ingresses.has(key) && !changed.includes(key));
 
   // The hosts the change touches, then every Ingress naming one of them, until no host is added.
   const hosts = new Set<string>();
   for (const key of changed) {
-    for (const form of [memo.ingresses.get(key), current.get(key), previous.get(key) as Ingress | undefined]) {
+    for (const form of [memo.ingresses.get(key), changedNow.get(key), previous.get(key) as Ingress | undefined]) {
       if (!form) continue;
       const reach = reachOf(form);
       if (reach.global) return undefined;
       for (const h of reach.hosts) hosts.add(h);
     }
   }
-  // An Ingress is laid out in its last accepted form when its current one is refused: it reaches the
-  // hosts of both.
-  const reachOfKey = (key: string): Reach => {
-    const now = reachOf(current.get(key)!);
-    const acceptedForm = previous.get(key) as Ingress | undefined;
-    if (!acceptedForm || acceptedForm === current.get(key)) return now;
-    const then = reachOf(acceptedForm);
-    return { hosts: [...now.hosts, ...then.hosts], global: now.global || then.global };
-  };
-  const byHost = new Map<string, string[]>();
-  for (const key of current.keys()) {
-    const reach = reachOfKey(key);
-    for (const h of reach.hosts) {
-      const list = byHost.get(h);
-      if (list) list.push(key);
-      else byHost.set(h, [key]);
-    }
-  }
+  const index = indexOf(memo);
   // A changed Ingress is built even when it names no host: its diagnostics are made there.
-  const closure = new Set<string>(changed.filter((key) => current.has(key)));
+  const closure = new Set<string>(changed.filter(isCurrent));
   const queue = [...hosts];
   while (queue.length > 0) {
-    for (const key of byHost.get(queue.pop()!) ?? []) {
-      if (closure.has(key)) continue;
-      const reach = reachOfKey(key);
+    // The index is the last build's: an unchanged Ingress names the same hosts now, and a changed one
+    // is in the closure already, with its hosts of every form.
+    for (const key of index.byHost.get(queue.pop()!) ?? []) {
+      if (closure.has(key) || !isCurrent(key)) continue;
+      const reach = reachWith(currentOf(key)!, previous.get(key) as Ingress | undefined);
       if (reach.global) return undefined;
       closure.add(key);
       for (const h of reach.hosts) {
@@ -138,34 +214,63 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
   const model = memo.result.model;
   // Every host of the last model carries the default backend (a marked copy on HTTPS hosts): the new
   // hosts take the plain one.
-  const withDefault = model.virtualHosts.filter((v) => v.defaultBackend);
-  const plainDefault = withDefault.find((v) => !v.defaultBackend!.redirectToHttps)?.defaultBackend;
-  if (withDefault.length > 0 && !plainDefault) return undefined;
+  const withDefault = model.virtualHosts.find((v) => v.defaultBackend);
+  const plainDefault = withDefault && model.virtualHosts.find((v) => v.defaultBackend && !v.defaultBackend.redirectToHttps)?.defaultBackend;
+  if (withDefault && !plainDefault) return undefined;
   if (model.tlsHosts.some((t) => hosts.has(t.host.toLowerCase()))) return undefined;
 
   const part = buildModel({ ...input, ingresses: input.ingresses.filter((i) => closure.has(objectKey(i))) }, previous);
   if (part.model.tlsHosts.length > 0) return undefined;
 
   // The routing: the other hosts as they were, the touched ones as built now.
-  const kept = model.virtualHosts.filter((v) => !hosts.has(v.host));
   const built: VirtualHostModel[] = part.model.virtualHosts.map((v) => (plainDefault ? { ...v, defaultBackend: plainDefault } : v));
   if (built.some((v) => !hosts.has(v.host))) return undefined;
-  const virtualHosts = [...kept, ...built].sort(byKey((v) => v.host));
-  const clusters = clustersOf(virtualHosts, [part.model.clusters, model.clusters]);
-  if (!clusters) return undefined;
+  const replaced = model.virtualHosts.filter((v) => hosts.has(v.host));
+  const virtualHosts = mergeByHost(model.virtualHosts, hosts, built);
+
+  // The clusters: counted per virtual host, so only the touched hosts are looked at.
+  for (const v of replaced) useClusters(index, v, -1);
+  for (const v of built) useClusters(index, v, 1);
+  const clusters = clustersInUse(index, part.model.clusters, model.clusters);
+  if (!clusters) {
+    index.owner = undefined; // counted for a build that is not taking place
+    return undefined;
+  }
   const next: RoutingModel = { virtualHosts, clusters, tlsHosts: model.tlsHosts, secrets: model.secrets };
 
   // What was accepted: the touched Ingresses as built now, everything else as before.
-  const accepted = new Map<string, KubeObject>();
-  for (const [key, object] of memo.result.accepted) if (!closure.has(key) && !changed.includes(key)) accepted.set(key, object);
+  const accepted = new Map<string, KubeObject>(memo.result.accepted);
+  for (const key of changed) accepted.delete(key);
   for (const key of closure) {
     const object = part.accepted.get(key);
     if (object) accepted.set(key, object);
+    else accepted.delete(key);
   }
 
   const diagnostics = mergeDiagnostics(input.ingresses, closure, changed, memo.result.diagnostics, part.diagnostics);
-  if (!diagnostics) return undefined;
-  return { model: next, diagnostics, accepted };
+  if (!diagnostics) {
+    index.owner = undefined;
+    return undefined;
+  }
+  // The index now describes this build: the touched Ingresses name the hosts of their forms now.
+  for (const key of changed) if (!isCurrent(key)) indexIngress(index, key, []);
+  for (const key of closure) indexIngress(index, key, reachWith(currentOf(key)!, accepted.get(key) as Ingress | undefined).hosts);
+  index.owner = undefined;
+  return { result: { model: next, diagnostics, accepted }, index };
+}
+
+/** The last model's virtual hosts with those of `hosts` replaced by `built`, in host order, without a sort. */
+function mergeByHost(before: readonly VirtualHostModel[], hosts: ReadonlySet<string>, built: readonly VirtualHostModel[]): VirtualHostModel[] {
+  const added = [...built].sort(byKey((v) => v.host));
+  const out: VirtualHostModel[] = [];
+  let i = 0;
+  for (const v of before) {
+    if (hosts.has(v.host)) continue;
+    while (i < added.length && added[i]!.host < v.host) out.push(added[i++]!);
+    out.push(v);
+  }
+  while (i < added.length) out.push(added[i++]!);
+  return out;
 }
 
 function hasGatewayObjects(input: ModelInput): boolean {
@@ -173,25 +278,27 @@ function hasGatewayObjects(input: ModelInput): boolean {
   return !!g && (g.gatewayClasses.length > 0 || g.gateways.length > 0 || g.httpRoutes.length > 0 || g.grpcRoutes.length > 0);
 }
 
-/** The clusters the hosts send traffic to, each the object a build made for it; undefined if one is missing. */
-function clustersOf(virtualHosts: readonly VirtualHostModel[], sources: ReadonlyArray<readonly ClusterModel[]>): ClusterModel[] | undefined {
-  const known = new Map<string, ClusterModel>();
-  for (const list of sources) for (const c of list) if (!known.has(c.name)) known.set(c.name, c);
-  const used = new Map<string, ClusterModel>();
-  const add = (group: SplitGroup | undefined): boolean => {
-    for (const v of group?.backends ?? []) {
-      if (v.cluster === null || used.has(v.cluster)) continue;
-      const c = known.get(v.cluster);
-      if (!c) return false;
-      used.set(v.cluster, c);
-    }
-    return true;
-  };
-  for (const vhost of virtualHosts) {
-    for (const group of vhost.groups) if (!add(group)) return undefined;
-    if (!add(vhost.defaultBackend)) return undefined;
+/**
+ * The clusters some virtual host sends traffic to (the index counts them), each the object a build made
+ * for it, the part's first; undefined if one is missing.
+ */
+function clustersInUse(index: HostIndex, part: readonly ClusterModel[], before: readonly ClusterModel[]): ClusterModel[] | undefined {
+  const fresh = new Map<string, ClusterModel>();
+  for (const c of part) if (index.clusterUse.has(c.name)) fresh.set(c.name, c);
+  const out: ClusterModel[] = [];
+  let kept = 0;
+  for (const c of before) {
+    if (!index.clusterUse.has(c.name)) continue;
+    kept++;
+    const now = fresh.get(c.name);
+    out.push(now ?? c);
+    fresh.delete(c.name);
   }
-  return [...used.values()].sort(byName);
+  // A name in use that neither build made a cluster for: the whole build decides what to say.
+  if (kept + fresh.size !== index.clusterUse.size) return undefined;
+  if (fresh.size === 0) return out;
+  pushAll(out, [...fresh.values()]);
+  return out.sort(byName);
 }
 
 const ingressKeyOf = (d: Diagnostic) => `Ingress/${d.object.namespace ?? 'default'}/${d.object.name}`;

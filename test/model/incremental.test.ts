@@ -101,6 +101,39 @@ describe('model/incremental', () => {
     if (process.env.FUZZ_RUNS) process.stdout.write(`      partial builds: ${partial} of ${runs}\n`);
   });
 
+  it(`a chain of changes, each built on the last with the host index carried along, gives what whole builds give (${Math.ceil(RUNS / 3)} random worlds)`, () => {
+    let partial = 0;
+    let steps = 0;
+    fc.assert(
+      fc.property(world, fc.array(change, { minLength: 2, maxLength: 5 }), (specs, chain) => {
+        const objects = new Map(Object.entries(specs).map(([name, s]) => [name, make(name, s)]));
+        const first = input([...objects.values()]);
+        let whole = buildModel(first);
+        let built = whole;
+        let memo = rememberBuild(first, built);
+        for (const changes of chain) {
+          steps++;
+          for (const [name, s] of changes) {
+            if (s) objects.set(name, make(name, s));
+            else objects.delete(name);
+          }
+          const next = input([...objects.values()]);
+          whole = buildModel(next, whole.accepted);
+          const step = buildModelIncremental(next, built.accepted, memo);
+          if (step.incremental) partial++;
+          expect(JSON.stringify(step.result.model)).to.equal(JSON.stringify(whole.model));
+          expect(step.result.diagnostics).to.deep.equal(whole.diagnostics);
+          const entries = (m: ReadonlyMap<string, unknown>) => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+          expect(entries(step.result.accepted)).to.deep.equal(entries(whole.accepted));
+          built = step.result;
+          memo = rememberBuild(next, built, step.index);
+        }
+      }),
+      { numRuns: Math.ceil(RUNS / 3), seed: SEED + 1 },
+    );
+    expect(partial, `partial builds among ${steps} steps`).to.be.greaterThan(steps / 5);
+  });
+
   it('a change to one plain Ingress builds its hosts only; one with a default backend builds everything', () => {
     const a = ingress({ name: 'a', host: 'a.io', paths: [{ service: 'a' }] });
     const b = ingress({ name: 'b', host: 'b.io', paths: [{ service: 'b' }] });
