@@ -55,13 +55,26 @@ export class SotwStream extends AdsStream<DiscoveryResponse> {
     state.awaitingReply = true;
   }
 
-  // On reconnect a SotW client sends the version it has (xDS rule 7). For LDS and CDS, whose
-  // responses are the full state, an equal version means it already has exactly what we would send.
+  // On reconnect a SotW client sends the version it has (xDS rule 7), to this replica or to another:
+  // versions are content hashes, equal on every replica for equal content. A type's version covers every
+  // resource of the type, so at an equal version the client holds exactly what we would send, whether it
+  // takes the whole type (LDS, CDS) or names what it wants (EDS, RDS): nothing is sent again.
   private resumeFrom(state: TypeState, request: DiscoveryRequest): void {
     const snapshot = this.snapshot();
-    if (!snapshot || (state.typeUrl !== LISTENER_TYPE && state.typeUrl !== CLUSTER_TYPE)) return;
-    if ((request.resource_names ?? []).length > 0 || request.version_info !== snapshot.version(state.typeUrl, this.routing)) return;
-    const resources = snapshot.type(state.typeUrl, this.routing).resources;
+    if (!snapshot || request.version_info !== snapshot.version(state.typeUrl, this.routing)) return;
+    const current = snapshot.type(state.typeUrl, this.routing);
+    const names = request.resource_names ?? [];
+    let resources = current.resources;
+    if (names.length > 0 && !(names.length === 1 && names[0] === '*')) {
+      const held = new Map<string, EncodedResource>();
+      for (const name of names) {
+        const resource = current.lookup ? current.lookup(name) : current.resources.get(name);
+        if (resource) held.set(name, resource);
+      }
+      resources = held;
+    } else if (state.typeUrl !== LISTENER_TYPE && state.typeUrl !== CLUSTER_TYPE) {
+      return; // EDS and RDS are asked for by name: a request naming none holds nothing
+    }
     state.sent = { version: request.version_info, nonce: '', resources };
     state.ackedVersion = request.version_info;
     state.applied = resources;

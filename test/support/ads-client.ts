@@ -59,6 +59,11 @@ export class AdsClient {
     return this.responses.next(typeUrl, timeoutMs);
   }
 
+  /** Responses already received and not taken. */
+  pending(): DecodedResponse[] {
+    return this.responses.pending();
+  }
+
   get ended(): boolean {
     return this.responses.ended;
   }

@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { decodeDeltaDiscoveryResponse, encodeDeltaDiscoveryRequest, type DecodedDeltaResponse } from '../../src/xds/messages.js';
 import type { DeltaDiscoveryRequest } from '../../src/xds/protocol.js';
 import { DELTA_METHOD_PATH } from '../../src/xds/server.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../../src/proto/type-urls.js';
 import { ResponseQueue } from './response-queue.js';
 
 export type Received = DecodedDeltaResponse & { bytes: number };
@@ -57,4 +58,27 @@ export class DeltaAdsClient {
     this.call.end();
     this.client.close();
   }
+}
+
+/** Brings a Delta client to the steady state an Envoy with VHDS reaches: every type received and ACKed. */
+export async function settle(client: DeltaAdsClient): Promise<Record<'cds' | 'eds' | 'lds' | 'rds' | 'vhds', Received>> {
+  client.subscribe(CLUSTER_TYPE);
+  const cds = await client.next(CLUSTER_TYPE);
+  client.ack(cds);
+  client.subscribe(
+    ENDPOINT_TYPE,
+    cds.resources.map((r) => r.name),
+  );
+  const eds = await client.next(ENDPOINT_TYPE);
+  client.ack(eds);
+  client.subscribe(LISTENER_TYPE);
+  const lds = await client.next(LISTENER_TYPE);
+  client.ack(lds);
+  client.subscribe(ROUTE_TYPE, ['ingress_http']);
+  const rds = await client.next(ROUTE_TYPE);
+  client.ack(rds);
+  client.subscribe(VIRTUAL_HOST_TYPE);
+  const vhds = await client.next(VIRTUAL_HOST_TYPE);
+  client.ack(vhds);
+  return { cds, eds, lds, rds, vhds };
 }

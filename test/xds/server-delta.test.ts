@@ -7,7 +7,7 @@ import { Metrics } from '../../src/metrics.js';
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE } from '../../src/proto/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { AdsServer } from '../../src/xds/server.js';
-import { DeltaAdsClient, type Received } from '../support/delta-ads-client.js';
+import { DeltaAdsClient, settle, type Received } from '../support/delta-ads-client.js';
 import { AdsClient } from '../support/ads-client.js';
 import { worldBuilder, type HostTarget } from '../support/fake-stream.js';
 import { sleep } from '../../src/local/wait.js';
@@ -20,28 +20,6 @@ function fleet(flipped: Record<string, HostTarget> = {}): Record<string, HostTar
   const hosts: Record<string, HostTarget> = {};
   for (let i = 0; i < HOSTS; i++) hosts[`host-${i}.example.com`] = { [`default/old-${i}/80`]: 5000, [`default/new-${i}/80`]: 5000 };
   return { ...hosts, ...flipped };
-}
-
-async function settle(client: DeltaAdsClient): Promise<Record<string, Received>> {
-  client.subscribe(CLUSTER_TYPE);
-  const cds = await client.next(CLUSTER_TYPE);
-  client.ack(cds);
-  client.subscribe(
-    ENDPOINT_TYPE,
-    cds.resources.map((r) => r.name),
-  );
-  const eds = await client.next(ENDPOINT_TYPE);
-  client.ack(eds);
-  client.subscribe(LISTENER_TYPE);
-  const lds = await client.next(LISTENER_TYPE);
-  client.ack(lds);
-  client.subscribe(ROUTE_TYPE, ['ingress_http']);
-  const rds = await client.next(ROUTE_TYPE);
-  client.ack(rds);
-  client.subscribe(VIRTUAL_HOST_TYPE);
-  const vhds = await client.next(VIRTUAL_HOST_TYPE);
-  client.ack(vhds);
-  return { cds, eds, lds, rds, vhds };
 }
 
 describe('xds/server (Delta ADS, feature, 1,000 hosts)', function () {

@@ -197,7 +197,7 @@ describe('xds/server (SotW ADS, feature)', () => {
     expect(names(await client.next(CLUSTER_TYPE))).to.deep.equal(['ns/b/80']);
   });
 
-  it('reconnect: a client that already has the current LDS/CDS version is not sent them again; RDS/EDS are', async () => {
+  it('reconnect (to this replica or another): a client holding the current version of every type is sent none of them again, and the next change as usual', async () => {
     cache.publish(snapshot(['ns/a/80']));
     const first = connect();
     const versions = await converge(first);
@@ -205,15 +205,27 @@ describe('xds/server (SotW ADS, feature)', () => {
     const again = connect();
     again.subscribe(CLUSTER_TYPE, [], versions.cds);
     again.subscribe(ENDPOINT_TYPE, ['ns/a/80'], versions.eds);
-    const eds = await again.next(ENDPOINT_TYPE);
-    expect(eds.version_info).to.equal(versions.eds);
-    again.ack(eds, ['ns/a/80']);
     again.subscribe(LISTENER_TYPE, [], versions.lds);
     again.subscribe(ROUTE_TYPE, ['ingress_http'], versions.rds);
-    const rds = await again.next(ROUTE_TYPE);
-    expect(rds.version_info).to.equal(versions.rds);
     await again.nothing(CLUSTER_TYPE);
+    await again.nothing(ENDPOINT_TYPE);
     await again.nothing(LISTENER_TYPE);
+    await again.nothing(ROUTE_TYPE);
+    cache.publish(snapshot(['ns/a/80', 'ns/b/80']));
+    const cds = await again.next(CLUSTER_TYPE);
+    expect(names(cds)).to.deep.equal(['ns/a/80', 'ns/b/80']);
+  });
+
+  it('reconnect at the current EDS version naming a resource we do not have: nothing now, and it is sent when it appears', async () => {
+    cache.publish(snapshot(['ns/a/80', 'ns/b/80']));
+    const first = connect();
+    const versions = await converge(first);
+    first.close();
+    const again = connect();
+    again.subscribe(ENDPOINT_TYPE, ['ns/a/80', 'ns/b/80', 'ns/c/80'], versions.eds);
+    await again.nothing(ENDPOINT_TYPE);
+    cache.publish(snapshot(['ns/a/80', 'ns/b/80', 'ns/c/80']));
+    expect(names(await again.next(ENDPOINT_TYPE))).to.include('ns/c/80');
   });
 
   it('reconnect with an old version gets the current state', async () => {
