@@ -15,7 +15,17 @@ import { encodeDeltaDiscoveryRequest, encodeDiscoveryRequest } from '../src/xds/
 import { DELTA_METHOD_PATH, SOTW_METHOD_PATH } from '../src/xds/server.js';
 
 const [port, count, protocol] = [Number(process.argv[2]), Number(process.argv[3]), process.argv[4] === 'delta' ? 'delta' : 'sotw'];
-const send = (m: unknown) => process.send?.(m);
+// Batched: one IPC message per turn of the event loop, so the parent (the measured server) reads a
+// handful of messages per flip, not one per stream.
+let batch: unknown[] = [];
+const send = (m: unknown) => {
+  if (batch.length === 0)
+    setImmediate(() => {
+      process.send?.(batch);
+      batch = [];
+    });
+  batch.push(m);
+};
 const now = () => performance.timeOrigin + performance.now();
 
 interface Head {
