@@ -90,7 +90,11 @@ function namesOf(bytes: Buffer, resources: Array<[number, number]>, typeUrl: str
 function openStream(id: number): void {
   // Envoy's HTTP/2 windows default to 256 MiB; grpc-js's to 64 KiB, which would make every large
   // response wait for window updates. Behave like Envoy.
-  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { 'grpc-node.flow_control_window': 256 * 1024 * 1024 });
+  // Each proxy is its own machine: its own HTTP/2 connection (a local subchannel pool).
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    'grpc-node.flow_control_window': 256 * 1024 * 1024,
+    'grpc.use_local_subchannel_pool': 1,
+  });
   const call =
     protocol === 'delta'
       ? client.makeBidiStreamRequest(DELTA_METHOD_PATH, (r: object) => Buffer.from(encodeDeltaDiscoveryRequest(r)), head)

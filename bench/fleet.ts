@@ -27,7 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface FleetWorld {
   dir: string;
-  source: FileSource;
+  /** Without `live`: scanned and rebuilt by the bench itself. */
+  source?: FileSource;
   controller: Controller;
   cache: SnapshotCache;
   metrics: Metrics;
@@ -38,6 +39,8 @@ export interface FleetWorld {
    * production; a flip is timed from the file write. When the source last announced a change.
    */
   live?: { seenAt: () => number };
+  /** The xDS server of a running App; without it the fleet gets an AdsServer of its own. */
+  ads?: { server: AdsServer; port: number };
 }
 
 export interface FleetFigures {
@@ -83,8 +86,8 @@ export async function runFleet(
   progress: (line: string) => void,
 ): Promise<FleetFigures> {
   // The whole fleet connects from this one process, over loopback and a few HTTP/2 connections.
-  const ads = new AdsServer(world.cache, silentLogger, world.metrics, { maxStreamsPerPeer: 100_000, maxStreamsPerConnection: 100_000 });
-  const port = await ads.listen('127.0.0.1', 0);
+  const ads = world.ads?.server ?? new AdsServer(world.cache, silentLogger, world.metrics, { maxStreamsPerPeer: 100_000, maxStreamsPerConnection: 100_000 });
+  const port = world.ads?.port ?? (await ads.listen('127.0.0.1', 0));
   const routeType = protocol === 'delta' ? VIRTUAL_HOST_TYPE : ROUTE_TYPE;
   let converged = 0;
   let errors = 0;
@@ -172,7 +175,7 @@ export async function runFleet(
         }
       } else {
         fs.writeFileSync(path.join(world.dir, 'app-9-ingress.yaml'), manifest);
-        world.source.scan();
+        world.source!.scan();
         t0 = now();
         snapshot = world.controller.rebuild();
         figures.rebuild.push(now() - t0);
@@ -247,7 +250,10 @@ export async function runFleet(
   } finally {
     child.removeAllListeners('message');
     child.kill('SIGKILL');
-    await ads.close();
+    if (world.ads) {
+      const deadline = now() + 30_000;
+      while (ads.list().length > 0 && now() < deadline) await sleep(20);
+    } else await ads.close();
   }
 }
 
