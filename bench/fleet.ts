@@ -236,11 +236,12 @@ export async function runFleet(
       );
       figures.dashboardMs.push(now() - t2);
     }
-    // Idle: nothing changes; what does the process spend with every stream open?
-    await sleep(500);
+    // Idle: nothing changes; what does the process spend with every stream open? V8 goes on collecting
+    // the flips' garbage for some seconds after them (its memory reducer): at rest is after that.
+    await sleep(Number(process.env.BENCH_IDLE_SETTLE_MS ?? 15_000));
     const idle0 = cpuMs();
     const idleT0 = now();
-    await sleep(3000);
+    await sleep(Number(process.env.BENCH_IDLE_MS ?? 15_000));
     figures.idleCpuMsPerS = ((cpuMs() - idle0) / (now() - idleT0)) * 1000;
     global.gc?.();
     await sleep(100);

@@ -13,7 +13,7 @@ export interface FileSourceOptions {
    * stat'ed on every poll.
    */
   sweepMs?: number;
-  /** Where file events do arrive, the safety-net scan runs this rarely. */
+  /** Where file events do arrive, the safety net looks at the folders and a slice of the files this often. */
   restPollMs?: number;
   /** Whether this machine delivers file events; probed in a temporary folder when not given. */
   fileEvents?: boolean;

@@ -279,7 +279,8 @@ export class FileSource implements Source {
         // Without file events, a cheap look (folders, recently changed files, a slice of the rest) says
         // whether a full scan is needed; a full scan still runs every minute as a safety net.
         // With file events, the rare safety-net look covers every file at once.
-        const full = performance.now() - this.lastFullScan >= SAFETY_SCAN_MS || this.somethingMoved(this.eventsArrive);
+        const full =
+          performance.now() - this.lastFullScan >= (this.eventsArrive ? REST_SAFETY_SCAN_MS : SAFETY_SCAN_MS) || this.somethingMoved(this.eventsArrive);
         // A change found by polling that no file event announced: events are not to be trusted here.
         if (full && this.safeScan() && this.eventsArrive && !this.rescanTimer) this.trustEvents(false, 'a change arrived without a file event');
         this.schedulePoll();
@@ -318,8 +319,12 @@ export class FileSource implements Source {
     });
   }
 
-  /** Whether a folder, a recently changed file or the next slice of files differs from the last scan. */
-  private somethingMoved(everything: boolean): boolean {
+  /**
+   * Whether a folder, a recently changed file or the next slice of files differs from the last scan.
+   * At rest (file events trusted) the slice is small: the whole folder is looked at every
+   * REST_SWEEP_MS, so 20,000 files cost a few stats a second, not 20,000 every ten seconds.
+   */
+  private somethingMoved(atRest: boolean): boolean {
     try {
       for (const [folder, stamp] of this.folders) if (folderStamp(folder) !== stamp) return true;
       const now = performance.now();
@@ -328,7 +333,7 @@ export class FileSource implements Source {
         else if (this.fileMoved(full, rel)) return true;
       }
       const n = this.sweep.length;
-      const slice = everything ? n : Math.min(n, Math.ceil((n * this.pollMs) / this.sweepMs));
+      const slice = Math.min(n, Math.ceil(atRest ? (n * this.restPollMs) / REST_SWEEP_MS : (n * this.pollMs) / this.sweepMs));
       for (let i = 0; i < slice; i++) {
         const [full, rel] = this.sweep[this.sweepAt++ % n]!;
         if (this.fileMoved(full, rel)) return true;
@@ -369,6 +374,10 @@ const MAX_NAMED_FILES = 256;
 
 /** Without file events, a full scan still runs this often (files that could not be opened, say). */
 const SAFETY_SCAN_MS = 60_000;
+
+/** With file events, the safety net's full scan runs this rarely, and its sweep covers every file this often. */
+const REST_SAFETY_SCAN_MS = 600_000;
+const REST_SWEEP_MS = 300_000;
 
 /** How long a changed file is stat'ed on every poll when no file events arrive. */
 const HOT_MS = 60_000;
