@@ -37,6 +37,13 @@ export function admissible<T extends KubeObject>(object: T, rejected: RejectedOb
   return ok(validation.object);
 }
 
+/**
+ * Lists admitted whole, with nothing to say about any object: the same list (the store hands out one
+ * array per kind until the kind changes) admits the same way again, whatever the previous forms were,
+ * so a rebuild for one Ingress does not validate 40,000 unchanged Services and EndpointSlices.
+ */
+const admittedLists = new WeakMap<readonly KubeObject[], { rejected: RejectedObjects; keys: string[]; out: KubeObject[] }>();
+
 /** Admits every object of one kind: the form to use for each, recorded in `accepted`. */
 export function admitAll<T extends KubeObject>(
   objects: readonly T[],
@@ -45,6 +52,15 @@ export function admitAll<T extends KubeObject>(
   accepted: Map<string, KubeObject>,
   diagnostics: Diagnostic[],
 ): T[] {
+  const known = admittedLists.get(objects);
+  // Refusals are added to the same `rejected` as clients NACK: each object is asked again (a lookup,
+  // not a validation).
+  if (known && known.rejected === rejected && !known.out.some((o) => rejected.has(o))) {
+    for (let i = 0; i < known.keys.length; i++) accepted.set(known.keys[i]!, known.out[i]!);
+    return known.out as T[];
+  }
+  const before = diagnostics.length;
+  const keys: string[] = [];
   const out: T[] = [];
   for (const object of objects) {
     const key = objectKey(object);
@@ -52,6 +68,7 @@ export function admitAll<T extends KubeObject>(
     const validation = validateObject(object);
     if (validation.valid && validation.diagnostics.length === 0 && !rejected.has(validation.object)) {
       out.push(validation.object);
+      keys.push(key);
       accepted.set(key, validation.object);
       continue;
     }
@@ -71,8 +88,10 @@ export function admitAll<T extends KubeObject>(
     pushAll(diagnostics, sink.items);
     if (used) {
       out.push(used);
+      keys.push(key);
       accepted.set(key, used);
     }
   }
+  if (diagnostics.length === before && keys.length === objects.length) admittedLists.set(objects, { rejected, keys, out });
   return out;
 }

@@ -17,6 +17,7 @@ import { sameObjects } from './identity.js';
 import type { ClusterModel, RoutingModel, SplitGroup, VirtualHostModel } from './types.js';
 import { byKey, byName } from '../order.js';
 import { pushAll } from '../lists.js';
+import { LayeredMap } from './layered-map.js';
 
 /** What the next build needs from the last one. */
 export interface ModelMemo {
@@ -239,7 +240,7 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
   const next: RoutingModel = { virtualHosts, clusters, tlsHosts: model.tlsHosts, secrets: model.secrets };
 
   // What was accepted: the touched Ingresses as built now, everything else as before.
-  const accepted = new Map<string, KubeObject>(memo.result.accepted);
+  const accepted = new LayeredMap<string, KubeObject>(memo.result.accepted);
   for (const key of changed) accepted.delete(key);
   for (const key of closure) {
     const object = part.accepted.get(key);

@@ -76,24 +76,16 @@ export class Snapshot {
   problems(): string[] {
     const problems: string[] = [];
     const has = (t: TypeUrl, name: string) => this.types[t].resources.has(name);
+    const check = (from: TypeUrl, to: TypeUrl, say: (from: EncodedResource, name: string) => string) =>
+      checkReferences(this.types[from], this.types[to], (resource, name) => problems.push(say(resource, name)));
+    check(LISTENER_TYPE, ROUTE_TYPE, (l, route) => `listener ${l.name} needs route configuration ${route}, which is missing`);
     for (const listener of this.types[LISTENER_TYPE].resources.values()) {
-      for (const route of listener.references)
-        if (!has(ROUTE_TYPE, route)) problems.push(`listener ${listener.name} needs route configuration ${route}, which is missing`);
       for (const secret of secretsOf(listener.body))
         if (!has(SECRET_TYPE, secret)) problems.push(`listener ${listener.name} needs secret ${secret}, which is missing`);
     }
-    for (const route of this.types[ROUTE_TYPE].resources.values()) {
-      for (const cluster of route.references)
-        if (!has(CLUSTER_TYPE, cluster)) problems.push(`route configuration ${route.name} sends traffic to cluster ${cluster}, which is missing`);
-    }
-    for (const vhost of this.types[VIRTUAL_HOST_TYPE].resources.values()) {
-      for (const cluster of vhost.references)
-        if (!has(CLUSTER_TYPE, cluster)) problems.push(`virtual host ${vhost.name} sends traffic to cluster ${cluster}, which is missing`);
-    }
-    for (const cluster of this.types[CLUSTER_TYPE].resources.values()) {
-      for (const assignment of cluster.references)
-        if (!has(ENDPOINT_TYPE, assignment)) problems.push(`cluster ${cluster.name} needs endpoints ${assignment}, which are missing`);
-    }
+    check(ROUTE_TYPE, CLUSTER_TYPE, (r, cluster) => `route configuration ${r.name} sends traffic to cluster ${cluster}, which is missing`);
+    check(VIRTUAL_HOST_TYPE, CLUSTER_TYPE, (v, cluster) => `virtual host ${v.name} sends traffic to cluster ${cluster}, which is missing`);
+    check(CLUSTER_TYPE, ENDPOINT_TYPE, (c, assignment) => `cluster ${c.name} needs endpoints ${assignment}, which are missing`);
     return problems;
   }
 
@@ -149,4 +141,37 @@ function redactSecret(json: SecretJson): SecretJson {
       private_key: REDACTED,
     },
   };
+}
+
+/**
+ * Pairs of types already found complete (every reference of `from` names a resource of `to`), and
+ * per resource the `to` it was found complete against: a publish checks what changed, not the
+ * 5,000 references of a thousand unchanged hosts again.
+ */
+const completePairs = new WeakMap<TypeSnapshot, WeakSet<TypeSnapshot>>();
+const completeResources = new WeakMap<EncodedResource, WeakSet<TypeSnapshot>>();
+
+function checkReferences(from: TypeSnapshot, to: TypeSnapshot, missing: (resource: EncodedResource, name: string) => void): void {
+  if (completePairs.get(from)?.has(to)) return;
+  let complete = true;
+  for (const resource of from.resources.values()) {
+    if (completeResources.get(resource)?.has(to)) continue;
+    let found = true;
+    for (const name of resource.references) {
+      if (to.resources.has(name)) continue;
+      found = false;
+      missing(resource, name);
+    }
+    if (!found) {
+      complete = false;
+      continue;
+    }
+    let against = completeResources.get(resource);
+    if (!against) completeResources.set(resource, (against = new WeakSet()));
+    against.add(to);
+  }
+  if (!complete) return;
+  let pairs = completePairs.get(from);
+  if (!pairs) completePairs.set(from, (pairs = new WeakSet()));
+  pairs.add(to);
 }
