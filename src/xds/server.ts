@@ -75,6 +75,8 @@ export const NACK_BURST = 10;
 export class AdsServer {
   private readonly server: grpc.Server;
   private readonly streams = new Map<number, StreamInfo>();
+  /** Open streams by client kind, as counted when each stream's kind became known. */
+  private readonly kinds = { envoy: 0, grpc: 0 };
   private nextId = 1;
   private readonly count: XdsServerMetrics & { streams(): void };
 
@@ -109,10 +111,11 @@ export class AdsServer {
       'grpc.max_send_message_length': 256 * 1024 * 1024,
     });
     const counters = xdsServerMetrics(metrics);
+    // Kept as streams open, learn their kind and close: a count over every stream on each of those would
+    // cost a fleet of 1,000 connecting at once a million looks.
     const countStreams = () => {
       counters.streamsGauge(this.streams.size);
-      const kinds = [...this.streams.values()].map((s) => s.stream.kind);
-      for (const kind of ['envoy', 'grpc'] as const) counters.clientsGauge(kinds.filter((k) => k === kind).length, { kind });
+      for (const kind of ['envoy', 'grpc'] as const) counters.clientsGauge(this.kinds[kind], { kind });
     };
     this.count = { ...counters, streams: countStreams };
     this.count.streams();
@@ -223,7 +226,7 @@ export class AdsServer {
         const first = sentAt.size === 0;
         sentAt.set(response.typeUrl, performance.now());
         // The stream's first request named its node: the client kind is known from the first response on.
-        if (first) this.count.streams();
+        if (first) recount(stream.kind);
         const count = 'size' in response.resources ? response.resources.size : response.resources.length;
         log.debug('xds response', { type: SHORT_NAME[response.typeUrl], nonce, resources: count });
         const pending = info.unsentBytes();
@@ -309,6 +312,14 @@ export class AdsServer {
       end: () => undefined,
     };
     this.streams.set(id, info);
+    // Counted as an Envoy until its first response says otherwise.
+    let countedAs: 'envoy' | 'grpc' = 'envoy';
+    this.kinds.envoy++;
+    const recount = (kind: 'envoy' | 'grpc') => {
+      this.kinds[countedAs]--;
+      this.kinds[(countedAs = kind)]++;
+      this.count.streams();
+    };
     this.count.streams();
     // A failure on one stream is a bug of ours; it must end that stream (the client reconnects and
     // starts afresh), never the publish that wakes every other stream.
@@ -340,6 +351,7 @@ export class AdsServer {
       this.limiter.forget(`${id}:`);
       this.nackBudget.forget(`${id}:`);
       this.pumpBudget.forget(`${id}:`);
+      this.kinds[countedAs]--;
       this.count.streams();
       churn('xds stream closed', { why });
     };

@@ -33,6 +33,20 @@ const forget = new FinalizationRegistry<string>((key) => {
 // and joining 2,000 names per stream when a fleet connects.
 let last: WeakRef<ReadonlySet<string>> | undefined;
 
+/**
+ * The set made from one request's list of names, by the list's identity: a request decoded once for the
+ * whole fleet (ads-service.ts) gives every stream the same list, and so the same set, at no cost.
+ */
+const setsOfLists = new WeakMap<readonly string[], ReadonlySet<string>>();
+function setOfList(list: readonly string[]): ReadonlySet<string> {
+  let set = setsOfLists.get(list);
+  if (!set) {
+    set = intern(new Set(list.filter((n) => n !== '*')));
+    setsOfLists.set(list, set);
+  }
+  return set;
+}
+
 function intern(names: Set<string>): ReadonlySet<string> {
   if (names.size < INTERN_FROM) return names;
   const recent = last?.deref();
@@ -103,10 +117,10 @@ export class TypeState {
     this.requested = true;
     // Legacy wildcard: an empty list on the first request; it stays wildcard while lists stay empty.
     const wildcard = isWildcardCapable(this.typeUrl) && (resourceNames.includes('*') || (resourceNames.length === 0 && (first || this.wildcard)));
-    const names = resourceNames.filter((n) => n !== '*');
-    if (!first && wildcard === this.wildcard && sameNames(this.names, names)) return;
+    const names = setOfList(resourceNames);
+    if (!first && wildcard === this.wildcard && (names === this.names || sameNames(this.names, names))) return;
     this.wildcard = wildcard;
-    this.names = intern(new Set(names));
+    this.names = names;
     this.subscriptionVersion++;
   }
 
@@ -120,6 +134,14 @@ export class TypeState {
     let changed = first;
     const capable = isWildcardCapable(this.typeUrl);
     if (first && capable && subscribe.length === 0) this.wildcard = true;
+    // A first subscription to many names (an Envoy's EDS request naming every cluster): the shared set
+    // of that list, made once for the fleet.
+    if (this.names.size === 0 && unsubscribe.length === 0 && subscribe.length >= INTERN_FROM) {
+      if (subscribe.includes('*') && capable) this.wildcard = true;
+      this.names = setOfList(subscribe);
+      this.subscriptionVersion++;
+      return;
+    }
     // The stream's own overlay on the shared names (name-set.ts): a change costs the names it names.
     const names = this.names instanceof NameSet ? this.names : new NameSet(this.names, intern);
     for (const n of subscribe) {
@@ -163,8 +185,8 @@ export class TypeState {
   }
 }
 
-function sameNames(current: ReadonlySet<string>, next: readonly string[]): boolean {
-  if (current.size !== new Set(next).size) return false;
+function sameNames(current: ReadonlySet<string>, next: ReadonlySet<string>): boolean {
+  if (current.size !== next.size) return false;
   for (const n of next) if (!current.has(n)) return false;
   return true;
 }
