@@ -206,20 +206,24 @@ export class Controller {
       this.lastBuildIncremental = incremental;
       const stages = { model: modelled - started, translate: translated - modelled, encode: encoded - translated, publish: 0 };
       this.lastBuild = stages;
-      this.updateDiagnostics(
-        this.options.source?.diagnostics() ?? [],
-        this.store.conflicts(),
-        result.diagnostics,
-        this.refusals.diagnostics(),
-        this.options.rollouts?.diagnostics() ?? [],
-      );
+      // Diagnostics are brought up to date after the publish: the first streams have their bytes sooner.
+      const diagnose = () =>
+        this.updateDiagnostics(
+          this.options.source?.diagnostics() ?? [],
+          this.store.conflicts(),
+          result.diagnostics,
+          this.refusals.diagnostics(),
+          this.options.rollouts?.diagnostics() ?? [],
+        );
       const previous = this.cache.current();
       this.builds++;
       if (previous && PUSH_ORDER.every((t) => previous.version(t) === snapshot.version(t))) {
+        diagnose();
         this.recordBuild('unchanged', performance.now() - started);
         return undefined;
       }
       this.cache.publish(snapshot);
+      diagnose();
       this.options.observer?.published?.(model);
       this.history = [...this.history.slice(1 - HISTORY), { snapshot, accepted: result.accepted }];
       stages.publish = performance.now() - encoded;

@@ -14,3 +14,9 @@ export function byKey<T>(key: (item: T) => string): (a: T, b: T) => number {
 export function byName<T extends { name: string }>(a: T, b: T): number {
   return compareStrings(a.name, b.name);
 }
+
+/** `items` in name order, sorted in place only when they are not already (one pass when they are). */
+export function sortedByName<T extends { name: string }>(items: T[]): T[] {
+  for (let i = 1; i < items.length; i++) if (items[i - 1]!.name > items[i]!.name) return items.sort(byName);
+  return items;
+}

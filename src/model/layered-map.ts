@@ -1,6 +1,7 @@
 // A map made of the last build's map and this build's changes on top, so that an incremental build of
 // one Ingress does not copy the 50,000 accepted forms of a large cluster. Reads go through the layers;
-// the layers are folded into one plain map every few builds, so a read never walks more than a few.
+// the layers are folded into one plain map every few builds, so a read never walks more than a few,
+// and iterating makes that plain map once (the layers applied in order on a native copy).
 //
 // The map below a layer must not change while the layer is in use: each build's map is replaced, not
 // edited, by the next build, and only the newest map is ever edited (by a NACK's rollback).
@@ -14,13 +15,35 @@ export class LayeredMap<K, V> extends Map<K, V> {
   private readonly below: ReadonlyMap<K, V>;
   readonly depth: number;
 
+  /** Everything this map holds as one plain map, made when first iterated (and again after a change). */
+  private flat: Map<K, V> | undefined;
+
   /** A layer over `below`, or `below` copied when that would stack too many layers. */
   constructor(below: ReadonlyMap<K, V>) {
     super();
     const depth = below instanceof LayeredMap ? below.depth + 1 : 1;
-    this.below = depth > MAX_DEPTH ? new Map(below) : below;
+    this.below = depth > MAX_DEPTH ? (below as LayeredMap<K, V>).flatten() : below;
     this.depth = depth > MAX_DEPTH ? 1 : depth;
     this.count = below.size;
+  }
+
+  /** The layers applied in order on a copy of the plain map at the bottom: native copies, no walk per entry. */
+  private flatten(): Map<K, V> {
+    if (this.flat) return this.flat;
+    const layers: Array<LayeredMap<K, V>> = [];
+    let map: ReadonlyMap<K, V> = this;
+    while (map instanceof LayeredMap) {
+      layers.push(map);
+      map = map.below;
+    }
+    const out = new Map(map);
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i]!;
+      for (const key of layer.removed) out.delete(key);
+      for (const [key, value] of Map.prototype.entries.call(layer) as MapIterator<[K, V]>) out.set(key, value);
+    }
+    this.flat = out;
+    return out;
   }
 
   override get size(): number {
@@ -37,6 +60,7 @@ export class LayeredMap<K, V> extends Map<K, V> {
   }
 
   override set(key: K, value: V): this {
+    this.flat = undefined;
     if (!this.has(key)) this.count++;
     this.removed.delete(key);
     super.set(key, value);
@@ -45,6 +69,7 @@ export class LayeredMap<K, V> extends Map<K, V> {
 
   override delete(key: K): boolean {
     if (!this.has(key)) return false;
+    this.flat = undefined;
     this.count--;
     super.delete(key);
     if (this.below.has(key)) this.removed.add(key);
@@ -52,22 +77,22 @@ export class LayeredMap<K, V> extends Map<K, V> {
   }
 
   override clear(): void {
+    this.flat = undefined;
     super.clear();
     for (const key of this.below.keys()) this.removed.add(key);
     this.count = 0;
   }
 
-  override *entries(): MapIterator<[K, V]> {
-    for (const entry of this.below) if (!this.removed.has(entry[0]) && !super.has(entry[0])) yield entry;
-    yield* super.entries();
+  override entries(): MapIterator<[K, V]> {
+    return this.flatten().entries();
   }
 
-  override *keys(): MapIterator<K> {
-    for (const [key] of this.entries()) yield key;
+  override keys(): MapIterator<K> {
+    return this.flatten().keys();
   }
 
-  override *values(): MapIterator<V> {
-    for (const [, value] of this.entries()) yield value;
+  override values(): MapIterator<V> {
+    return this.flatten().values();
   }
 
   override [Symbol.iterator](): MapIterator<[K, V]> {
@@ -75,6 +100,6 @@ export class LayeredMap<K, V> extends Map<K, V> {
   }
 
   override forEach(fn: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown): void {
-    for (const [key, value] of this.entries()) fn.call(thisArg, value, key, this);
+    for (const [key, value] of this.flatten()) fn.call(thisArg, value, key, this);
   }
 }

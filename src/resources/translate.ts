@@ -5,7 +5,7 @@ import type { ClusterModel, RoutingModel, VirtualHostModel } from '../model/type
 import { edsCluster } from './cluster.js';
 import { loadAssignment } from './endpoint.js';
 import { httpListener, type ListenerOptions } from './listener.js';
-import { byName } from '../order.js';
+import { byName, sortedByName } from '../order.js';
 import type { Resource, ResourceBody, ResourcesByType } from './resource.js';
 import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost, virtualHost, type RouteOptions } from './route.js';
 import { httpsListener, tlsSecret } from './tls.js';
@@ -108,11 +108,12 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
   return {
     [LISTENER_TYPE]: listeners.sort(byName),
     [ROUTE_TYPE]: routes.sort(byName),
-    [VIRTUAL_HOST_TYPE]: vhds.sort(byName),
+    // Made from the model's hosts and clusters, which are in name order already: checked, not sorted.
+    [VIRTUAL_HOST_TYPE]: sortedByName(vhds),
     perHostRoutes: perHostRoutes.sort(byName),
     grpcRoutes: () => grpcHosts(model).map(grpcFormOf).sort(byName),
-    [CLUSTER_TYPE]: model.clusters.map((c) => once(clusters, c, edsCluster)).sort(byName),
-    [ENDPOINT_TYPE]: model.clusters.map((c) => once(assignments, c, loadAssignment)).sort(byName),
+    [CLUSTER_TYPE]: sortedByName(model.clusters.map((c) => once(clusters, c, edsCluster))),
+    [ENDPOINT_TYPE]: sortedByName(model.clusters.map((c) => once(assignments, c, loadAssignment))),
     // Only certificates a listener uses are sent: Envoy asks for them by name.
     [SECRET_TYPE]: https || gatewaySecrets ? model.secrets.map(tlsSecret).sort(byName) : [],
   };
