@@ -30,8 +30,8 @@ export class LayeredMap<K, V> extends Map<K, V> {
   /** The layers applied in order on a copy of the plain map at the bottom: native copies, no walk per entry. */
   private flatten(): Map<K, V> {
     if (this.flat) return this.flat;
-    const layers: Array<LayeredMap<K, V>> = [];
-    let map: ReadonlyMap<K, V> = this;
+    const layers: Array<LayeredMap<K, V>> = [this];
+    let map: ReadonlyMap<K, V> = this.below;
     while (map instanceof LayeredMap) {
       layers.push(map);
       map = map.below;
