@@ -4,11 +4,11 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startApp, type App } from '../src/app.js';
-import { DEFAULTS } from '../src/config.js';
+import type { App } from '../src/app.js';
 import { freePort } from '../src/local/http.js';
 import { waitFor } from '../src/local/wait.js';
 import { createLogger } from '../src/log.js';
+import { startSplitplane } from './support/splitplane.js';
 
 describe('app', function () {
   this.timeout(60_000);
@@ -53,17 +53,11 @@ spec: { ports: [{ port: 80 }] }
       );
     }
     const lines: string[] = [];
-    app = await startApp(
-      {
-        ...DEFAULTS,
-        manifests: dir,
-        xdsHost: '127.0.0.1',
-        xdsPort: await freePort(),
-        adminPort: await freePort(),
-        httpPort: await freePort(),
-        httpsPort: await freePort(),
-        stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-state-')),
-      },
+    app = await startSplitplane(
+      dir,
+      await freePort(),
+      undefined,
+      {},
       createLogger('info', {}, (line) => lines.push(line)),
     );
     await waitFor('the first build', () => app!.cache.current() !== undefined, 30_000);

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApp, type App } from '../../src/app.js';
 import { DEFAULTS, type Config } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import { PUSH_ORDER } from '../../src/proto/type-urls.js';
 import type { Snapshot } from '../../src/snapshot/snapshot.js';
 import { freePort } from '../../src/local/http.js';
@@ -38,7 +38,13 @@ export async function startKubeReplica(kubeconfig: string, extra: Partial<Config
  * splitplane on a folder of manifests. Rollout state goes to a fresh folder of its own unless `extra`
  * names one (a restart test passes the same folder twice): tests never share ~/.local/state.
  */
-export async function startSplitplane(manifests: string, httpPort: number, httpsPort?: number, extra: Partial<Config> = {}): Promise<App> {
+export async function startSplitplane(
+  manifests: string,
+  httpPort: number,
+  httpsPort?: number,
+  extra: Partial<Config> = {},
+  log: Logger = silentLogger,
+): Promise<App> {
   return startApp(
     {
       ...DEFAULTS,
@@ -51,7 +57,7 @@ export async function startSplitplane(manifests: string, httpPort: number, https
       stateDir: fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-state-')),
       ...extra,
     },
-    silentLogger,
+    log,
   );
 }
 

@@ -197,12 +197,17 @@ describe('xds/server (SotW ADS, feature)', () => {
     expect(names(await client.next(CLUSTER_TYPE))).to.deep.equal(['ns/b/80']);
   });
 
-  it('reconnect (to this replica or another): a client holding the current version of every type is sent none of them again, and the next change as usual', async () => {
-    cache.publish(snapshot(['ns/a/80']));
+  /** A client converged on `clusters`, gone, and a new stream of the same proxy (which sends nothing yet). */
+  const reconnected = async (clusters: string[]) => {
+    cache.publish(snapshot(clusters));
     const first = connect();
     const versions = await converge(first);
     first.close();
-    const again = connect();
+    return { versions, again: connect() };
+  };
+
+  it('reconnect (to this replica or another): a client holding the current version of every type is sent none of them again, and the next change as usual', async () => {
+    const { versions, again } = await reconnected(['ns/a/80']);
     again.subscribe(CLUSTER_TYPE, [], versions.cds);
     again.subscribe(ENDPOINT_TYPE, ['ns/a/80'], versions.eds);
     again.subscribe(LISTENER_TYPE, [], versions.lds);
@@ -217,11 +222,7 @@ describe('xds/server (SotW ADS, feature)', () => {
   });
 
   it('reconnect at the current EDS version naming a resource we do not have: nothing now, and it is sent when it appears', async () => {
-    cache.publish(snapshot(['ns/a/80', 'ns/b/80']));
-    const first = connect();
-    const versions = await converge(first);
-    first.close();
-    const again = connect();
+    const { versions, again } = await reconnected(['ns/a/80', 'ns/b/80']);
     again.subscribe(ENDPOINT_TYPE, ['ns/a/80', 'ns/b/80', 'ns/c/80'], versions.eds);
     await again.nothing(ENDPOINT_TYPE);
     cache.publish(snapshot(['ns/a/80', 'ns/b/80', 'ns/c/80']));
