@@ -89,11 +89,19 @@ process.stdout.write(
 );
 // At rest: the watches open (a bookmark from the API server every 5 s), one stream connected, nothing
 // changing. V8 collects the edits' garbage for a while first.
-await new Promise((r) => setTimeout(r, 15_000));
+await new Promise((r) => setTimeout(r, Number(process.env.BENCH_REST_SETTLE_MS ?? 15_000)));
+// BENCH_PROFILE_REST=FILE: a CPU profile of the rest.
+const session = process.env.BENCH_PROFILE_REST ? new (await import('node:inspector/promises')).Session() : undefined;
+if (session) {
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+}
 const cpu0 = process.cpuUsage();
 const rest0 = performance.now();
 await new Promise((r) => setTimeout(r, 15_000));
 const cpu = process.cpuUsage(cpu0);
+if (session) fs.writeFileSync(process.env.BENCH_PROFILE_REST!, JSON.stringify((await session.post('Profiler.stop')).profile));
 process.stdout.write(
   `at rest, watches open, nothing changing       ${(((cpu.user + cpu.system) / 1000 / (performance.now() - rest0)) * 1000).toFixed(2)} ms/s (target ≤ 1 ms/s)\n`,
 );
