@@ -26,7 +26,6 @@ import { fleetClients, fleetRollout, unlistedProxies } from './fleet/report.js';
 import { Traffic } from './traffic/traffic.js';
 import { RolloutDriver } from './rollout/driver.js';
 import { FileStateStore, type RolloutStateStore } from './rollout/state-store.js';
-import type { RolloutState } from './kube/rollout-events.js';
 import { ConfigMapStateStore } from './kube/rollout-states.js';
 import { KubeClient } from './kube/client.js';
 import { peerAddress } from './xds/credentials.js';
@@ -163,16 +162,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         ads.list().map((s) => s.stream),
       );
     const localClients = () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current()));
-    // This replica's part of the fleet report, made again only when something it is made of moved: the
-    // report is looked at every second, and a fleet at rest must cost nothing (docs/scaling.md).
-    let fleetMemo: { key: readonly unknown[]; state: RolloutState } | undefined;
     writers?.watchFleet(() => {
-      const key = [controller.currentModel(), cache.current(), ads.revision, traffic.revision];
-      if (fleetMemo && fleetMemo.key.every((k, i) => k === key[i])) return fleetMemo.state;
       const groups = localRollout();
-      const state = { groups, clients: localClients(), traffic: traffic.published(groups) };
-      fleetMemo = { key, state };
-      return state;
+      return { groups, clients: localClients(), traffic: traffic.published(groups) };
     });
     const fleetGroups = () => fleetRollout(localRollout(), writers?.remotes() ?? []);
     // Every report interval: the traffic figures are refreshed and each rollout looks at them.

@@ -37,8 +37,6 @@ interface Lease {
 export class FleetReports {
   private readonly name: string;
   private readonly writeMs: number;
-  /** The report object `local` gave last time (it gives the same object while nothing changed). */
-  private lastLocal: FleetReport | undefined;
   private readonly renewMs: number;
   private readonly readMs: number;
   private readonly now: () => number;
@@ -102,16 +100,13 @@ export class FleetReports {
   /** Writes the report if it changed, or renews it when due. */
   async publish(): Promise<void> {
     let report = this.local();
-    const now = this.now();
-    // The very report last written, not yet due for renewal: nothing to serialize or compare.
-    if (this.written && report === this.lastLocal && now - this.written.at < this.renewMs) return;
-    this.lastLocal = report;
     let text = JSON.stringify(report);
     // A fleet too large to list in one object: the worst proxies are kept, the rest counted by state.
     while (text.length > MAX_REPORT_BYTES && report.proxies.listed.length > 0) {
       report = { ...report, proxies: { ...report.proxies, listed: report.proxies.listed.slice(0, Math.floor(report.proxies.listed.length / 2)) } };
       text = JSON.stringify(report);
     }
+    const now = this.now();
     if (this.written && this.written.text === text && now - this.written.at < this.renewMs) return;
     const lease: Lease & { apiVersion: string; kind: string } = {
       apiVersion: 'coordination.k8s.io/v1',

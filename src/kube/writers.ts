@@ -19,9 +19,6 @@ import type { GatewayStatuses } from '../gateway/conditions.js';
 import { EventRecorder } from './events.js';
 import { changedSplits, splitSummaries, type SplitSummary } from './split-summary.js';
 import { RolloutWatcher, type RolloutState } from './rollout-events.js';
-
-/** A replica that serves no proxies yet. */
-const EMPTY_FLEET: RolloutState = { groups: [], clients: [] };
 import type { ControllerObserver } from '../controller.js';
 import type { KubeObject } from '../objects/kube.js';
 import type { ObjectRef } from '../objects/diagnostics.js';
@@ -130,16 +127,13 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     if (object) void events.record({ object, type: e.type, reason: e.reason, message: e.message });
   }, options.rolloutTimeoutMs);
   let fleet: (() => RolloutState) | undefined;
-  let lastReport: { state: RolloutState; report: FleetReport } | undefined;
   // Every replica publishes what its proxies run and reads the others' (fleet/report.ts, fleet-reports.ts).
   const reports = new FleetReports(
     client,
     { namespace: options.namespace ?? leaseNamespace(config, options.leaseNamespace), identity, ...options.fleetReports },
     () => {
-      const state = fleet?.() ?? EMPTY_FLEET;
-      // The same state is the same report (the same object: the writer then skips serializing it).
-      if (lastReport?.state !== state) lastReport = { state, report: fleetReport(identity, state.groups, state.clients, state.traffic) };
-      return lastReport.report;
+      const state = fleet?.() ?? { groups: [], clients: [] };
+      return fleetReport(identity, state.groups, state.clients, state.traffic);
     },
     log.child({ component: 'fleet-reports' }),
   );

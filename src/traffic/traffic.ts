@@ -106,11 +106,6 @@ export class Traffic {
   }
 
   /** Load reports taken here and increases read from the other replicas: a rollout check needs new ones. */
-  /** Moves with every change of this replica's own figures (what it publishes for the others). */
-  get revision(): number {
-    return this.window.revision + this.latency.revision;
-  }
-
   reportsTaken(): number {
     return this.taken + this.remote.recorded + this.metricsSink.taken;
   }

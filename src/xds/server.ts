@@ -75,11 +75,6 @@ export const NACK_BURST = 10;
 export class AdsServer {
   private readonly server: grpc.Server;
   private readonly streams = new Map<number, StreamInfo>();
-  /**
-   * Moves whenever what a stream holds or asks for may have changed (a stream opened or closed, a
-   * response sent, an ACK, a NACK): whoever summarises the streams can tell nothing moved without looking.
-   */
-  revision = 0;
   /** Open streams by client kind, as counted when each stream's kind became known. */
   private readonly kinds = { envoy: 0, grpc: 0 };
   private nextId = 1;
@@ -225,7 +220,6 @@ export class AdsServer {
     const stream: Stream = makeStream({
       canSend: (typeUrl) => !unsent.has(typeUrl),
       send: (response) => {
-        this.revision++;
         this.count.responses(typeLabel(response.typeUrl));
         const { bytes, nonce } = body(response);
         this.count.bytes(typeLabel(response.typeUrl), bytes.length);
@@ -248,14 +242,12 @@ export class AdsServer {
         return nonce;
       },
       ack: (typeUrl, version) => {
-        this.revision++;
         this.count.acks(typeLabel(typeUrl));
         const at = sentAt.get(typeUrl);
         if (at !== undefined) this.count.ackLatency((performance.now() - at) / 1000, typeLabel(typeUrl));
         log.debug('xds ack', { type: SHORT_NAME[typeUrl], version });
       },
       nack: (typeUrl, version, message, running) => {
-        this.revision++;
         const node = stream.node?.id ?? '';
         this.count.nacks({ ...typeLabel(typeUrl), node: this.nodeLabel(node) });
         // The stream already shows the refusal (NACKED); past its budget it is not looked into further.
@@ -320,7 +312,6 @@ export class AdsServer {
       end: () => undefined,
     };
     this.streams.set(id, info);
-    this.revision++;
     // Counted as an Envoy until its first response says otherwise.
     let countedAs: 'envoy' | 'grpc' = 'envoy';
     this.kinds.envoy++;
@@ -361,7 +352,6 @@ export class AdsServer {
       this.nackBudget.forget(`${id}:`);
       this.pumpBudget.forget(`${id}:`);
       this.kinds[countedAs]--;
-      this.revision++;
       this.count.streams();
       churn('xds stream closed', { why });
     };
