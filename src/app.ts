@@ -162,10 +162,14 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         ads.list().map((s) => s.stream),
       );
     const localClients = () => ads.list().map((s) => clientStatus(s.stream, s.openedAt, cache.current()));
-    writers?.watchFleet(() => {
-      const groups = localRollout();
-      return { groups, clients: localClients(), traffic: traffic.published(groups) };
-    });
+    writers?.watchFleet(
+      () => {
+        const groups = localRollout();
+        return { groups, clients: localClients(), traffic: traffic.published(groups) };
+      },
+      // Everything the state is made of: the model, the snapshot, the streams and this replica's traffic.
+      () => [controller.currentModel(), cache.current(), ads.revision, traffic.revision],
+    );
     const fleetGroups = () => fleetRollout(localRollout(), writers?.remotes() ?? []);
     // Every report interval: the traffic figures are refreshed and each rollout looks at them.
     ticker = setInterval(() => {

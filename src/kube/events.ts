@@ -46,6 +46,8 @@ export function reasonFor(d: Diagnostic): string {
 const RETRY_QUEUE = 1000;
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+/** How long a stopping replica lets its Event writes land. */
+const STOP_WAIT_MS = 5000;
 
 export class EventRecorder {
   private readonly limiter: LogLimiter;
@@ -58,6 +60,9 @@ export class EventRecorder {
   private readonly now: () => number;
   recorded = 0;
   dropped = 0;
+  private stopped = false;
+  /** Writes under way: stop() lets them land, so nothing is written by a replica once it has stopped. */
+  private readonly inflight = new Set<Promise<boolean>>();
 
   constructor(
     private readonly client: KubeClient,
@@ -79,14 +84,20 @@ export class EventRecorder {
   }
 
   async record(spec: EventSpec): Promise<void> {
-    if (!this.options.isLeader()) return;
+    if (this.stopped || !this.options.isLeader()) return;
     const { object } = spec;
     const namespace = object.metadata.namespace || 'default';
     if (!this.limiter.take(`${object.kind}/${namespace}/${object.metadata.name}`).ok) {
       this.dropped++;
       return;
     }
-    await this.write(spec);
+    const write = this.write(spec);
+    this.inflight.add(write);
+    try {
+      await write;
+    } finally {
+      this.inflight.delete(write);
+    }
   }
 
   /** Events waiting for the API server to answer again. */
@@ -94,9 +105,14 @@ export class EventRecorder {
     return this.retries.size;
   }
 
-  stop(): void {
+  /** Records nothing more; the writes under way land first (for at most `waitMs`). */
+  async stop(waitMs = STOP_WAIT_MS): Promise<void> {
+    this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled([...this.inflight]), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   /** Writes an Event (already past the rate limit); true when it was written or needs no retry. */
@@ -192,6 +208,7 @@ export class EventRecorder {
     this.retrying = true;
     try {
       for (const [name, spec] of [...this.retries]) {
+        if (this.stopped) return;
         this.retries.delete(name);
         if (!(await this.write(spec))) {
           failed = true;

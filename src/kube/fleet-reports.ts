@@ -42,6 +42,8 @@ export class FleetReports {
   private readonly now: () => number;
   private timers: NodeJS.Timeout[] = [];
   private written: { text: string; at: number; resourceVersion?: string } | undefined;
+  /** The report object `local` gave for the last write: it gives the same object while nothing moved. */
+  private writtenReport: FleetReport | undefined;
   private others: FleetReport[] = [];
   private readonly lines = new LogLimiter(3, 60_000);
   private stopped = false;
@@ -99,15 +101,21 @@ export class FleetReports {
 
   /** Writes the report if it changed, or renews it when due. */
   async publish(): Promise<void> {
-    let report = this.local();
+    const made = this.local();
+    const now = this.now();
+    // The very report last written, not yet due for renewal: nothing to serialize or compare.
+    if (this.written && made === this.writtenReport && now - this.written.at < this.renewMs) return;
+    let report = made;
     let text = JSON.stringify(report);
     // A fleet too large to list in one object: the worst proxies are kept, the rest counted by state.
     while (text.length > MAX_REPORT_BYTES && report.proxies.listed.length > 0) {
       report = { ...report, proxies: { ...report.proxies, listed: report.proxies.listed.slice(0, Math.floor(report.proxies.listed.length / 2)) } };
       text = JSON.stringify(report);
     }
-    const now = this.now();
-    if (this.written && this.written.text === text && now - this.written.at < this.renewMs) return;
+    if (this.written && this.written.text === text && now - this.written.at < this.renewMs) {
+      this.writtenReport = made;
+      return;
+    }
     const lease: Lease & { apiVersion: string; kind: string } = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
@@ -131,6 +139,7 @@ export class FleetReports {
           ? await this.client.expect<Lease>('POST', this.path(), lease)
           : await this.client.expect<Lease>('PUT', this.path(this.name), { ...lease, metadata: { ...lease.metadata, resourceVersion } });
       this.written = { text, at: now, resourceVersion: saved.metadata.resourceVersion };
+      this.writtenReport = made;
     } catch (error) {
       // Someone else's write in between (a replica restarted with our identity): read it again next time.
       this.written = undefined;

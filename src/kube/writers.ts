@@ -54,9 +54,10 @@ export interface ClusterWriters {
   changed(): void;
   /**
    * Where to read this replica's fleet state from (the xDS server starts after the writers): it is
-   * published for the other replicas, and the rollout Events count the whole fleet.
+   * published for the other replicas, and the rollout Events count the whole fleet. `revision` moves
+   * whenever the state may have changed: the report, looked at every second, is made again only then.
    */
-  watchFleet(state: () => RolloutState): void;
+  watchFleet(state: () => RolloutState, revision: () => readonly unknown[]): void;
   /** The live reports of the other replicas (fleet/report.ts joins them with this one's). */
   remotes(): FleetReport[];
   /** What keeps this replica from writing to the cluster (it cannot take the Lease), as diagnostics. */
@@ -93,15 +94,22 @@ export function leaseNamespace(
   }
 }
 
+/** Requests in flight at once from the writers of many objects (client-go's writers are throttled too). */
+const WRITE_CONNECTIONS = 4;
+
 export function startClusterWriters(config: KubeConfig, store: ObjectStore, options: WritersOptions, log: Logger): ClusterWriters {
-  const client = new KubeClient(config);
+  // The Lease and the fleet report must never wait behind a burst of writes (an Event per split when a
+  // leader starts, a status per Ingress): they have a client of their own, and the writers of many
+  // objects share one that keeps at most WRITE_CONNECTIONS requests in flight.
+  const control = new KubeClient(config);
+  const client = new KubeClient(config, { maxConnections: WRITE_CONNECTIONS });
   // The pod name in a cluster; elsewhere the host, the process and a random part, so that two replicas
   // never share an identity (and both believe they hold the Lease).
   const identity = options.identity ?? process.env.POD_NAME ?? `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   let elector: LeaderElector | undefined;
   if (options.leaderElect) {
     elector = new LeaderElector(
-      client,
+      control,
       {
         namespace: options.namespace ?? leaseNamespace(config, options.leaseNamespace),
         name: `splitplane-${options.ingressClass}`,
@@ -127,13 +135,19 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     if (object) void events.record({ object, type: e.type, reason: e.reason, message: e.message });
   }, options.rolloutTimeoutMs);
   let fleet: (() => RolloutState) | undefined;
+  let fleetRevision: () => readonly unknown[] = () => [];
+  /** This replica's report as last made, and the revision it was made at (a fleet at rest costs nothing). */
+  let lastReport: { revision: readonly unknown[]; report: FleetReport } | undefined;
   // Every replica publishes what its proxies run and reads the others' (fleet/report.ts, fleet-reports.ts).
   const reports = new FleetReports(
-    client,
+    control,
     { namespace: options.namespace ?? leaseNamespace(config, options.leaseNamespace), identity, ...options.fleetReports },
     () => {
+      const revision = fleetRevision();
+      if (lastReport && lastReport.revision.length === revision.length && lastReport.revision.every((r, i) => r === revision[i])) return lastReport.report;
       const state = fleet?.() ?? { groups: [], clients: [] };
-      return fleetReport(identity, state.groups, state.clients, state.traffic);
+      lastReport = { revision, report: fleetReport(identity, state.groups, state.clients, state.traffic) };
+      return lastReport.report;
     },
     log.child({ component: 'fleet-reports' }),
   );
@@ -196,8 +210,9 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     observer,
     isLeader,
     changed: () => status?.changed(),
-    watchFleet: (state) => {
+    watchFleet: (state, revision) => {
       fleet = state;
+      fleetRevision = revision;
       reports.start();
     },
     remotes: () => reports.remotes(),
@@ -221,11 +236,12 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
     },
     async stop() {
       clearInterval(fleetTimer);
-      events.stop();
+      await events.stop();
       await reports.stop();
       status?.stop();
       gatewayStatus.stop();
       await elector?.stop();
+      control.close();
     },
   };
 }

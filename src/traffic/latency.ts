@@ -26,10 +26,13 @@ interface Series {
 
 export class LatencyWindow {
   private readonly clusters = new Map<string, Map<string, Series>>();
+  /** Moves with every change of what the window holds. */
+  revision = 0;
 
   constructor(private readonly horizonMs = 330_000) {}
 
   record(proxy: string, latency: ClusterLatency, at: number): void {
+    this.revision++;
     if (latency.total === 0) return;
     let proxies = this.clusters.get(latency.cluster);
     if (!proxies) this.clusters.set(latency.cluster, (proxies = new Map()));
@@ -66,6 +69,8 @@ export class LatencyWindow {
 
   /** Drops what is older than the horizon, and clusters no longer served. */
   prune(now: number, served: (cluster: string) => boolean = () => true): void {
+    // Pruning an empty window changes nothing: a fleet at rest moves no revision.
+    if (this.clusters.size > 0) this.revision++;
     const oldest = now - this.horizonMs;
     pruneClusters(this.clusters, served, (series) => {
       dropOlder(oldest, series.at, series.entries);

@@ -105,6 +105,11 @@ export class Traffic {
     };
   }
 
+  /** Moves with every change of this replica's own figures (what it publishes for the others). */
+  get revision(): number {
+    return this.window.revision + this.latency.revision;
+  }
+
   /** Load reports taken here and increases read from the other replicas: a rollout check needs new ones. */
   reportsTaken(): number {
     return this.taken + this.remote.recorded + this.metricsSink.taken;

@@ -47,11 +47,14 @@ export const DEFAULT_HORIZON_MS = 330_000;
 
 export class TrafficWindow {
   private readonly clusters = new Map<string, Map<string, Series>>();
+  /** Moves with every change of what the window holds. */
+  revision = 0;
 
   constructor(private readonly horizonMs = DEFAULT_HORIZON_MS) {}
 
   /** A proxy's counts for one cluster over its last report interval, received at `at`. */
   record(proxy: string, load: ClusterLoad, at: number): void {
+    this.revision++;
     let proxies = this.clusters.get(load.cluster);
     if (!proxies) {
       if (load.succeeded === 0 && load.failed === 0 && load.inFlight === 0) return;
@@ -74,6 +77,7 @@ export class TrafficWindow {
 
   /** The proxy stopped reporting (its stream closed): it has nothing in flight any more. */
   gone(proxy: string): void {
+    this.revision++;
     for (const proxies of this.clusters.values()) {
       const series = proxies.get(proxy);
       if (series) series.inFlight = 0;
@@ -110,6 +114,8 @@ export class TrafficWindow {
 
   /** Drops what is older than the horizon, and clusters no longer served. */
   prune(now: number, served: (cluster: string) => boolean = () => true): void {
+    // Pruning an empty window changes nothing: a fleet at rest moves no revision.
+    if (this.clusters.size > 0) this.revision++;
     const oldest = now - this.horizonMs;
     pruneClusters(this.clusters, served, (series) => {
       dropOlder(oldest, series.at, series.requests, series.failed);

@@ -75,6 +75,12 @@ export const NACK_BURST = 10;
 export class AdsServer {
   private readonly server: grpc.Server;
   private readonly streams = new Map<number, StreamInfo>();
+  /**
+   * Moves whenever what a stream holds or asks for may have changed: a stream opened or closed, a
+   * request taken, a response sent. Whoever sums the streams up (the fleet report, every second) can
+   * tell that nothing moved without looking at a thousand streams.
+   */
+  revision = 0;
   /** Open streams by client kind, as counted when each stream's kind became known. */
   private readonly kinds = { envoy: 0, grpc: 0 };
   private nextId = 1;
@@ -220,6 +226,7 @@ export class AdsServer {
     const stream: Stream = makeStream({
       canSend: (typeUrl) => !unsent.has(typeUrl),
       send: (response) => {
+        this.revision++;
         this.count.responses(typeLabel(response.typeUrl));
         const { bytes, nonce } = body(response);
         this.count.bytes(typeLabel(response.typeUrl), bytes.length);
@@ -312,6 +319,7 @@ export class AdsServer {
       end: () => undefined,
     };
     this.streams.set(id, info);
+    this.revision++;
     // Counted as an Envoy until its first response says otherwise.
     let countedAs: 'envoy' | 'grpc' = 'envoy';
     this.kinds.envoy++;
@@ -352,6 +360,7 @@ export class AdsServer {
       this.nackBudget.forget(`${id}:`);
       this.pumpBudget.forget(`${id}:`);
       this.kinds[countedAs]--;
+      this.revision++;
       this.count.streams();
       churn('xds stream closed', { why });
     };
@@ -383,6 +392,7 @@ export class AdsServer {
       close('closed by server');
     };
     call.on('data', (request: Request) => {
+      this.revision++;
       const first = stream.node === undefined;
       try {
         stream.onRequest(request);

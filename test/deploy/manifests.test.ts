@@ -18,6 +18,7 @@ import { envoyBinary } from '../../src/local/envoy.js';
 import { freePort } from '../../src/local/http.js';
 import { waitFor } from '../../src/local/wait.js';
 import { KubeClient } from '../../src/kube/client.js';
+import { splitSummaries } from '../../src/kube/split-summary.js';
 import { silentLogger } from '../../src/log.js';
 import { CONTROLLER_NAME } from '../../src/objects/ingress-class.js';
 import { gateway, gatewayClass, httpRoute, listener } from '../support/gateway-fixtures.js';
@@ -319,11 +320,22 @@ describe('deploy/: the cluster manifests', function () {
       await waitFor('the new rollout state', () =>
         JSON.stringify(api.get('ConfigMap', 'splitplane', 'splitplane-rollouts-splitplane')?.data ?? {}).includes('steps=20,100'),
       );
+      // The split in force is an Event of the first replica's: the new leader finds it there and counts it once more.
+      const inForce = [...splitSummaries(a.controller.currentModel()!).values()].map((s) => s.text);
+      await waitFor('the split in force recorded', () => api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied' && inForce.includes(e.message)));
       await a.stop();
+      // Counted from what the first replica left (under load it may have counted an Event twice itself):
+      // the new leader states the split in force once more, so one of them is counted one more time.
+      const left = new Map(
+        api
+          .list('Event', 'v1')
+          .filter((e) => e.reason === 'SplitApplied')
+          .map((e) => [e.metadata.name, e.count ?? 1]),
+      );
       const b = await replica();
       await waitFor(
         'the same split Event, counted again by the new leader',
-        () => api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied' && e.count >= 2),
+        () => api.list('Event', 'v1').some((e) => e.reason === 'SplitApplied' && left.has(e.metadata.name) && (e.count ?? 1) > left.get(e.metadata.name)!),
         30_000,
       );
       await waitFor("the new replica's fleet report read", () =>

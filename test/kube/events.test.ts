@@ -134,6 +134,20 @@ describe('kube/events', function () {
     expect(events().some((e) => e.message === 'from the follower')).to.equal(false);
   });
 
+  it('a stopping recorder lets the writes under way land, and records nothing once stopped', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(api.writeKubeconfig(dir));
+    const object = api.get('Ingress', 'default', 'echo') as unknown as KubeObject;
+    const recorder = new EventRecorder(new KubeClient(kubeConfig), { isLeader: () => true, instance: 'a' }, silentLogger);
+    const underWay = recorder.record({ object, type: 'Normal', reason: 'SplitApplied', message: 'under way' });
+    await recorder.stop();
+    expect(events().map((e) => e.message)).to.deep.equal(['under way']);
+    await underWay;
+    await recorder.record({ object, type: 'Normal', reason: 'SplitApplied', message: 'after the stop' });
+    expect(events().map((e) => e.message)).to.deep.equal(['under way']);
+    expect(recorder.recorded).to.equal(1);
+  });
+
   it('an Event whose write failed while the API server was down is written once it answers, within the same rate limit', async () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(api.writeKubeconfig(dir));
@@ -151,6 +165,6 @@ describe('kube/events', function () {
     await recorder.record({ object, type: 'Warning', reason: 'InvalidWeight', message: 'third' });
     expect(recorder.recorded).to.equal(2);
     expect(recorder.dropped).to.equal(1);
-    recorder.stop();
+    await recorder.stop();
   });
 });

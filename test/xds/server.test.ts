@@ -190,6 +190,22 @@ describe('xds/server (SotW ADS, feature)', () => {
     expect(names(second)).to.deep.equal(['ns/a/80', 'ns/later/80']);
   });
 
+  it('the revision moves with a stream, a response and an ACK, and stays put at rest', async () => {
+    cache.publish(snapshot(['ns/a/80']));
+    const before = server.revision;
+    const client = connect();
+    client.subscribe(CLUSTER_TYPE);
+    const cds = await client.next(CLUSTER_TYPE);
+    const sent = server.revision;
+    expect(sent).to.be.above(before);
+    client.ack(cds);
+    await waitFor('the ACK', () => server.list()[0]?.stream.types[CLUSTER_TYPE].ackedVersion === cds.version_info, 10_000);
+    const acked = server.revision;
+    expect(acked).to.be.above(sent);
+    await client.nothing(CLUSTER_TYPE);
+    expect(server.revision, 'nothing moved').to.equal(acked);
+  });
+
   it('a named (not wildcard) CDS subscription gets only the named clusters', async () => {
     cache.publish(snapshot(['ns/a/80', 'ns/b/80']));
     const client = connect();
