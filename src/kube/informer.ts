@@ -37,6 +37,20 @@ export interface Backoff {
   maxMs: number;
 }
 
+/**
+ * An object as the store keeps it, with its collection's kind and apiVersion. The items of a list carry
+ * neither, the objects of a watch carry them first: stamped in front, an object read from either has its
+ * keys in the same order, so the store (which compares objects as JSON) sees the first watch event after
+ * a list as the same object when only its status changed (a status written to ten thousand Ingresses
+ * would otherwise be ten thousand changes).
+ */
+export function stamped(collection: Pick<Collection, 'kind' | 'apiVersion'>, object: KubernetesObject): KubeObject {
+  const out = { apiVersion: collection.apiVersion, kind: collection.kind, ...object };
+  out.apiVersion = collection.apiVersion;
+  out.kind = collection.kind;
+  return out as unknown as KubeObject;
+}
+
 /** Asks every watch for bookmarks; the rest is client-node's Watch. */
 class BookmarkingWatch extends Watch {
   override watch(
@@ -70,7 +84,7 @@ export class Informer {
     private readonly backoff: Backoff = { initialMs: 500, maxMs: 30_000 },
   ) {
     this.delayMs = backoff.initialMs;
-    const stamp = (object: KubernetesObject): KubeObject => ({ ...object, kind: collection.kind, apiVersion: collection.apiVersion }) as unknown as KubeObject;
+    const stamp = (object: KubernetesObject): KubeObject => stamped(collection, object);
     const list = async () => {
       const result = await client.list<KubernetesObject>(collection.path, { labelSelector: collection.labelSelector, fieldSelector: collection.fieldSelector });
       // ListWatch applies the items right after this promise resolves; the next turn sees them applied.

@@ -25,6 +25,10 @@ export interface RolloutState {
   traffic?: HostTraffic[];
 }
 
+function groupKey(kind: string, object: string, weights: string): string {
+  return `${kind}\u0000${object}\u0000${weights}`;
+}
+
 /** The proxies named in a Warning, at most this many (the Event message stays readable). */
 const MAX_NAMED = 10;
 
@@ -50,14 +54,22 @@ export class RolloutWatcher {
 
   /** Compares what is pending with what the fleet acknowledged; emits what is settled. */
   check(state: RolloutState): void {
+    if (this.pending.size === 0) return;
+    // The summary's text is the group's weights; the rollout of the same group says how many run them.
+    // Indexed once per check: ten thousand splits waiting must not each look through ten thousand groups.
+    const groups = new Map<string, GroupRollout>();
+    for (const g of state.groups) {
+      const key = groupKey(g.kind ?? 'Ingress', g.ingress, g.weights);
+      if (!groups.has(key)) groups.set(key, g);
+    }
+    const now = this.now();
+    let nacked: string[] | undefined;
+    let stale: string[] | undefined;
     for (const [key, { summary, since }] of this.pending) {
-      // The summary's text is the group's weights; the rollout of the same group says how many run them.
-      const group = state.groups.find(
-        (g) => (g.kind ?? 'Ingress') === summary.kind && g.ingress === `${summary.namespace}/${summary.ingress}` && g.weights === summary.text,
-      );
+      const group = groups.get(groupKey(summary.kind, `${summary.namespace}/${summary.ingress}`, summary.text));
       if (!group) {
         // The weights changed again (a newer summary is pending) or the group is gone: nothing to say.
-        if (this.now() - since > this.timeoutMs) this.pending.delete(key);
+        if (now - since > this.timeoutMs) this.pending.delete(key);
         continue;
       }
       if (group.connected > 0 && group.applied === group.connected) {
@@ -72,11 +84,11 @@ export class RolloutWatcher {
         });
         continue;
       }
-      if (this.now() - since <= this.timeoutMs) continue;
+      if (now - since <= this.timeoutMs) continue;
       this.pending.delete(key);
       const seconds = Math.round(this.timeoutMs / 1000);
-      const nacked = state.clients.filter((c) => c.state === 'NACKED').map((c) => c.node || '(no node id)');
-      const stale = state.clients.filter((c) => c.state === 'STALE').map((c) => c.node || '(no node id)');
+      nacked ??= state.clients.filter((c) => c.state === 'NACKED').map((c) => c.node || '(no node id)');
+      stale ??= state.clients.filter((c) => c.state === 'STALE').map((c) => c.node || '(no node id)');
       const named = (what: string, nodes: string[]) =>
         nodes.length === 0
           ? ''

@@ -136,17 +136,27 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
   }, options.rolloutTimeoutMs);
   let fleet: (() => RolloutState) | undefined;
   let fleetRevision: () => readonly unknown[] = () => [];
-  /** This replica's report as last made, and the revision it was made at (a fleet at rest costs nothing). */
-  let lastReport: { revision: readonly unknown[]; report: FleetReport } | undefined;
+  /**
+   * This replica's fleet state as last made, and the revision it was made at: the report (every second)
+   * and the rollout watcher (every second while a split waits) look at it, and a fleet at rest costs nothing.
+   */
+  let lastState: { revision: readonly unknown[]; state: RolloutState } | undefined;
+  const fleetState = (): RolloutState | undefined => {
+    if (!fleet) return undefined;
+    const revision = fleetRevision();
+    if (lastState?.revision.length !== revision.length || !lastState.revision.every((r, i) => r === revision[i])) lastState = { revision, state: fleet() };
+    return lastState.state;
+  };
+  let lastReport: { state: RolloutState | undefined; report: FleetReport } | undefined;
   // Every replica publishes what its proxies run and reads the others' (fleet/report.ts, fleet-reports.ts).
   const reports = new FleetReports(
     control,
     { namespace: options.namespace ?? leaseNamespace(config, options.leaseNamespace), identity, ...options.fleetReports },
     () => {
-      const revision = fleetRevision();
-      if (lastReport && lastReport.revision.length === revision.length && lastReport.revision.every((r, i) => r === revision[i])) return lastReport.report;
-      const state = fleet?.() ?? { groups: [], clients: [] };
-      lastReport = { revision, report: fleetReport(identity, state.groups, state.clients, state.traffic) };
+      const state = fleetState();
+      // The same state is the same report object: the writer then skips serializing it.
+      if (!lastReport || lastReport.state !== state)
+        lastReport = { state, report: fleetReport(identity, state?.groups ?? [], state?.clients ?? [], state?.traffic) };
       return lastReport.report;
     },
     log.child({ component: 'fleet-reports' }),
@@ -154,7 +164,7 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
   // Checked every second while a split waits for the fleet (all of it, every replica's proxies).
   const fleetTimer = setInterval(() => {
     if (!fleet || rollouts.watching === 0) return;
-    const state = fleet();
+    const state = fleetState()!;
     const remotes = reports.remotes();
     rollouts.check({ groups: fleetRollout(state.groups, remotes), clients: fleetClients(state.clients, remotes) });
   }, 1000);

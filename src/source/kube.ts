@@ -135,8 +135,9 @@ export class KubeSource implements Source {
   }
 
   private apply(changed: boolean, kind: string): void {
-    // Once per burst of events (an initial list brings thousands), not once per Ingress.
-    if ((kind === 'Ingress' || kind === 'IngressClass' || kind === 'Gateway' || kind === 'GatewayClass') && !this.secretsPending) {
+    // Once per burst of changes (an initial list brings thousands), not once per Ingress; an object
+    // whose status alone changed names no new Secret.
+    if (changed && (kind === 'Ingress' || kind === 'IngressClass' || kind === 'Gateway' || kind === 'GatewayClass') && !this.secretsPending) {
       this.secretsPending = true;
       setImmediate(() => {
         this.secretsPending = false;

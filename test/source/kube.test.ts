@@ -76,6 +76,20 @@ describe('source/kube: informers against a fake API server', function () {
     expect(vhost.routes[0].route.cluster).to.equal('default/new-nginx/80');
   });
 
+  it('a status written on the API server (the first watch event of an object after the list) changes nothing: no build', async () => {
+    const a = await start();
+    await waitFor('ready', async () => (await readyz(a)) === 200);
+    const builds = a.controller.builds;
+    // The leader's write, as any other: the watch brings the object back with kind and apiVersion first,
+    // where the list's items had none.
+    const ingress = api.get('Ingress', 'default', 'echo')!;
+    api.apply({ ...ingress, status: { loadBalancer: { ingress: [{ ip: '192.0.2.10' }] } } });
+    // An edit after it: once it is built, the status event has been taken long before.
+    api.apply(echo('100'));
+    await waitFor('the edit built', () => weights(a) === undefined || weights(a)?.length !== 2);
+    expect(a.controller.builds - builds, 'one build: the edit').to.equal(1);
+  });
+
   it('/readyz is 503 until every initial list has synced, then 200; nothing is published before', async () => {
     api.fail(/^GET \/api\/v1\/services\?/, 500, 3);
     const a = await start();
