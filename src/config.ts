@@ -28,7 +28,7 @@ export interface Config {
   /** Lease timings (not a flag: tests shorten them). */
   lease?: { durationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   /** Fleet report timings (not a flag: tests shorten them). */
-  fleetReports?: { writeMs?: number; renewMs?: number; readMs?: number };
+  fleetReports?: { writeMs?: number; renewMs?: number };
   /** Informer restarts after a failed watch (and re-reads of an API not installed); tests shorten them. */
   kubeBackoff?: { initialMs: number; maxMs: number };
   /** --lease-namespace: where the Lease goes when neither POD_NAMESPACE nor the kubeconfig context names a namespace. */

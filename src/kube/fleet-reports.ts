@@ -2,13 +2,15 @@
 // `splitplane-fleet-<hash of its identity>`, whose annotation carries its report (fleet/report.ts). A Lease
 // because it says by itself when its writer is gone: a report not renewed within its duration is ignored,
 // and a replica that stops deletes its own. The report is written when it changes, at most once a
-// second, and renewed every 10 s otherwise; every replica reads the others' every 2 s.
+// second, and renewed every 10 s otherwise; every replica watches the others' (a list, then a watch: a
+// fleet at rest reads nothing, and a report is seen as soon as it is written).
 
 import { createHash } from 'node:crypto';
 import { LogLimiter } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import type { FleetReport, HostTraffic } from '../fleet/report.js';
 import { KubeApiError, type KubeClient } from './client.js';
+import { Informer, type Backoff } from './informer.js';
 import { microTime } from './leader.js';
 
 export const FLEET_REPORT_ANNOTATION = 'splitplane.io/fleet-report';
@@ -24,9 +26,9 @@ export interface FleetReportsOptions {
   writeMs?: number;
   /** How often an unchanged report is renewed; its Lease lasts three times that. */
   renewMs?: number;
-  /** How often the other replicas' reports are read. */
-  readMs?: number;
   now?: () => number;
+  /** Of the watch's restarts after an error. */
+  backoff?: Backoff;
 }
 
 interface Lease {
@@ -38,13 +40,16 @@ export class FleetReports {
   private readonly name: string;
   private readonly writeMs: number;
   private readonly renewMs: number;
-  private readonly readMs: number;
   private readonly now: () => number;
+  private informer: Informer | undefined;
+  /** The reports' Leases as watched, by name, each report parsed once per text. */
+  private readonly leases = new Map<string, { holder?: string; expires: number; text?: string; report?: FleetReport }>();
+  /** The live reports of the others, until the first of them expires or a Lease changes. */
+  private live: { reports: FleetReport[]; until: number } | undefined;
   private timers: NodeJS.Timeout[] = [];
   private written: { text: string; at: number; resourceVersion?: string } | undefined;
   /** The report object `local` gave for the last write: it gives the same object while nothing moved. */
   private writtenReport: FleetReport | undefined;
-  private others: FleetReport[] = [];
   private readonly lines = new LogLimiter(3, 60_000);
   private stopped = false;
   /** Writes and reads under way: stop() waits for them, so no write lands after the report is deleted. */
@@ -59,13 +64,28 @@ export class FleetReports {
     this.name = `splitplane-fleet-${createHash('sha256').update(options.identity).digest('hex').slice(0, 12)}`;
     this.writeMs = options.writeMs ?? 1000;
     this.renewMs = options.renewMs ?? 10_000;
-    this.readMs = options.readMs ?? 2000;
     this.now = options.now ?? Date.now;
   }
 
-  /** The reports of the other live replicas, as last read. */
+  /** The reports of the other live replicas (a report not renewed within its Lease is its replica gone). */
   remotes(): FleetReport[] {
-    return this.others;
+    const now = this.now();
+    if (this.live && now < this.live.until) return this.live.reports;
+    const reports: FleetReport[] = [];
+    let until = Infinity;
+    for (const lease of this.leases.values()) {
+      if (lease.holder === this.options.identity || !lease.report || lease.expires <= now) continue;
+      reports.push(lease.report);
+      until = Math.min(until, lease.expires);
+    }
+    reports.sort((a, b) => (a.replica < b.replica ? -1 : a.replica > b.replica ? 1 : 0));
+    this.live = { reports, until };
+    return reports;
+  }
+
+  /** Whether the watch of the reports has listed them once. */
+  isSynced(): boolean {
+    return this.informer?.isSynced() ?? false;
   }
 
   start(): void {
@@ -86,7 +106,42 @@ export class FleetReports {
       this.timers.push(timer);
     };
     every(this.writeMs, () => this.publish());
-    every(this.readMs, () => this.read());
+    this.informer = new Informer(
+      {
+        kind: 'Lease',
+        apiVersion: 'coordination.k8s.io/v1',
+        path: this.path(),
+        labelSelector: `${FLEET_REPORT_LABEL}=${FLEET_REPORT_COMPONENT}`,
+      },
+      this.client,
+      this.client.config,
+      {
+        upsert: (object) => this.observe(object as unknown as Lease),
+        remove: (object) => {
+          this.leases.delete(object.metadata.name);
+          this.live = undefined;
+        },
+        health: () => undefined,
+      },
+      this.log,
+      this.options.backoff,
+    );
+    this.informer.start();
+  }
+
+  /** A report's Lease as the watch gives it: parsed again only when its report changed, not on renewal. */
+  private observe(lease: Lease): void {
+    if (lease.metadata.name === this.name) return;
+    const before = this.leases.get(lease.metadata.name);
+    const text = lease.metadata.annotations?.[FLEET_REPORT_ANNOTATION];
+    const renewed = Date.parse(lease.spec?.renewTime ?? '');
+    this.leases.set(lease.metadata.name, {
+      holder: lease.spec?.holderIdentity,
+      expires: Number.isFinite(renewed) ? renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 : 0,
+      text,
+      report: before !== undefined && before.text === text ? before.report : parseReport(text),
+    });
+    this.live = undefined;
   }
 
   /** Stops, and deletes this replica's report: the others stop counting its proxies at once. */
@@ -94,6 +149,7 @@ export class FleetReports {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.informer?.stop();
     await Promise.allSettled([...this.inflight]);
     if (!this.written) return;
     await this.client.request('DELETE', this.path(this.name)).catch(() => undefined);
@@ -145,22 +201,6 @@ export class FleetReports {
       this.written = undefined;
       throw error;
     }
-  }
-
-  /** Reads the live reports of the other replicas. */
-  async read(): Promise<void> {
-    const selector = encodeURIComponent(`${FLEET_REPORT_LABEL}=${FLEET_REPORT_COMPONENT}`);
-    const list = await this.client.expect<{ items?: Lease[] }>('GET', `${this.path()}?labelSelector=${selector}`);
-    const now = this.now();
-    const others: FleetReport[] = [];
-    for (const lease of list.items ?? []) {
-      if (lease.metadata.name === this.name || lease.spec?.holderIdentity === this.options.identity) continue;
-      const renewed = Date.parse(lease.spec?.renewTime ?? '');
-      if (!(renewed + (lease.spec?.leaseDurationSeconds ?? 0) * 1000 > now)) continue; // its replica is gone
-      const report = parseReport(lease.metadata.annotations?.[FLEET_REPORT_ANNOTATION]);
-      if (report) others.push(report);
-    }
-    this.others = others.sort((a, b) => (a.replica < b.replica ? -1 : a.replica > b.replica ? 1 : 0));
   }
 
   private path(name?: string): string {

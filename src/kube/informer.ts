@@ -30,6 +30,8 @@ export interface InformerEvents {
   remove(object: KubeObject): void;
   /** The informer started or stopped failing (its lastError changed). */
   health(): void;
+  /** A list was applied (the first, or one after a 410). */
+  synced?(): void;
 }
 
 export interface Backoff {
@@ -116,6 +118,7 @@ export class Informer {
 
   private listed(): void {
     this.synced = true;
+    this.events.synced?.();
     if (this.absent) {
       this.absent = false;
       this.log.info('this API is installed now', { kind: this.collection.kind, path: this.collection.path });

@@ -1,8 +1,8 @@
 // Rollout state in Kubernetes mode: a ConfigMap of ours in our namespace,
 // `splitplane-rollouts-<ingress class>`, one data key per rolled-out group. Not in the Ingress: GitOps
 // tools (Argo CD, Flux) would undo every step we wrote there. The leader writes it; every replica
-// reads it every two seconds and serves what it says, so all replicas serve the same weights and a new
-// leader goes on from the step the last one reached.
+// watches it (by name: a list, then a watch) and serves what it says, so all replicas serve the same
+// weights and a new leader goes on from the step the last one reached.
 //
 // `splitplane rollout ACTION NS/NAME` (cli/rollout.ts) writes its command as an annotation on the same
 // ConfigMap; the leader carries it out and takes the annotation away when it next writes.
@@ -13,6 +13,7 @@ import type { Logger } from '../log.js';
 import type { Command } from '../rollout/machine.js';
 import { readStored, type RolloutStateStore, type StoredRollout } from '../rollout/state-store.js';
 import { KubeApiError, type KubeClient } from './client.js';
+import { Informer, type Backoff } from './informer.js';
 
 export const COMMAND_PREFIX = 'splitplane.io/rollout-command.';
 const COMMANDS: readonly Command[] = ['pause', 'resume', 'abort', 'promote'];
@@ -56,7 +57,8 @@ export interface ConfigMapStoreOptions {
   namespace: string;
   ingressClass: string;
   isLeader(): boolean;
-  readMs?: number;
+  /** Of the watch's restarts after an error. */
+  backoff?: Backoff;
 }
 
 export class ConfigMapStateStore implements RolloutStateStore {
@@ -70,7 +72,7 @@ export class ConfigMapStateStore implements RolloutStateStore {
   private commandListener: ((c: RolloutCommand) => void) | undefined;
   /** Command annotations carried out, to take away at the next write. */
   private done = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
+  private informer: Informer | undefined;
   private readonly lines = new LogLimiter(3, 60_000);
   private readonly name: string;
 
@@ -83,21 +85,31 @@ export class ConfigMapStateStore implements RolloutStateStore {
     this.where = `ConfigMap ${options.namespace}/${this.name}`;
   }
 
-  /** Reads once (retrying until the API server answers), then every readMs. */
+  /** Watches the ConfigMap by name (the watch restarts by itself after an error). */
   start(): void {
-    const poll = () => {
-      this.refresh()
-        .catch((error: unknown) => this.warn('read', error))
-        .finally(() => {
-          if (this.timer !== undefined) this.timer = setTimeout(poll, this.options.readMs ?? 2000).unref();
-        });
-    };
-    this.timer = setTimeout(poll, 0).unref();
+    const observe = (map: ConfigMap | undefined) => void this.observe(map).catch((error: unknown) => this.warn('read', error));
+    this.informer = new Informer(
+      { kind: 'ConfigMap', apiVersion: 'v1', path: this.path(), fieldSelector: `metadata.name=${this.name}` },
+      this.client,
+      this.client.config,
+      {
+        upsert: (object) => observe(object as unknown as ConfigMap),
+        remove: () => observe(undefined),
+        health: () => undefined,
+        // Listed and there is none: read as empty.
+        synced: () => {
+          if (!this.read) observe(undefined);
+        },
+      },
+      this.log,
+      this.options.backoff,
+    );
+    this.informer.start();
   }
 
   stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.informer?.stop();
+    this.informer = undefined;
   }
 
   loaded(): boolean {
@@ -117,10 +129,17 @@ export class ConfigMapStateStore implements RolloutStateStore {
     this.commandListener = listener;
   }
 
-  /** Reads the ConfigMap: new states for a follower, commands for the leader. */
+  /** Reads the ConfigMap now: new states for a follower, commands for the leader. */
   async refresh(): Promise<void> {
     const response = await this.client.request<ConfigMap>('GET', this.path(this.name));
-    if (response.status === 404) {
+    if (response.status !== 404 && response.status !== 200)
+      throw new KubeApiError(response.status, this.path(this.name), JSON.stringify(response.body).slice(0, 300));
+    await this.observe(response.status === 200 ? response.body : undefined);
+  }
+
+  /** The ConfigMap as read or watched (undefined: there is none). */
+  private async observe(map: ConfigMap | undefined): Promise<void> {
+    if (map === undefined) {
       this.exists = false;
       this.resourceVersion = undefined;
       if (!this.read) {
@@ -129,8 +148,6 @@ export class ConfigMapStateStore implements RolloutStateStore {
       }
       return;
     }
-    if (response.status !== 200) throw new KubeApiError(response.status, this.path(this.name), JSON.stringify(response.body).slice(0, 300));
-    const map = response.body;
     this.exists = true;
     this.resourceVersion = map.metadata.resourceVersion;
     const first = !this.read;

@@ -35,7 +35,7 @@ export interface WritersOptions {
   /** --lease-namespace: the Lease's namespace when neither POD_NAMESPACE nor the kubeconfig context names one. */
   leaseNamespace?: string;
   /** Timings of the fleet reports; tests shorten them. */
-  fleetReports?: Pick<FleetReportsOptions, 'writeMs' | 'renewMs' | 'readMs'>;
+  fleetReports?: Pick<FleetReportsOptions, 'writeMs' | 'renewMs'>;
   identity?: string;
   /** How long a changed split may take to reach every connected proxy before a RolloutStalled Warning. */
   rolloutTimeoutMs?: number;

@@ -293,7 +293,7 @@ describe('deploy/: the cluster manifests', function () {
             xdsPort: await freePort(),
             adminPort: await freePort(),
             lease: { durationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 200 },
-            fleetReports: { writeMs: 100, readMs: 100, renewMs: 300 },
+            fleetReports: { writeMs: 100, renewMs: 300 },
           },
           silentLogger,
         );

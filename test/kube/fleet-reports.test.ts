@@ -1,6 +1,6 @@
 // A replica's fleet report on the fake API server: written when it changes, renewed when due, and at
-// rest (the same report, not due) neither serialized nor sent; the other replicas' live reports are read,
-// and one whose replica stopped renewing it is not.
+// rest (the same report, not due) neither serialized nor sent; the other replicas' live reports are
+// watched, and one whose replica stopped renewing it is not counted.
 
 import { expect } from 'chai';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -11,6 +11,7 @@ import { KubeClient } from '../../src/kube/client.js';
 import { FleetReports } from '../../src/kube/fleet-reports.js';
 import { fleetReport, type FleetReport } from '../../src/fleet/report.js';
 import { silentLogger } from '../../src/log.js';
+import { waitFor } from '../../src/local/wait.js';
 import { FakeApiServer } from '../support/fake-apiserver.js';
 
 describe('kube/fleet-reports', () => {
@@ -77,24 +78,48 @@ describe('kube/fleet-reports', () => {
     expect(JSON.parse(lease?.metadata.annotations?.['splitplane.io/fleet-report'] as string).proxies.total).to.equal(3);
   });
 
-  it("reads the other replicas' live reports, not its own and not one left to expire", async () => {
+  it("watches the other replicas' reports: not its own, a changed one at once, and not one left to expire", async () => {
     let now = Date.now();
-    const make = (identity: string) =>
-      new FleetReports(client, { namespace: 'splitplane', identity, renewMs: 1000, now: () => now }, () => fleetReport(identity, [], []), silentLogger);
+    const make = (identity: string, report: () => FleetReport = () => fleetReport(identity, [], [])) =>
+      new FleetReports(client, { namespace: 'splitplane', identity, writeMs: 3_600_000, renewMs: 1000, now: () => now }, report, silentLogger);
+    let bTotal = 0;
     const a = make('a');
-    const b = make('b');
+    const b = make('b', () => ({ ...fleetReport('b', [], []), proxies: { ...fleetReport('b', [], []).proxies, total: bTotal } }));
     const c = make('c');
-    await a.publish();
     await b.publish();
     await c.publish();
-    await a.read();
-    expect(a.remotes().map((r) => r.replica)).to.deep.equal(['b', 'c']);
-    // c stops renewing; a and b go on. Past c's lease (three renewals), a no longer counts it.
-    now += 2500;
-    await b.publish();
-    now += 1000;
-    await b.publish();
-    await a.read();
-    expect(a.remotes().map((r) => r.replica)).to.deep.equal(['b']);
+    a.start();
+    try {
+      await a.publish();
+      await waitFor(
+        "the others' reports",
+        () =>
+          a
+            .remotes()
+            .map((r) => r.replica)
+            .join() === 'b,c',
+        10_000,
+      );
+      bTotal = 5;
+      await b.publish();
+      await waitFor("b's new report, from the watch", () => a.remotes()[0]?.proxies.total === 5, 10_000);
+      // c stops renewing; b goes on. Past c's lease (three renewals), a no longer counts it.
+      now += 2500;
+      await b.publish();
+      now += 1000;
+      await waitFor(
+        'b renewed',
+        () =>
+          a
+            .remotes()
+            .map((r) => r.replica)
+            .join() === 'b',
+        10_000,
+      );
+      const reads = api.requests.filter((r) => r.startsWith('GET /apis/coordination.k8s.io/v1/namespaces/splitplane/leases?')).length;
+      expect(reads, 'a list, then a watch: no polling').to.be.at.most(2);
+    } finally {
+      await a.stop();
+    }
   });
 });

@@ -173,9 +173,10 @@ describe('source/kube: informers against a fake API server', function () {
     await waitFor('ready', async () => (await readyz(a)) === 200);
     expect(a.store.list('Ingress').map((i) => i.metadata.namespace)).to.deep.equal(['default']);
     // What it reads of the cluster is in that namespace, but for the cluster-wide kinds (classes, and
-    // Namespaces for their labels); its own state (the rollout ConfigMap) is in its own.
+    // Namespaces for their labels); its own state (the rollout ConfigMap, the replicas' fleet reports) is in its own.
     const clusterWide = /ingressclasses|gatewayclasses|^GET \/api\/v1\/namespaces\?/;
-    const collections = api.requests.filter((r) => r.startsWith('GET') && !clusterWide.test(r) && !r.includes('/configmaps/splitplane-rollouts-'));
+    const own = /\/namespaces\/splitplane\/(configmaps|leases)[/?]/;
+    const collections = api.requests.filter((r) => r.startsWith('GET') && !clusterWide.test(r) && !own.test(r));
     for (const r of collections) expect(r).to.match(/\/namespaces\/default\//);
   });
 });
