@@ -87,7 +87,7 @@ for (const [k, v] of Object.entries(stages))
 process.stdout.write(
   `Ingress edit on the API server → ADS stream   min ${Math.min(...times).toFixed(1)} ms  median ${median(times)!.toFixed(1)} ms  max ${Math.max(...times).toFixed(1)} ms  (target ≤ 100 ms, ${ROUNDS} runs)\n`,
 );
-// At rest: the watches open (a bookmark from the API server every 5 s), one stream connected, nothing
+// At rest: the watches open (a bookmark from the API server every BENCH_BOOKMARK_MS), one stream connected, nothing
 // changing, for BENCH_REST_MS (15 s). V8 collects the edits' garbage for a while first.
 await new Promise((r) => setTimeout(r, Number(process.env.BENCH_REST_SETTLE_MS ?? 15_000)));
 // BENCH_PROFILE_REST=FILE: a CPU profile of the rest.
