@@ -60,6 +60,8 @@ function closedWhileIdle(error: unknown, request: http.ClientRequest): boolean {
 
 export class KubeClient {
   private pool: { material: string; agent: http.Agent } | undefined;
+  /** Aborts what is under way when the client is closed (a stopping replica writes nothing more). */
+  private abort = new AbortController();
 
   /**
    * `maxConnections` bounds the requests in flight (the rest wait their turn in the agent): writers of
@@ -87,8 +89,10 @@ export class KubeClient {
     return this.pool.agent;
   }
 
-  /** Closes the kept-alive connections (idle ones hold nothing up: they do not keep the process alive). */
+  /** Ends every request under way or waiting for a connection, and closes the kept-alive connections. */
   close(): void {
+    this.abort.abort(new Error('the client was closed'));
+    this.abort = new AbortController();
     this.pool?.agent.destroy();
     this.pool = undefined;
   }
@@ -113,7 +117,7 @@ export class KubeClient {
     const agent = this.agentFor(plain, options);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.send<T>(url, { ...options, agent, method, headers, timeout: TIMEOUT_MS }, plain, payload);
+        return await this.send<T>(url, { ...options, agent, method, headers, timeout: TIMEOUT_MS, signal: this.abort.signal }, plain, payload);
       } catch (error) {
         if (attempt > 0 || !(error instanceof RetryOnNewConnection)) throw error instanceof RetryOnNewConnection ? error.cause : error;
       }

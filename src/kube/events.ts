@@ -167,6 +167,8 @@ export class EventRecorder {
       this.retries.delete(name);
       return true;
     } catch (error) {
+      // Stopped meanwhile: the write was abandoned, and there is nothing to retry or to say.
+      if (this.stopped) return true;
       // No answer, or an API server that is failing (5xx, 429): the Event is written once it answers,
       // as the status is. A refusal of the Event itself (4xx) would be refused again.
       const retry = !(error instanceof KubeApiError) || error.status >= 500 || error.status === 429;

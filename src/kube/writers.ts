@@ -252,6 +252,8 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
       gatewayStatus.stop();
       await elector?.stop();
       control.close();
+      // Writes still queued (an Event per split at a leader's start, thousands) are abandoned, not left running.
+      client.close();
     },
   };
 }

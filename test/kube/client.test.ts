@@ -96,6 +96,25 @@ describe('kube/client: connections to the API server', () => {
     client.close();
   });
 
+  it('close() ends the requests under way and those waiting for a connection', async () => {
+    const server = http.createServer();
+    servers.push(server);
+    const state = instrument(server);
+    state.hold = true;
+    const client = new KubeClient(kubeConfig(`http://127.0.0.1:${await listen(server)}`), { maxConnections: 1 });
+    const underWay = client.request('POST', '/api/v1/namespaces/default/events', {});
+    const waiting = client.request('POST', '/api/v1/namespaces/default/events', {});
+    await waitFor('one request held by the server', () => state.held.length === 1, 10_000);
+    client.close();
+    const outcomes = await Promise.allSettled([underWay, waiting]);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
+    expect(state.held).to.have.length(1);
+    // The client still works afterwards, on a new connection.
+    state.hold = false;
+    expect((await client.request('GET', '/api/v1/namespaces/a')).status).to.equal(200);
+    client.close();
+  });
+
   it('a kept-alive connection the server closes as the next request arrives: the request is sent again on a new one', async () => {
     // The race of an idle timeout: the server drops the connection just as a request is written on it.
     const server = http.createServer();
