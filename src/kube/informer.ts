@@ -53,15 +53,28 @@ export function stamped(collection: Pick<Collection, 'kind' | 'apiVersion'>, obj
   return out as unknown as KubeObject;
 }
 
-/** Asks every watch for bookmarks; the rest is client-node's Watch. */
+/**
+ * Asks every watch for bookmarks, and ends a watch that connects once its informer has stopped: client-node's
+ * ListWatch can only abort the watch it already holds, so one still being listed for or connecting when
+ * stop() came would stay open for good (and hold the whole store). The rest is client-node's Watch.
+ */
 class BookmarkingWatch extends Watch {
-  override watch(
+  constructor(
+    config: KubeConfig,
+    private readonly stopped: () => boolean,
+  ) {
+    super(config);
+  }
+
+  override async watch(
     path: string,
     queryParams: Record<string, unknown>,
     callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
     done: (err: unknown) => void,
   ): Promise<AbortController> {
-    return super.watch(path, { ...queryParams, allowWatchBookmarks: true }, callback, done);
+    const controller = await super.watch(path, { ...queryParams, allowWatchBookmarks: true }, callback, done);
+    if (this.stopped()) controller.abort();
+    return controller;
   }
 }
 
@@ -93,7 +106,14 @@ export class Informer {
       setImmediate(() => this.listed());
       return { metadata: { resourceVersion: result.resourceVersion }, items: result.items } as never;
     };
-    this.listWatch = new ListWatch(collection.path, new BookmarkingWatch(config), list, false, collection.labelSelector, collection.fieldSelector);
+    this.listWatch = new ListWatch(
+      collection.path,
+      new BookmarkingWatch(config, () => this.stopped),
+      list,
+      false,
+      collection.labelSelector,
+      collection.fieldSelector,
+    );
     this.listWatch.on('add', (o) => this.applied(() => events.upsert(stamp(o))));
     this.listWatch.on('update', (o) => this.applied(() => events.upsert(stamp(o))));
     this.listWatch.on('delete', (o) => this.applied(() => events.remove(stamp(o))));

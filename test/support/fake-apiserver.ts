@@ -314,6 +314,8 @@ export class FakeApiServer {
   private watch(res: http.ServerResponse, resource: Resource, namespace: string | undefined, url: URL): void {
     const from = url.searchParams.get('resourceVersion');
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // As the real API server does: the watch is answered at once, before its first event.
+    res.flushHeaders();
     if (from && from !== '0' && Number(from) < this.oldest) {
       this.send(res, {
         type: 'ERROR',
