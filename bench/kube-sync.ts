@@ -26,12 +26,6 @@ process.env.POD_NAMESPACE = 'splitplane';
 say('starting kube-apiserver and etcd (built once by test/support/install-kube.sh)');
 const api = await startRealApiServer(dir);
 try {
-  await api.admin.expect('POST', '/apis/networking.k8s.io/v1/ingressclasses', {
-    apiVersion: 'networking.k8s.io/v1',
-    kind: 'IngressClass',
-    metadata: { name: 'splitplane' },
-    spec: { controller: 'splitplane.io/ingress-controller' },
-  });
   const t0 = performance.now();
   await createLargeWorld(api.admin, INGRESSES, (n, total) => say(`  created ${n} of ${total} objects (${((performance.now() - t0) / 1000).toFixed(0)} s)`));
   say(

@@ -83,11 +83,6 @@ export class FleetReports {
     return reports;
   }
 
-  /** Whether the watch of the reports has listed them once. */
-  isSynced(): boolean {
-    return this.informer?.isSynced() ?? false;
-  }
-
   start(): void {
     const every = (ms: number, task: () => Promise<void>) => {
       let running = false;

@@ -45,12 +45,6 @@ describe('kube: the initial sync of 10,000 Ingresses, 20,000 Services and 20,000
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'splitplane-large-sync-'));
     api = await startRealApiServer(dir);
     process.env.POD_NAMESPACE = 'splitplane';
-    await api.admin.expect('POST', '/apis/networking.k8s.io/v1/ingressclasses', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'IngressClass',
-      metadata: { name: 'splitplane' },
-      spec: { controller: 'splitplane.io/ingress-controller' },
-    });
     const t0 = performance.now();
     say(`creating ${INGRESSES * 5} objects on the API server (about a minute)`);
     await createLargeWorld(api.admin, INGRESSES, (n, total) => {

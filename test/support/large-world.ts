@@ -6,6 +6,7 @@
 
 import type { KubeClient } from '../../src/kube/client.js';
 import { KubeApiError } from '../../src/kube/client.js';
+import { CONTROLLER_NAME } from '../../src/objects/ingress-class.js';
 import type { Json } from './json.js';
 
 type Obj = Record<string, Json>;
@@ -73,7 +74,7 @@ function objectsOf(i: number): Array<[string, Obj]> {
 }
 
 /**
- * Creates the world with `concurrency` requests in flight; an object that exists already is kept (a
+ * Creates the world (and the IngressClass `splitplane` its Ingresses name) with `concurrency` requests in flight; an object that exists already is kept (a
  * second run on the same etcd goes on). `progress` is told every 5,000 objects.
  */
 export async function createLargeWorld(
@@ -82,6 +83,10 @@ export async function createLargeWorld(
   progress: (created: number, total: number) => void,
   concurrency = 24,
 ): Promise<void> {
+  const classes = '/apis/networking.k8s.io/v1/ingressclasses';
+  const ingressClass = { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'splitplane' }, spec: { controller: CONTROLLER_NAME } };
+  const made = await admin.request('POST', classes, ingressClass);
+  if (made.status !== 201 && made.status !== 409) throw new KubeApiError(made.status, classes, JSON.stringify(made.body).slice(0, 300));
   const total = ingresses * 5;
   let next = 0;
   let created = 0;
