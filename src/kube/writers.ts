@@ -11,6 +11,7 @@ import { fleetClients, fleetReport, fleetRollout, type FleetReport } from '../fl
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { ObjectStore } from '../store/store.js';
 import { KubeClient } from './client.js';
+import { sameObjects } from '../model/identity.js';
 import { LeaderElector } from './leader.js';
 import { StatusWriter, publishedAddresses, type PublishTarget } from './status.js';
 import { GatewayStatusWriter } from './gateway-status.js';
@@ -144,7 +145,7 @@ export function startClusterWriters(config: KubeConfig, store: ObjectStore, opti
   const fleetState = (): RolloutState | undefined => {
     if (!fleet) return undefined;
     const revision = fleetRevision();
-    if (lastState?.revision.length !== revision.length || !lastState.revision.every((r, i) => r === revision[i])) lastState = { revision, state: fleet() };
+    if (!lastState || !sameObjects(lastState.revision, revision)) lastState = { revision, state: fleet() };
     return lastState.state;
   };
   let lastReport: { state: RolloutState | undefined; report: FleetReport } | undefined;
