@@ -15,6 +15,8 @@ export type AcceptedObjects = ReadonlyMap<string, KubeObject>;
 export interface RejectedObjects {
   get(object: KubeObject): { field: string; message: string } | undefined;
   has(object: KubeObject): boolean;
+  /** How many forms were ever marked, when it counts them: while it is the same, no object was refused. */
+  readonly marks?: number;
 }
 
 export const KEEPS_SERVING = 'this version is rejected because of the errors above; the last accepted version keeps serving';
@@ -42,23 +44,34 @@ export function admissible<T extends KubeObject>(object: T, rejected: RejectedOb
  * array per kind until the kind changes) admits the same way again, whatever the previous forms were,
  * so a rebuild for one Ingress does not validate 40,000 unchanged Services and EndpointSlices.
  */
-const admittedLists = new WeakMap<readonly KubeObject[], { rejected: RejectedObjects; keys: string[]; out: KubeObject[] }>();
+const admittedLists = new WeakMap<readonly KubeObject[], { rejected: RejectedObjects; marks: number | undefined; keys: string[]; out: KubeObject[] }>();
 
-/** Admits every object of one kind: the form to use for each, recorded in `accepted`. */
+/**
+ * Admits every object of one kind: the form to use for each, recorded in `accepted`. A partial build
+ * (model/incremental.ts) passes no `accepted` for a list the last build admitted: its forms are already
+ * in the map it layers on, and recording 40,000 of them again was most of a one-Ingress change.
+ */
 export function admitAll<T extends KubeObject>(
   objects: readonly T[],
   previous: AcceptedObjects,
   rejected: RejectedObjects,
-  accepted: Map<string, KubeObject>,
+  accepted: Map<string, KubeObject> | undefined,
   diagnostics: Diagnostic[],
 ): T[] {
   const known = admittedLists.get(objects);
   // Refusals are added to the same `rejected` as clients NACK: each object is asked again (a lookup,
-  // not a validation).
-  if (known && known.rejected === rejected && !known.out.some((o) => rejected.has(o))) {
-    for (let i = 0; i < known.keys.length; i++) accepted.set(known.keys[i]!, known.out[i]!);
+  // not a validation), unless they are counted and none was added.
+  const unrefused = (list: NonNullable<typeof known>) => {
+    if (list.marks !== undefined && list.marks === rejected.marks) return true;
+    if (list.out.some((o) => rejected.has(o))) return false;
+    list.marks = rejected.marks;
+    return true;
+  };
+  if (known && known.rejected === rejected && unrefused(known)) {
+    if (accepted) for (let i = 0; i < known.keys.length; i++) accepted.set(known.keys[i]!, known.out[i]!);
     return known.out as T[];
   }
+  accepted ??= new Map();
   const before = diagnostics.length;
   const keys: string[] = [];
   const out: T[] = [];
@@ -92,6 +105,6 @@ export function admitAll<T extends KubeObject>(
       accepted.set(key, used);
     }
   }
-  if (diagnostics.length === before && keys.length === objects.length) admittedLists.set(objects, { rejected, keys, out });
+  if (diagnostics.length === before && keys.length === objects.length) admittedLists.set(objects, { rejected, marks: rejected.marks, keys, out });
   return out;
 }

@@ -67,16 +67,21 @@ interface IngressEntry {
   rank: number;
 }
 
-export function buildModel(input: ModelInput, previous: AcceptedObjects = new Map()): BuildResult {
+/**
+ * `part`: the build is of some Ingresses for model/incremental.ts, whose other kinds are those of the
+ * last build; their accepted forms are not recorded again (the caller layers this build's on the last's).
+ */
+export function buildModel(input: ModelInput, previous: AcceptedObjects = new Map(), part = false): BuildResult {
   const diagnostics: Diagnostic[] = [];
   const accepted = new Map<string, KubeObject>();
   const rejected = input.rejected ?? new Map();
   const plans = input.plans ?? new PlanCache();
   // Everything but Ingresses is used in its current form when valid, else in its last valid form.
-  const ingressClasses = admitAll(input.ingressClasses, previous, rejected, accepted, diagnostics);
-  const services = admitAll(input.services, previous, rejected, accepted, diagnostics);
-  const endpointSlices = admitAll(input.endpointSlices, previous, rejected, accepted, diagnostics);
-  const secrets = admitAll(input.secrets ?? [], previous, rejected, accepted, diagnostics);
+  const others = part ? undefined : accepted;
+  const ingressClasses = admitAll(input.ingressClasses, previous, rejected, others, diagnostics);
+  const services = admitAll(input.services, previous, rejected, others, diagnostics);
+  const endpointSlices = admitAll(input.endpointSlices, previous, rejected, others, diagnostics);
+  const secrets = admitAll(input.secrets ?? [], previous, rejected, others, diagnostics);
   // Another controller's Ingresses are ignored quietly, whatever their shape.
   const ours = input.ingresses.filter((i) => isOurs(i, { ingressClass: input.ingressClass, ingressClasses }));
   const sinks: DiagnosticSink[] = [];

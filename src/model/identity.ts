@@ -2,21 +2,31 @@
 // the one of the last build is replaced by that one, so translation and encoding, which memoise by
 // identity, skip it, and a one-Ingress change costs one host, not a thousand.
 
-import type { RoutingModel } from './types.js';
+import type { RoutingModel, VirtualHostModel } from './types.js';
 
 /** `next` with every virtual host that equals one of `previous` replaced by the previous object. */
 export function keepIdentity(previous: RoutingModel | undefined, next: RoutingModel): RoutingModel {
   if (!previous) return next;
-  const before = new Map(previous.virtualHosts.map((v) => [v.host, v]));
+  const virtualHosts = next.virtualHosts.slice();
   let reused = 0;
-  const virtualHosts = next.virtualHosts.map((v) => {
-    const old = before.get(v.host);
-    if (old && same(old, v)) {
-      reused++;
-      return old;
+  // After a partial build most hosts are the very objects of the last one, at the same place: those are
+  // passed by position, and a map of every host is made only when the lists do not line up.
+  const before = previous.virtualHosts;
+  let byHost: Map<string, VirtualHostModel> | undefined;
+  for (let i = 0; i < virtualHosts.length; i++) {
+    const v = virtualHosts[i]!;
+    const there = before[i];
+    if (there === v) continue;
+    let old = there;
+    if (old?.host !== v.host) {
+      byHost ??= new Map(before.map((b) => [b.host, b]));
+      old = byHost.get(v.host);
     }
-    return v;
-  });
+    if (old && same(old, v)) {
+      virtualHosts[i] = old;
+      reused++;
+    }
+  }
   return reused === 0 ? next : { ...next, virtualHosts };
 }
 

@@ -9,11 +9,11 @@
 // and refused forms all exactly as in the last build. Anything else is a full build, and a property
 // test checks that both always give the same model and diagnostics.
 
-import { sortDiagnostics, type Diagnostic } from '../objects/diagnostics.js';
+import { insertSorted, sortDiagnostics, type Diagnostic } from '../objects/diagnostics.js';
 import { objectKey, type Ingress, type KubeObject } from '../objects/kube.js';
 import { buildModel, type BuildResult, type ModelInput } from './build.js';
 import type { AcceptedObjects } from './admission.js';
-import { sameObjects } from './identity.js';
+import { same, sameObjects } from './identity.js';
 import type { ClusterModel, RoutingModel, SplitGroup, VirtualHostModel } from './types.js';
 import { byKey, byName } from '../order.js';
 import { pushAll } from '../lists.js';
@@ -36,10 +36,20 @@ export interface ModelMemo {
 interface HostIndex {
   /** The memo this index describes; an index handed on is stale for every other memo. */
   owner: ModelMemo | undefined;
+  /** The build's Ingresses by key (the memo's `ingresses`), brought up to date rather than made again. */
+  ingresses: Map<string, Ingress>;
   hostsOf: Map<string, readonly string[]>;
   byHost: Map<string, Set<string>>;
   /** Per cluster, the virtual hosts that send it traffic. */
   clusterUse: Map<string, number>;
+  /**
+   * Where each host and cluster is in the model's lists. A change that keeps the set of hosts and of
+   * clusters (a weight, a path, a backend) puts its own in place by position: no pass over 10,000 hosts.
+   */
+  hostAt: Map<string, number>;
+  clusterAt: Map<string, number>;
+  /** The default backend every host of the model carries (the plain one), null when none; undefined: TLS only. */
+  plainDefault: SplitGroup | null | undefined;
 }
 
 /** More changed Ingresses than this and a full build is as cheap. */
@@ -47,8 +57,11 @@ const MAX_CHANGED = 16;
 
 /** The memo of a build; `index` is the one a partial build handed on (see buildModelIncremental). */
 export function rememberBuild(input: ModelInput, result: BuildResult, index?: HostIndex): ModelMemo {
-  const ingresses = new Map<string, Ingress>();
-  for (const i of input.ingresses) ingresses.set(objectKey(i), i);
+  let ingresses = index?.ingresses;
+  if (!ingresses) {
+    ingresses = new Map<string, Ingress>();
+    for (const i of input.ingresses) ingresses.set(objectKey(i), i);
+  }
   const memo: ModelMemo = { input, result, ingresses };
   if (index) {
     index.owner = memo;
@@ -73,11 +86,31 @@ export function buildModelIncremental(
 /** The index of the memo's build, made now when the memo has none of its own. */
 function indexOf(memo: ModelMemo): HostIndex {
   if (memo.index?.owner === memo) return memo.index;
-  const index: HostIndex = { owner: memo, hostsOf: new Map(), byHost: new Map(), clusterUse: new Map() };
+  const model = memo.result.model;
+  // Every host of the model carries the default backend (a marked copy on HTTPS hosts): new hosts take
+  // the plain one.
+  const withDefault = model.virtualHosts.find((v) => v.defaultBackend);
+  const plainDefault = withDefault ? model.virtualHosts.find((v) => v.defaultBackend && !v.defaultBackend.redirectToHttps)?.defaultBackend : null;
+  const index: HostIndex = {
+    owner: memo,
+    ingresses: new Map(memo.ingresses),
+    hostsOf: new Map(),
+    byHost: new Map(),
+    clusterUse: new Map(),
+    hostAt: positions(model.virtualHosts, (v) => v.host),
+    clusterAt: positions(model.clusters, (c) => c.name),
+    plainDefault,
+  };
   for (const [key, ingress] of memo.ingresses) indexIngress(index, key, reachWith(ingress, memo.result.accepted.get(key) as Ingress | undefined).hosts);
-  for (const vhost of memo.result.model.virtualHosts) useClusters(index, vhost, 1);
+  for (const vhost of model.virtualHosts) useClusters(index, vhost, 1);
   memo.index = index;
   return index;
+}
+
+function positions<T>(list: readonly T[], name: (item: T) => string): Map<string, number> {
+  const at = new Map<string, number>();
+  for (let i = 0; i < list.length; i++) at.set(name(list[i]!), i);
+  return at;
 }
 
 function indexIngress(index: HostIndex, key: string, hosts: readonly string[]): void {
@@ -98,8 +131,11 @@ function indexIngress(index: HostIndex, key: string, hosts: readonly string[]): 
   }
 }
 
-/** Counts (or uncounts, `delta` -1) the clusters one virtual host sends traffic to, each once. */
-function useClusters(index: HostIndex, vhost: VirtualHostModel, delta: 1 | -1): void {
+/**
+ * Counts (or uncounts, `delta` -1) the clusters one virtual host sends traffic to, each once; a cluster
+ * that comes into use or goes out of it is added to `crossed`.
+ */
+function useClusters(index: HostIndex, vhost: VirtualHostModel, delta: 1 | -1, crossed?: Set<string>): void {
   const seen = new Set<string>();
   const add = (group: SplitGroup | undefined) => {
     for (const v of group?.backends ?? []) {
@@ -108,6 +144,7 @@ function useClusters(index: HostIndex, vhost: VirtualHostModel, delta: 1 | -1): 
       const n = (index.clusterUse.get(v.cluster) ?? 0) + delta;
       if (n > 0) index.clusterUse.set(v.cluster, n);
       else index.clusterUse.delete(v.cluster);
+      if (n === 0 || (n === 1 && delta === 1)) crossed?.add(v.cluster);
     }
   };
   for (const group of vhost.groups) add(group);
@@ -160,10 +197,17 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
   // The previous accepted forms must be the last build's own (a NACK changes them).
   if (previous !== memo.result.accepted) return undefined;
 
-  // What changed: the Ingresses that are not the last build's objects, and those gone since.
+  // What changed: the Ingresses that are not the last build's objects, and those gone since. The store
+  // lists an edited object where it was, so most are the very object at the same place in the last list.
   const changedNow = new Map<string, Ingress>();
   let unchanged = 0;
-  for (const ingress of input.ingresses) {
+  const lastList = last.ingresses;
+  for (let i = 0; i < input.ingresses.length; i++) {
+    const ingress = input.ingresses[i]!;
+    if (lastList[i] === ingress) {
+      unchanged++;
+      continue;
+    }
     const key = objectKey(ingress);
     if (memo.ingresses.get(key) === ingress) unchanged++;
     else if (changedNow.has(key) || changedNow.size >= MAX_CHANGED) return undefined;
@@ -213,26 +257,29 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
   if (hosts.has('*')) return undefined;
 
   const model = memo.result.model;
-  // Every host of the last model carries the default backend (a marked copy on HTTPS hosts): the new
-  // hosts take the plain one.
-  const withDefault = model.virtualHosts.find((v) => v.defaultBackend);
-  const plainDefault = withDefault && model.virtualHosts.find((v) => v.defaultBackend && !v.defaultBackend.redirectToHttps)?.defaultBackend;
-  if (withDefault && !plainDefault) return undefined;
+  const plainDefault = index.plainDefault;
+  if (plainDefault === undefined) return undefined;
   if (model.tlsHosts.some((t) => hosts.has(t.host.toLowerCase()))) return undefined;
 
-  const part = buildModel({ ...input, ingresses: input.ingresses.filter((i) => closure.has(objectKey(i))) }, previous);
+  // The closure in no particular order: a build orders Ingresses by age, and diagnostics are sorted.
+  const part = buildModel({ ...input, ingresses: [...closure].map((key) => currentOf(key)!) }, previous, true);
   if (part.model.tlsHosts.length > 0) return undefined;
 
   // The routing: the other hosts as they were, the touched ones as built now.
   const built: VirtualHostModel[] = part.model.virtualHosts.map((v) => (plainDefault ? { ...v, defaultBackend: plainDefault } : v));
   if (built.some((v) => !hosts.has(v.host))) return undefined;
-  const replaced = model.virtualHosts.filter((v) => hosts.has(v.host));
-  const virtualHosts = mergeByHost(model.virtualHosts, hosts, built);
+  const replaced: VirtualHostModel[] = [];
+  for (const h of hosts) {
+    const at = index.hostAt.get(h);
+    if (at !== undefined) replaced.push(model.virtualHosts[at]!);
+  }
+  const virtualHosts = replaceHosts(index, model.virtualHosts, hosts, replaced, built);
 
   // The clusters: counted per virtual host, so only the touched hosts are looked at.
-  for (const v of replaced) useClusters(index, v, -1);
-  for (const v of built) useClusters(index, v, 1);
-  const clusters = clustersInUse(index, part.model.clusters, model.clusters);
+  const crossed = new Set<string>();
+  for (const v of replaced) useClusters(index, v, -1, crossed);
+  for (const v of built) useClusters(index, v, 1, crossed);
+  const clusters = clustersInUse(index, crossed, part.model.clusters, model.clusters);
   if (!clusters) {
     index.owner = undefined; // counted for a build that is not taking place
     return undefined;
@@ -248,16 +295,43 @@ function tryPartial(input: ModelInput, previous: AcceptedObjects, memo: ModelMem
     else accepted.delete(key);
   }
 
-  const diagnostics = mergeDiagnostics(input.ingresses, closure, changed, memo.result.diagnostics, part.diagnostics);
+  const diagnostics = mergeDiagnostics(memo.ingresses, closure, changed, memo.result.diagnostics, part.diagnostics);
   if (!diagnostics) {
     index.owner = undefined;
     return undefined;
   }
   // The index now describes this build: the touched Ingresses name the hosts of their forms now.
+  for (const key of changed) {
+    const now = changedNow.get(key);
+    if (now) index.ingresses.set(key, now);
+    else index.ingresses.delete(key);
+  }
   for (const key of changed) if (!isCurrent(key)) indexIngress(index, key, []);
   for (const key of closure) indexIngress(index, key, reachWith(currentOf(key)!, accepted.get(key) as Ingress | undefined).hosts);
   index.owner = undefined;
   return { result: { model: next, diagnostics, accepted }, index };
+}
+
+/**
+ * The last model's virtual hosts with those of `hosts` (`replaced`, where they were) replaced by `built`.
+ * When the same hosts are there before and after, each new one takes the place of the old, and the
+ * positions stay as they are; otherwise the lists are merged and the positions counted again.
+ */
+function replaceHosts(
+  index: HostIndex,
+  before: readonly VirtualHostModel[],
+  hosts: ReadonlySet<string>,
+  replaced: readonly VirtualHostModel[],
+  built: readonly VirtualHostModel[],
+): VirtualHostModel[] {
+  if (replaced.length === built.length && built.every((v) => index.hostAt.has(v.host))) {
+    const out = before.slice();
+    for (const v of built) out[index.hostAt.get(v.host)!] = v;
+    return out;
+  }
+  const out = mergeByHost(before, hosts, built);
+  index.hostAt = positions(out, (v) => v.host);
+  return out;
 }
 
 /** The last model's virtual hosts with those of `hosts` replaced by `built`, in host order, without a sort. */
@@ -281,9 +355,33 @@ function hasGatewayObjects(input: ModelInput): boolean {
 
 /**
  * The clusters some virtual host sends traffic to (the index counts them), each the object a build made
- * for it, the part's first; undefined if one is missing.
+ * for it, the part's first (the last build's object when equal, so translation skips it); undefined if
+ * one is missing. `crossed`: the clusters that came into use or went out of it during the counting.
  */
-function clustersInUse(index: HostIndex, part: readonly ClusterModel[], before: readonly ClusterModel[]): ClusterModel[] | undefined {
+function clustersInUse(
+  index: HostIndex,
+  crossed: ReadonlySet<string>,
+  part: readonly ClusterModel[],
+  before: readonly ClusterModel[],
+): ClusterModel[] | undefined {
+  // The same clusters in use as before: each of the part's takes the place of the old one.
+  let sameSet = true;
+  for (const name of crossed) if (index.clusterAt.has(name) !== index.clusterUse.has(name)) sameSet = false;
+  if (sameSet) {
+    const out = before.slice();
+    for (const c of part) {
+      if (!index.clusterUse.has(c.name)) continue;
+      const at = index.clusterAt.get(c.name)!;
+      if (!same(out[at], c)) out[at] = c;
+    }
+    return out;
+  }
+  const merged = mergeClusters(index, part, before);
+  if (merged) index.clusterAt = positions(merged, (c) => c.name);
+  return merged;
+}
+
+function mergeClusters(index: HostIndex, part: readonly ClusterModel[], before: readonly ClusterModel[]): ClusterModel[] | undefined {
   const fresh = new Map<string, ClusterModel>();
   for (const c of part) if (index.clusterUse.has(c.name)) fresh.set(c.name, c);
   const out: ClusterModel[] = [];
@@ -304,44 +402,31 @@ function clustersInUse(index: HostIndex, part: readonly ClusterModel[], before: 
 
 const ingressKeyOf = (d: Diagnostic) => `Ingress/${d.object.namespace ?? 'default'}/${d.object.name}`;
 
-// In the order a full build gives: the other kinds' first, then each Ingress's in list order.
+/**
+ * The last build's diagnostics without those of the touched Ingresses, with the part's in their place,
+ * in the sorted order a whole build gives: the last list is sorted already, so the part's few are put in
+ * where they go rather than the whole list sorted again.
+ */
 function mergeDiagnostics(
-  ingresses: readonly Ingress[],
+  lastIngresses: ReadonlyMap<string, Ingress>,
   closure: ReadonlySet<string>,
   changed: readonly string[],
   before: readonly Diagnostic[],
   part: readonly Diagnostic[],
 ): Diagnostic[] | undefined {
-  const others: Diagnostic[] = [];
-  const byIngress = new Map<string, Diagnostic[]>();
+  const out: Diagnostic[] = [];
   for (const d of before) {
     if (d.object.kind !== 'Ingress') {
-      others.push(d);
+      out.push(d);
       continue;
     }
     const key = ingressKeyOf(d);
     if (closure.has(key) || changed.includes(key)) continue;
-    const list = byIngress.get(key);
-    if (list) list.push(d);
-    else byIngress.set(key, [d]);
+    // A diagnostic that belongs to none of the last build's Ingresses: whose it is cannot be told, so build whole.
+    if (!lastIngresses.has(key)) return undefined;
+    out.push(d);
   }
-  for (const d of part) {
-    if (d.object.kind !== 'Ingress') continue;
-    const key = ingressKeyOf(d);
-    if (!closure.has(key)) return undefined;
-    const list = byIngress.get(key);
-    if (list) list.push(d);
-    else byIngress.set(key, [d]);
-  }
-  const out = [...others];
-  for (const ingress of ingresses) {
-    const key = objectKey(ingress);
-    const list = byIngress.get(key);
-    if (!list) continue;
-    pushAll(out, list);
-    byIngress.delete(key);
-  }
-  // A diagnostic that belongs to no listed Ingress: the order cannot be told, so build whole.
-  if (byIngress.size > 0) return undefined;
-  return sortDiagnostics(out);
+  const fresh = sortDiagnostics(part.filter((d) => d.object.kind === 'Ingress'));
+  for (const d of fresh) if (!closure.has(ingressKeyOf(d))) return undefined;
+  return insertSorted(out, fresh);
 }

@@ -9,6 +9,9 @@
 /** Layers stacked before they are folded into one plain map. */
 const MAX_DEPTH = 8;
 
+/** The entries a layer holds itself (Map's own size; the class's `size` counts through the layers). */
+const ownSize = Object.getOwnPropertyDescriptor(Map.prototype, 'size')!.get!;
+
 export class LayeredMap<K, V> extends Map<K, V> {
   private readonly removed = new Set<K>();
   private count: number;
@@ -18,13 +21,38 @@ export class LayeredMap<K, V> extends Map<K, V> {
   /** Everything this map holds as one plain map, made when first iterated (and again after a change). */
   private flat: Map<K, V> | undefined;
 
-  /** A layer over `below`, or `below` copied when that would stack too many layers. */
+  /** A layer over `below`, or over `below` compacted when that would stack too many layers. */
   constructor(below: ReadonlyMap<K, V>) {
     super();
-    const depth = below instanceof LayeredMap ? below.depth + 1 : 1;
-    this.below = depth > MAX_DEPTH ? (below as LayeredMap<K, V>).flatten() : below;
-    this.depth = depth > MAX_DEPTH ? 1 : depth;
+    const under = below instanceof LayeredMap && below.depth >= MAX_DEPTH ? below.compacted() : below;
+    this.below = under;
+    this.depth = under instanceof LayeredMap ? under.depth + 1 : 1;
     this.count = below.size;
+  }
+
+  /**
+   * The same content in at most one layer over the plain map at the bottom: the layers' few changes
+   * are put together, and the bottom (50,000 entries in a large cluster) is copied only once they
+   * add up to an eighth of it.
+   */
+  private compacted(): ReadonlyMap<K, V> {
+    const layers: Array<LayeredMap<K, V>> = [];
+    let map: ReadonlyMap<K, V> = this.below;
+    layers.push(this);
+    let changes = (ownSize.call(this) as number) + this.removed.size;
+    while (map instanceof LayeredMap) {
+      layers.push(map);
+      changes += (ownSize.call(map) as number) + map.removed.size;
+      map = map.below;
+    }
+    if (changes * 8 > map.size) return this.flatten();
+    const one = new LayeredMap<K, V>(map);
+    for (let i = layers.length - 1; i >= 0; i--) {
+      const layer = layers[i]!;
+      for (const key of layer.removed) one.delete(key);
+      for (const [key, value] of Map.prototype.entries.call(layer) as MapIterator<[K, V]>) one.set(key, value);
+    }
+    return one;
   }
 
   /** The layers applied in order on a copy of the plain map at the bottom: native copies, no walk per entry. */

@@ -7,6 +7,7 @@
 import type { Timers } from '../debounce.js';
 import { LogLimiter } from '../log-limit.js';
 import type { Logger } from '../log.js';
+import type { RejectedObjects } from '../model/admission.js';
 import { refOfObject } from '../model/validation/validate.js';
 import type { Diagnostic } from '../objects/diagnostics.js';
 import type { KubeObject } from '../objects/kube.js';
@@ -43,9 +44,22 @@ interface Awaiting {
   suspect: Suspect;
 }
 
+/**
+ * The refused forms, counting how many were ever marked: a build that admitted a list when the count
+ * was the same knows that none of its objects has been refused since, without asking for each.
+ */
+class RefusedForms extends WeakMap<KubeObject, { field: string; message: string }> implements RejectedObjects {
+  marks = 0;
+
+  override set(form: KubeObject, refusal: { field: string; message: string }): this {
+    this.marks++;
+    return super.set(form, refusal);
+  }
+}
+
 export class Refusals {
   /** Forms of objects that clients refused and that were rolled back; weak, so forms nobody holds are forgotten. */
-  readonly rejected = new WeakMap<KubeObject, { field: string; message: string }>();
+  readonly rejected = new RefusedForms();
   /** Who refused each form and since when; weak, like `rejected`. */
   private readonly refusedBy = new WeakMap<KubeObject, { clients: Set<number>; since: number }>();
   /** Refusals that changed nothing (held, protected, awaiting), shown while the form they name is served. */

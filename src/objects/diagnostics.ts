@@ -117,7 +117,35 @@ const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1
  * the errors above" must come after them); within a severity by object, then field, then message.
  */
 export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
-  const key = (d: Diagnostic) =>
-    `${SEVERITY_RANK[d.severity]}\u0000${d.object.kind}\u0000${d.object.namespace ?? ''}\u0000${d.object.name}\u0000${d.field}\u0000${d.message}`;
-  return [...list].sort(byKey(key));
+  return [...list].sort(byKey(orderKey));
+}
+
+function orderKey(d: Diagnostic): string {
+  return `${SEVERITY_RANK[d.severity]}\u0000${d.object.kind}\u0000${d.object.namespace ?? ''}\u0000${d.object.name}\u0000${d.field}\u0000${d.message}`;
+}
+
+/**
+ * `sorted` and `more` (each in sortDiagnostics' order) as one list in that order. Each of `more` is put
+ * where a binary search finds its place: a few diagnostics join a list of thousands without its keys
+ * being made again.
+ */
+export function insertSorted(sorted: readonly Diagnostic[], more: readonly Diagnostic[]): Diagnostic[] {
+  if (more.length === 0) return [...sorted];
+  const out: Diagnostic[] = [];
+  let from = 0;
+  for (const d of more) {
+    const key = orderKey(d);
+    let lo = from;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (orderKey(sorted[mid]!) <= key) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = from; i < lo; i++) out.push(sorted[i]!);
+    out.push(d);
+    from = lo;
+  }
+  for (let i = from; i < sorted.length; i++) out.push(sorted[i]!);
+  return out;
 }
