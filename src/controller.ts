@@ -14,7 +14,7 @@ import { MAX_MESSAGE, boundedMessage, capPerObject, formatDiagnostic, sortDiagno
 import type { EndpointSlice, Ingress, IngressClass, KubeObject, Secret, Service } from './objects/kube.js';
 import { DEFAULT_CONTROLLER_NAME, gatewayObjects } from './gateway/build.js';
 import type { GatewayStatuses } from './gateway/conditions.js';
-import { translate, type TranslateOptions } from './resources/translate.js';
+import { TranslationMemo, translate, type TranslateOptions } from './resources/translate.js';
 import { CLUSTER_TYPE, PUSH_ORDER, SHORT_NAME } from './proto/type-urls.js';
 import type { SnapshotCache } from './snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from './snapshot/snapshot.js';
@@ -68,6 +68,8 @@ export class Controller {
   private lastDiagnostics: Diagnostic[] = [];
   private readonly debouncer: Debouncer;
   private readonly encoder = new SnapshotEncoder();
+  /** What translation carries from build to build: the lists it maps place by place. */
+  private readonly translation = new TranslationMemo();
   private readonly recordBuild;
   private readonly recordObjects: (input: ModelInput) => void;
   private readonly recordDiagnostics;
@@ -199,7 +201,7 @@ export class Controller {
       const model = keepIdentity(this.lastModel, served);
       this.lastModel = model;
       const modelled = performance.now();
-      const resources = translate(model, this.options.translate);
+      const resources = translate(model, this.options.translate, this.translation);
       const translated = performance.now();
       const snapshot = Snapshot.fromResources(resources, this.encoder);
       const encoded = performance.now();

@@ -20,12 +20,14 @@ export function routeConfiguration(
   options: RouteOptions = {},
   name = HTTP_ROUTE_CONFIG,
   makeVirtualHost: (v: VirtualHostModel, options: RouteOptions) => ResourceBody = virtualHost,
+  /** The virtual hosts' bodies, when the caller made them already (resources/translate.ts keeps them). */
+  bodies?: readonly ResourceBody[],
 ): Resource {
   return {
     name,
     body: {
       name,
-      virtual_hosts: virtualHosts.map((v) => makeVirtualHost(v, options)),
+      virtual_hosts: bodies ?? virtualHosts.map((v) => makeVirtualHost(v, options)),
       // Routes name clusters that CDS delivers on the same stream; Envoy must not reject the route
       // config while a new cluster is still warming.
       validate_clusters: { value: false },

@@ -5,7 +5,8 @@ import type { ClusterModel, RoutingModel, VirtualHostModel } from '../model/type
 import { edsCluster } from './cluster.js';
 import { loadAssignment } from './endpoint.js';
 import { httpListener, type ListenerOptions } from './listener.js';
-import { byName, sortedByName } from '../order.js';
+import { byName } from '../order.js';
+import { DerivedList, inNameOrder } from './derived-list.js';
 import type { Resource, ResourceBody, ResourcesByType } from './resource.js';
 import { perHostRouteConfiguration, routeConfiguration, vhdsVirtualHost, virtualHost, type RouteOptions } from './route.js';
 import { httpsListener, tlsSecret } from './tls.js';
@@ -77,16 +78,43 @@ function grpcHosts(model: RoutingModel): VirtualHostModel[] {
   return [...byHost.values()];
 }
 
-export function translate(model: RoutingModel, options: TranslateOptions): ResourcesByType {
+/**
+ * What one rebuild loop's translations carry from one to the next: the Ingress port's virtual hosts,
+ * clusters and endpoints, mapped place by place (derived-list.ts), so a one-host change makes one
+ * host's forms and the encoder is told where they are. Made again when the options change.
+ */
+export class TranslationMemo {
+  private options: TranslateOptions | undefined;
+  bodies = new DerivedList<VirtualHostModel, ResourceBody>();
+  vhds = new DerivedList<VirtualHostModel, Resource>();
+  clusters = new DerivedList<ClusterModel, Resource>();
+  assignments = new DerivedList<ClusterModel, Resource>();
+
+  /** The lists for a translation with `options`: the same lists while the options are the same. */
+  for(options: TranslateOptions): this {
+    if (this.options !== options) {
+      this.options = options;
+      this.bodies = new DerivedList();
+      this.vhds = new DerivedList();
+      this.clusters = new DerivedList();
+      this.assignments = new DerivedList();
+    }
+    return this;
+  }
+}
+
+export function translate(model: RoutingModel, options: TranslateOptions, memo?: TranslationMemo): ResourcesByType {
+  const lists = (memo ?? new TranslationMemo()).for(options);
   const https = options.https ? httpsListener(options.https, model.tlsHosts) : null;
   const listeners: Resource[] = [httpListener(options.http)];
   if (https) listeners.push(https);
   // Redirects only when the HTTPS listener exists: never send a client to a port nothing serves.
   const routeOptions: RouteOptions = https ? { httpsRedirectPort: options.httpsRedirectPort ?? options.https!.port } : {};
   routeOptions.listener = { port: options.http.port, scheme: 'http' };
-  const routes = [routeConfiguration(model.virtualHosts, routeOptions, undefined, (v, o) => formsOf(v, o).body)];
+  const bodies = lists.bodies.map(model.virtualHosts, (v) => formsOf(v, routeOptions).body);
+  const routes = [routeConfiguration(model.virtualHosts, routeOptions, undefined, undefined, bodies)];
   // The same virtual hosts one by one, for clients that take them by VHDS.
-  const vhds = model.virtualHosts.map((v) => formsOf(v, routeOptions).vhds);
+  let vhds: readonly Resource[] = lists.vhds.map(model.virtualHosts, (v) => formsOf(v, routeOptions).vhds);
   const perHostRoutes = [perHostRouteConfiguration()];
   // Gateway listeners on ports of their own: a listener and a route configuration each.
   for (const port of model.gatewayPorts ?? []) {
@@ -98,10 +126,7 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
     else listeners.push(listener);
     const portOptions: RouteOptions = { listener: { port: port.port, scheme: port.protocol === 'HTTPS' ? 'https' : 'http' } };
     routes.push(routeConfiguration(port.virtualHosts, portOptions, name));
-    pushAll(
-      vhds,
-      port.virtualHosts.map((v) => vhdsVirtualHost(v, portOptions, name)),
-    );
+    vhds = [...vhds, ...port.virtualHosts.map((v) => vhdsVirtualHost(v, portOptions, name))];
     perHostRoutes.push(perHostRouteConfiguration(name));
   }
   const gatewaySecrets = (model.gatewayPorts ?? []).some((p) => p.protocol === 'HTTPS');
@@ -109,11 +134,11 @@ export function translate(model: RoutingModel, options: TranslateOptions): Resou
     [LISTENER_TYPE]: listeners.sort(byName),
     [ROUTE_TYPE]: routes.sort(byName),
     // Made from the model's hosts and clusters, which are in name order already: checked, not sorted.
-    [VIRTUAL_HOST_TYPE]: sortedByName(vhds),
+    [VIRTUAL_HOST_TYPE]: inNameOrder(vhds) as Resource[],
     perHostRoutes: perHostRoutes.sort(byName),
     grpcRoutes: () => grpcHosts(model).map(grpcFormOf).sort(byName),
-    [CLUSTER_TYPE]: sortedByName(model.clusters.map((c) => once(clusters, c, edsCluster))),
-    [ENDPOINT_TYPE]: sortedByName(model.clusters.map((c) => once(assignments, c, loadAssignment))),
+    [CLUSTER_TYPE]: inNameOrder(lists.clusters.map(model.clusters, (c) => once(clusters, c, edsCluster))) as Resource[],
+    [ENDPOINT_TYPE]: inNameOrder(lists.assignments.map(model.clusters, (c) => once(assignments, c, loadAssignment))) as Resource[],
     // Only certificates a listener uses are sent: Envoy asks for them by name.
     [SECRET_TYPE]: https || gatewaySecrets ? model.secrets.map(tlsSecret).sort(byName) : [],
   };

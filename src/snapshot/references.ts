@@ -38,7 +38,7 @@ export function secretsOf(body: ListenerFields): string[] {
 // Kept per virtual host body, which translation keeps for an unchanged host: a route configuration of
 // a thousand hosts is walked for the one that changed.
 const hostClusters = new WeakMap<object, readonly string[]>();
-function clustersOfHost(vhost: VirtualHostFields): readonly string[] {
+export function clustersOfHost(vhost: VirtualHostFields): readonly string[] {
   let clusters = hostClusters.get(vhost);
   if (!clusters) {
     const found = new Set<string>();

@@ -18,7 +18,8 @@ import {
 } from '../proto/type-urls.js';
 
 import { createHash } from 'node:crypto';
-import { ResourceEncoder, type EncodedResource, type TypeSnapshot } from './encoder.js';
+import { ResourceEncoder, patchOf, type EncodedResource, type TypeSnapshot } from './encoder.js';
+import { ComposedRoute } from './composed-route.js';
 import { GrpcView } from './grpc-view.js';
 import { secretsOf } from './references.js';
 
@@ -154,10 +155,16 @@ const completeResources = new WeakMap<EncodedResource, WeakSet<TypeSnapshot>>();
 function checkReferences(from: TypeSnapshot, to: TypeSnapshot, missing: (resource: EncodedResource, name: string) => void): void {
   if (completePairs.get(from)?.has(to)) return;
   let complete = true;
-  for (const resource of from.resources.values()) {
+  // A type patched from one found complete against the same `to`: only what was put in is checked.
+  const patch = patchOf(from.resources);
+  const resources = patch && completePairs.get(patch.base)?.has(to) ? patch.changed : from.resources.values();
+  for (const resource of resources) {
     if (completeResources.get(resource)?.has(to)) continue;
     let found = true;
-    for (const name of resource.references) {
+    // A route configuration made from one found complete: only the hosts put in are checked.
+    const base = resource instanceof ComposedRoute ? resource.base : undefined;
+    const names = base && completeResources.get(base)?.has(to) ? (resource as ComposedRoute).referencesSinceBase() : resource.references;
+    for (const name of names) {
       if (to.resources.has(name)) continue;
       found = false;
       missing(resource, name);

@@ -7,6 +7,7 @@
 // says what it holds (initial_resource_versions); resources it holds at our version are not resent.
 
 import type { EncodedResource, Snapshot } from '../snapshot/snapshot.js';
+import { patchOf } from '../snapshot/encoder.js';
 import { AdsStream, type Desired } from './ads-stream.js';
 import type { DeltaDiscoveryRequest, DeltaDiscoveryResponse, StreamEvents } from './protocol.js';
 import type { TypeState } from './stream-state.js';
@@ -51,6 +52,12 @@ function compare(
   const added: EncodedResource[] = [];
   const removed: string[] = [];
   if (held === desired && !initial && dropped.size === 0) return { added, removed };
+  // The next build's map made from the one held by replacing resources: what was put in is all there is to look at.
+  const patch = patchOf(desired);
+  if (patch && patch.base.resources === held && !initial && dropped.size === 0) {
+    for (const resource of patch.changed) if (held.get(resource.name)?.version !== resource.version) added.push(resource);
+    return { added, removed };
+  }
   for (const [name, resource] of desired) {
     const had = dropped.has(name) ? undefined : held.get(name);
     if (had === resource || (had && had.version === resource.version)) continue;

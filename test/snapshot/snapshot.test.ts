@@ -4,7 +4,7 @@ import { loadAssignment } from '../../src/resources/endpoint.js';
 import { httpListener } from '../../src/resources/listener.js';
 import type { ResourcesByType } from '../../src/resources/resource.js';
 import { routeConfiguration } from '../../src/resources/route.js';
-import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE } from '../../src/proto/type-urls.js';
+import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, SECRET_TYPE, VIRTUAL_HOST_TYPE } from '../../src/proto/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot, SnapshotEncoder } from '../../src/snapshot/snapshot.js';
 import type { Json } from '../support/json.js';
@@ -160,5 +160,50 @@ describe('snapshot/SnapshotEncoder', () => {
     const a = encoder.build(resources(['a', 'b']));
     const b = encoder.build(resources(['a', 'b']));
     expect(b.type(ROUTE_TYPE)).to.equal(a.type(ROUTE_TYPE));
+  });
+});
+
+describe('snapshot: the check of a snapshot patched from the last one', () => {
+  it('a host put in place that routes to a missing cluster is found, in the route configuration and in VHDS', async () => {
+    const { DerivedList } = await import('../../src/resources/derived-list.js');
+    const { vhdsVirtualHost, virtualHost } = await import('../../src/resources/route.js');
+    const vhost = (host: string, cluster: string) => ({
+      host,
+      groups: [
+        {
+          source,
+          host,
+          path: '/',
+          pathType: 'Prefix' as const,
+          order: 0,
+          rules: [],
+          backends: [{ service: cluster, cluster, declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
+        },
+      ],
+    });
+    const bodies = new DerivedList<ReturnType<typeof vhost>, Record<string, unknown>>();
+    const vhds = new DerivedList<ReturnType<typeof vhost>, { name: string; body: Record<string, unknown> }>();
+    const encoder = new SnapshotEncoder();
+    const build = (hosts: Array<ReturnType<typeof vhost>>) =>
+      encoder.build({
+        ...resources(['a', 'b']),
+        [ROUTE_TYPE]: [
+          routeConfiguration(
+            hosts,
+            {},
+            undefined,
+            undefined,
+            bodies.map(hosts, (v) => virtualHost(v)),
+          ),
+        ],
+        [VIRTUAL_HOST_TYPE]: vhds.map(hosts, (v) => vhdsVirtualHost(v)),
+      });
+    const hosts = [vhost('a.io', 'a'), vhost('b.io', 'b')];
+    expect(build(hosts).problems()).to.deep.equal([]);
+    const broken = build([hosts[0]!, vhost('b.io', 'missing')]);
+    expect(broken.problems()).to.deep.equal([
+      'route configuration ingress_http sends traffic to cluster missing, which is missing',
+      'virtual host ingress_http/b.io sends traffic to cluster missing, which is missing',
+    ]);
   });
 });
