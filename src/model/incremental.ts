@@ -368,13 +368,16 @@ function clustersInUse(
   let sameSet = true;
   for (const name of crossed) if (index.clusterAt.has(name) !== index.clusterUse.has(name)) sameSet = false;
   if (sameSet) {
-    const out = before.slice();
+    // The last list itself when every cluster of the part equals the one it would replace.
+    let out: ClusterModel[] | undefined;
     for (const c of part) {
       if (!index.clusterUse.has(c.name)) continue;
       const at = index.clusterAt.get(c.name)!;
-      if (!same(out[at], c)) out[at] = c;
+      if (same(before[at], c)) continue;
+      out ??= before.slice();
+      out[at] = c;
     }
-    return out;
+    return out ?? (before as ClusterModel[]);
   }
   const merged = mergeClusters(index, part, before);
   if (merged) index.clusterAt = positions(merged, (c) => c.name);

@@ -30,6 +30,7 @@ export class DerivedList<A, R> {
 
   map(list: readonly A[], make: (item: A) => R): R[] {
     const { from, out } = this;
+    if (list === from && out) return out;
     this.from = list;
     if (!from || !out || from.length !== list.length) return (this.out = list.map(make));
     let result: R[] | undefined;
@@ -52,6 +53,7 @@ export class DerivedList<A, R> {
  * stays as DerivedList made it, place for place).
  */
 export function inNameOrder<T extends { name: string }>(items: readonly T[]): readonly T[] {
+  if (inOrder.has(items)) return items;
   const derivation = derivationOf(items);
   if (derivation && inOrder.has(derivation.base) && derivation.at.every((i) => items[i]!.name === derivation.base[i]!.name)) {
     inOrder.add(items);
