@@ -9,8 +9,41 @@ export interface LimitedLine {
   suppressed: number;
 }
 
+/**
+ * One key's budget: `burst` at once, then one per `intervalMs`. Held by what it limits (a stream keeps
+ * its own), so thousands of streams are not a shared map to look up, evict and sweep on every close.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private at: number;
+  private suppressed = 0;
+
+  constructor(
+    private readonly burst = 5,
+    private readonly intervalMs = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = burst;
+    this.at = now();
+  }
+
+  take(): LimitedLine {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.at) / this.intervalMs);
+    this.at = now;
+    if (this.tokens < 1) {
+      this.suppressed++;
+      return { ok: false, suppressed: this.suppressed };
+    }
+    this.tokens -= 1;
+    const suppressed = this.suppressed;
+    this.suppressed = 0;
+    return { ok: true, suppressed };
+  }
+}
+
 export class LogLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number; suppressed: number }>();
+  private readonly buckets = new Map<string, TokenBucket>();
 
   constructor(
     private readonly burst = 5,
@@ -21,23 +54,13 @@ export class LogLimiter {
   ) {}
 
   take(key: string): LimitedLine {
-    const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
       if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
-      bucket = { tokens: this.burst, at: now, suppressed: 0 };
+      bucket = new TokenBucket(this.burst, this.intervalMs, this.now);
       this.buckets.set(key, bucket);
     }
-    bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) / this.intervalMs);
-    bucket.at = now;
-    if (bucket.tokens < 1) {
-      bucket.suppressed++;
-      return { ok: false, suppressed: bucket.suppressed };
-    }
-    bucket.tokens -= 1;
-    const suppressed = bucket.suppressed;
-    bucket.suppressed = 0;
-    return { ok: true, suppressed };
+    return bucket.take();
   }
 
   /** Forgets every key starting with `prefix` (a stream that closed). */

@@ -2,7 +2,7 @@
 // snapshot cache, and turns stream events into logs and metrics.
 
 import * as grpc from '@grpc/grpc-js';
-import { LogLimiter, truncate } from '../log-limit.js';
+import { LogLimiter, TokenBucket, truncate } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics.js';
 import { SECRET_TYPE, SHORT_NAME, type TypeUrl } from '../proto/type-urls.js';
@@ -87,19 +87,12 @@ export class AdsServer {
   private readonly count: XdsServerMetrics & { streams(): void };
 
   private readonly limiter = new LogLimiter();
-  /** How often each stream is pumped after its requests: a burst, then one every 20 ms (limits.ts). */
-  private readonly pumpBudget = new LogLimiter(REQUEST_PUMP_BURST, REQUEST_PUMP_INTERVAL_MS);
   /** Stream opened/closed lines: a client opening thousands of streams writes a few lines, and a count. */
   private readonly churnLines = new LogLimiter(50, 1000);
   /** Open streams per peer address. */
   private readonly perPeer = new Map<string, number>();
   /** Open streams per `node@address`, once their first request named the node: whom a load report may come from. */
   private readonly nodes = new Map<string, number>();
-  /**
-   * NACKs each stream may have judged: a burst, then one a second. An Envoy refuses each version once;
-   * a client sending thousands a second is marked NACKED and counted, and the rest are not traced.
-   */
-  private readonly nackBudget = new LogLimiter(NACK_BURST, 1000);
 
   constructor(
     private readonly cache: SnapshotCache,
@@ -192,6 +185,11 @@ export class AdsServer {
     Stream extends AdsStream<Response> & { onRequest(r: Request): void },
   >(call: grpc.ServerDuplexStream<Request, Buffer>, makeStream: (events: StreamEvents<Response>) => Stream, body: (response: Response) => Framed): void {
     const id = this.nextId++;
+    // How often the stream is pumped after its requests: a burst, then one every 20 ms (limits.ts).
+    const pumpBudget = new TokenBucket(REQUEST_PUMP_BURST, REQUEST_PUMP_INTERVAL_MS);
+    // NACKs the stream may have judged: a burst, then one a second. An Envoy refuses each version once;
+    // a client sending thousands a second is marked NACKED and counted, and the rest are not traced.
+    const nackBudget = new TokenBucket(NACK_BURST, 1000);
     const peer = call.getPeer();
     let log = this.log.child({ stream: id, peer });
     const address = peerAddress(peer);
@@ -258,7 +256,7 @@ export class AdsServer {
         const node = stream.node?.id ?? '';
         this.count.nacks({ ...typeLabel(typeUrl), node: this.nodeLabel(node) });
         // The stream already shows the refusal (NACKED); past its budget it is not looked into further.
-        if (!this.nackBudget.take(`${id}:`).ok) {
+        if (!nackBudget.take().ok) {
           this.count.nacksUnjudged(typeLabel(typeUrl));
           limited('warn', 'nack-flood', 'a client is refusing faster than its NACK budget; its refusals are counted, not traced', {
             type: SHORT_NAME[typeUrl],
@@ -357,8 +355,6 @@ export class AdsServer {
       if (left > 0) this.perPeer.set(address, left);
       else this.perPeer.delete(address);
       this.limiter.forget(`${id}:`);
-      this.nackBudget.forget(`${id}:`);
-      this.pumpBudget.forget(`${id}:`);
       this.kinds[countedAs]--;
       this.revision++;
       this.count.streams();
@@ -380,7 +376,7 @@ export class AdsServer {
     // sending thousands) the requests that arrive meanwhile are answered together by one later pump.
     const schedule = () => {
       if (scheduled || closed) return;
-      if (this.pumpBudget.take(`${id}:`).ok) return pump();
+      if (pumpBudget.take().ok) return pump();
       scheduled = true;
       setTimeout(() => {
         scheduled = false;
