@@ -7,6 +7,7 @@
 // Plain JSON rather than client-node's typed models: the model reads objects in their wire shape (dates
 // as RFC 3339 text, IntOrString as written), the same shape the file source gives it.
 
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -58,10 +59,20 @@ function closedWhileIdle(error: unknown, request: http.ClientRequest): boolean {
   return request.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET';
 }
 
+/**
+ * An AbortController whose signal any number of requests listen to: every watch holds a listener for
+ * as long as it is open, and Node warns of a leak past ten (a replica watches a dozen kinds).
+ */
+function unboundedAbort(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export class KubeClient {
   private pool: { material: string; agent: http.Agent } | undefined;
   /** Aborts what is under way when the client is closed (a stopping replica writes nothing more). */
-  private abort = new AbortController();
+  private abort = unboundedAbort();
 
   /**
    * `maxConnections` bounds the requests in flight (the rest wait their turn in the agent): writers of
@@ -92,7 +103,7 @@ export class KubeClient {
   /** Ends every request under way or waiting for a connection, and closes the kept-alive connections. */
   close(): void {
     this.abort.abort(new Error('the client was closed'));
-    this.abort = new AbortController();
+    this.abort = unboundedAbort();
     this.pool?.agent.destroy();
     this.pool = undefined;
   }

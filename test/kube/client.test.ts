@@ -96,6 +96,30 @@ describe('kube/client: connections to the API server', () => {
     client.close();
   });
 
+  it('twenty requests held open at once (as the watches of a replica are) raise no listener-leak warning', async () => {
+    const server = http.createServer();
+    servers.push(server);
+    const state = instrument(server);
+    state.hold = true;
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const client = new KubeClient(kubeConfig(`http://127.0.0.1:${await listen(server)}`));
+      const answers = Promise.all(Array.from({ length: 20 }, (_, i) => client.request('GET', `/api/v1/pods?watch=1&n=${i}`)));
+      await waitFor('twenty requests held by the server', () => state.held.length === 20, 10_000);
+      state.hold = false;
+      for (const answer of state.held.splice(0)) answer();
+      expect(await answers).to.have.length(20);
+      // A warning is emitted on the next turn of the event loop.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).to.not.include('MaxListenersExceededWarning');
+      client.close();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('close() ends the requests under way and those waiting for a connection', async () => {
     const server = http.createServer();
     servers.push(server);
