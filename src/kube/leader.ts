@@ -27,6 +27,8 @@ interface Lease {
 export class LeaderElector {
   private timer: NodeJS.Timeout | undefined;
   private renewedAt: number | undefined;
+  /** The Lease as this replica last wrote it (the API server's answer): what a leader renews. */
+  private written: (Lease & Record<string, unknown>) | undefined;
   private leading = false;
   private stopped = true;
   private readonly durationMs: number;
@@ -129,12 +131,25 @@ export class LeaderElector {
 
   private async tryAcquireOrRenew(): Promise<void> {
     const now = this.now();
-    const lease = await this.get();
     const spec = {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.ceil(this.durationMs / 1000),
       renewTime: microTime(now),
     };
+    // A leader renews the Lease as it last wrote it, in one request: its resourceVersion makes the API
+    // server refuse the write (409) if anyone changed the Lease since, and then it is read again. Reading
+    // it first on every renewal doubled the requests of a replica at rest.
+    const mine = this.leading ? this.written : undefined;
+    this.written = undefined;
+    if (mine) {
+      try {
+        await this.write('PUT', this.path(this.options.name), { ...mine, spec: { ...mine.spec, ...spec } }, now, false);
+        return;
+      } catch (error) {
+        if (!(error instanceof KubeApiError && error.status === 409)) throw error;
+      }
+    }
+    const lease = await this.get();
     if (!lease) {
       await this.write(
         'POST',
@@ -168,12 +183,13 @@ export class LeaderElector {
     );
   }
 
-  private async write(method: 'POST' | 'PUT', path: string, body: Lease & Record<string, unknown>, now: number): Promise<void> {
+  /** Writes the Lease; a conflict (409) means another replica wrote it first, unless `conflictLoses` is false (the caller reads it again). */
+  private async write(method: 'POST' | 'PUT', path: string, body: Lease & Record<string, unknown>, now: number, conflictLoses = true): Promise<void> {
     try {
-      await this.client.expect(method, path, body);
+      this.written = await this.client.expect<Lease & Record<string, unknown>>(method, path, body);
     } catch (error) {
       // Another replica wrote the Lease first: it is the leader now.
-      if (error instanceof KubeApiError && error.status === 409) {
+      if (conflictLoses && error instanceof KubeApiError && error.status === 409) {
         if (this.leading) this.set(false);
         return;
       }

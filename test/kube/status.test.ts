@@ -154,6 +154,43 @@ describe('kube/status and kube/leader: Ingress status from one elected replica',
     expect(leaseNamespace(config(), undefined, {})).to.equal('splitplane');
   });
 
+  it('a leader renews the Lease with one request per retry period, and reads it again only when its write is refused', async () => {
+    const a = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
+    await waitFor('a leads', () => a.writers!.isLeader());
+    const lease = /\/apis\/coordination.k8s.io\/v1\/namespaces\/splitplane\/leases\/splitplane-splitplane$/;
+    const leaseRequests = () => api.requests.filter((r) => lease.test(r));
+    const from = leaseRequests().length;
+    await waitFor(
+      'five renewals',
+      () =>
+        leaseRequests()
+          .slice(from)
+          .filter((r) => r.startsWith('PUT')).length >= 5,
+      10_000,
+    );
+    const renewals = leaseRequests().slice(from);
+    expect(
+      renewals.filter((r) => r.startsWith('GET')),
+      'no read before each renewal',
+    ).to.have.length.at.most(1);
+    // Someone else changes the Lease (kubectl annotate): the next renewal is refused (a stale
+    // resourceVersion), the leader reads it and renews, and stays the leader.
+    const current = api.get('Lease', 'splitplane', 'splitplane-splitplane')!;
+    api.apply({ ...current, metadata: { ...current.metadata, annotations: { touched: 'yes' } } });
+    const after = leaseRequests().length;
+    await waitFor(
+      'a read after the refused renewal, and a renewal after it',
+      () => {
+        const since = leaseRequests().slice(after);
+        const read = since.findIndex((r) => r.startsWith('GET'));
+        return read >= 0 && since.slice(read).some((r) => r.startsWith('PUT'));
+      },
+      10_000,
+    );
+    expect(a.writers!.isLeader()).to.equal(true);
+    expect(api.get('Lease', 'splitplane', 'splitplane-splitplane')?.metadata.annotations).to.deep.equal({ touched: 'yes' });
+  });
+
   it('a leader that cannot renew stops writing, and the other takes over once the lease expires', async () => {
     const a = await replica({ publishAddress: '10.0.0.10', leaderElect: true, lease: LEASE });
     await waitFor('a leads', () => a.writers!.isLeader());
