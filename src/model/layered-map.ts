@@ -24,7 +24,9 @@ export class LayeredMap<K, V> extends Map<K, V> {
   /** A layer over `below`, or over `below` compacted when that would stack too many layers. */
   constructor(below: ReadonlyMap<K, V>) {
     super();
-    const under = below instanceof LayeredMap && below.depth >= MAX_DEPTH ? below.compacted() : below;
+    // A layer already read whole holds its content as one plain map: the new layer goes over that,
+    // and the layers below it are no longer kept.
+    const under = below instanceof LayeredMap ? (below.flat ?? (below.depth >= MAX_DEPTH ? below.compacted() : below)) : below;
     this.below = under;
     this.depth = under instanceof LayeredMap ? under.depth + 1 : 1;
     this.count = below.size;
