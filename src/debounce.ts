@@ -11,12 +11,20 @@ export interface Timers {
   now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * Runs `fn` once the events at hand are handled, before any timer (setImmediate); a timeout of 0 when
+   * absent. A timeout of 0 is at least a millisecond, and waits for the next turn's timers.
+   */
+  soon?(fn: () => void): unknown;
+  clearSoon?(handle: unknown): void;
 }
 
 export const realTimers: Timers = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  soon: (fn) => setImmediate(fn),
+  clearSoon: (h) => clearImmediate(h as NodeJS.Immediate),
 };
 
 export class Debouncer {
@@ -38,11 +46,14 @@ export class Debouncer {
     if (this.leadingPending) return; // the rebuild about to run reads this change too
     if (this.leading && this.handle === undefined && now - this.lastRunAt >= this.holdoffMs) {
       this.leadingPending = true;
-      this.handle = this.timers.setTimeout(() => this.fire(), 0);
+      // Built as soon as the events at hand are read: a change that arrives with others in one turn
+      // is still one build, and the first stream has its bytes a timer's turn sooner.
+      const soon = this.timers.soon;
+      this.handle = soon ? { soon: soon(() => this.fire()) } : this.timers.setTimeout(() => this.fire(), 0);
       return;
     }
     this.firstAt ??= now;
-    if (this.handle !== undefined) this.timers.clearTimeout(this.handle);
+    if (this.handle !== undefined) this.clear(this.handle);
     const at = Math.min(now + this.holdoffMs, this.firstAt + this.maxMs);
     this.handle = this.timers.setTimeout(() => this.fire(), Math.max(0, at - now));
   }
@@ -50,12 +61,12 @@ export class Debouncer {
   /** Runs a pending rebuild now (used on shutdown and by tests). */
   flush(): void {
     if (this.handle === undefined) return;
-    this.timers.clearTimeout(this.handle);
+    this.clear(this.handle);
     this.fire();
   }
 
   cancel(): void {
-    if (this.handle !== undefined) this.timers.clearTimeout(this.handle);
+    if (this.handle !== undefined) this.clear(this.handle);
     this.handle = undefined;
     this.firstAt = undefined;
     this.leadingPending = false;
@@ -63,6 +74,11 @@ export class Debouncer {
 
   get pending(): boolean {
     return this.handle !== undefined;
+  }
+
+  private clear(handle: unknown): void {
+    if (typeof handle === 'object' && handle !== null && 'soon' in handle) this.timers.clearSoon?.((handle as { soon: unknown }).soon);
+    else this.timers.clearTimeout(handle);
   }
 
   private fire(): void {

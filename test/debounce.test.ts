@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Debouncer, type Timers } from '../src/debounce.js';
+import fs from 'node:fs';
+import { Debouncer, realTimers, type Timers } from '../src/debounce.js';
 
 /** Timers driven by hand, so the test never sleeps. */
 class ManualTimers implements Timers {
@@ -90,5 +91,31 @@ describe('debounce', () => {
     d.trigger(); // quiet again: at once
     timers.advance(0);
     expect(at).to.deep.equal([0, 80, 180]);
+  });
+
+  it('the leading edge runs as soon as the events at hand are handled, before a timer of 0 set with it', async () => {
+    const order: string[] = [];
+    const debouncer = new Debouncer(() => order.push('build'), 50, 500, realTimers, true);
+    // In an I/O callback (as a file event or a watch event arrives), an immediate runs before any timer.
+    await new Promise<void>((resolve) =>
+      fs.stat('.', () => {
+        setTimeout(() => {
+          order.push('timer');
+          resolve();
+        }, 0);
+        debouncer.trigger();
+        debouncer.trigger(); // the same turn: still one build
+      }),
+    );
+    expect(order).to.deep.equal(['build', 'timer']);
+  });
+
+  it('a leading build cancelled before it runs does not run', async () => {
+    let builds = 0;
+    const debouncer = new Debouncer(() => builds++, 50, 500, realTimers, true);
+    debouncer.trigger();
+    debouncer.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(builds).to.equal(0);
   });
 });

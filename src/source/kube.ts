@@ -142,9 +142,12 @@ export class KubeSource implements Source {
       setImmediate(() => {
         this.secretsPending = false;
         this.followSecrets();
+        this.changed();
       });
     }
-    if (changed) this.changed();
+    // While the Secrets are being followed a build would wait (notReady) and be lost: the change is
+    // told once they are.
+    if (changed && !this.secretsPending) this.changed();
   }
 
   // The Secrets to watch follow the Ingresses of ours: a watch starts for each Secret one names and
