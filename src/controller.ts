@@ -150,6 +150,11 @@ export class Controller {
     };
   }
 
+  /** Whether a rebuild is scheduled. */
+  get pending(): boolean {
+    return this.debouncer.pending;
+  }
+
   /** Input changed: rebuild soon (debounced). */
   changed(): void {
     this.debouncer.trigger();

@@ -128,6 +128,9 @@ export class KubeSource implements Source {
         upsert: (object) => this.apply(this.store.upsert(KUBE_SOURCE, object), object.kind),
         remove: (object) => this.apply(this.store.remove(KUBE_SOURCE, object), object.kind),
         health: () => this.changed(),
+        // A build asked for before the last list arrived waited (notReady); a list with nothing in it
+        // changes nothing in the store, so its arrival is told itself.
+        synced: () => this.changed(),
       },
       this.log.child({ kind: collection.kind }),
       this.options.backoff,

@@ -99,6 +99,20 @@ describe('source/kube: informers against a fake API server', function () {
     expect(weights(a)).to.deep.equal([5000, 5000]);
   });
 
+  it('the last list to arrive is an empty one: the build that waited for it is made then', async () => {
+    // Every other list (and its objects) arrives first; the IngressClasses (none) come last.
+    const release = api.hold(/^GET \/apis\/networking.k8s.io\/v1\/ingressclasses\?(?!.*watch)/);
+    const a = await start();
+    await waitFor('every other list read', () => api.requests.some((r) => r.startsWith('GET /apis/networking.k8s.io/v1/ingressclasses?')), 10_000);
+    await waitFor('every other list in', () => a.source.notReady() === 'waiting for the first list of IngressClasss from the API server', 10_000);
+    // Whatever the lists brought asked for its build, and it was tried and waited.
+    await waitFor('no build pending', () => !a.controller.pending, 10_000);
+    expect(a.cache.current(), 'nothing built from part of the world').to.equal(undefined);
+    release();
+    await waitFor('the snapshot, once the empty list is in', () => a.cache.current() !== undefined, 10_000);
+    expect(weights(a)).to.deep.equal([5000, 5000]);
+  });
+
   it('asks for bookmarks, and recovers from a broken watch', async () => {
     const a = await start();
     await waitFor('ready', async () => (await readyz(a)) === 200);

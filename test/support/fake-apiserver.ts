@@ -68,6 +68,7 @@ export class FakeApiServer {
   private readonly history: WatchEvent[] = [];
   private readonly watchers = new Set<Watcher>();
   private failures: Array<{ match: RegExp; status: number; body?: RegExp }> = [];
+  private holds: Array<{ match: RegExp; waiting: Array<() => void> }> = [];
   private bookmarkTimer: NodeJS.Timeout | undefined;
   /** Every request, as `METHOD path?query`. */
   readonly requests: string[] = [];
@@ -157,6 +158,19 @@ export class FakeApiServer {
     for (let i = 0; i < count; i++) this.failures.push({ match, status, body });
   }
 
+  /**
+   * Requests whose `METHOD path?query` match wait until the returned function is called (a slow list);
+   * the requests that arrive after it are answered at once.
+   */
+  hold(match: RegExp): () => void {
+    const hold = { match, waiting: [] as Array<() => void> };
+    this.holds.push(hold);
+    return () => {
+      this.holds = this.holds.filter((h) => h !== hold);
+      for (const go of hold.waiting.splice(0)) go();
+    };
+  }
+
   clearFailures(): void {
     this.failures = [];
   }
@@ -227,6 +241,11 @@ export class FakeApiServer {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const held = this.holds.find((h) => h.match.test(`${req.method} ${url.pathname}${url.search}`));
+      if (held) held.waiting.push(() => answer());
+      else answer();
+    });
+    const answer = () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const failure = this.failures.findIndex((f) => f.match.test(`${req.method} ${url.pathname}${url.search}`) && (!f.body || f.body.test(text)));
       if (failure >= 0) {
@@ -266,7 +285,7 @@ export class FakeApiServer {
         return this.json(res, 200, this.apply(mergePatch(current, body ?? {})));
       }
       return this.status(res, 405, 'MethodNotAllowed', String(req.method));
-    });
+    };
   }
 
   private route(pathname: string): { resource: Resource; namespace?: string; name?: string; subresource?: string } | undefined {
