@@ -37,6 +37,24 @@ function resources(clusters: string[], routedTo: string[] = clusters, port = 808
   };
 }
 
+/** A virtual host sending everything to one cluster. */
+function vhost(host: string, cluster: string) {
+  return {
+    host,
+    groups: [
+      {
+        source,
+        host,
+        path: '/',
+        pathType: 'Prefix' as const,
+        order: 0,
+        rules: [],
+        backends: [{ service: cluster, cluster, declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
+      },
+    ],
+  };
+}
+
 describe('snapshot/snapshot', () => {
   it('versions are content hashes: equal content, equal versions (across processes too)', () => {
     const a = Snapshot.fromResources(resources(['ns/a/80']));
@@ -133,20 +151,6 @@ describe('snapshot/SnapshotEncoder', () => {
   it('a route configuration is encoded host by host, and decodes to what a plain encoding gives', async () => {
     const { encodeMessage } = await import('../../src/proto/encode.js');
     const { messageType } = await import('../../src/proto/registry.js');
-    const vhost = (host: string, cluster: string) => ({
-      host,
-      groups: [
-        {
-          source,
-          host,
-          path: '/',
-          pathType: 'Prefix' as const,
-          order: 0,
-          rules: [],
-          backends: [{ service: cluster, cluster, declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
-        },
-      ],
-    });
     const routes = routeConfiguration([vhost('a.io', 'a'), vhost('b.io', 'b')]);
     const snapshot = new SnapshotEncoder().build({ ...resources(['a', 'b']), [ROUTE_TYPE]: [routes] });
     const type = messageType('envoy.config.route.v3.RouteConfiguration');
@@ -167,20 +171,6 @@ describe('snapshot: the check of a snapshot patched from the last one', () => {
   it('a host put in place that routes to a missing cluster is found, in the route configuration and in VHDS', async () => {
     const { DerivedList } = await import('../../src/resources/derived-list.js');
     const { vhdsVirtualHost, virtualHost } = await import('../../src/resources/route.js');
-    const vhost = (host: string, cluster: string) => ({
-      host,
-      groups: [
-        {
-          source,
-          host,
-          path: '/',
-          pathType: 'Prefix' as const,
-          order: 0,
-          rules: [],
-          backends: [{ service: cluster, cluster, declaredBasisPoints: 10000, basisPoints: 10000, ready: true }],
-        },
-      ],
-    });
     const bodies = new DerivedList<ReturnType<typeof vhost>, Record<string, unknown>>();
     const vhds = new DerivedList<ReturnType<typeof vhost>, { name: string; body: Record<string, unknown> }>();
     const encoder = new SnapshotEncoder();
