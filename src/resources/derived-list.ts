@@ -42,6 +42,9 @@ export class DerivedList<A, R> {
       at.push(i);
     }
     if (!result) return out;
+    // One link back, no more: the last list's own derivation is done with, and a chain of every
+    // build's lists would keep them all.
+    derivations.delete(out);
     derivations.set(result, { base: out, at });
     return (this.out = result);
   }

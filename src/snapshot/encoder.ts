@@ -186,6 +186,9 @@ export class ResourceEncoder {
     for (const entry of changed) encoded.set(entry.name, entry);
     const chunks = rehashChunks(before.chunks, entries, places, versionText);
     const snapshot = { version: versionOf(chunks), resources: encoded };
+    // One link back, no more: the last snapshot's own patch is done with (its streams and its check
+    // have seen it), and a chain of every build's types would keep them all.
+    patches.delete(before.snapshot.resources);
     patches.set(encoded, { base: before.snapshot, changed });
     Object.assign(before, { resources, entries, chunks, snapshot });
     return snapshot;

@@ -23,6 +23,10 @@ describe('resources/derived-list', () => {
     expect(second[1]!.from).to.equal(b2);
     expect(derivationOf(second)).to.deep.equal({ base: first, at: [1] });
     expect(list.map([a, b2, c], make), 'nothing changed: the last output itself').to.equal(second);
+    const third = list.map([a, b2, { name: 'c' }], make);
+    expect(derivationOf(third)).to.deep.equal({ base: second, at: [2] });
+    // Only one link back is kept: a chain of every build's lists would keep them all alive.
+    expect(derivationOf(second)).to.equal(undefined);
   });
 
   it('a list of another length is made whole, without a derivation', () => {

@@ -13,6 +13,7 @@ import { translate, type TranslateOptions } from '../../src/resources/translate.
 import { CLUSTER_TYPE, ENDPOINT_TYPE, LISTENER_TYPE, ROUTE_TYPE, VIRTUAL_HOST_TYPE, type TypeUrl } from '../../src/proto/type-urls.js';
 import { SnapshotCache } from '../../src/snapshot/cache.js';
 import { Snapshot, type RoutingView } from '../../src/snapshot/snapshot.js';
+import { patchOf } from '../../src/snapshot/encoder.js';
 import { difference } from '../../src/xds/delta.js';
 import { ObjectStore } from '../../src/store/store.js';
 import type { EndpointSlice, Ingress, Service } from '../../src/objects/kube.js';
@@ -136,6 +137,9 @@ describe('snapshot: a rebuild loop brought up to date place by place', () => {
           const expected = [...desired.values()].filter((r) => held.get(r.name)?.version !== r.version).map((r) => r.name);
           expect(added.map((r) => r.name).sort()).to.deep.equal(expected.sort());
           expect([...removed].sort()).to.deep.equal([...held.keys()].filter((n) => !desired.has(n)).sort());
+          // Only one link back is kept: no chain of every build's types.
+          const last = patchOf(desired);
+          if (last) expect(patchOf(last.base.resources), 'the patch before the last is forgotten').to.equal(undefined);
           before = now;
         }
       }),
